@@ -1,0 +1,9 @@
+DROP TABLE idempotency_keys;
+DROP TABLE case_events;
+DROP FUNCTION case_events_append_only();
+DROP TABLE cases;
+DROP TABLE tracking_counters;
+DROP TABLE channels;
+DROP TABLE login_failures;
+DROP TABLE users;
+DROP TABLE departments;

@@ -1,0 +1,10 @@
+DROP TABLE idempotency_keys;
+DROP TRIGGER case_events_no_delete;
+DROP TRIGGER case_events_no_update;
+DROP TABLE case_events;
+DROP TABLE cases;
+DROP TABLE tracking_counters;
+DROP TABLE channels;
+DROP TABLE login_failures;
+DROP TABLE users;
+DROP TABLE departments;

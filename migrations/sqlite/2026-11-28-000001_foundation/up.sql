@@ -1,0 +1,136 @@
+-- Timestamps are UTC, stored as TIMESTAMP (text on SQLite) so that the same
+-- diesel schema serves both backends.
+
+CREATE TABLE departments (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    code TEXT NOT NULL UNIQUE,
+    email TEXT,
+    active BOOLEAN NOT NULL DEFAULT 1,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'clerk', 'handler', 'leader')),
+    department_id BIGINT REFERENCES departments (id),
+    email TEXT,
+    active BOOLEAN NOT NULL DEFAULT 1,
+    token_epoch INTEGER NOT NULL DEFAULT 0,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    CHECK (role <> 'handler' OR department_id IS NOT NULL)
+);
+
+CREATE TABLE login_failures (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL,
+    at TIMESTAMP NOT NULL
+);
+CREATE INDEX login_failures_username_at ON login_failures (username, at);
+
+CREATE TABLE channels (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    time_limit INTEGER NOT NULL CHECK (time_limit > 0),
+    time_limit_unit TEXT NOT NULL CHECK (time_limit_unit IN ('workday', 'calendar_day', 'month')),
+    extension_limit INTEGER NOT NULL CHECK (extension_limit >= 0),
+    extension_unit TEXT NOT NULL CHECK (extension_unit IN ('workday', 'calendar_day', 'month')),
+    tracking_prefix TEXT NOT NULL UNIQUE,
+    two_dimension_rating BOOLEAN NOT NULL,
+    sort_order INTEGER NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE tracking_counters (
+    channel TEXT NOT NULL REFERENCES channels (code),
+    year INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    PRIMARY KEY (channel, year)
+);
+
+CREATE TABLE cases (
+    id INTEGER PRIMARY KEY,
+    tracking_no TEXT NOT NULL UNIQUE,
+    channel TEXT NOT NULL REFERENCES channels (code),
+    external_ref TEXT,
+    title TEXT NOT NULL,
+    content TEXT NOT NULL,
+    category TEXT,
+    citizen_name TEXT,
+    citizen_phone TEXT,
+    citizen_email TEXT,
+    citizen_address TEXT,
+    is_public BOOLEAN NOT NULL,
+    query_code_hash TEXT NOT NULL,
+    received_at TIMESTAMP NOT NULL,
+    due_at TIMESTAMP,
+    state TEXT NOT NULL CHECK (state IN ('registered', 'assigned', 'processing', 'reviewing', 'closed', 'invalid')),
+    department_id BIGINT REFERENCES departments (id),
+    reply TEXT,
+    replied_at TIMESTAMP,
+    closed_at TIMESTAMP,
+    rating TEXT,
+    result_rating TEXT,
+    rating_source TEXT,
+    rating_comment TEXT,
+    rated_at TIMESTAMP,
+    duplicate_of BIGINT REFERENCES cases (id),
+    reopen_count INTEGER NOT NULL DEFAULT 0,
+    suspended BOOLEAN NOT NULL DEFAULT 0,
+    created_by BIGINT REFERENCES users (id),
+    version INTEGER NOT NULL DEFAULT 1,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    UNIQUE (channel, external_ref)
+);
+CREATE INDEX cases_state ON cases (state, id);
+CREATE INDEX cases_department ON cases (department_id, id);
+CREATE INDEX cases_channel_received ON cases (channel, received_at);
+CREATE INDEX cases_received ON cases (received_at);
+CREATE INDEX cases_due ON cases (due_at);
+
+CREATE TABLE case_events (
+    id INTEGER PRIMARY KEY,
+    case_id BIGINT NOT NULL REFERENCES cases (id),
+    action TEXT NOT NULL,
+    actor_id BIGINT REFERENCES users (id),
+    at TIMESTAMP NOT NULL,
+    from_state TEXT,
+    to_state TEXT,
+    note TEXT,
+    details TEXT
+);
+CREATE INDEX case_events_case ON case_events (case_id, id);
+
+-- The event log is the audit trail: append-only, enforced by the database too.
+CREATE TRIGGER case_events_no_update BEFORE UPDATE ON case_events
+BEGIN
+    SELECT RAISE(ABORT, 'case_events is append-only');
+END;
+CREATE TRIGGER case_events_no_delete BEFORE DELETE ON case_events
+BEGIN
+    SELECT RAISE(ABORT, 'case_events is append-only');
+END;
+
+CREATE TABLE idempotency_keys (
+    user_id BIGINT NOT NULL REFERENCES users (id),
+    idempotency_key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    response_status INTEGER NOT NULL,
+    response_body TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (user_id, idempotency_key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+
+INSERT INTO channels (code, name, time_limit, time_limit_unit, extension_limit, extension_unit, tracking_prefix, two_dimension_rating, sort_order, updated_at) VALUES
+    ('mailbox', '公开信箱', 15, 'workday', 15, 'workday', 'MB', 0, 1, CURRENT_TIMESTAMP),
+    ('minhu', '民呼我为', 15, 'workday', 15, 'workday', 'MH', 0, 2, CURRENT_TIMESTAMP),
+    ('gov_web', '中国政府网网民留言', 15, 'workday', 15, 'workday', 'GW', 0, 3, CURRENT_TIMESTAMP),
+    ('disclosure', '政府信息公开申请', 20, 'workday', 20, 'workday', 'GK', 0, 4, CURRENT_TIMESTAMP),
+    ('suggestion', '人大代表建议和政协委员提案', 3, 'month', 3, 'month', 'JY', 1, 5, CURRENT_TIMESTAMP);

@@ -1,0 +1,35 @@
+//! `POST /api/v1/cases/{id}/{action}`: every lifecycle action, one transaction
+//! each (the change and its audit event), judged by the domain state machine.
+
+use actix_web::{web, HttpResponse};
+
+use super::body::{from_value, ActionBody, IfMatch};
+use super::cases::{acting, case_response, contact_for};
+use super::views::CaseView;
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::domain::ids::CaseId;
+use crate::domain::lifecycle::Action;
+use crate::domain::time;
+use crate::error::AppError;
+use crate::workflow::{self, ActionInput};
+
+/// Takes the action named in the path.
+pub async fn act(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(i64, String)>,
+    if_match: IfMatch,
+    body: ActionBody,
+) -> Result<HttpResponse, AppError> {
+    let (id, name) = path.into_inner();
+    let action = Action::parse(&name).ok_or_else(|| AppError::NotFound(format!("no action '{name}'")))?;
+    let input: ActionInput = from_value(body.0)?;
+    let acting = acting(&user);
+    let now = time::now_utc();
+    let case = state
+        .db
+        .write(move |conn| workflow::act(conn, CaseId(id), action, &acting, &input, if_match.0, now))
+        .await?;
+    Ok(case_response(CaseView::new(case, contact_for(&user))))
+}

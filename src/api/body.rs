@@ -1,0 +1,276 @@
+//! Reading requests: JSON bodies with a size limit and per-field errors, the
+//! `If-Match` version, and list paging.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header;
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
+use base64::Engine;
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+
+/// Largest accepted request body. A case's content (20,000 characters) fits
+/// even with every character escaped as `\uXXXX`.
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+/// A JSON request body. Malformed JSON and invalid UTF-8 are 400; well-formed
+/// JSON of the wrong shape (missing or unknown fields, wrong types) is 422
+/// naming the field; too large is 413; not JSON is 415.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let read = read_body(req, payload, false);
+        Box::pin(async move { parse_json(&read.await?).map(JsonBody) })
+    }
+}
+
+/// The body of a case action: JSON like [`JsonBody`], except that an empty
+/// body means `{}` (most actions need no fields).
+#[derive(Debug)]
+pub struct ActionBody(pub serde_json::Value);
+
+impl FromRequest for ActionBody {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let read = read_body(req, payload, true);
+        Box::pin(async move {
+            let bytes = read.await?;
+            if bytes.is_empty() {
+                return Ok(ActionBody(serde_json::Value::Object(Default::default())));
+            }
+            parse_json(&bytes).map(ActionBody)
+        })
+    }
+}
+
+/// Reads the whole body within [`BODY_LIMIT`], checking that it is JSON.
+fn read_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    allow_empty: bool,
+) -> impl Future<Output = Result<actix_web::web::BytesMut, AppError>> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    let is_json =
+        content_type.as_deref().is_some_and(|mime| mime == "application/json" || mime.ends_with("+json"));
+    let declared_length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let mut payload = payload.take();
+    async move {
+        if declared_length.is_some_and(|n| n > BODY_LIMIT) {
+            return Err(AppError::PayloadTooLarge { limit: BODY_LIMIT });
+        }
+        let mut bytes = actix_web::web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk =
+                chunk.map_err(|e| AppError::BadRequest(format!("the body could not be read: {e}")))?;
+            if bytes.len() + chunk.len() > BODY_LIMIT {
+                return Err(AppError::PayloadTooLarge { limit: BODY_LIMIT });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let empty_allowed = allow_empty && bytes.is_empty() && (content_type.is_none() || is_json);
+        if !is_json && !empty_allowed {
+            return Err(AppError::UnsupportedMediaType(
+                "send the body as JSON with Content-Type: application/json".into(),
+            ));
+        }
+        Ok(bytes)
+    }
+}
+
+/// Converts already-parsed JSON into a typed input, naming the field on error.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let message = strip_position(&error.into_inner().to_string());
+        AppError::Validation(FieldErrors::single(field_name(&path, &message), message))
+    })
+}
+
+/// Parses JSON, telling malformed input (400) from a wrong shape (422).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let message = strip_position(&inner.to_string());
+                AppError::Validation(FieldErrors::single(field_name(&path, &message), message))
+            }
+            _ => AppError::BadRequest(format!("the body is not valid JSON: {inner}")),
+        }
+    })?;
+    deserializer.end().map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+/// serde names a missing or unknown field in its message, with the parent's path.
+fn field_name(path: &str, message: &str) -> String {
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next());
+    let parent = if path == "." { "" } else { path };
+    match named {
+        // serde_path_to_error already ends an unknown field's path with its name.
+        Some(name) if parent.rsplit('.').next() == Some(name) => parent.to_owned(),
+        Some(name) if parent.is_empty() => name.to_owned(),
+        Some(name) => format!("{parent}.{name}"),
+        None if parent.is_empty() => "body".to_owned(),
+        None => parent.to_owned(),
+    }
+}
+
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// The version named by `If-Match` (`5`, `"5"` or `W/"5"`), if any.
+#[derive(Debug, Clone, Copy)]
+pub struct IfMatch(pub Option<i32>);
+
+impl IfMatch {
+    fn parse(req: &HttpRequest) -> Result<IfMatch, AppError> {
+        let Some(value) = req.headers().get(header::IF_MATCH) else {
+            return Ok(IfMatch(None));
+        };
+        let text = value.to_str().unwrap_or("").trim();
+        let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+        text.parse::<i32>()
+            .map(|v| IfMatch(Some(v)))
+            .map_err(|_| AppError::BadRequest("If-Match must carry the case's version, e.g. \"3\"".into()))
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<IfMatch, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(IfMatch::parse(req))
+    }
+}
+
+/// Default page size of lists.
+pub const DEFAULT_LIMIT: i64 = 50;
+/// Largest page size of lists.
+pub const MAX_LIMIT: i64 = 500;
+
+/// Checks `limit`, recording an error when it is out of range.
+pub fn page_limit(raw: Option<&str>, errors: &mut FieldErrors) -> i64 {
+    match raw {
+        None => DEFAULT_LIMIT,
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+            _ => {
+                errors.add("limit", format!("must be a whole number from 1 to {MAX_LIMIT}"));
+                DEFAULT_LIMIT
+            }
+        },
+    }
+}
+
+/// An opaque cursor for the next page, from the last id shown.
+pub fn encode_cursor(last_id: i64) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("id:{last_id}"))
+}
+
+/// The id a cursor continues after.
+pub fn decode_cursor(raw: &str, errors: &mut FieldErrors) -> Option<i64> {
+    let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix("id:").and_then(|id| id.parse::<i64>().ok()));
+    if decoded.is_none() {
+        errors.add("cursor", "is not a cursor this service issued");
+    }
+    decoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        title: String,
+        inner: Option<Inner>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        phone: Option<String>,
+    }
+
+    fn field_of(json: &str) -> (String, String) {
+        match parse_json::<Outer>(json.as_bytes()).unwrap_err() {
+            AppError::Validation(errors) => (errors.0[0].field.clone(), errors.0[0].message.clone()),
+            other => (other.code().to_owned(), other.to_string()),
+        }
+    }
+
+    #[test]
+    fn shape_errors_name_the_field() {
+        assert_eq!(field_of("{}").0, "title");
+        assert_eq!(field_of(r#"{"title": 5}"#).0, "title");
+        assert_eq!(field_of(r#"{"title": "a", "extra": 1}"#).0, "extra");
+        assert_eq!(field_of(r#"{"title": "a", "inner": {"phone": 1}}"#).0, "inner.phone");
+        assert_eq!(field_of(r#"{"title": "a", "inner": {"fax": "1"}}"#).0, "inner.fax");
+        assert_eq!(field_of("[]").0, "body");
+    }
+
+    #[test]
+    fn malformed_json_and_bad_utf8_are_bad_requests() {
+        assert_eq!(field_of(r#"{"title": "#).0, "bad_request");
+        assert_eq!(field_of(r#"{"title": "a"} trailing"#).0, "bad_request");
+        let invalid_utf8 = b"{\"title\": \"\xff\xfe\"}";
+        assert_eq!(parse_json::<Outer>(invalid_utf8).unwrap_err().code(), "bad_request");
+    }
+
+    #[test]
+    fn cursors_round_trip_and_forgeries_are_refused() {
+        let mut errors = FieldErrors::new();
+        assert_eq!(decode_cursor(&encode_cursor(1234), &mut errors), Some(1234));
+        assert_eq!(decode_cursor("1234", &mut errors), None);
+        assert_eq!(errors.0.len(), 1);
+    }
+}
+
+/// For PATCH bodies: tells an absent field (`None`) from an explicit `null`
+/// (`Some(None)`). Use with `#[serde(default, deserialize_with = "nullable")]`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}

@@ -1,0 +1,254 @@
+//! `/api/v1/cases`: intake (idempotent), get, list and the audit trail.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::body::{decode_cursor, encode_cursor, from_value, page_limit, JsonBody};
+use super::views::{CaseView, Contact, CreatedCaseView, EventView};
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::db::{self, cases::CaseFilter, idempotency::StoredResponse};
+use crate::domain::ids::CaseId;
+use crate::domain::intake::NewCaseInput;
+use crate::domain::lifecycle::{Actor, CaseState};
+use crate::domain::role::Role;
+use crate::domain::time;
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+use crate::maintenance::IDEMPOTENCY_WINDOW;
+use crate::workflow::{self, Acting, Registrar};
+
+/// How the caller acts on cases.
+pub fn acting(user: &AuthUser) -> Acting {
+    Acting { actor: Actor::Staff(user.role), user_id: Some(user.id), department_id: user.department_id }
+}
+
+/// Full contact details for clerks and admins looking at one case; masked otherwise.
+pub fn contact_for(user: &AuthUser) -> Contact {
+    if user.role.is_office_staff() {
+        Contact::Full
+    } else {
+        Contact::Masked
+    }
+}
+
+/// A 200 with a case and its version as ETag.
+pub fn case_response(view: CaseView) -> HttpResponse {
+    HttpResponse::Ok().insert_header((header::ETAG, format!("\"{}\"", view.version))).json(view)
+}
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
+    let Some(value) = req.headers().get("Idempotency-Key") else {
+        return Ok(None);
+    };
+    match value.to_str() {
+        Ok(key) if (1..=255).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic()) => {
+            Ok(Some(key.to_owned()))
+        }
+        _ => Err(AppError::BadRequest("Idempotency-Key must be 1 to 255 visible ASCII characters".into())),
+    }
+}
+
+fn replay(stored: StoredResponse) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(stored.status as u16)
+        .unwrap_or(actix_web::http::StatusCode::CREATED);
+    let version = serde_json::from_str::<serde_json::Value>(&stored.body)
+        .ok()
+        .and_then(|body| body["version"].as_i64());
+    let mut response = HttpResponse::build(status);
+    response.insert_header(("Idempotent-Replayed", "true"));
+    if let Some(version) = version {
+        response.insert_header((header::ETAG, format!("\"{version}\"")));
+    }
+    response.content_type("application/json").body(stored.body)
+}
+
+enum Intake {
+    Created(String, i32),
+    Replayed(StoredResponse),
+}
+
+/// `POST /api/v1/cases` (clerk, admin). With an `Idempotency-Key`, a retry
+/// within 24 hours returns the first response and creates nothing; the same
+/// key with a different body is refused.
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: JsonBody<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    user.require(&[Role::Admin, Role::Clerk])?;
+    let key = idempotency_key(&req)?;
+    let request_hash = format!("{:x}", Sha256::digest(body.0.to_string().as_bytes()));
+    let input: NewCaseInput = from_value(body.0)?;
+    let now = time::now_utc();
+    let channels = state.db.read(|conn| Ok(db::channels::list(conn)?)).await?;
+    let new = input.validate(now, |code| channels.iter().any(|c| c.code == code))?;
+    let user_id = user.id;
+    let this_request = request_hash.clone();
+    let key_for_retry = key.clone();
+    let outcome = state
+        .db
+        .write(move |conn| {
+            if let Some(key) = &key {
+                if let Some(stored) = db::idempotency::find(conn, user_id.0, key, now - IDEMPOTENCY_WINDOW)? {
+                    return Ok(Intake::Replayed(stored));
+                }
+            }
+            let (case, query_code) = workflow::register(conn, &new, Registrar::Staff(user_id), now)?;
+            let version = case.version;
+            let view = CreatedCaseView { case: CaseView::new(case, Contact::Full), query_code };
+            let body = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.to_string()))?;
+            if let Some(key) = &key {
+                let stored =
+                    StoredResponse { request_hash: request_hash.clone(), status: 201, body: body.clone() };
+                db::idempotency::store(conn, user_id.0, key, &stored, now)?;
+            }
+            Ok(Intake::Created(body, version))
+        })
+        .await;
+    let outcome = match outcome {
+        // A concurrent retry with the same key committed first: answer as it did.
+        Err(AppError::Duplicate { existing: None, .. }) if key_for_retry.is_some() => {
+            let key = key_for_retry.unwrap_or_default();
+            let stored = state
+                .db
+                .read(move |conn| Ok(db::idempotency::find(conn, user_id.0, &key, now - IDEMPOTENCY_WINDOW)?))
+                .await?
+                .ok_or_else(|| {
+                    AppError::Conflict("a concurrent request with this Idempotency-Key failed".into())
+                })?;
+            Intake::Replayed(stored)
+        }
+        other => other?,
+    };
+    match outcome {
+        Intake::Created(body, version) => Ok(HttpResponse::Created()
+            .insert_header((header::ETAG, format!("\"{version}\"")))
+            .content_type("application/json")
+            .body(body)),
+        Intake::Replayed(stored) if stored.request_hash == this_request => Ok(replay(stored)),
+        Intake::Replayed(_) => {
+            Err(AppError::invalid_field("Idempotency-Key", "was already used with a different request body"))
+        }
+    }
+}
+
+/// List filters, as query parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    state: Option<String>,
+    channel: Option<String>,
+    department_id: Option<String>,
+    overdue: Option<String>,
+    due_before: Option<String>,
+    received_from: Option<String>,
+    received_to: Option<String>,
+    q: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+fn instant(errors: &mut FieldErrors, field: &str, raw: Option<&str>) -> Option<chrono::NaiveDateTime> {
+    let raw = raw?;
+    let parsed = time::parse_instant(raw);
+    if parsed.is_none() {
+        errors.add(field, "must be a date (YYYY-MM-DD) or an RFC 3339 timestamp");
+    }
+    parsed
+}
+
+impl ListQuery {
+    fn into_filter(self, user: &AuthUser) -> Result<(CaseFilter, i64), AppError> {
+        let mut errors = FieldErrors::new();
+        let mut filter = CaseFilter::default();
+        if let Some(states) = &self.state {
+            for name in states.split(',').map(str::trim) {
+                match CaseState::parse(name) {
+                    Some(s) => filter.states.push(s.as_str().to_owned()),
+                    None => errors.add("state", format!("unknown state '{name}'")),
+                }
+            }
+        }
+        filter.channel = self.channel.filter(|c| !c.is_empty());
+        filter.department_id = match self.department_id.as_deref().map(str::parse::<i64>) {
+            None => None,
+            Some(Ok(id)) => Some(id),
+            Some(Err(_)) => {
+                errors.add("department_id", "must be a department id");
+                None
+            }
+        };
+        match self.overdue.as_deref() {
+            None | Some("false") => {}
+            Some("true") => filter.overdue_at = Some(time::now_utc()),
+            Some(_) => errors.add("overdue", "must be true or false"),
+        }
+        filter.due_before = instant(&mut errors, "due_before", self.due_before.as_deref());
+        filter.received_from = instant(&mut errors, "received_from", self.received_from.as_deref());
+        filter.received_to = instant(&mut errors, "received_to", self.received_to.as_deref());
+        filter.text = self.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+        if filter.text.as_ref().is_some_and(|q| q.chars().count() > 100) {
+            errors.add("q", "must be at most 100 characters");
+        }
+        let limit = page_limit(self.limit.as_deref(), &mut errors);
+        filter.before_id = self.cursor.as_deref().and_then(|c| decode_cursor(c, &mut errors));
+        if let Some(own) = user.department_scope() {
+            // A handler asking for another department gets nothing, not an error.
+            if filter.department_id.is_some_and(|asked| asked != own.0) {
+                filter.department_id = Some(-1);
+            } else {
+                filter.department_id = Some(own.0);
+            }
+        }
+        errors.into_result((filter, limit)).map_err(Into::into)
+    }
+}
+
+/// `GET /api/v1/cases` (staff): newest first, filtered, paged by cursor.
+/// Contact details are always masked in lists.
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (filter, limit) = query.into_inner().into_filter(&user)?;
+    let (rows, more) = state.db.read(move |conn| Ok(db::cases::list(conn, &filter, limit)?)).await?;
+    let next_cursor = if more { rows.last().map(|c| encode_cursor(c.id)) } else { None };
+    let items: Vec<CaseView> = rows.into_iter().map(|c| CaseView::new(c, Contact::Masked)).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": next_cursor })))
+}
+
+/// `GET /api/v1/cases/{id}` (staff).
+pub async fn get(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = CaseId(path.into_inner());
+    let acting = acting(&user);
+    let case = state.db.read(move |conn| workflow::visible_case(conn, id, &acting)).await?;
+    Ok(case_response(CaseView::new(case, contact_for(&user))))
+}
+
+/// `GET /api/v1/cases/{id}/events` (staff): the audit trail, oldest first.
+pub async fn events(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = CaseId(path.into_inner());
+    let acting = acting(&user);
+    let events = state
+        .db
+        .read(move |conn| {
+            let case = workflow::visible_case(conn, id, &acting)?;
+            Ok(db::events::for_case(conn, case.id)?)
+        })
+        .await?;
+    let items: Vec<EventView> = events.into_iter().map(Into::into).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}

@@ -1,0 +1,110 @@
+//! `/api/v1/channels`: the channels and their time limits. Changes apply to
+//! cases registered afterwards; registered cases keep the due date they got.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::body::JsonBody;
+use super::views::ChannelView;
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::db::{self, models};
+use crate::domain::role::Role;
+use crate::domain::time;
+use crate::domain::validation::{text_in_range, FieldErrors};
+use crate::error::AppError;
+
+/// Units a time limit can be counted in.
+pub const UNITS: [&str; 3] = ["workday", "calendar_day", "month"];
+
+/// `GET /api/v1/channels`.
+pub async fn list(state: web::Data<AppState>, _user: AuthUser) -> Result<HttpResponse, AppError> {
+    let channels = state.db.read(|conn| Ok(db::channels::list(conn)?)).await?;
+    let items: Vec<ChannelView> = channels.into_iter().map(Into::into).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+/// Patch body; absent fields stay as they are.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateInput {
+    name: Option<String>,
+    time_limit: Option<i32>,
+    time_limit_unit: Option<String>,
+    extension_limit: Option<i32>,
+    extension_unit: Option<String>,
+    tracking_prefix: Option<String>,
+    two_dimension_rating: Option<bool>,
+    sort_order: Option<i32>,
+}
+
+fn unit(errors: &mut FieldErrors, field: &str, raw: Option<String>) -> Option<String> {
+    let raw = raw?;
+    if UNITS.contains(&raw.as_str()) {
+        Some(raw)
+    } else {
+        errors.add(field, "must be workday, calendar_day or month");
+        None
+    }
+}
+
+fn amount(errors: &mut FieldErrors, field: &str, raw: Option<i32>, min: i32) -> Option<i32> {
+    let value = raw?;
+    if (min..=366).contains(&value) {
+        Some(value)
+    } else {
+        errors.add(field, format!("must be from {min} to 366"));
+        None
+    }
+}
+
+/// `PATCH /api/v1/channels/{code}` (admin).
+pub async fn update(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+    body: JsonBody<UpdateInput>,
+) -> Result<HttpResponse, AppError> {
+    user.require(&[Role::Admin])?;
+    let code = path.into_inner();
+    let input = body.0;
+    let mut errors = FieldErrors::new();
+    let tracking_prefix = input.tracking_prefix.and_then(|p| {
+        let valid = (2..=4).contains(&p.len()) && p.chars().all(|c| c.is_ascii_uppercase());
+        if !valid {
+            errors.add("tracking_prefix", "must be 2 to 4 upper-case letters");
+        }
+        valid.then_some(p)
+    });
+    let changes = models::ChannelChanges {
+        name: input.name.as_deref().and_then(|n| text_in_range(&mut errors, "name", n, 1, 50)),
+        time_limit: amount(&mut errors, "time_limit", input.time_limit, 1),
+        time_limit_unit: unit(&mut errors, "time_limit_unit", input.time_limit_unit),
+        extension_limit: amount(&mut errors, "extension_limit", input.extension_limit, 0),
+        extension_unit: unit(&mut errors, "extension_unit", input.extension_unit),
+        tracking_prefix,
+        two_dimension_rating: input.two_dimension_rating,
+        sort_order: input.sort_order,
+        updated_at: Some(time::now_utc()),
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let updated = state
+        .db
+        .write(move |conn| {
+            if !db::channels::update(conn, &code, &changes)? {
+                return Err(AppError::not_found("channel"));
+            }
+            db::channels::find(conn, &code)?.ok_or_else(|| AppError::not_found("channel"))
+        })
+        .await
+        .map_err(|e| match e {
+            AppError::Duplicate { .. } => AppError::Duplicate {
+                detail: "another channel already uses this tracking prefix".into(),
+                existing: None,
+            },
+            other => other,
+        })?;
+    Ok(HttpResponse::Ok().json(ChannelView::from(updated)))
+}

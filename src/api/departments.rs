@@ -1,0 +1,147 @@
+//! `/api/v1/departments`: listed for every user, managed by admins.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::body::{nullable, JsonBody};
+use super::views::DepartmentView;
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::db::{self, models};
+use crate::domain::citizen::Email;
+use crate::domain::role::Role;
+use crate::domain::time;
+use crate::domain::validation::{text_in_range, FieldErrors};
+use crate::error::AppError;
+
+/// `GET /api/v1/departments`.
+pub async fn list(state: web::Data<AppState>, _user: AuthUser) -> Result<HttpResponse, AppError> {
+    let departments = state.db.read(|conn| Ok(db::departments::list(conn)?)).await?;
+    let items: Vec<DepartmentView> = departments.into_iter().map(Into::into).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+/// Create body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInput {
+    name: String,
+    code: String,
+    email: Option<String>,
+    active: Option<bool>,
+}
+
+/// Patch body; absent fields stay as they are.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateInput {
+    name: Option<String>,
+    code: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    email: Option<Option<String>>,
+    active: Option<bool>,
+}
+
+fn parse_code(errors: &mut FieldErrors, raw: &str) -> Option<String> {
+    let code = raw.trim().to_ascii_uppercase();
+    let valid = (1..=20).contains(&code.len()) && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        errors.add("code", "must be 1 to 20 letters, digits or underscores");
+    }
+    valid.then_some(code)
+}
+
+fn parse_email(errors: &mut FieldErrors, raw: Option<&str>) -> Option<String> {
+    match raw.map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => match Email::parse(raw) {
+            Ok(email) => Some(email.as_str().to_owned()),
+            Err(message) => {
+                errors.add("email", message);
+                None
+            }
+        },
+    }
+}
+
+fn duplicate(error: AppError) -> AppError {
+    match error {
+        AppError::Duplicate { .. } => AppError::Duplicate {
+            detail: "a department with this name or code already exists".into(),
+            existing: None,
+        },
+        other => other,
+    }
+}
+
+/// `POST /api/v1/departments` (admin).
+pub async fn create(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: JsonBody<CreateInput>,
+) -> Result<HttpResponse, AppError> {
+    user.require(&[Role::Admin])?;
+    let input = body.0;
+    let mut errors = FieldErrors::new();
+    let name = text_in_range(&mut errors, "name", &input.name, 1, 100);
+    let code = parse_code(&mut errors, &input.code);
+    let email = parse_email(&mut errors, input.email.as_deref());
+    let (Some(name), Some(code)) = (name, code) else {
+        return Err(errors.into());
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let now = time::now_utc();
+    let new = models::NewDepartment {
+        name,
+        code,
+        email,
+        active: input.active.unwrap_or(true),
+        created_at: now,
+        updated_at: now,
+    };
+    let created = state
+        .db
+        .write(move |conn| {
+            let id = db::departments::insert(conn, &new)?;
+            db::departments::find(conn, id)?.ok_or_else(|| AppError::not_found("department"))
+        })
+        .await
+        .map_err(duplicate)?;
+    Ok(HttpResponse::Created().json(DepartmentView::from(created)))
+}
+
+/// `PATCH /api/v1/departments/{id}` (admin).
+pub async fn update(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+    body: JsonBody<UpdateInput>,
+) -> Result<HttpResponse, AppError> {
+    user.require(&[Role::Admin])?;
+    let id = path.into_inner();
+    let input = body.0;
+    let mut errors = FieldErrors::new();
+    let changes = models::DepartmentChanges {
+        name: input.name.as_deref().and_then(|n| text_in_range(&mut errors, "name", n, 1, 100)),
+        code: input.code.as_deref().and_then(|c| parse_code(&mut errors, c)),
+        email: input.email.map(|e| parse_email(&mut errors, e.as_deref())),
+        active: input.active,
+        updated_at: Some(time::now_utc()),
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let updated = state
+        .db
+        .write(move |conn| {
+            if !db::departments::update(conn, id, &changes)? {
+                return Err(AppError::not_found("department"));
+            }
+            db::departments::find(conn, id)?.ok_or_else(|| AppError::not_found("department"))
+        })
+        .await
+        .map_err(duplicate)?;
+    Ok(HttpResponse::Ok().json(DepartmentView::from(updated)))
+}

@@ -1,0 +1,32 @@
+//! Operations endpoints: liveness, readiness and metrics.
+
+use actix_web::{web, HttpResponse, ResponseError};
+use serde_json::json;
+
+use crate::app::AppState;
+use crate::error::AppError;
+
+/// `GET /healthz`: the process is up.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// `GET /readyz`: the database answers. 503 otherwise, so a load balancer
+/// stops sending traffic here.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let backend = state.db.backend().name();
+    match state.db.ping().await {
+        Ok(()) => HttpResponse::Ok().json(json!({"status": "ready", "database": backend})),
+        Err(error) => {
+            tracing::warn!(%error, "readiness check failed");
+            AppError::Unavailable(format!("the {backend} database does not answer")).error_response()
+        }
+    }
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render(state.db.pool()))
+}

@@ -1,0 +1,120 @@
+//! `/api/v1/public`: what citizens can do without an account — write to the
+//! public mailbox, look up their letter with tracking number and query code,
+//! and rate the reply. Nothing personal is ever returned, and a wrong code is
+//! the same 404 as an unknown tracking number.
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::body::{from_value, JsonBody};
+use super::views::PublicCaseView;
+use crate::app::AppState;
+use crate::db::{self, models::Case, DbConnection};
+use crate::domain::citizen::CitizenInput;
+use crate::domain::ids::CaseId;
+use crate::domain::intake::{self, NewCaseInput};
+use crate::domain::lifecycle::Action;
+use crate::domain::time;
+use crate::error::AppError;
+use crate::workflow::{self, Acting, ActionInput, Registrar};
+
+/// The channel citizens write to directly.
+pub const PUBLIC_CHANNEL: &str = "mailbox";
+
+/// A letter to the public mailbox.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LetterInput {
+    title: String,
+    content: String,
+    category: Option<String>,
+    is_public: Option<bool>,
+    citizen: Option<CitizenInput>,
+}
+
+/// The answer to a letter: how to follow it.
+#[derive(Debug, Serialize)]
+pub struct ReceiptView {
+    tracking_no: String,
+    query_code: String,
+    state: String,
+}
+
+/// `POST /api/v1/public/cases`: a citizen writes to the public mailbox.
+pub async fn submit(
+    state: web::Data<AppState>,
+    body: JsonBody<LetterInput>,
+) -> Result<HttpResponse, AppError> {
+    let letter = body.0;
+    let now = time::now_utc();
+    let input = NewCaseInput {
+        channel: PUBLIC_CHANNEL.into(),
+        title: letter.title,
+        content: letter.content,
+        received_at: None,
+        external_ref: None,
+        category: letter.category,
+        is_public: letter.is_public,
+        citizen: letter.citizen,
+    };
+    let new = input.validate(now, |code| code == PUBLIC_CHANNEL)?;
+    let (case, query_code) =
+        state.db.write(move |conn| workflow::register(conn, &new, Registrar::Citizen, now)).await?;
+    Ok(HttpResponse::Created().json(ReceiptView {
+        tracking_no: case.tracking_no,
+        query_code,
+        state: case.state,
+    }))
+}
+
+/// The query code, as a query parameter.
+#[derive(Debug, Deserialize)]
+pub struct CodeQuery {
+    code: Option<String>,
+}
+
+/// The case if the code matches it; the same 404 otherwise.
+fn case_with_code(conn: &mut DbConnection, tracking_no: &str, code: &str) -> Result<Case, AppError> {
+    let case = db::cases::find_by_tracking_no(conn, tracking_no)?;
+    let stored = case.as_ref().map(|c| c.query_code_hash.as_str()).unwrap_or("");
+    // Compare even when the number is unknown, so timing tells nothing either.
+    let matches = intake::query_code_matches(tracking_no, code, stored);
+    match case {
+        Some(case) if matches => Ok(case),
+        _ => Err(AppError::NotFound("no case with this tracking number and query code".into())),
+    }
+}
+
+/// `GET /api/v1/public/cases/{tracking_no}?code=…`.
+pub async fn lookup(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<CodeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let tracking_no = path.into_inner();
+    let code = query.into_inner().code.unwrap_or_default();
+    let case = state.db.read(move |conn| case_with_code(conn, &tracking_no, &code)).await?;
+    Ok(HttpResponse::Ok().json(PublicCaseView::from(&case)))
+}
+
+/// `POST /api/v1/public/cases/{tracking_no}/rating?code=…`: the citizen rates
+/// the reply of a closed case. A later rating replaces the earlier one in the figures.
+pub async fn rate(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<CodeQuery>,
+    body: JsonBody<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    let tracking_no = path.into_inner();
+    let code = query.into_inner().code.unwrap_or_default();
+    let input: ActionInput = from_value(body.0)?;
+    let now = time::now_utc();
+    let case = state
+        .db
+        .write(move |conn| {
+            let case = case_with_code(conn, &tracking_no, &code)?;
+            workflow::act(conn, CaseId(case.id), Action::Rate, &Acting::citizen(), &input, None, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(PublicCaseView::from(&case)))
+}

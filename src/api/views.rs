@@ -1,0 +1,303 @@
+//! The JSON shapes the API returns, built from stored rows. Masking of the
+//! citizen's contact details is decided here, in one place.
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::db::models::{Case, CaseEvent, Channel, Department, User};
+use crate::domain::citizen::Citizen;
+use crate::domain::time::serde_office;
+
+/// A staff account, without its password hash.
+#[derive(Debug, Serialize)]
+pub struct UserView {
+    /// Id.
+    pub id: i64,
+    /// Login name.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role.
+    pub role: String,
+    /// Department.
+    pub department_id: Option<i64>,
+    /// Email.
+    pub email: Option<String>,
+    /// Active.
+    pub active: bool,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        UserView {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            role: u.role,
+            department_id: u.department_id,
+            email: u.email,
+            active: u.active,
+        }
+    }
+}
+
+/// A department.
+#[derive(Debug, Serialize)]
+pub struct DepartmentView {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Code.
+    pub code: String,
+    /// Email.
+    pub email: Option<String>,
+    /// Active.
+    pub active: bool,
+}
+
+impl From<Department> for DepartmentView {
+    fn from(d: Department) -> Self {
+        DepartmentView { id: d.id, name: d.name, code: d.code, email: d.email, active: d.active }
+    }
+}
+
+/// A channel and its limits.
+#[derive(Debug, Serialize)]
+pub struct ChannelView {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Time limit amount.
+    pub time_limit: i32,
+    /// Time limit unit.
+    pub time_limit_unit: String,
+    /// Largest total extension.
+    pub extension_limit: i32,
+    /// Extension unit.
+    pub extension_unit: String,
+    /// Tracking-number prefix.
+    pub tracking_prefix: String,
+    /// Whether ratings have a work and a result dimension.
+    pub two_dimension_rating: bool,
+    /// Display order.
+    pub sort_order: i32,
+}
+
+impl From<Channel> for ChannelView {
+    fn from(c: Channel) -> Self {
+        ChannelView {
+            code: c.code,
+            name: c.name,
+            time_limit: c.time_limit,
+            time_limit_unit: c.time_limit_unit,
+            extension_limit: c.extension_limit,
+            extension_unit: c.extension_unit,
+            tracking_prefix: c.tracking_prefix,
+            two_dimension_rating: c.two_dimension_rating,
+            sort_order: c.sort_order,
+        }
+    }
+}
+
+/// Whether the viewer may see the citizen's phone and email in full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contact {
+    /// Clerks and admins viewing one case.
+    Full,
+    /// Everyone and everywhere else.
+    Masked,
+}
+
+/// A case as staff see it.
+#[derive(Debug, Serialize)]
+pub struct CaseView {
+    /// Id.
+    pub id: i64,
+    /// Tracking number.
+    pub tracking_no: String,
+    /// Channel code.
+    pub channel: String,
+    /// The platform's own id.
+    pub external_ref: Option<String>,
+    /// Subject.
+    pub title: String,
+    /// Text.
+    pub content: String,
+    /// Category.
+    pub category: Option<String>,
+    /// Contact details, masked unless the viewer may see them; null for anonymous letters.
+    pub citizen: Option<Citizen>,
+    /// Whether the reply may be published.
+    pub is_public: bool,
+    /// Received.
+    #[serde(with = "serde_office")]
+    pub received_at: NaiveDateTime,
+    /// End of the due day.
+    #[serde(with = "serde_office::option")]
+    pub due_at: Option<NaiveDateTime>,
+    /// State.
+    pub state: String,
+    /// Department.
+    pub department_id: Option<i64>,
+    /// Reply.
+    pub reply: Option<String>,
+    /// When the reply was submitted.
+    #[serde(with = "serde_office::option")]
+    pub replied_at: Option<NaiveDateTime>,
+    /// When it was (last) closed.
+    #[serde(with = "serde_office::option")]
+    pub closed_at: Option<NaiveDateTime>,
+    /// Rating in force.
+    pub rating: Option<String>,
+    /// Result rating in force.
+    pub result_rating: Option<String>,
+    /// Who gave the rating in force.
+    pub rating_source: Option<String>,
+    /// Rating comment.
+    pub rating_comment: Option<String>,
+    /// When it was rated.
+    #[serde(with = "serde_office::option")]
+    pub rated_at: Option<NaiveDateTime>,
+    /// The case this one duplicates.
+    pub duplicate_of: Option<i64>,
+    /// How often it was reopened.
+    pub reopen_count: i32,
+    /// Whether the clock is paused.
+    pub suspended: bool,
+    /// Version, for `If-Match`.
+    pub version: i32,
+    /// Created.
+    #[serde(with = "serde_office")]
+    pub created_at: NaiveDateTime,
+    /// Last changed.
+    #[serde(with = "serde_office")]
+    pub updated_at: NaiveDateTime,
+}
+
+impl CaseView {
+    /// The view of a stored case with contact details as `contact` allows.
+    pub fn new(case: Case, contact: Contact) -> CaseView {
+        let citizen = Citizen {
+            name: case.citizen_name,
+            phone: case.citizen_phone,
+            email: case.citizen_email,
+            address: case.citizen_address,
+        };
+        let citizen = (citizen != Citizen::default()).then(|| match contact {
+            Contact::Full => citizen,
+            Contact::Masked => citizen.masked(),
+        });
+        CaseView {
+            id: case.id,
+            tracking_no: case.tracking_no,
+            channel: case.channel,
+            external_ref: case.external_ref,
+            title: case.title,
+            content: case.content,
+            category: case.category,
+            citizen,
+            is_public: case.is_public,
+            received_at: case.received_at,
+            due_at: case.due_at,
+            state: case.state,
+            department_id: case.department_id,
+            reply: case.reply,
+            replied_at: case.replied_at,
+            closed_at: case.closed_at,
+            rating: case.rating,
+            result_rating: case.result_rating,
+            rating_source: case.rating_source,
+            rating_comment: case.rating_comment,
+            rated_at: case.rated_at,
+            duplicate_of: case.duplicate_of,
+            reopen_count: case.reopen_count,
+            suspended: case.suspended,
+            version: case.version,
+            created_at: case.created_at,
+            updated_at: case.updated_at,
+        }
+    }
+}
+
+/// The creation response: the case plus its query code, shown this once.
+#[derive(Debug, Serialize)]
+pub struct CreatedCaseView {
+    /// The case.
+    #[serde(flatten)]
+    pub case: CaseView,
+    /// The query code (查询码) for the citizen.
+    pub query_code: String,
+}
+
+/// One audit-trail entry.
+#[derive(Debug, Serialize)]
+pub struct EventView {
+    /// Id.
+    pub id: i64,
+    /// Action.
+    pub action: String,
+    /// Who acted (null for citizens and the system).
+    pub actor_id: Option<i64>,
+    /// When.
+    #[serde(with = "serde_office")]
+    pub at: NaiveDateTime,
+    /// State before.
+    pub from_state: Option<String>,
+    /// State after.
+    pub to_state: Option<String>,
+    /// Note.
+    pub note: Option<String>,
+    /// Action-specific details.
+    pub details: Value,
+}
+
+impl From<CaseEvent> for EventView {
+    fn from(e: CaseEvent) -> Self {
+        EventView {
+            id: e.id,
+            action: e.action,
+            actor_id: e.actor_id,
+            at: e.at,
+            from_state: e.from_state,
+            to_state: e.to_state,
+            note: e.note,
+            details: e
+                .details
+                .and_then(|d| serde_json::from_str(&d).ok())
+                .unwrap_or_else(|| Value::Object(Default::default())),
+        }
+    }
+}
+
+/// What a citizen sees of their case: state, due date, and the reply once closed.
+#[derive(Debug, Serialize)]
+pub struct PublicCaseView {
+    /// Tracking number.
+    pub tracking_no: String,
+    /// State.
+    pub state: String,
+    /// End of the due day.
+    #[serde(with = "serde_office::option")]
+    pub due_at: Option<NaiveDateTime>,
+    /// The approved reply, once closed.
+    pub reply: Option<String>,
+    /// When it was closed.
+    #[serde(with = "serde_office::option")]
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+impl From<&Case> for PublicCaseView {
+    fn from(case: &Case) -> Self {
+        let closed = case.state == "closed";
+        PublicCaseView {
+            tracking_no: case.tracking_no.clone(),
+            state: case.state.clone(),
+            due_at: case.due_at,
+            reply: if closed { case.reply.clone() } else { None },
+            closed_at: if closed { case.closed_at } else { None },
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Building and running the service: `Application::build(settings)` connects
+//! the database, applies migrations, bootstraps the first admin, binds the
+//! listener (port 0 works: tests read the port back) and returns a server that
+//! runs until stopped. SIGTERM and SIGINT stop it gracefully: it stops
+//! accepting, lets in-flight requests finish (up to 30 s), then exits.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::dev::{Server, ServerHandle, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{web, App, HttpMessage, HttpServer};
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::auth::{password, token::TokenKeys};
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::domain::role::Role;
+use crate::domain::time;
+use crate::error::AppError;
+use crate::metrics::Metrics;
+use crate::{api, maintenance};
+
+/// What every handler can reach.
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// Token signing and checking.
+    pub tokens: TokenKeys,
+    /// Settings in force.
+    pub settings: Arc<Settings>,
+    /// Request and pool metrics.
+    pub metrics: Metrics,
+}
+
+/// A built, bound, not yet running service.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+/// Why the service could not start; the message says what to fix.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartError(pub String);
+
+impl Application {
+    /// Connects, migrates, bootstraps and binds, per `settings`.
+    pub async fn build(settings: Settings) -> Result<Application, StartError> {
+        let key = settings.jwt_key().map_err(|e| StartError(e.0))?;
+        let url = settings.database_url.clone();
+        let pool_size = settings.db_pool_size;
+        let db = web::block(move || Db::connect(&url, pool_size))
+            .await
+            .map_err(|e| StartError(e.to_string()))?
+            .map_err(StartError)?;
+        let admin_password = settings.admin_password.clone();
+        let bootstrap_db = db.clone();
+        web::block(move || bootstrap_admin(&bootstrap_db, admin_password.as_deref()))
+            .await
+            .map_err(|e| StartError(e.to_string()))?
+            .map_err(|e| StartError(format!("cannot create the first admin: {e}")))?;
+
+        let listener = TcpListener::bind(&settings.listen)
+            .map_err(|e| StartError(format!("cannot listen on {}: {e}", settings.listen)))?;
+        let port = listener.local_addr().map_err(|e| StartError(e.to_string()))?.port();
+        let state = web::Data::new(AppState {
+            db,
+            tokens: TokenKeys::new(&key, settings.token_ttl_hours),
+            metrics: Metrics::new(),
+            settings: Arc::new(settings),
+        });
+        let workers = state.settings.workers;
+        let app_state = state.clone();
+        let mut server = HttpServer::new(move || {
+            let metrics = app_state.metrics.clone();
+            App::new()
+                .app_data(app_state.clone())
+                .configure(api::configure)
+                .wrap(api::problem_json_errors())
+                .wrap_fn(move |req, srv| {
+                    let started = Instant::now();
+                    let method = req.method().to_string();
+                    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                    let metrics = metrics.clone();
+                    let response = srv.call(req);
+                    async move {
+                        let mut response = response.await?;
+                        let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+                        metrics.observe(&method, &route, response.status().as_u16(), started.elapsed());
+                        if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                            response.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+                        }
+                        Ok(response)
+                    }
+                })
+                .wrap(TracingLogger::default())
+        })
+        .shutdown_timeout(30);
+        if let Some(workers) = workers {
+            server = server.workers(workers);
+        }
+        let server = server.listen(listener).map_err(|e| StartError(format!("cannot serve: {e}")))?.run();
+        maintenance::spawn(state.db.clone());
+        Ok(Application { port, server, state })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (tests reach the database through it).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// A handle that stops the server.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped by a signal or the handle.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// On an empty database, creates user `admin` with the configured password, or
+/// with a random one printed once.
+fn bootstrap_admin(db: &Db, configured: Option<&str>) -> Result<(), AppError> {
+    db.write_blocking(|conn| {
+        if !db::users::none_exist(conn)? {
+            return Ok(());
+        }
+        let (password, generated) = match configured {
+            Some(p) => {
+                password::check_new("CASEDESK_ADMIN_PASSWORD", p)?;
+                (p.to_owned(), false)
+            }
+            None => (password::generate(), true),
+        };
+        let now = time::now_utc();
+        db::users::insert(
+            conn,
+            &db::models::NewUser {
+                username: "admin".into(),
+                password_hash: password::hash(&password).map_err(AppError::Internal)?,
+                display_name: "系统管理员".into(),
+                role: Role::Admin.as_str().into(),
+                department_id: None,
+                email: None,
+                active: true,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        if generated {
+            println!("Created the administrator account 'admin' with password: {password}");
+            println!("It is shown only this once: log in and change it (POST /api/v1/auth/password).");
+        } else {
+            tracing::info!("created the administrator account 'admin' from CASEDESK_ADMIN_PASSWORD");
+        }
+        Ok(())
+    })
+}

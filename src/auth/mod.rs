@@ -1,0 +1,8 @@
+//! Who is calling: password hashing (argon2id), login tokens (JWT HS256) and
+//! the [`AuthUser`] extractor that handlers take as an argument.
+
+mod extract;
+pub mod password;
+pub mod token;
+
+pub use extract::AuthUser;

@@ -1,0 +1,213 @@
+//! The command line: `casedesk [serve]`, `migrate`, `user add`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::Application;
+use crate::auth::password;
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::domain::role::Role;
+use crate::domain::time;
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+
+/// casedesk — citizen case tracking for a county government office.
+#[derive(Debug, Parser)]
+#[command(name = "casedesk", version, about)]
+pub struct Cli {
+    /// Settings file (default: ./casedesk.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (the default command).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Default, Args)]
+struct ServeArgs {
+    /// Development mode: a random JWT secret when none is configured.
+    #[arg(long)]
+    dev: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is read from CASEDESK_NEW_USER_PASSWORD,
+    /// or generated and printed once.
+    Add(UserAddArgs),
+}
+
+#[derive(Debug, Args)]
+struct UserAddArgs {
+    /// Login name.
+    #[arg(long)]
+    username: String,
+    /// admin, clerk, handler or leader.
+    #[arg(long)]
+    role: String,
+    /// Name shown in the audit trail.
+    #[arg(long)]
+    display_name: String,
+    /// Department code (required for handlers).
+    #[arg(long)]
+    department: Option<String>,
+    /// Email address.
+    #[arg(long)]
+    email: Option<String>,
+}
+
+/// Parses the command line and runs the command; the exit code says how it went.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let dev = matches!(&cli.command, Some(Command::Serve(args)) if args.dev);
+    let settings = match Settings::load(cli.config.as_deref(), dev) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("casedesk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(_) => serve(settings),
+        Command::Migrate => migrate(&settings),
+        Command::User(UserCommand::Add(args)) => add_user(&settings, args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("casedesk: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: &str) {
+    use tracing_subscriber::fmt::format::FmtSpan;
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("CASEDESK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // One line per request, when its span closes, with method, route, status and request id.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()));
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn serve(settings: Settings) -> Result<(), String> {
+    init_logging(&settings.log_format);
+    if settings.dev {
+        tracing::warn!("development mode: do not use with real citizens' data");
+    }
+    actix_web::rt::System::new().block_on(async move {
+        let listen = settings.listen.clone();
+        let backend = db::Backend::of_url(&settings.database_url)?.name();
+        let app = Application::build(settings).await.map_err(|e| e.to_string())?;
+        tracing::info!(%listen, port = app.port(), backend, "casedesk is serving");
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}
+
+fn migrate(settings: &Settings) -> Result<(), String> {
+    let manager = db::ConnectionManager::new(&settings.database_url)?;
+    let mut conn = manager.establish().map_err(|e| format!("cannot connect: {e}"))?;
+    let applied = db::run_migrations(&mut conn)?;
+    if applied.is_empty() {
+        println!("The database is up to date.");
+    } else {
+        for name in applied {
+            println!("applied {name}");
+        }
+    }
+    Ok(())
+}
+
+fn add_user(settings: &Settings, args: UserAddArgs) -> Result<(), String> {
+    let mut errors = FieldErrors::new();
+    let username = crate::api::parse_username(&mut errors, &args.username);
+    let role = Role::parse(&args.role);
+    if role.is_none() {
+        errors.add("role", "must be one of admin, clerk, handler, leader");
+    }
+    if !errors.is_empty() {
+        let messages: Vec<String> = errors.0.iter().map(|e| format!("--{} {}", e.field, e.message)).collect();
+        return Err(messages.join("; "));
+    }
+    let (Some(username), Some(role)) = (username, role) else { unreachable!("checked above") };
+    let (plain, generated) = match std::env::var("CASEDESK_NEW_USER_PASSWORD") {
+        Ok(p) => (p, false),
+        Err(_) => (password::generate(), true),
+    };
+    password::check_new("CASEDESK_NEW_USER_PASSWORD", &plain).map_err(|e| e.0[0].message.clone())?;
+    let hash = password::hash(&plain)?;
+    let db = Db::connect(&settings.database_url, 1)?;
+    let department = args.department.clone();
+    let email = args.email.clone();
+    let display_name = args.display_name.clone();
+    let name = username.clone();
+    db.write_blocking(move |conn| {
+        let department_id = match department {
+            Some(code) => Some(
+                db::departments::find_by_code(conn, &code.to_ascii_uppercase())?
+                    .ok_or_else(|| {
+                        AppError::invalid_field("department", format!("no department with code {code}"))
+                    })?
+                    .id,
+            ),
+            None if role == Role::Handler => {
+                return Err(AppError::invalid_field("department", "a handler needs --department"))
+            }
+            None => None,
+        };
+        if db::users::find_by_username(conn, &name)?.is_some() {
+            return Err(AppError::Duplicate {
+                detail: format!("the username '{name}' is taken"),
+                existing: None,
+            });
+        }
+        let now = time::now_utc();
+        db::users::insert(
+            conn,
+            &db::models::NewUser {
+                username: name,
+                password_hash: hash,
+                display_name,
+                role: role.as_str().into(),
+                department_id,
+                email,
+                active: true,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        Ok(())
+    })
+    .map_err(|e| match e {
+        AppError::Validation(errors) => {
+            errors.0.iter().map(|e| format!("--{} {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+        }
+        other => other.to_string(),
+    })?;
+    if generated {
+        println!("Created {role} '{username}' with password: {plain}");
+    } else {
+        println!("Created {role} '{username}'.");
+    }
+    Ok(())
+}

@@ -1,0 +1,213 @@
+//! Settings, loaded once at start: defaults, then an optional `casedesk.toml`,
+//! then `CASEDESK_*` / `DATABASE_URL` environment variables (the environment wins).
+//! The result is passed down explicitly; there is no global.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Shortest JWT secret accepted outside development mode.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// Everything the service can be configured with (DESIGN.md "Running it").
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `sqlite://PATH` or `postgres://…`.
+    pub database_url: String,
+    /// Address to serve on.
+    pub listen: String,
+    /// HS256 key; required (32+ bytes) unless `dev`.
+    pub jwt_secret: Option<String>,
+    /// Password of the `admin` account created on an empty database.
+    pub admin_password: Option<String>,
+    /// SMTP server for outgoing mail.
+    pub smtp_url: Option<String>,
+    /// Sender address of outgoing mail.
+    pub mail_from: String,
+    /// Base of links in mail.
+    pub public_url: String,
+    /// Development mode: a random JWT secret is made when none is set.
+    pub dev: bool,
+    /// Lifetime of a login token, in hours.
+    pub token_ttl_hours: i64,
+    /// Size of the database connection pool.
+    pub db_pool_size: u32,
+    /// HTTP worker threads; defaults to the number of cores.
+    pub workers: Option<usize>,
+    /// `text` (default) or `json` log lines.
+    pub log_format: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: "sqlite://data/casedesk.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            jwt_secret: None,
+            admin_password: None,
+            smtp_url: None,
+            mail_from: "casedesk@localhost".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            dev: false,
+            token_ttl_hours: 8,
+            db_pool_size: 16,
+            workers: None,
+            log_format: "text".into(),
+        }
+    }
+}
+
+/// A setting that cannot be used; the message says what to set.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// The optional configuration file: the same names as the environment
+/// variables, lower-case and without the `CASEDESK_` prefix.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<String>,
+    listen: Option<String>,
+    jwt_secret: Option<String>,
+    admin_password: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    public_url: Option<String>,
+    token_ttl_hours: Option<i64>,
+    db_pool_size: Option<u32>,
+    workers: Option<usize>,
+    log_format: Option<String>,
+}
+
+impl Settings {
+    /// Loads settings from `file` (if given, it must exist; otherwise `casedesk.toml`
+    /// in the working directory is read when present) and the environment.
+    pub fn load(file: Option<&Path>, dev: bool) -> Result<Settings, ConfigError> {
+        let path = file.map(Path::to_path_buf).or_else(|| {
+            let default = PathBuf::from("casedesk.toml");
+            default.exists().then_some(default)
+        });
+        let from_file = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+                toml::from_str(&text)
+                    .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.message())))?
+            }
+            None => FileSettings::default(),
+        };
+        Settings::merge(from_file, |name| std::env::var(name).ok(), dev)
+    }
+
+    fn merge(
+        file: FileSettings,
+        env: impl Fn(&str) -> Option<String>,
+        dev: bool,
+    ) -> Result<Settings, ConfigError> {
+        let defaults = Settings::default();
+        let parse_num = |name: &str, raw: String| {
+            raw.parse::<i64>().map_err(|_| ConfigError(format!("{name} must be a whole number, got '{raw}'")))
+        };
+        let env_num = |name: &str| env(name).map(|raw| parse_num(name, raw)).transpose();
+        let settings = Settings {
+            database_url: env("DATABASE_URL").or(file.database_url).unwrap_or(defaults.database_url),
+            listen: env("CASEDESK_LISTEN").or(file.listen).unwrap_or(defaults.listen),
+            jwt_secret: env("CASEDESK_JWT_SECRET").or(file.jwt_secret),
+            admin_password: env("CASEDESK_ADMIN_PASSWORD").or(file.admin_password),
+            smtp_url: env("CASEDESK_SMTP_URL").or(file.smtp_url),
+            mail_from: env("CASEDESK_MAIL_FROM").or(file.mail_from).unwrap_or(defaults.mail_from),
+            public_url: env("CASEDESK_PUBLIC_URL").or(file.public_url).unwrap_or(defaults.public_url),
+            dev,
+            token_ttl_hours: env_num("CASEDESK_TOKEN_TTL_HOURS")?
+                .or(file.token_ttl_hours)
+                .unwrap_or(defaults.token_ttl_hours),
+            db_pool_size: env_num("CASEDESK_DB_POOL_SIZE")?
+                .map(|n| n as u32)
+                .or(file.db_pool_size)
+                .unwrap_or(defaults.db_pool_size),
+            workers: env_num("CASEDESK_WORKERS")?.map(|n| n as usize).or(file.workers),
+            log_format: env("CASEDESK_LOG_FORMAT").or(file.log_format).unwrap_or(defaults.log_format),
+        };
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if !(1..=24 * 30).contains(&self.token_ttl_hours) {
+            return Err(ConfigError("CASEDESK_TOKEN_TTL_HOURS must be between 1 and 720".into()));
+        }
+        if !(1..=256).contains(&self.db_pool_size) {
+            return Err(ConfigError("CASEDESK_DB_POOL_SIZE must be between 1 and 256".into()));
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return Err(ConfigError("CASEDESK_LOG_FORMAT must be 'text' or 'json'".into()));
+        }
+        Ok(())
+    }
+
+    /// The key that signs login tokens. Outside development mode a secret of
+    /// 32+ bytes must be configured; in development mode a random one is made
+    /// (tokens then die with the process).
+    pub fn jwt_key(&self) -> Result<Vec<u8>, ConfigError> {
+        match &self.jwt_secret {
+            Some(secret) if secret.len() >= MIN_JWT_SECRET_BYTES => Ok(secret.as_bytes().to_vec()),
+            Some(_) => Err(ConfigError(format!(
+                "CASEDESK_JWT_SECRET is too short: set it to at least {MIN_JWT_SECRET_BYTES} random bytes (e.g. `openssl rand -hex 32`)"
+            ))),
+            None if self.dev => Ok(rand::random::<[u8; 32]>().to_vec()),
+            None => Err(ConfigError(format!(
+                "CASEDESK_JWT_SECRET is not set: set it to at least {MIN_JWT_SECRET_BYTES} random bytes (e.g. `openssl rand -hex 32`), or start with --dev"
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn merge(file: &str, env: &[(&str, &str)], dev: bool) -> Result<Settings, ConfigError> {
+        let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::merge(toml::from_str(file).unwrap(), |k| env.get(k).cloned(), dev)
+    }
+
+    #[test]
+    fn defaults_apply_without_file_or_environment() {
+        let s = merge("", &[], false).unwrap();
+        assert_eq!(s.database_url, "sqlite://data/casedesk.db");
+        assert_eq!(s.listen, "127.0.0.1:8080");
+        assert_eq!(s.mail_from, "casedesk@localhost");
+        assert_eq!(s.token_ttl_hours, 8);
+    }
+
+    #[test]
+    fn environment_wins_over_file() {
+        let s = merge(
+            "listen = \"0.0.0.0:9000\"\nmail_from = \"office@example.cn\"",
+            &[("CASEDESK_LISTEN", "127.0.0.1:7000")],
+            false,
+        )
+        .unwrap();
+        assert_eq!(s.listen, "127.0.0.1:7000");
+        assert_eq!(s.mail_from, "office@example.cn");
+    }
+
+    #[test]
+    fn jwt_secret_is_required_and_long_outside_dev_mode() {
+        let message = merge("", &[], false).unwrap().jwt_key().unwrap_err().0;
+        assert!(message.contains("CASEDESK_JWT_SECRET"), "{message}");
+        assert!(merge("", &[("CASEDESK_JWT_SECRET", "short")], false).unwrap().jwt_key().is_err());
+        let long = "x".repeat(32);
+        assert_eq!(merge("", &[("CASEDESK_JWT_SECRET", &long)], false).unwrap().jwt_key().unwrap().len(), 32);
+        assert_eq!(merge("", &[], true).unwrap().jwt_key().unwrap().len(), 32);
+    }
+
+    #[test]
+    fn bad_numbers_are_reported_by_name() {
+        let err = merge("", &[("CASEDESK_TOKEN_TTL_HOURS", "eight")], false).unwrap_err();
+        assert!(err.0.contains("CASEDESK_TOKEN_TTL_HOURS"));
+        assert!(merge("", &[("CASEDESK_TOKEN_TTL_HOURS", "0")], false).is_err());
+    }
+}

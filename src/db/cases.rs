@@ -1,0 +1,157 @@
+//! Cases: intake with gap-free tracking numbers, look-ups, filtered lists and
+//! version-checked updates.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text};
+
+use super::models::{Case, CaseChanges, NewCaseRow};
+use super::schema::cases;
+use super::DbConnection;
+
+#[derive(QueryableByName)]
+struct Sequence {
+    #[diesel(sql_type = Integer)]
+    last_seq: i32,
+}
+
+/// Takes the next sequence number of a channel's year. The counter row is
+/// locked until the transaction ends, so concurrent intakes queue on it, and a
+/// rolled-back intake gives its number back: the numbers have no gaps.
+pub fn next_sequence(conn: &mut DbConnection, channel: &str, year: i32) -> QueryResult<i32> {
+    // One upsert statement on both backends (SQLite >= 3.35 has RETURNING);
+    // only the placeholder syntax differs.
+    let sql = match conn {
+        DbConnection::Pg(_) => {
+            "INSERT INTO tracking_counters (channel, year, last_seq) VALUES ($1, $2, 1) \
+             ON CONFLICT (channel, year) DO UPDATE SET last_seq = tracking_counters.last_seq + 1 \
+             RETURNING last_seq"
+        }
+        DbConnection::Sqlite(_) => {
+            "INSERT INTO tracking_counters (channel, year, last_seq) VALUES (?, ?, 1) \
+             ON CONFLICT (channel, year) DO UPDATE SET last_seq = tracking_counters.last_seq + 1 \
+             RETURNING last_seq"
+        }
+    };
+    diesel::sql_query(sql)
+        .bind::<Text, _>(channel)
+        .bind::<Integer, _>(year)
+        .get_result::<Sequence>(conn)
+        .map(|s| s.last_seq)
+}
+
+/// Stores a new case; returns it as stored.
+pub fn insert(conn: &mut DbConnection, new: &NewCaseRow) -> QueryResult<Case> {
+    let id: i64 = diesel::insert_into(cases::table).values(new).returning(cases::id).get_result(conn)?;
+    cases::table.find(id).first(conn)
+}
+
+/// One case by id.
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Case>> {
+    cases::table.find(id).first(conn).optional()
+}
+
+/// One case by tracking number.
+pub fn find_by_tracking_no(conn: &mut DbConnection, tracking_no: &str) -> QueryResult<Option<Case>> {
+    cases::table.filter(cases::tracking_no.eq(tracking_no)).first(conn).optional()
+}
+
+/// The case a channel already holds under an external reference.
+pub fn find_by_external_ref(
+    conn: &mut DbConnection,
+    channel: &str,
+    external_ref: &str,
+) -> QueryResult<Option<Case>> {
+    cases::table
+        .filter(cases::channel.eq(channel))
+        .filter(cases::external_ref.eq(external_ref))
+        .first(conn)
+        .optional()
+}
+
+/// Applies `changes` if the case is still at `version`, raising the version.
+/// Returns `false` (and changes nothing) if someone else changed it first.
+pub fn update_if_version(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i32,
+    changes: &CaseChanges,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let updated = diesel::update(cases::table.filter(cases::id.eq(id)).filter(cases::version.eq(version)))
+        .set((changes, cases::version.eq(version + 1), cases::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Filters of the case list; every one is optional.
+#[derive(Debug, Default, Clone)]
+pub struct CaseFilter {
+    /// Only these states.
+    pub states: Vec<String>,
+    /// Only this channel.
+    pub channel: Option<String>,
+    /// Only this department (always set for handlers).
+    pub department_id: Option<i64>,
+    /// Only open cases whose due date passed before this instant.
+    pub overdue_at: Option<NaiveDateTime>,
+    /// Only cases due before this instant.
+    pub due_before: Option<NaiveDateTime>,
+    /// Received at or after.
+    pub received_from: Option<NaiveDateTime>,
+    /// Received before.
+    pub received_to: Option<NaiveDateTime>,
+    /// Text in the title, content or tracking number.
+    pub text: Option<String>,
+    /// Only ids below this one (the page cursor).
+    pub before_id: Option<i64>,
+}
+
+fn like_pattern(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// One page of cases, newest first: at most `limit` rows, plus whether more follow.
+pub fn list(conn: &mut DbConnection, filter: &CaseFilter, limit: i64) -> QueryResult<(Vec<Case>, bool)> {
+    let mut query = cases::table.into_boxed();
+    if !filter.states.is_empty() {
+        query = query.filter(cases::state.eq_any(filter.states.clone()));
+    }
+    if let Some(channel) = &filter.channel {
+        query = query.filter(cases::channel.eq(channel.clone()));
+    }
+    if let Some(department_id) = filter.department_id {
+        query = query.filter(cases::department_id.eq(department_id));
+    }
+    if let Some(at) = filter.overdue_at {
+        query = query.filter(cases::state.ne_all(["closed", "invalid"])).filter(cases::due_at.lt(at));
+    }
+    if let Some(at) = filter.due_before {
+        query = query.filter(cases::due_at.lt(at));
+    }
+    if let Some(at) = filter.received_from {
+        query = query.filter(cases::received_at.ge(at));
+    }
+    if let Some(at) = filter.received_to {
+        query = query.filter(cases::received_at.lt(at));
+    }
+    if let Some(text) = &filter.text {
+        let pattern = like_pattern(text);
+        let tracking_pattern = like_pattern(&text.to_ascii_uppercase());
+        query = query.filter(
+            cases::title
+                .like(pattern.clone())
+                .escape('\\')
+                .or(cases::content.like(pattern).escape('\\'))
+                .or(cases::tracking_no.like(tracking_pattern).escape('\\')),
+        );
+    }
+    if let Some(before_id) = filter.before_id {
+        query = query.filter(cases::id.lt(before_id));
+    }
+    let mut rows: Vec<Case> = query.order(cases::id.desc()).limit(limit + 1).load(conn)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
+}

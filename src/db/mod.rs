@@ -1,0 +1,268 @@
+//! Storage: one connection type for SQLite and PostgreSQL, a pool, embedded
+//! migrations, and plain query functions over a connection (one module per
+//! table). Query functions return diesel's `QueryResult`.
+//!
+//! diesel is blocking, so [`Db::read`] and [`Db::write`] run their closure on
+//! actix's blocking thread pool with a pooled connection; nothing here runs on
+//! the async executor.
+
+pub mod cases;
+pub mod channels;
+pub mod departments;
+pub mod events;
+pub mod idempotency;
+pub mod login_failures;
+pub mod models;
+pub mod schema;
+pub mod users;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, R2D2Connection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::AppError;
+
+/// Migrations of each backend; the two folders hold the same migration names.
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// See [`SQLITE_MIGRATIONS`].
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either backend.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// PostgreSQL, for production and several instances.
+    Pg(PgConnection),
+    /// SQLite, the embedded default.
+    Sqlite(SqliteConnection),
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `sqlite://PATH`.
+    Sqlite,
+    /// `postgres://…` or `postgresql://…`.
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the backend from the URL scheme (the derived `establish` would try
+    /// each backend in turn and hide the real error: DEPENDENCIES.md, pitfall 1).
+    pub fn of_url(url: &str) -> Result<Backend, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else if url.starts_with("sqlite://") {
+            Ok(Backend::Sqlite)
+        } else {
+            Err(format!(
+                "DATABASE_URL must start with sqlite:// or postgres://, got '{}'",
+                url.split("://").next().unwrap_or(url)
+            ))
+        }
+    }
+
+    /// Name for logs and benchmark output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Opens connections of the backend the URL names, configured for casedesk.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    backend: Backend,
+    target: String,
+}
+
+/// Seconds a PostgreSQL connection attempt may take before it fails with its real error.
+const PG_CONNECT_TIMEOUT_SECS: u32 = 5;
+
+impl ConnectionManager {
+    /// Checks the URL; for SQLite, creates the database's folder.
+    pub fn new(url: &str) -> Result<ConnectionManager, String> {
+        let backend = Backend::of_url(url)?;
+        let target = match backend {
+            Backend::Postgres if url.contains("connect_timeout=") => url.to_owned(),
+            Backend::Postgres => {
+                let separator = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{separator}connect_timeout={PG_CONNECT_TIMEOUT_SECS}")
+            }
+            Backend::Sqlite => {
+                let path = PathBuf::from(&url["sqlite://".len()..]);
+                if path.as_os_str().is_empty() {
+                    return Err("DATABASE_URL sqlite:// needs a file path".into());
+                }
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+                }
+                path.to_string_lossy().into_owned()
+            }
+        };
+        Ok(ConnectionManager { backend, target })
+    }
+
+    /// The backend this manager connects to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Opens one connection.
+    pub fn establish(&self) -> ConnectionResult<DbConnection> {
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.target).map(DbConnection::Pg),
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.target)?;
+                // One statement per PRAGMA would be needed with sql_query (pitfall 6).
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                )
+                .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        self.establish().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// A pool of [`DbConnection`]s.
+pub type Pool = r2d2::Pool<ConnectionManager>;
+
+/// Applies pending migrations; returns the names of those applied.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(names),
+        DbConnection::Pg(c) => {
+            // Several instances may start at once against one PostgreSQL database.
+            c.batch_execute("SELECT pg_advisory_lock(7216001)").map_err(|e| e.to_string())?;
+            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(names);
+            c.batch_execute("SELECT pg_advisory_unlock(7216001)").map_err(|e| e.to_string())?;
+            result
+        }
+    };
+    applied.map_err(|e| format!("migration failed: {e}"))
+}
+
+/// Reverts every applied migration (used by the migration round-trip test).
+pub fn revert_all_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
+    let reverted = match conn {
+        DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(names),
+        DbConnection::Pg(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS).map(names),
+    };
+    reverted.map_err(|e| format!("revert failed: {e}"))
+}
+
+fn names(versions: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
+    versions.into_iter().map(|v| v.to_string()).collect()
+}
+
+/// The database as the service uses it: a pool, plus on SQLite a process-wide
+/// writer lock. SQLite allows one writer at a time anyway; taking turns in the
+/// process instead of in the database means a transaction that reads before it
+/// writes can never fail with `SQLITE_BUSY` on upgrading its snapshot, and no
+/// thread spins in the busy handler.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Backend,
+    sqlite_writer: Arc<Mutex<()>>,
+}
+
+impl Db {
+    /// Connects (failing within a few seconds with the real error if the
+    /// database cannot be reached) and applies pending migrations.
+    pub fn connect(url: &str, pool_size: u32) -> Result<Db, String> {
+        let manager = ConnectionManager::new(url)?;
+        let backend = manager.backend();
+        let mut first = manager
+            .establish()
+            .map_err(|e| format!("cannot connect to the {} database: {e}", backend.name()))?;
+        run_migrations(&mut first)?;
+        drop(first);
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)
+            .map_err(|e| format!("cannot open the connection pool: {e}"))?;
+        Ok(Db { pool, backend, sqlite_writer: Arc::new(Mutex::new(())) })
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool, for pool metrics and command-line tools.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Runs read-only work on a pooled connection, off the async executor.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+
+    /// Runs work in one transaction, off the async executor: everything it
+    /// writes commits together or not at all.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || db.write_blocking(work)).await?
+    }
+
+    /// [`Db::write`] for callers already on a blocking thread (command-line tools, loaders).
+    pub fn write_blocking<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError>,
+    {
+        let _turn = match self.backend {
+            Backend::Sqlite => Some(self.sqlite_writer.lock().unwrap_or_else(|p| p.into_inner())),
+            Backend::Postgres => None,
+        };
+        let mut conn = self.pool.get()?;
+        conn.transaction(|c| work(c))
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), AppError> {
+        self.read(|conn| conn.ping().map_err(AppError::from)).await
+    }
+}

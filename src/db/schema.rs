@@ -1,0 +1,140 @@
+//! Table definitions shared by both backends. Written by hand to the subset of
+//! column types that `MultiConnection` supports (DEPENDENCIES.md, pitfall 2);
+//! `tests/api/migrations.rs` checks it against both migrated databases.
+
+diesel::table! {
+    departments (id) {
+        id -> BigInt,
+        name -> Text,
+        code -> Text,
+        email -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        display_name -> Text,
+        role -> Text,
+        department_id -> Nullable<BigInt>,
+        email -> Nullable<Text>,
+        active -> Bool,
+        token_epoch -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        username -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    channels (code) {
+        code -> Text,
+        name -> Text,
+        time_limit -> Integer,
+        time_limit_unit -> Text,
+        extension_limit -> Integer,
+        extension_unit -> Text,
+        tracking_prefix -> Text,
+        two_dimension_rating -> Bool,
+        sort_order -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tracking_counters (channel, year) {
+        channel -> Text,
+        year -> Integer,
+        last_seq -> Integer,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> BigInt,
+        tracking_no -> Text,
+        channel -> Text,
+        external_ref -> Nullable<Text>,
+        title -> Text,
+        content -> Text,
+        category -> Nullable<Text>,
+        citizen_name -> Nullable<Text>,
+        citizen_phone -> Nullable<Text>,
+        citizen_email -> Nullable<Text>,
+        citizen_address -> Nullable<Text>,
+        is_public -> Bool,
+        query_code_hash -> Text,
+        received_at -> Timestamp,
+        due_at -> Nullable<Timestamp>,
+        state -> Text,
+        department_id -> Nullable<BigInt>,
+        reply -> Nullable<Text>,
+        replied_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        rating -> Nullable<Text>,
+        result_rating -> Nullable<Text>,
+        rating_source -> Nullable<Text>,
+        rating_comment -> Nullable<Text>,
+        rated_at -> Nullable<Timestamp>,
+        duplicate_of -> Nullable<BigInt>,
+        reopen_count -> Integer,
+        suspended -> Bool,
+        created_by -> Nullable<BigInt>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_events (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        action -> Text,
+        actor_id -> Nullable<BigInt>,
+        at -> Timestamp,
+        from_state -> Nullable<Text>,
+        to_state -> Nullable<Text>,
+        note -> Nullable<Text>,
+        details -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, idempotency_key) {
+        user_id -> BigInt,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        response_status -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(users -> departments (department_id));
+diesel::joinable!(cases -> departments (department_id));
+diesel::joinable!(cases -> channels (channel));
+diesel::joinable!(case_events -> cases (case_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    departments,
+    users,
+    login_failures,
+    channels,
+    tracking_counters,
+    cases,
+    case_events,
+    idempotency_keys,
+);

@@ -1,0 +1,12 @@
+//! The rules of casedesk, free of I/O: the case state machine, who may do what,
+//! the shapes of valid input, and time in the office's zone. Everything here is
+//! unit-tested directly; the database and HTTP layers only call into it.
+
+pub mod citizen;
+pub mod ids;
+pub mod intake;
+pub mod lifecycle;
+pub mod rating;
+pub mod role;
+pub mod time;
+pub mod validation;

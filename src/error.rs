@@ -1,0 +1,307 @@
+//! The service's one error type and how it is rendered.
+//!
+//! Layers: `domain` returns its own small error types (`FieldErrors`,
+//! `TransitionError`); `db` returns diesel's `QueryResult`; handlers and the
+//! transaction closures they pass to `db` return [`AppError`], which converts
+//! from all of those and renders as RFC 9457 problem details with a stable
+//! `code` member. A 500 logs its cause and tells the client nothing more.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde_json::{json, Map, Value};
+
+use crate::domain::lifecycle::{Action, CaseState, TransitionError};
+use crate::domain::validation::FieldErrors;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Everything that can go wrong while serving a request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400 `bad_request`: the request cannot be read (malformed JSON, bad query string).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401 `unauthenticated`: no valid token.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// 403 `forbidden`: authenticated, but the role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404 `not_found`: no such thing, or not visible to this user.
+    #[error("{0}")]
+    NotFound(String),
+    /// 405 `method_not_allowed`.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// 409 `invalid_transition`: the case's state does not allow the action.
+    #[error("a case in state '{state}' cannot be '{action}'")]
+    InvalidTransition {
+        /// Current state.
+        state: CaseState,
+        /// Refused action.
+        action: Action,
+    },
+    /// 409 `version_conflict`: `If-Match` named a version that is no longer current.
+    #[error("the case has changed (current version {current}); reload it and try again")]
+    VersionConflict {
+        /// The case's current version.
+        current: i32,
+    },
+    /// 409 `duplicate`: the thing already exists.
+    #[error("{detail}")]
+    Duplicate {
+        /// What already exists.
+        detail: String,
+        /// Extra members naming the existing record.
+        existing: Option<Value>,
+    },
+    /// 409 `conflict`: the request contradicts the current state of something other than a case's lifecycle.
+    #[error("{0}")]
+    Conflict(String),
+    /// 413 `payload_too_large`.
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// 415 `unsupported_media_type`.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 422 `validation_failed`, with every field error.
+    #[error("the request has invalid fields")]
+    Validation(FieldErrors),
+    /// 429 `rate_limited`.
+    #[error("{detail}")]
+    RateLimited {
+        /// Why.
+        detail: String,
+        /// Seconds until a retry can succeed.
+        retry_after_secs: u64,
+    },
+    /// 503 `unavailable`: the database cannot be reached or is overloaded.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500 `internal`: a bug or an unexpected failure; the cause is logged only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthenticated(_) => "unauthenticated",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound(_) => "not_found",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::InvalidTransition { .. } => "invalid_transition",
+            AppError::VersionConflict { .. } => "version_conflict",
+            AppError::Duplicate { .. } => "duplicate",
+            AppError::Conflict(_) => "conflict",
+            AppError::PayloadTooLarge { .. } => "payload_too_large",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AppError::Validation(_) => "validation_failed",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// A 404 for something that does not exist or may not be seen.
+    pub fn not_found(what: &str) -> AppError {
+        AppError::NotFound(format!("{what} not found"))
+    }
+
+    /// A 422 with a single field error.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> AppError {
+        AppError::Validation(FieldErrors::single(field, message))
+    }
+
+    /// The problem-details body.
+    pub fn problem(&self) -> Value {
+        let status = self.status_code();
+        let detail = match self {
+            AppError::Internal(_) => "an internal error occurred; it has been logged".to_owned(),
+            other => other.to_string(),
+        };
+        let mut body = Map::new();
+        body.insert("type".into(), json!("about:blank"));
+        body.insert("title".into(), json!(status.canonical_reason().unwrap_or("Error")));
+        body.insert("status".into(), json!(status.as_u16()));
+        body.insert("code".into(), json!(self.code()));
+        body.insert("detail".into(), json!(detail));
+        match self {
+            AppError::Validation(errors) => {
+                body.insert("errors".into(), json!(errors.0));
+            }
+            AppError::InvalidTransition { state, action } => {
+                body.insert("state".into(), json!(state.as_str()));
+                body.insert("action".into(), json!(action.as_str()));
+            }
+            AppError::VersionConflict { current } => {
+                body.insert("current_version".into(), json!(current));
+            }
+            AppError::Duplicate { existing: Some(Value::Object(extra)), .. } => {
+                body.extend(extra.clone());
+            }
+            _ => {}
+        }
+        Value::Object(body)
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::InvalidTransition { .. }
+            | AppError::VersionConflict { .. }
+            | AppError::Duplicate { .. }
+            | AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::Internal(cause) = self {
+            tracing::error!(%cause, "internal error");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        match self {
+            AppError::RateLimited { retry_after_secs, .. } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            AppError::Unauthenticated(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            _ => {}
+        }
+        response.body(self.problem().to_string())
+    }
+}
+
+impl From<DieselError> for AppError {
+    fn from(error: DieselError) -> Self {
+        match error {
+            DieselError::NotFound => AppError::NotFound("not found".into()),
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::Duplicate {
+                detail: "a record with these values already exists".into(),
+                existing: None,
+            },
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                AppError::Unavailable(format!("database connection lost: {}", info.message()))
+            }
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(errors: FieldErrors) -> Self {
+        AppError::Validation(errors)
+    }
+}
+
+impl From<TransitionError> for AppError {
+    fn from(error: TransitionError) -> Self {
+        match error {
+            TransitionError::NotPermitted => AppError::Forbidden("your role may not take this action".into()),
+            TransitionError::InvalidTransition { state, action } => {
+                AppError::InvalidTransition { state, action }
+            }
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        AppError::Unavailable(format!("no database connection available: {error}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(_: actix_web::error::BlockingError) -> Self {
+        AppError::Internal("blocking task was cancelled or panicked".into())
+    }
+}
+
+impl From<jsonwebtoken::errors::Error> for AppError {
+    fn from(error: jsonwebtoken::errors::Error) -> Self {
+        use jsonwebtoken::errors::ErrorKind;
+        let detail = match error.kind() {
+            ErrorKind::ExpiredSignature => "the token has expired; log in again",
+            ErrorKind::InvalidSignature => "the token's signature is invalid",
+            ErrorKind::InvalidAlgorithm => "the token is not signed with HS256",
+            _ => "the token is malformed",
+        };
+        AppError::Unauthenticated(detail.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn body_of(error: AppError) -> (u16, Value, String) {
+        let response = error.error_response();
+        let status = response.status().as_u16();
+        let content_type = response.headers().get(header::CONTENT_TYPE).unwrap().to_str().unwrap().to_owned();
+        let bytes = response.into_body().try_into_bytes().unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap(), content_type)
+    }
+
+    #[test]
+    fn problem_details_have_the_rfc_9457_members_and_a_code() {
+        let (status, body, content_type) = body_of(AppError::invalid_field("title", "must not be empty"));
+        assert_eq!(status, 422);
+        assert_eq!(content_type, PROBLEM_JSON);
+        assert_eq!(
+            body,
+            json!({
+                "type": "about:blank",
+                "title": "Unprocessable Entity",
+                "status": 422,
+                "code": "validation_failed",
+                "detail": "the request has invalid fields",
+                "errors": [{"field": "title", "message": "must not be empty"}]
+            })
+        );
+    }
+
+    #[test]
+    fn transitions_name_state_and_action() {
+        let (status, body, _) =
+            body_of(AppError::InvalidTransition { state: CaseState::Closed, action: Action::Approve });
+        assert_eq!(status, 409);
+        assert_eq!(body["code"], "invalid_transition");
+        assert_eq!(body["state"], "closed");
+        assert_eq!(body["action"], "approve");
+    }
+
+    #[test]
+    fn internal_errors_do_not_leak_their_cause() {
+        let (status, body, _) = body_of(AppError::Internal("relation \"cases\" does not exist".into()));
+        assert_eq!(status, 500);
+        assert!(!body.to_string().contains("relation"));
+    }
+
+    #[test]
+    fn diesel_errors_map_to_stable_codes() {
+        assert_eq!(AppError::from(DieselError::NotFound).code(), "not_found");
+        assert_eq!(AppError::from(DieselError::RollbackTransaction).code(), "internal");
+    }
+}

@@ -1,0 +1,14 @@
+//! casedesk: case tracking and annual-report figures for a county government
+//! office. See README.md for the layout; DESIGN.md (shared) is the contract.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod maintenance;
+pub mod metrics;
+pub mod workflow;

@@ -1,0 +1,84 @@
+//! Prometheus metrics: requests by route template and status, their
+//! latencies, and database pool usage.
+
+use std::time::Duration;
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
+
+use crate::db::Pool;
+
+/// The service's metrics, registered in their own registry.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    pool_connections: IntGauge,
+    pool_idle: IntGauge,
+    pool_max: IntGauge,
+}
+
+impl Metrics {
+    /// Creates and registers every metric.
+    pub fn new() -> Metrics {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new("casedesk_http_requests_total", "HTTP requests by method, route template and status"),
+            &["method", "route", "status"],
+        )
+        .expect("metric definition is valid");
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "casedesk_http_request_duration_seconds",
+                "HTTP request latency by method and route template",
+            )
+            .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]),
+            &["method", "route"],
+        )
+        .expect("metric definition is valid");
+        let pool_connections =
+            IntGauge::new("casedesk_db_pool_connections", "Open database connections").expect("valid");
+        let pool_idle =
+            IntGauge::new("casedesk_db_pool_idle_connections", "Idle database connections").expect("valid");
+        let pool_max = IntGauge::new("casedesk_db_pool_max_connections", "Largest pool size").expect("valid");
+        for collector in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(latency.clone()),
+            Box::new(pool_connections.clone()),
+            Box::new(pool_idle.clone()),
+            Box::new(pool_max.clone()),
+        ] {
+            registry.register(collector).expect("metric names are unique");
+        }
+        Metrics { registry, requests, latency, pool_connections, pool_idle, pool_max }
+    }
+
+    /// Records one finished request. `route` is the matched template
+    /// (`/api/v1/cases/{id}`), never the raw path, to bound label cardinality.
+    pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        self.requests.with_label_values(&[method, route, &status.to_string()]).inc();
+        self.latency.with_label_values(&[method, route]).observe(elapsed.as_secs_f64());
+    }
+
+    /// The Prometheus text exposition, with pool gauges read now.
+    pub fn render(&self, pool: &Pool) -> String {
+        let state = pool.state();
+        self.pool_connections.set(i64::from(state.connections));
+        self.pool_idle.set(i64::from(state.idle_connections));
+        self.pool_max.set(i64::from(pool.max_size()));
+        let mut buffer = Vec::new();
+        let encoder = TextEncoder::new();
+        if let Err(e) = encoder.encode(&self.registry.gather(), &mut buffer) {
+            tracing::error!(error = %e, "metrics encoding failed");
+        }
+        String::from_utf8(buffer).unwrap_or_default()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}

@@ -1,0 +1,380 @@
+//! Changes to cases that span tables, each meant to run inside one
+//! transaction: intake (case, tracking counter, first event) and actions
+//! (state change and its audit event). The API, the demo loader and the
+//! benchmarks all go through these functions, so the rules are kept in one place.
+
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::db::models::{Case, CaseChanges, NewCaseEvent, NewCaseRow};
+use crate::db::{self, DbConnection};
+use crate::domain::ids::{CaseId, DepartmentId, UserId};
+use crate::domain::intake::{self, NewCase};
+use crate::domain::lifecycle::{transition, Action, Actor, CaseState};
+use crate::domain::rating::{RatingInput, RatingSource};
+use crate::domain::role::Role;
+use crate::domain::validation::{optional_text, text_in_range, FieldErrors};
+use crate::error::AppError;
+
+/// Who registers a case.
+#[derive(Debug, Clone, Copy)]
+pub enum Registrar {
+    /// A clerk (or admin) logging a letter, call or platform message.
+    Staff(UserId),
+    /// A citizen writing to the public mailbox.
+    Citizen,
+}
+
+/// Registers a case; returns it with its query code (the only time the code
+/// exists in clear). Refuses a second case with the same external reference in
+/// a channel with 409 `duplicate`, naming the existing case.
+pub fn register(
+    conn: &mut DbConnection,
+    new: &NewCase,
+    registrar: Registrar,
+    now: NaiveDateTime,
+) -> Result<(Case, String), AppError> {
+    if let Some(external_ref) = &new.external_ref {
+        if let Some(existing) = db::cases::find_by_external_ref(conn, &new.channel, external_ref)? {
+            return Err(AppError::Duplicate {
+                detail: format!(
+                    "channel '{}' already has case {} for external reference '{external_ref}'",
+                    new.channel, existing.tracking_no
+                ),
+                existing: Some(json!({
+                    "existing_case_id": existing.id,
+                    "existing_tracking_no": existing.tracking_no,
+                })),
+            });
+        }
+    }
+    let channel = db::channels::find(conn, &new.channel)?
+        .ok_or_else(|| AppError::invalid_field("channel", format!("unknown channel '{}'", new.channel)))?;
+    let year = intake::tracking_year(new.received_at);
+    let sequence = db::cases::next_sequence(conn, &channel.code, year)?;
+    let tracking_no = intake::tracking_number(&channel.tracking_prefix, year, sequence);
+    let query_code = intake::new_query_code();
+    let (created_by, source) = match registrar {
+        Registrar::Staff(id) => (Some(id.0), "staff"),
+        Registrar::Citizen => (None, "citizen"),
+    };
+    let case = db::cases::insert(
+        conn,
+        &NewCaseRow {
+            query_code_hash: intake::hash_query_code(&tracking_no, &query_code),
+            tracking_no,
+            channel: channel.code,
+            external_ref: new.external_ref.clone(),
+            title: new.title.clone(),
+            content: new.content.clone(),
+            category: new.category.clone(),
+            citizen_name: new.citizen.name.clone(),
+            citizen_phone: new.citizen.phone.clone(),
+            citizen_email: new.citizen.email.clone(),
+            citizen_address: new.citizen.address.clone(),
+            is_public: new.is_public,
+            received_at: new.received_at,
+            due_at: None,
+            state: CaseState::Registered.as_str().into(),
+            created_by,
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    db::events::append(
+        conn,
+        &NewCaseEvent {
+            case_id: case.id,
+            action: "register".into(),
+            actor_id: created_by,
+            at: now,
+            from_state: None,
+            to_state: Some(CaseState::Registered.as_str().into()),
+            note: None,
+            details: Some(json!({ "source": source, "channel": case.channel }).to_string()),
+        },
+    )?;
+    Ok((case, query_code))
+}
+
+/// Who is acting on a case.
+#[derive(Debug, Clone, Copy)]
+pub struct Acting {
+    /// The actor's kind, for the state machine.
+    pub actor: Actor,
+    /// The staff account, if any.
+    pub user_id: Option<UserId>,
+    /// A handler's department.
+    pub department_id: Option<DepartmentId>,
+}
+
+impl Acting {
+    /// A member of the public holding the query code.
+    pub fn citizen() -> Acting {
+        Acting { actor: Actor::Citizen, user_id: None, department_id: None }
+    }
+
+    /// Whether this actor may see `case` at all. Handlers see only their own
+    /// department's cases; anything else is 404 to them, so ids do not leak.
+    pub fn can_see(&self, case: &Case) -> bool {
+        match self.actor {
+            Actor::Staff(Role::Handler) => {
+                self.department_id.is_some() && case.department_id == self.department_id.map(|d| d.0)
+            }
+            _ => true,
+        }
+    }
+}
+
+/// Loads a case the actor may see, or 404.
+pub fn visible_case(conn: &mut DbConnection, id: CaseId, acting: &Acting) -> Result<Case, AppError> {
+    db::cases::find(conn, id.0)?
+        .filter(|case| acting.can_see(case))
+        .ok_or_else(|| AppError::not_found("case"))
+}
+
+/// The fields an action's body may carry; each action reads only its own.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionInput {
+    /// `assign`: the department.
+    pub department_id: Option<i64>,
+    /// Free-text note (required for `supervise`).
+    pub note: Option<String>,
+    /// Why (required for `return`, `reject-reply`, `invalidate`, `reopen`).
+    pub reason: Option<String>,
+    /// `reply`: the reply text.
+    pub reply: Option<String>,
+    /// `rate`: the rating.
+    pub rating: Option<crate::domain::rating::Rating>,
+    /// `rate`: the result rating of two-dimension channels.
+    pub result_rating: Option<crate::domain::rating::Rating>,
+    /// `rate`: a comment.
+    pub comment: Option<String>,
+    /// `mark-duplicate`: the case this one repeats.
+    pub duplicate_of: Option<i64>,
+}
+
+/// Longest note or reason, in characters.
+pub const NOTE_MAX: usize = 2000;
+
+struct Planned {
+    changes: CaseChanges,
+    note: Option<String>,
+    details: Value,
+}
+
+fn refuse_unused(errors: &mut FieldErrors, input: &ActionInput, action: Action, allowed: &[&str]) {
+    let given = [
+        ("department_id", input.department_id.is_some()),
+        ("note", input.note.is_some()),
+        ("reason", input.reason.is_some()),
+        ("reply", input.reply.is_some()),
+        ("rating", input.rating.is_some()),
+        ("result_rating", input.result_rating.is_some()),
+        ("comment", input.comment.is_some()),
+        ("duplicate_of", input.duplicate_of.is_some()),
+    ];
+    for (field, present) in given {
+        if present && !allowed.contains(&field) {
+            errors.add(field, format!("is not used by '{action}'"));
+        }
+    }
+}
+
+fn required_text(errors: &mut FieldErrors, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+    match value {
+        Some(v) => text_in_range(errors, field, v, 1, max),
+        None => {
+            errors.add(field, "is required");
+            None
+        }
+    }
+}
+
+/// Checks an action's body and works out what it changes. Needs the database
+/// for references (department, duplicate, channel).
+fn plan(
+    conn: &mut DbConnection,
+    case: &Case,
+    action: Action,
+    acting: &Acting,
+    input: &ActionInput,
+    now: NaiveDateTime,
+) -> Result<Planned, AppError> {
+    use Action::*;
+    let mut errors = FieldErrors::new();
+    let mut changes = CaseChanges::default();
+    let mut details = json!({});
+    let note = match action {
+        Assign => {
+            refuse_unused(&mut errors, input, action, &["department_id", "note"]);
+            match input.department_id {
+                None => errors.add("department_id", "is required"),
+                Some(id) => match db::departments::find(conn, id)? {
+                    Some(d) if d.active => {
+                        if case.department_id == Some(id) && case.state != CaseState::Registered.as_str() {
+                            errors.add("department_id", "the case is already with this department");
+                        }
+                        changes.department_id = Some(Some(id));
+                        details =
+                            json!({ "department_id": id, "previous_department_id": case.department_id });
+                    }
+                    Some(_) => errors.add("department_id", format!("department {id} is inactive")),
+                    None => errors.add("department_id", format!("no department {id}")),
+                },
+            }
+            optional_text(&mut errors, "note", input.note.as_deref(), NOTE_MAX)
+        }
+        Accept | Approve => {
+            refuse_unused(&mut errors, input, action, &["note"]);
+            if action == Approve {
+                changes.closed_at = Some(Some(now));
+            }
+            optional_text(&mut errors, "note", input.note.as_deref(), NOTE_MAX)
+        }
+        Return | RejectReply | Invalidate | Reopen => {
+            refuse_unused(&mut errors, input, action, &["reason"]);
+            match action {
+                Return => {
+                    changes.department_id = Some(None);
+                    details = json!({ "previous_department_id": case.department_id });
+                }
+                Reopen => {
+                    // The rating after the next closure is the one that counts.
+                    changes.closed_at = Some(None);
+                    changes.rating = Some(None);
+                    changes.result_rating = Some(None);
+                    changes.rating_source = Some(None);
+                    changes.rating_comment = Some(None);
+                    changes.rated_at = Some(None);
+                    changes.reopen_count = Some(case.reopen_count + 1);
+                }
+                _ => {}
+            }
+            required_text(&mut errors, "reason", input.reason.as_deref(), NOTE_MAX)
+        }
+        Reply => {
+            refuse_unused(&mut errors, input, action, &["reply"]);
+            if let Some(reply) =
+                required_text(&mut errors, "reply", input.reply.as_deref(), intake::CONTENT_MAX)
+            {
+                details = json!({ "reply": reply });
+                changes.reply = Some(Some(reply));
+                changes.replied_at = Some(Some(now));
+            }
+            None
+        }
+        Supervise => {
+            refuse_unused(&mut errors, input, action, &["note"]);
+            required_text(&mut errors, "note", input.note.as_deref(), NOTE_MAX)
+        }
+        Rate => {
+            refuse_unused(&mut errors, input, action, &["rating", "result_rating", "comment"]);
+            match input.rating {
+                None => errors.add("rating", "is required"),
+                Some(rating) => {
+                    let channel = db::channels::find(conn, &case.channel)?
+                        .ok_or_else(|| AppError::Internal(format!("channel {} missing", case.channel)))?;
+                    let rating_input = RatingInput {
+                        rating,
+                        result_rating: input.result_rating,
+                        comment: input.comment.clone(),
+                    };
+                    match rating_input.validate(channel.two_dimension_rating) {
+                        Ok(valid) => {
+                            let source = match acting.actor {
+                                Actor::Citizen => RatingSource::Citizen,
+                                Actor::Staff(_) => RatingSource::Callback,
+                            };
+                            details = json!({
+                                "rating": valid.rating.as_str(),
+                                "result_rating": valid.result_rating.map(|r| r.as_str()),
+                                "source": source.as_str(),
+                                "comment": valid.comment,
+                            });
+                            changes.rating = Some(Some(valid.rating.as_str().into()));
+                            changes.result_rating = Some(valid.result_rating.map(|r| r.as_str().into()));
+                            changes.rating_source = Some(Some(source.as_str().into()));
+                            changes.rating_comment = Some(valid.comment);
+                            changes.rated_at = Some(Some(now));
+                        }
+                        Err(e) => errors.0.extend(e.0),
+                    }
+                }
+            }
+            None
+        }
+        MarkDuplicate => {
+            refuse_unused(&mut errors, input, action, &["duplicate_of", "note"]);
+            match input.duplicate_of {
+                None => errors.add("duplicate_of", "is required"),
+                Some(id) if id == case.id => errors.add("duplicate_of", "a case cannot duplicate itself"),
+                Some(id) => match db::cases::find(conn, id)? {
+                    Some(original) if original.state != CaseState::Invalid.as_str() => {
+                        changes.duplicate_of = Some(Some(id));
+                        details =
+                            json!({ "duplicate_of": id, "duplicate_of_tracking_no": original.tracking_no });
+                    }
+                    Some(_) => errors
+                        .add("duplicate_of", "the original must be a valid case, not another invalid one"),
+                    None => errors.add("duplicate_of", format!("no case {id}")),
+                },
+            }
+            optional_text(&mut errors, "note", input.note.as_deref(), NOTE_MAX)
+        }
+        RequestExtension | DecideExtension | Suspend | Resume => {
+            return Err(AppError::NotFound(format!("the action '{action}' is not available yet")));
+        }
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    Ok(Planned { changes, note, details })
+}
+
+/// Takes `action` on case `id`: checks visibility, `If-Match`, the state
+/// machine and the body; applies the change and appends its event. Concurrent
+/// actions on one case serialise on its version: the loser re-reads the case
+/// and is judged against its new state.
+pub fn act(
+    conn: &mut DbConnection,
+    id: CaseId,
+    action: Action,
+    acting: &Acting,
+    input: &ActionInput,
+    if_match: Option<i32>,
+    now: NaiveDateTime,
+) -> Result<Case, AppError> {
+    loop {
+        let case = visible_case(conn, id, acting)?;
+        if let Some(expected) = if_match {
+            if expected != case.version {
+                return Err(AppError::VersionConflict { current: case.version });
+            }
+        }
+        let state = CaseState::parse(&case.state)
+            .ok_or_else(|| AppError::Internal(format!("stored state '{}' is unknown", case.state)))?;
+        let next = transition(state, action, acting.actor)?;
+        let mut planned = plan(conn, &case, action, acting, input, now)?;
+        planned.changes.state = Some(next.as_str().into());
+        if !db::cases::update_if_version(conn, case.id, case.version, &planned.changes, now)? {
+            continue;
+        }
+        db::events::append(
+            conn,
+            &NewCaseEvent {
+                case_id: case.id,
+                action: action.as_str().into(),
+                actor_id: acting.user_id.map(|u| u.0),
+                at: now,
+                from_state: Some(state.as_str().into()),
+                to_state: Some(next.as_str().into()),
+                note: planned.note,
+                details: Some(planned.details.to_string()),
+            },
+        )?;
+        return db::cases::find(conn, case.id)?.ok_or_else(|| AppError::not_found("case"));
+    }
+}
