@@ -80,7 +80,12 @@ pub fn run() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    if let (Command::Serve(_), Err(e)) = (&command, settings.jwt_key()) {
+        eprintln!("casedesk: {e}");
+        return ExitCode::from(2);
+    }
+    let result = match command {
         Command::Serve(_) => serve(settings),
         Command::Migrate => migrate(&settings),
         Command::User(UserCommand::Add(args)) => add_user(&settings, args),

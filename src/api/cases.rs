@@ -104,7 +104,7 @@ pub async fn create(
             if let Some(key) = &key {
                 let stored =
                     StoredResponse { request_hash: request_hash.clone(), status: 201, body: body.clone() };
-                db::idempotency::store(conn, user_id.0, key, &stored, now)?;
+                db::idempotency::store(conn, user_id.0, key, &stored, now, now - IDEMPOTENCY_WINDOW)?;
             }
             Ok(Intake::Created(body, version))
         })

@@ -38,18 +38,22 @@ pub fn find(
         .optional()
 }
 
-/// Stores a response (replacing an expired one under the same key).
+/// Stores a response, replacing an expired one under the same key. A live
+/// one is never replaced: a concurrent first use of the key makes this fail
+/// with a unique violation, and the caller answers with that response instead.
 pub fn store(
     conn: &mut DbConnection,
     user_id: i64,
     key: &str,
     response: &StoredResponse,
     at: NaiveDateTime,
+    expired_before: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::delete(
         idempotency_keys::table
             .filter(idempotency_keys::user_id.eq(user_id))
-            .filter(idempotency_keys::idempotency_key.eq(key)),
+            .filter(idempotency_keys::idempotency_key.eq(key))
+            .filter(idempotency_keys::created_at.lt(expired_before)),
     )
     .execute(conn)?;
     diesel::insert_into(idempotency_keys::table)
