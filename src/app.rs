@@ -20,7 +20,7 @@ use crate::domain::role::Role;
 use crate::domain::time;
 use crate::error::AppError;
 use crate::metrics::Metrics;
-use crate::{api, maintenance};
+use crate::{api, deadlines, maintenance};
 
 /// What every handler can reach.
 pub struct AppState {
@@ -58,10 +58,16 @@ impl Application {
             .map_err(StartError)?;
         let admin_password = settings.admin_password.clone();
         let bootstrap_db = db.clone();
-        web::block(move || bootstrap_admin(&bootstrap_db, admin_password.as_deref()))
-            .await
-            .map_err(|e| StartError(e.to_string()))?
-            .map_err(|e| StartError(format!("cannot create the first admin: {e}")))?;
+        web::block(move || {
+            let backfilled = bootstrap_db.write_blocking(deadlines::backfill)?;
+            if backfilled > 0 {
+                tracing::info!(backfilled, "gave earlier cases their due dates");
+            }
+            bootstrap_admin(&bootstrap_db, admin_password.as_deref())
+        })
+        .await
+        .map_err(|e| StartError(e.to_string()))?
+        .map_err(|e| StartError(format!("cannot prepare the database: {e}")))?;
 
         let listener = TcpListener::bind(&settings.listen)
             .map_err(|e| StartError(format!("cannot listen on {}: {e}", settings.listen)))?;
@@ -79,6 +85,7 @@ impl Application {
             App::new()
                 .app_data(app_state.clone())
                 .configure(api::configure)
+                .wrap(actix_web::middleware::from_fn(crate::auth::authenticate))
                 .wrap(api::problem_json_errors())
                 .wrap_fn(move |req, srv| {
                     let started = Instant::now();
@@ -103,7 +110,10 @@ impl Application {
             server = server.workers(workers);
         }
         let server = server.listen(listener).map_err(|e| StartError(format!("cannot serve: {e}")))?.run();
-        maintenance::spawn(state.db.clone());
+        if state.settings.background_tasks {
+            maintenance::spawn(state.db.clone());
+            deadlines::spawn(state.db.clone());
+        }
         Ok(Application { port, server, state })
     }
 

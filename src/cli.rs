@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use diesel::Connection;
 
 use crate::app::Application;
 use crate::auth::password;
@@ -133,6 +134,12 @@ fn migrate(settings: &Settings) -> Result<(), String> {
     let manager = db::ConnectionManager::new(&settings.database_url)?;
     let mut conn = manager.establish().map_err(|e| format!("cannot connect: {e}"))?;
     let applied = db::run_migrations(&mut conn)?;
+    let backfilled = conn
+        .transaction(crate::deadlines::backfill)
+        .map_err(|e| format!("cannot compute due dates of earlier cases: {e}"))?;
+    if backfilled > 0 {
+        println!("gave {backfilled} earlier cases their due dates");
+    }
     if applied.is_empty() {
         println!("The database is up to date.");
     } else {

@@ -36,6 +36,9 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// `text` (default) or `json` log lines.
     pub log_format: String,
+    /// Whether this instance runs background work (deadline events,
+    /// housekeeping). Several instances may all run it safely.
+    pub background_tasks: bool,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             db_pool_size: 16,
             workers: None,
             log_format: "text".into(),
+            background_tasks: true,
         }
     }
 }
@@ -78,6 +82,7 @@ struct FileSettings {
     db_pool_size: Option<u32>,
     workers: Option<usize>,
     log_format: Option<String>,
+    background_tasks: Option<bool>,
 }
 
 impl Settings {
@@ -97,7 +102,8 @@ impl Settings {
             }
             None => FileSettings::default(),
         };
-        Settings::merge(from_file, |name| std::env::var(name).ok(), dev)
+        // An empty variable counts as unset (compose files pass `${X:-}` through).
+        Settings::merge(from_file, |name| std::env::var(name).ok().filter(|v| !v.is_empty()), dev)
     }
 
     fn merge(
@@ -128,6 +134,16 @@ impl Settings {
                 .unwrap_or(defaults.db_pool_size),
             workers: env_num("CASEDESK_WORKERS")?.map(|n| n as usize).or(file.workers),
             log_format: env("CASEDESK_LOG_FORMAT").or(file.log_format).unwrap_or(defaults.log_format),
+            background_tasks: match env("CASEDESK_BACKGROUND_TASKS").as_deref() {
+                None => file.background_tasks.unwrap_or(defaults.background_tasks),
+                Some("true" | "on" | "1") => true,
+                Some("false" | "off" | "0") => false,
+                Some(other) => {
+                    return Err(ConfigError(format!(
+                        "CASEDESK_BACKGROUND_TASKS must be true or false, got '{other}'"
+                    )))
+                }
+            },
         };
         settings.check()?;
         Ok(settings)

@@ -18,7 +18,7 @@ use crate::domain::validation::FieldErrors;
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Everything that can go wrong while serving a request.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
     /// 400 `bad_request`: the request cannot be read (malformed JSON, bad query string).
     #[error("{0}")]
@@ -35,13 +35,15 @@ pub enum AppError {
     /// 405 `method_not_allowed`.
     #[error("method not allowed")]
     MethodNotAllowed,
-    /// 409 `invalid_transition`: the case's state does not allow the action.
-    #[error("a case in state '{state}' cannot be '{action}'")]
+    /// 409 `invalid_transition`: the case's state (or its pause) does not allow the action.
+    #[error("{}", transition_detail(*state, *action, *suspended))]
     InvalidTransition {
         /// Current state.
         state: CaseState,
         /// Refused action.
         action: Action,
+        /// Set when the refusal is about the pause rather than the state.
+        suspended: Option<bool>,
     },
     /// 409 `version_conflict`: `If-Match` named a version that is no longer current.
     #[error("the case has changed (current version {current}); reload it and try again")]
@@ -86,6 +88,14 @@ pub enum AppError {
     /// 500 `internal`: a bug or an unexpected failure; the cause is logged only.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+fn transition_detail(state: CaseState, action: Action, suspended: Option<bool>) -> String {
+    match suspended {
+        Some(true) => format!("the case is suspended: resume it before '{action}'"),
+        Some(false) => format!("the case is not suspended, so it cannot be '{action}'"),
+        None => format!("a case in state '{state}' cannot be '{action}'"),
+    }
 }
 
 impl AppError {
@@ -137,9 +147,12 @@ impl AppError {
             AppError::Validation(errors) => {
                 body.insert("errors".into(), json!(errors.0));
             }
-            AppError::InvalidTransition { state, action } => {
+            AppError::InvalidTransition { state, action, suspended } => {
                 body.insert("state".into(), json!(state.as_str()));
                 body.insert("action".into(), json!(action.as_str()));
+                if let Some(suspended) = suspended {
+                    body.insert("suspended".into(), json!(suspended));
+                }
             }
             AppError::VersionConflict { current } => {
                 body.insert("current_version".into(), json!(current));
@@ -220,7 +233,15 @@ impl From<TransitionError> for AppError {
         match error {
             TransitionError::NotPermitted => AppError::Forbidden("your role may not take this action".into()),
             TransitionError::InvalidTransition { state, action } => {
-                AppError::InvalidTransition { state, action }
+                AppError::InvalidTransition { state, action, suspended: None }
+            }
+            TransitionError::Paused { action, suspended } => {
+                // Pauses exist only while processing.
+                AppError::InvalidTransition {
+                    state: CaseState::Processing,
+                    action,
+                    suspended: Some(suspended),
+                }
             }
         }
     }
@@ -284,8 +305,11 @@ mod tests {
 
     #[test]
     fn transitions_name_state_and_action() {
-        let (status, body, _) =
-            body_of(AppError::InvalidTransition { state: CaseState::Closed, action: Action::Approve });
+        let (status, body, _) = body_of(AppError::InvalidTransition {
+            state: CaseState::Closed,
+            action: Action::Approve,
+            suspended: None,
+        });
         assert_eq!(status, 409);
         assert_eq!(body["code"], "invalid_transition");
         assert_eq!(body["state"], "closed");

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod deadlines;
 pub mod domain;
 pub mod error;
 pub mod maintenance;

@@ -9,11 +9,14 @@ use serde_json::{json, Value};
 
 use crate::db::models::{Case, CaseChanges, NewCaseEvent, NewCaseRow};
 use crate::db::{self, DbConnection};
+use crate::deadlines;
+use crate::domain::calendar::end_of_day;
 use crate::domain::ids::{CaseId, DepartmentId, UserId};
 use crate::domain::intake::{self, NewCase};
-use crate::domain::lifecycle::{transition, Action, Actor, CaseState};
+use crate::domain::lifecycle::{check_pause, transition, Action, Actor, CaseState};
 use crate::domain::rating::{RatingInput, RatingSource};
 use crate::domain::role::Role;
+use crate::domain::time;
 use crate::domain::validation::{optional_text, text_in_range, FieldErrors};
 use crate::error::AppError;
 
@@ -51,6 +54,9 @@ pub fn register(
     }
     let channel = db::channels::find(conn, &new.channel)?
         .ok_or_else(|| AppError::invalid_field("channel", format!("unknown channel '{}'", new.channel)))?;
+    let (time_limit, extension_limit) = deadlines::channel_limits(&channel)?;
+    let calendar = db::calendar::load(conn)?;
+    let due_at = deadlines::initial_due(&calendar, time_limit, new.received_at);
     let year = intake::tracking_year(new.received_at);
     let sequence = db::cases::next_sequence(conn, &channel.code, year)?;
     let tracking_no = intake::tracking_number(&channel.tracking_prefix, year, sequence);
@@ -75,11 +81,15 @@ pub fn register(
             citizen_address: new.citizen.address.clone(),
             is_public: new.is_public,
             received_at: new.received_at,
-            due_at: None,
+            due_at: Some(due_at),
             state: CaseState::Registered.as_str().into(),
             created_by,
             created_at: now,
             updated_at: now,
+            time_limit: Some(time_limit.amount as i32),
+            time_limit_unit: Some(time_limit.unit.as_str().into()),
+            extension_limit: Some(extension_limit.amount as i32),
+            extension_unit: Some(extension_limit.unit.as_str().into()),
         },
     )?;
     db::events::append(
@@ -154,6 +164,10 @@ pub struct ActionInput {
     pub comment: Option<String>,
     /// `mark-duplicate`: the case this one repeats.
     pub duplicate_of: Option<i64>,
+    /// `request-extension`: working days asked for.
+    pub days: Option<i64>,
+    /// `decide-extension`: grant (true) or refuse (false).
+    pub approve: Option<bool>,
 }
 
 /// Longest note or reason, in characters.
@@ -175,6 +189,8 @@ fn refuse_unused(errors: &mut FieldErrors, input: &ActionInput, action: Action, 
         ("result_rating", input.result_rating.is_some()),
         ("comment", input.comment.is_some()),
         ("duplicate_of", input.duplicate_of.is_some()),
+        ("days", input.days.is_some()),
+        ("approve", input.approve.is_some()),
     ];
     for (field, present) in given {
         if present && !allowed.contains(&field) {
@@ -268,7 +284,12 @@ fn plan(
         }
         Supervise => {
             refuse_unused(&mut errors, input, action, &["note"]);
-            required_text(&mut errors, "note", input.note.as_deref(), NOTE_MAX)
+            let note = required_text(&mut errors, "note", input.note.as_deref(), NOTE_MAX);
+            changes.supervision_count = Some(case.supervision_count + 1);
+            changes.last_supervised_at = Some(Some(now));
+            changes.last_supervision_note = Some(note.clone());
+            details = json!({ "supervision_count": case.supervision_count + 1, "department_id": case.department_id });
+            note
         }
         Rate => {
             refuse_unused(&mut errors, input, action, &["rating", "result_rating", "comment"]);
@@ -324,14 +345,102 @@ fn plan(
             }
             optional_text(&mut errors, "note", input.note.as_deref(), NOTE_MAX)
         }
-        RequestExtension | DecideExtension | Suspend | Resume => {
-            return Err(AppError::NotFound(format!("the action '{action}' is not available yet")));
+        RequestExtension => {
+            refuse_unused(&mut errors, input, action, &["days", "reason"]);
+            if case.pending_extension_days.is_some() {
+                return Err(AppError::Conflict(
+                    "an extension request is already waiting for a decision".into(),
+                ));
+            }
+            let allowance = deadlines::extension_allowance(&db::calendar::load(conn)?, case);
+            match input.days {
+                None => errors.add("days", "is required"),
+                Some(days) if days < 1 => errors.add("days", "must be at least 1 working day"),
+                Some(days) if days > allowance => errors.add(
+                    "days",
+                    format!("at most {allowance} more working days may be granted for this case"),
+                ),
+                Some(days) => {
+                    changes.pending_extension_days = Some(Some(days as i32));
+                    changes.pending_extension_at = Some(Some(now));
+                    changes.pending_extension_by = Some(acting.user_id.map(|u| u.0));
+                    details = json!({ "days": days, "allowance": allowance });
+                }
+            }
+            let reason = required_text(&mut errors, "reason", input.reason.as_deref(), NOTE_MAX);
+            changes.pending_extension_reason = Some(reason.clone());
+            reason
+        }
+        DecideExtension => {
+            refuse_unused(&mut errors, input, action, &["approve", "note"]);
+            let Some(days) = case.pending_extension_days else {
+                return Err(AppError::Conflict("no extension request is waiting for a decision".into()));
+            };
+            match input.approve {
+                None => errors.add("approve", "is required: true to grant the extension, false to refuse it"),
+                Some(approve) => {
+                    let mut decided = json!({ "approved": approve, "days": days });
+                    if approve {
+                        let calendar = db::calendar::load(conn)?;
+                        let (before, after) = move_due(&calendar, case, days as u32, &mut changes);
+                        changes.extended_workdays = Some(case.extended_workdays + days);
+                        decided["due_at_before"] = json!(before);
+                        decided["due_at_after"] = json!(after);
+                    }
+                    details = decided;
+                }
+            }
+            changes.pending_extension_days = Some(None);
+            changes.pending_extension_reason = Some(None);
+            changes.pending_extension_at = Some(None);
+            changes.pending_extension_by = Some(None);
+            optional_text(&mut errors, "note", input.note.as_deref(), NOTE_MAX)
+        }
+        Suspend => {
+            refuse_unused(&mut errors, input, action, &["reason"]);
+            changes.suspended = Some(true);
+            changes.suspended_at = Some(Some(now));
+            required_text(&mut errors, "reason", input.reason.as_deref(), NOTE_MAX)
+        }
+        Resume => {
+            refuse_unused(&mut errors, input, action, &["note"]);
+            let calendar = db::calendar::load(conn)?;
+            let since = case.suspended_at.map(time::office_date).unwrap_or_else(|| time::office_date(now));
+            let paused = calendar.workdays_in(since, time::office_date(now)).max(0);
+            let (before, after) = move_due(&calendar, case, paused as u32, &mut changes);
+            changes.suspended = Some(false);
+            changes.suspended_at = Some(None);
+            changes.paused_workdays = Some(case.paused_workdays + paused as i32);
+            details = json!({ "paused_workdays": paused, "due_at_before": before, "due_at_after": after });
+            optional_text(&mut errors, "note", input.note.as_deref(), NOTE_MAX)
         }
     };
     if !errors.is_empty() {
         return Err(errors.into());
     }
     Ok(Planned { changes, note, details })
+}
+
+/// Moves the due date `workdays` working days on from the current due day,
+/// and re-arms the due-soon and overdue events for the new date. Returns the
+/// due dates before and after (RFC 3339) for the event's details.
+fn move_due(
+    calendar: &crate::domain::calendar::Calendar,
+    case: &Case,
+    workdays: u32,
+    changes: &mut CaseChanges,
+) -> (Option<String>, Option<String>) {
+    let Some(day) = deadlines::due_day(case) else {
+        return (None, None);
+    };
+    let moved = end_of_day(calendar.add_workdays(day, workdays));
+    let show = |at: NaiveDateTime| time::to_office(at).to_rfc3339();
+    if workdays > 0 {
+        changes.due_at = Some(Some(moved));
+        changes.due_soon_recorded_at = Some(None);
+        changes.overdue_recorded_at = Some(None);
+    }
+    (case.due_at.map(show), Some(show(if workdays > 0 { moved } else { case.due_at.unwrap_or(moved) })))
 }
 
 /// Takes `action` on case `id`: checks visibility, `If-Match`, the state
@@ -357,6 +466,7 @@ pub fn act(
         let state = CaseState::parse(&case.state)
             .ok_or_else(|| AppError::Internal(format!("stored state '{}' is unknown", case.state)))?;
         let next = transition(state, action, acting.actor)?;
+        check_pause(action, case.suspended)?;
         let mut planned = plan(conn, &case, action, acting, input, now)?;
         planned.changes.state = Some(next.as_str().into());
         if !db::cases::update_if_version(conn, case.id, case.version, &planned.changes, now)? {

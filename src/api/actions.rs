@@ -5,9 +5,10 @@ use actix_web::{web, HttpResponse};
 
 use super::body::{from_value, ActionBody, IfMatch};
 use super::cases::{acting, case_response, contact_for};
-use super::views::CaseView;
+use super::views::{CaseView, Clock};
 use crate::app::AppState;
 use crate::auth::AuthUser;
+use crate::db;
 use crate::domain::ids::CaseId;
 use crate::domain::lifecycle::Action;
 use crate::domain::time;
@@ -27,9 +28,12 @@ pub async fn act(
     let input: ActionInput = from_value(body.0)?;
     let acting = acting(&user);
     let now = time::now_utc();
-    let case = state
+    let (case, calendar) = state
         .db
-        .write(move |conn| workflow::act(conn, CaseId(id), action, &acting, &input, if_match.0, now))
+        .write(move |conn| {
+            let case = workflow::act(conn, CaseId(id), action, &acting, &input, if_match.0, now)?;
+            Ok((case, db::calendar::load(conn)?))
+        })
         .await?;
-    Ok(case_response(CaseView::new(case, contact_for(&user))))
+    Ok(case_response(CaseView::new(case, contact_for(&user), Clock { calendar: &calendar, now })))
 }

@@ -6,14 +6,13 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::body::{decode_cursor, encode_cursor, from_value, page_limit, JsonBody};
-use super::views::{CaseView, Contact, CreatedCaseView, EventView};
+use super::views::{CaseView, Clock, Contact, CreatedCaseView, EventView};
 use crate::app::AppState;
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, OfficeStaff};
 use crate::db::{self, cases::CaseFilter, idempotency::StoredResponse};
 use crate::domain::ids::CaseId;
 use crate::domain::intake::NewCaseInput;
 use crate::domain::lifecycle::{Actor, CaseState};
-use crate::domain::role::Role;
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
@@ -74,12 +73,11 @@ enum Intake {
 /// within 24 hours returns the first response and creates nothing; the same
 /// key with a different body is refused.
 pub async fn create(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    user: AuthUser,
+    OfficeStaff(user): OfficeStaff,
+    req: HttpRequest,
     body: JsonBody<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(&[Role::Admin, Role::Clerk])?;
     let key = idempotency_key(&req)?;
     let request_hash = format!("{:x}", Sha256::digest(body.0.to_string().as_bytes()));
     let input: NewCaseInput = from_value(body.0)?;
@@ -99,7 +97,9 @@ pub async fn create(
             }
             let (case, query_code) = workflow::register(conn, &new, Registrar::Staff(user_id), now)?;
             let version = case.version;
-            let view = CreatedCaseView { case: CaseView::new(case, Contact::Full), query_code };
+            let calendar = db::calendar::load(conn)?;
+            let clock = Clock { calendar: &calendar, now };
+            let view = CreatedCaseView { case: CaseView::new(case, Contact::Full, clock), query_code };
             let body = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.to_string()))?;
             if let Some(key) = &key {
                 let stored =
@@ -148,6 +148,7 @@ pub struct ListQuery {
     received_from: Option<String>,
     received_to: Option<String>,
     q: Option<String>,
+    supervised: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
 }
@@ -187,6 +188,11 @@ impl ListQuery {
             Some("true") => filter.overdue_at = Some(time::now_utc()),
             Some(_) => errors.add("overdue", "must be true or false"),
         }
+        match self.supervised.as_deref() {
+            None | Some("false") => {}
+            Some("true") => filter.supervised = true,
+            Some(_) => errors.add("supervised", "must be true or false"),
+        }
         filter.due_before = instant(&mut errors, "due_before", self.due_before.as_deref());
         filter.received_from = instant(&mut errors, "received_from", self.received_from.as_deref());
         filter.received_to = instant(&mut errors, "received_to", self.received_to.as_deref());
@@ -216,9 +222,16 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (filter, limit) = query.into_inner().into_filter(&user)?;
-    let (rows, more) = state.db.read(move |conn| Ok(db::cases::list(conn, &filter, limit)?)).await?;
+    let (rows, more, calendar) = state
+        .db
+        .read(move |conn| {
+            let (rows, more) = db::cases::list(conn, &filter, limit)?;
+            Ok((rows, more, db::calendar::load(conn)?))
+        })
+        .await?;
     let next_cursor = if more { rows.last().map(|c| encode_cursor(c.id)) } else { None };
-    let items: Vec<CaseView> = rows.into_iter().map(|c| CaseView::new(c, Contact::Masked)).collect();
+    let clock = Clock { calendar: &calendar, now: time::now_utc() };
+    let items: Vec<CaseView> = rows.into_iter().map(|c| CaseView::new(c, Contact::Masked, clock)).collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": next_cursor })))
 }
 
@@ -230,8 +243,15 @@ pub async fn get(
 ) -> Result<HttpResponse, AppError> {
     let id = CaseId(path.into_inner());
     let acting = acting(&user);
-    let case = state.db.read(move |conn| workflow::visible_case(conn, id, &acting)).await?;
-    Ok(case_response(CaseView::new(case, contact_for(&user))))
+    let (case, calendar) = state
+        .db
+        .read(move |conn| Ok((workflow::visible_case(conn, id, &acting)?, db::calendar::load(conn)?)))
+        .await?;
+    Ok(case_response(CaseView::new(
+        case,
+        contact_for(&user),
+        Clock { calendar: &calendar, now: time::now_utc() },
+    )))
 }
 
 /// `GET /api/v1/cases/{id}/events` (staff): the audit trail, oldest first.

@@ -7,9 +7,8 @@ use serde::Deserialize;
 use super::body::JsonBody;
 use super::views::ChannelView;
 use crate::app::AppState;
-use crate::auth::AuthUser;
+use crate::auth::{Admin, AuthUser};
 use crate::db::{self, models};
-use crate::domain::role::Role;
 use crate::domain::time;
 use crate::domain::validation::{text_in_range, FieldErrors};
 use crate::error::AppError;
@@ -61,11 +60,10 @@ fn amount(errors: &mut FieldErrors, field: &str, raw: Option<i32>, min: i32) -> 
 /// `PATCH /api/v1/channels/{code}` (admin).
 pub async fn update(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Admin(admin): Admin,
     path: web::Path<String>,
     body: JsonBody<UpdateInput>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(&[Role::Admin])?;
     let code = path.into_inner();
     let input = body.0;
     let mut errors = FieldErrors::new();
@@ -106,5 +104,6 @@ pub async fn update(
             },
             other => other,
         })?;
+    tracing::info!(channel = %updated.code, by = %admin.username, "channel changed");
     Ok(HttpResponse::Ok().json(ChannelView::from(updated)))
 }

@@ -6,10 +6,9 @@ use serde::Deserialize;
 use super::body::{nullable, JsonBody};
 use super::views::DepartmentView;
 use crate::app::AppState;
-use crate::auth::AuthUser;
+use crate::auth::{Admin, AuthUser};
 use crate::db::{self, models};
 use crate::domain::citizen::Email;
-use crate::domain::role::Role;
 use crate::domain::time;
 use crate::domain::validation::{text_in_range, FieldErrors};
 use crate::error::AppError;
@@ -77,10 +76,9 @@ fn duplicate(error: AppError) -> AppError {
 /// `POST /api/v1/departments` (admin).
 pub async fn create(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Admin(admin): Admin,
     body: JsonBody<CreateInput>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(&[Role::Admin])?;
     let input = body.0;
     let mut errors = FieldErrors::new();
     let name = text_in_range(&mut errors, "name", &input.name, 1, 100);
@@ -109,17 +107,17 @@ pub async fn create(
         })
         .await
         .map_err(duplicate)?;
+    tracing::info!(department = created.id, by = %admin.username, "department created");
     Ok(HttpResponse::Created().json(DepartmentView::from(created)))
 }
 
 /// `PATCH /api/v1/departments/{id}` (admin).
 pub async fn update(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Admin(admin): Admin,
     path: web::Path<i64>,
     body: JsonBody<UpdateInput>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(&[Role::Admin])?;
     let id = path.into_inner();
     let input = body.0;
     let mut errors = FieldErrors::new();
@@ -143,5 +141,6 @@ pub async fn update(
         })
         .await
         .map_err(duplicate)?;
+    tracing::info!(department = updated.id, by = %admin.username, "department changed");
     Ok(HttpResponse::Ok().json(DepartmentView::from(updated)))
 }

@@ -4,6 +4,7 @@ use actix_web::{web, HttpResponse, ResponseError};
 use serde_json::json;
 
 use crate::app::AppState;
+use crate::db;
 use crate::error::AppError;
 
 /// `GET /healthz`: the process is up.
@@ -12,11 +13,16 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// `GET /readyz`: the database answers. 503 otherwise, so a load balancer
-/// stops sending traffic here.
+/// stops sending traffic here. Also warns when this or next year's holiday
+/// schedule is missing (deadlines would count weekends only).
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let backend = state.db.backend().name();
-    match state.db.ping().await {
-        Ok(()) => HttpResponse::Ok().json(json!({"status": "ready", "database": backend})),
+    match state.db.read(|conn| Ok(db::calendar::years(conn)?)).await {
+        Ok(years) => HttpResponse::Ok().json(json!({
+            "status": "ready",
+            "database": backend,
+            "calendar": {"years": years, "warnings": super::schedule_warnings(&years)},
+        })),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");
             AppError::Unavailable(format!("the {backend} database does not answer")).error_response()

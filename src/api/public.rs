@@ -69,6 +69,7 @@ pub async fn submit(
 
 /// The query code, as a query parameter.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CodeQuery {
     code: Option<String>,
 }

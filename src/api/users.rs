@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::body::{nullable, JsonBody};
 use super::views::UserView;
 use crate::app::AppState;
-use crate::auth::{password, AuthUser};
+use crate::auth::{password, Admin};
 use crate::db::{self, models, DbConnection};
 use crate::domain::citizen::Email;
 use crate::domain::role::Role;
@@ -15,8 +15,7 @@ use crate::domain::validation::{text_in_range, FieldErrors};
 use crate::error::AppError;
 
 /// `GET /api/v1/users` (admin).
-pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, AppError> {
-    user.require(&[Role::Admin])?;
+pub async fn list(state: web::Data<AppState>, Admin(_admin): Admin) -> Result<HttpResponse, AppError> {
     let users = state.db.read(|conn| Ok(db::users::list(conn)?)).await?;
     let items: Vec<UserView> = users.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
@@ -98,10 +97,9 @@ fn check_department(conn: &mut DbConnection, role: Role, department_id: Option<i
 /// `POST /api/v1/users` (admin).
 pub async fn create(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Admin(admin): Admin,
     body: JsonBody<CreateInput>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(&[Role::Admin])?;
     let input = body.0;
     let mut errors = FieldErrors::new();
     let username = parse_username(&mut errors, &input.username);
@@ -144,6 +142,7 @@ pub async fn create(
             db::users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))
         })
         .await?;
+    tracing::info!(user = %created.username, role = %created.role, by = %admin.username, "account created");
     Ok(HttpResponse::Created().json(UserView::from(created)))
 }
 
@@ -151,11 +150,10 @@ pub async fn create(
 /// the account's tokens; the last active admin cannot be demoted or deactivated.
 pub async fn update(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Admin(admin): Admin,
     path: web::Path<i64>,
     body: JsonBody<UpdateInput>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(&[Role::Admin])?;
     let id = path.into_inner();
     let input = body.0;
     let mut errors = FieldErrors::new();
@@ -201,5 +199,6 @@ pub async fn update(
             db::users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))
         })
         .await?;
+    tracing::info!(user = %updated.username, by = %admin.username, "account changed");
     Ok(HttpResponse::Ok().json(UserView::from(updated)))
 }

@@ -6,7 +6,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::db::models::{Case, CaseEvent, Channel, Department, User};
+use crate::deadlines;
+use crate::domain::calendar::Calendar;
 use crate::domain::citizen::Citizen;
+use crate::domain::lifecycle::CaseState;
 use crate::domain::time::serde_office;
 
 /// A staff account, without its password hash.
@@ -111,6 +114,29 @@ pub enum Contact {
     Masked,
 }
 
+/// What deadline fields are computed against: the calendar and the time of the request.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock<'a> {
+    /// The working-day calendar.
+    pub calendar: &'a Calendar,
+    /// Now.
+    pub now: NaiveDateTime,
+}
+
+/// An extension request waiting for a decision.
+#[derive(Debug, Serialize)]
+pub struct PendingExtensionView {
+    /// Working days asked for.
+    pub days: i32,
+    /// Why.
+    pub reason: Option<String>,
+    /// When.
+    #[serde(with = "serde_office::option")]
+    pub requested_at: Option<NaiveDateTime>,
+    /// Who asked.
+    pub requested_by: Option<i64>,
+}
+
 /// A case as staff see it.
 #[derive(Debug, Serialize)]
 pub struct CaseView {
@@ -167,6 +193,25 @@ pub struct CaseView {
     pub reopen_count: i32,
     /// Whether the clock is paused.
     pub suspended: bool,
+    /// Whether the open case passed its due date (never while suspended).
+    pub overdue: bool,
+    /// Working days left until the due day (0 on it, negative after); null once closed.
+    pub remaining_workdays: Option<i64>,
+    /// Working days still available to extension requests.
+    pub extension_allowance_workdays: i64,
+    /// Working days granted by approved extensions.
+    pub extended_workdays: i32,
+    /// Working days the clock stood still in finished pauses.
+    pub paused_workdays: i32,
+    /// The extension request waiting for a decision.
+    pub pending_extension: Option<PendingExtensionView>,
+    /// How often it was supervised (督办).
+    pub supervision_count: i32,
+    /// The last supervision.
+    #[serde(with = "serde_office::option")]
+    pub last_supervised_at: Option<NaiveDateTime>,
+    /// The last supervision's note.
+    pub last_supervision_note: Option<String>,
     /// Version, for `If-Match`.
     pub version: i32,
     /// Created.
@@ -179,7 +224,20 @@ pub struct CaseView {
 
 impl CaseView {
     /// The view of a stored case with contact details as `contact` allows.
-    pub fn new(case: Case, contact: Contact) -> CaseView {
+    pub fn new(case: Case, contact: Contact, clock: Clock<'_>) -> CaseView {
+        let overdue = deadlines::is_overdue(&case, clock.now);
+        let remaining_workdays = deadlines::remaining_workdays(clock.calendar, &case, clock.now);
+        let extension_allowance_workdays = if CaseState::parse(&case.state).is_some_and(CaseState::is_open) {
+            deadlines::extension_allowance(clock.calendar, &case)
+        } else {
+            0
+        };
+        let pending_extension = case.pending_extension_days.map(|days| PendingExtensionView {
+            days,
+            reason: case.pending_extension_reason.clone(),
+            requested_at: case.pending_extension_at,
+            requested_by: case.pending_extension_by,
+        });
         let citizen = Citizen {
             name: case.citizen_name,
             phone: case.citizen_phone,
@@ -215,6 +273,15 @@ impl CaseView {
             duplicate_of: case.duplicate_of,
             reopen_count: case.reopen_count,
             suspended: case.suspended,
+            overdue,
+            remaining_workdays,
+            extension_allowance_workdays,
+            extended_workdays: case.extended_workdays,
+            paused_workdays: case.paused_workdays,
+            pending_extension,
+            supervision_count: case.supervision_count,
+            last_supervised_at: case.last_supervised_at,
+            last_supervision_note: case.last_supervision_note,
             version: case.version,
             created_at: case.created_at,
             updated_at: case.updated_at,

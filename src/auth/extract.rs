@@ -1,10 +1,16 @@
-//! The authenticated caller, as a handler argument: `async fn h(user: AuthUser)`.
+//! The authenticated caller. The [`authenticate`] middleware checks the bearer
+//! token before any handler runs, so a bad token is a 401 whatever else is
+//! wrong with the request; handlers then take [`AuthUser`] (any staff),
+//! [`Admin`] or [`OfficeStaff`] as their first argument, and the role is checked
+//! before the body is read.
 
-use std::future::Future;
-use std::pin::Pin;
+use std::future::{ready, Ready};
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use actix_web::middleware::Next;
+use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 
 use crate::app::AppState;
 use crate::db;
@@ -45,6 +51,10 @@ impl AuthUser {
     }
 }
 
+/// The outcome of checking a request's token, kept in its extensions.
+#[derive(Clone)]
+struct Authentication(Result<AuthUser, AppError>);
+
 fn bearer_token(req: &HttpRequest) -> Result<String, AppError> {
     let value = req
         .headers()
@@ -61,38 +71,93 @@ fn bearer_token(req: &HttpRequest) -> Result<String, AppError> {
     }
 }
 
+async fn resolve(state: &AppState, token: String) -> Result<AuthUser, AppError> {
+    let claims = state.tokens.verify(&token)?;
+    let user_id: i64 = claims
+        .sub
+        .parse()
+        .map_err(|_| AppError::Unauthenticated("the token's subject is not a user id".into()))?;
+    let user = state
+        .db
+        .read(move |conn| Ok(db::users::find(conn, user_id)?))
+        .await?
+        .ok_or_else(|| AppError::Unauthenticated("the token's account no longer exists".into()))?;
+    if !user.active {
+        return Err(AppError::Unauthenticated("the account is deactivated".into()));
+    }
+    if user.token_epoch != claims.epoch {
+        return Err(AppError::Unauthenticated("the token was revoked; log in again".into()));
+    }
+    let role = Role::parse(&user.role)
+        .ok_or_else(|| AppError::Internal(format!("stored role '{}' is unknown", user.role)))?;
+    if role == Role::Handler && user.department_id.is_none() {
+        return Err(AppError::Forbidden("this handler account belongs to no department".into()));
+    }
+    Ok(AuthUser {
+        id: UserId(user.id),
+        username: user.username,
+        role,
+        department_id: user.department_id.map(DepartmentId),
+    })
+}
+
+/// Middleware: checks the bearer token of every request that carries one.
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        let outcome = match (req.app_data::<web::Data<AppState>>().cloned(), bearer_token(req.request())) {
+            (Some(state), Ok(token)) => resolve(&state, token).await,
+            (None, _) => Err(AppError::Internal("application state missing".into())),
+            (_, Err(e)) => Err(e),
+        };
+        req.extensions_mut().insert(Authentication(outcome));
+    }
+    next.call(req).await
+}
+
+fn authenticated(req: &HttpRequest) -> Result<AuthUser, AppError> {
+    match req.extensions().get::<Authentication>() {
+        Some(Authentication(outcome)) => outcome.clone(),
+        None => Err(AppError::Unauthenticated("log in first: no Authorization header".into())),
+    }
+}
+
 impl FromRequest for AuthUser {
     type Error = AppError;
-    type Future = Pin<Box<dyn Future<Output = Result<AuthUser, AppError>>>>;
+    type Future = Ready<Result<AuthUser, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer_token(req);
-        Box::pin(async move {
-            let state = state.ok_or_else(|| AppError::Internal("application state missing".into()))?;
-            let claims = state.tokens.verify(&token?)?;
-            let user_id: i64 = claims
-                .sub
-                .parse()
-                .map_err(|_| AppError::Unauthenticated("the token's subject is not a user id".into()))?;
-            let user =
-                state.db.read(move |conn| Ok(db::users::find(conn, user_id)?)).await?.ok_or_else(|| {
-                    AppError::Unauthenticated("the token's account no longer exists".into())
-                })?;
-            if !user.active {
-                return Err(AppError::Unauthenticated("the account is deactivated".into()));
-            }
-            if user.token_epoch != claims.epoch {
-                return Err(AppError::Unauthenticated("the token was revoked; log in again".into()));
-            }
-            let role = Role::parse(&user.role)
-                .ok_or_else(|| AppError::Internal(format!("stored role '{}' is unknown", user.role)))?;
-            Ok(AuthUser {
-                id: UserId(user.id),
-                username: user.username,
-                role,
-                department_id: user.department_id.map(DepartmentId),
-            })
-        })
+        ready(authenticated(req))
+    }
+}
+
+/// An administrator.
+#[derive(Debug, Clone)]
+pub struct Admin(pub AuthUser);
+
+impl FromRequest for Admin {
+    type Error = AppError;
+    type Future = Ready<Result<Admin, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticated(req).and_then(|user| user.require(&[Role::Admin]).map(|()| Admin(user))))
+    }
+}
+
+/// Office staff (clerk or administrator), who register cases.
+#[derive(Debug, Clone)]
+pub struct OfficeStaff(pub AuthUser);
+
+impl FromRequest for OfficeStaff {
+    type Error = AppError;
+    type Future = Ready<Result<OfficeStaff, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            authenticated(req)
+                .and_then(|user| user.require(&[Role::Admin, Role::Clerk]).map(|()| OfficeStaff(user))),
+        )
     }
 }

@@ -5,4 +5,4 @@ mod extract;
 pub mod password;
 pub mod token;
 
-pub use extract::AuthUser;
+pub use extract::{authenticate, Admin, AuthUser, OfficeStaff};

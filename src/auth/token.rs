@@ -51,7 +51,8 @@ impl TokenKeys {
         epoch: i32,
         now: DateTime<Utc>,
     ) -> Result<(String, DateTime<Utc>), AppError> {
-        let expires_at = now + self.ttl;
+        // JWT times are whole seconds; report the expiry the token really has.
+        let expires_at = DateTime::from_timestamp((now + self.ttl).timestamp(), 0).unwrap_or(now + self.ttl);
         let claims =
             Claims { sub: user_id.to_string(), iat: now.timestamp(), exp: expires_at.timestamp(), epoch };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)

@@ -93,7 +93,7 @@ pub struct CaseFilter {
     pub channel: Option<String>,
     /// Only this department (always set for handlers).
     pub department_id: Option<i64>,
-    /// Only open cases whose due date passed before this instant.
+    /// Only open, running (not suspended) cases whose due date passed before this instant.
     pub overdue_at: Option<NaiveDateTime>,
     /// Only cases due before this instant.
     pub due_before: Option<NaiveDateTime>,
@@ -103,6 +103,8 @@ pub struct CaseFilter {
     pub received_to: Option<NaiveDateTime>,
     /// Text in the title, content or tracking number.
     pub text: Option<String>,
+    /// Only cases supervised (督办) at least once.
+    pub supervised: bool,
     /// Only ids below this one (the page cursor).
     pub before_id: Option<i64>,
 }

@@ -6,6 +6,7 @@
 //! actix's blocking thread pool with a pooled connection; nothing here runs on
 //! the async executor.
 
+pub mod calendar;
 pub mod cases;
 pub mod channels;
 pub mod departments;
@@ -259,10 +260,5 @@ impl Db {
         };
         let mut conn = self.pool.get()?;
         conn.transaction(|c| work(c))
-    }
-
-    /// Whether the database answers.
-    pub async fn ping(&self) -> Result<(), AppError> {
-        self.read(|conn| conn.ping().map_err(AppError::from)).await
     }
 }

@@ -252,6 +252,38 @@ pub struct Case {
     pub created_at: NaiveDateTime,
     /// Last changed.
     pub updated_at: NaiveDateTime,
+    /// Time limit it was registered under (null only before the deadline migration's backfill).
+    pub time_limit: Option<i32>,
+    /// Unit of that limit.
+    pub time_limit_unit: Option<String>,
+    /// Largest total extension it was registered under.
+    pub extension_limit: Option<i32>,
+    /// Unit of the extension limit.
+    pub extension_unit: Option<String>,
+    /// Working days granted by approved extensions.
+    pub extended_workdays: i32,
+    /// Working days the clock stood still in finished pauses.
+    pub paused_workdays: i32,
+    /// Start of the current pause, while suspended.
+    pub suspended_at: Option<NaiveDateTime>,
+    /// Working days asked for by a pending extension request.
+    pub pending_extension_days: Option<i32>,
+    /// Why the pending extension was asked for.
+    pub pending_extension_reason: Option<String>,
+    /// When it was asked for.
+    pub pending_extension_at: Option<NaiveDateTime>,
+    /// Who asked.
+    pub pending_extension_by: Option<i64>,
+    /// How often it was supervised (督办).
+    pub supervision_count: i32,
+    /// The last supervision.
+    pub last_supervised_at: Option<NaiveDateTime>,
+    /// The last supervision's note.
+    pub last_supervision_note: Option<String>,
+    /// When the `due_soon` event was recorded for the current due date.
+    pub due_soon_recorded_at: Option<NaiveDateTime>,
+    /// When the `overdue` event was recorded for the current due date.
+    pub overdue_recorded_at: Option<NaiveDateTime>,
 }
 
 /// A case to create.
@@ -294,6 +326,14 @@ pub struct NewCaseRow {
     pub created_at: NaiveDateTime,
     /// Now.
     pub updated_at: NaiveDateTime,
+    /// The channel's time limit.
+    pub time_limit: Option<i32>,
+    /// Its unit.
+    pub time_limit_unit: Option<String>,
+    /// The channel's extension limit.
+    pub extension_limit: Option<i32>,
+    /// Its unit.
+    pub extension_unit: Option<String>,
 }
 
 /// What an action changes on a case; `None` leaves a column alone, `Some(None)` clears it.
@@ -328,6 +368,30 @@ pub struct CaseChanges {
     pub suspended: Option<bool>,
     /// Due date.
     pub due_at: Option<Option<NaiveDateTime>>,
+    /// Extended working days.
+    pub extended_workdays: Option<i32>,
+    /// Paused working days.
+    pub paused_workdays: Option<i32>,
+    /// Start of the current pause.
+    pub suspended_at: Option<Option<NaiveDateTime>>,
+    /// Pending extension: days.
+    pub pending_extension_days: Option<Option<i32>>,
+    /// Pending extension: reason.
+    pub pending_extension_reason: Option<Option<String>>,
+    /// Pending extension: when.
+    pub pending_extension_at: Option<Option<NaiveDateTime>>,
+    /// Pending extension: who.
+    pub pending_extension_by: Option<Option<i64>>,
+    /// Supervision count.
+    pub supervision_count: Option<i32>,
+    /// Last supervision time.
+    pub last_supervised_at: Option<Option<NaiveDateTime>>,
+    /// Last supervision note.
+    pub last_supervision_note: Option<Option<String>>,
+    /// Re-arms or records the due-soon event.
+    pub due_soon_recorded_at: Option<Option<NaiveDateTime>>,
+    /// Re-arms or records the overdue event.
+    pub overdue_recorded_at: Option<Option<NaiveDateTime>>,
 }
 
 /// One entry of a case's audit trail.

@@ -95,6 +95,30 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        time_limit -> Nullable<Integer>,
+        time_limit_unit -> Nullable<Text>,
+        extension_limit -> Nullable<Integer>,
+        extension_unit -> Nullable<Text>,
+        extended_workdays -> Integer,
+        paused_workdays -> Integer,
+        suspended_at -> Nullable<Timestamp>,
+        pending_extension_days -> Nullable<Integer>,
+        pending_extension_reason -> Nullable<Text>,
+        pending_extension_at -> Nullable<Timestamp>,
+        pending_extension_by -> Nullable<BigInt>,
+        supervision_count -> Integer,
+        last_supervised_at -> Nullable<Timestamp>,
+        last_supervision_note -> Nullable<Text>,
+        due_soon_recorded_at -> Nullable<Timestamp>,
+        overdue_recorded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    calendar_days (day) {
+        day -> Date,
+        is_workday -> Bool,
+        note -> Text,
     }
 }
 
@@ -133,6 +157,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     login_failures,
     channels,
+    calendar_days,
     tracking_counters,
     cases,
     case_events,

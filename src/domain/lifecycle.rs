@@ -144,12 +144,6 @@ impl Action {
     pub fn parse(s: &str) -> Option<Action> {
         Action::ALL.into_iter().find(|a| a.as_str() == s)
     }
-
-    /// Actions a handler takes as a member of the case's department: the case
-    /// must be assigned to that department.
-    pub fn is_department_action(self) -> bool {
-        matches!(self, Action::Accept | Action::Return | Action::Reply | Action::RequestExtension)
-    }
 }
 
 impl std::fmt::Display for Action {
@@ -179,6 +173,30 @@ pub enum TransitionError {
         /// The action that was refused.
         action: Action,
     },
+    /// The action is not possible while the clock is paused, or (`resume`)
+    /// while it is running (409 `invalid_transition`, naming the pause).
+    Paused {
+        /// The action that was refused.
+        action: Action,
+        /// Whether the case is suspended.
+        suspended: bool,
+    },
+}
+
+/// Whether the case's pause allows `action`: a suspended case waits for the
+/// applicant or a third party, so it cannot be suspended again, replied to or
+/// extended; only a suspended case can be resumed.
+pub fn check_pause(action: Action, suspended: bool) -> Result<(), TransitionError> {
+    let refused = match action {
+        Action::Suspend | Action::Reply | Action::RequestExtension => suspended,
+        Action::Resume => !suspended,
+        _ => false,
+    };
+    if refused {
+        Err(TransitionError::Paused { action, suspended })
+    } else {
+        Ok(())
+    }
 }
 
 /// Whether `actor` may take `action` at all, whatever the case's state.
@@ -323,6 +341,18 @@ mod tests {
             Err(TransitionError::InvalidTransition { state: Closed, action: Approve })
         );
         assert_eq!(transition(Reviewing, Approve, Actor::Staff(Role::Clerk)), Ok(Closed));
+    }
+
+    #[test]
+    fn pauses_block_what_waits_on_the_applicant() {
+        assert_eq!(check_pause(Suspend, false), Ok(()));
+        assert!(check_pause(Suspend, true).is_err());
+        assert!(check_pause(Resume, false).is_err());
+        assert_eq!(check_pause(Resume, true), Ok(()));
+        assert!(check_pause(Reply, true).is_err());
+        assert!(check_pause(RequestExtension, true).is_err());
+        assert_eq!(check_pause(Supervise, true), Ok(()));
+        assert_eq!(check_pause(Assign, true), Ok(()), "re-routing stays possible");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! the shapes of valid input, and time in the office's zone. Everything here is
 //! unit-tested directly; the database and HTTP layers only call into it.
 
+pub mod calendar;
 pub mod citizen;
 pub mod ids;
 pub mod intake;

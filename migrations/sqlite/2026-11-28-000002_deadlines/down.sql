@@ -1,0 +1,18 @@
+DROP INDEX cases_supervised;
+ALTER TABLE cases DROP COLUMN overdue_recorded_at;
+ALTER TABLE cases DROP COLUMN due_soon_recorded_at;
+ALTER TABLE cases DROP COLUMN last_supervision_note;
+ALTER TABLE cases DROP COLUMN last_supervised_at;
+ALTER TABLE cases DROP COLUMN supervision_count;
+ALTER TABLE cases DROP COLUMN pending_extension_by;
+ALTER TABLE cases DROP COLUMN pending_extension_at;
+ALTER TABLE cases DROP COLUMN pending_extension_reason;
+ALTER TABLE cases DROP COLUMN pending_extension_days;
+ALTER TABLE cases DROP COLUMN suspended_at;
+ALTER TABLE cases DROP COLUMN paused_workdays;
+ALTER TABLE cases DROP COLUMN extended_workdays;
+ALTER TABLE cases DROP COLUMN extension_unit;
+ALTER TABLE cases DROP COLUMN extension_limit;
+ALTER TABLE cases DROP COLUMN time_limit_unit;
+ALTER TABLE cases DROP COLUMN time_limit;
+DROP TABLE calendar_days;

@@ -1,0 +1,138 @@
+//! `/api/v1/calendar/{year}`: the working-day calendar's exceptions — public
+//! holidays and make-up working days (调休). Anyone logged in reads them;
+//! admins replace a year at once when the State Council publishes it. Changes
+//! apply to deadlines computed afterwards; due dates already set stay.
+
+use std::collections::HashSet;
+
+use actix_web::{web, HttpResponse};
+use chrono::{Datelike, NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+
+use super::body::JsonBody;
+use crate::app::AppState;
+use crate::auth::{Admin, AuthUser};
+use crate::db::{self, calendar::CalendarDay};
+use crate::domain::time;
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+
+/// One exception, as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct DayView {
+    date: NaiveDate,
+    is_workday: bool,
+    note: String,
+}
+
+/// One exception, as submitted.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DayInput {
+    date: String,
+    is_workday: bool,
+    note: String,
+}
+
+/// Years the calendar can hold.
+const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+fn check_year(year: i32) -> Result<(), AppError> {
+    if YEARS.contains(&year) {
+        Ok(())
+    } else {
+        Err(AppError::invalid_field("year", "must be between 2000 and 2100"))
+    }
+}
+
+/// The warning for a year without a schedule.
+pub fn missing_schedule_warning(year: i32) -> String {
+    format!("no holiday schedule for {year}: its deadlines count weekends only until an admin enters it")
+}
+
+/// Warnings for this and next year (Beijing time) when their schedules are missing.
+pub fn schedule_warnings(years_with_schedule: &[i32]) -> Vec<String> {
+    let this_year = time::office_date(time::now_utc()).year();
+    [this_year, this_year + 1]
+        .into_iter()
+        .filter(|y| !years_with_schedule.contains(y))
+        .map(missing_schedule_warning)
+        .collect()
+}
+
+fn respond(year: i32, days: Vec<CalendarDay>) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    if days.is_empty() {
+        response.insert_header(("Warning", format!("299 casedesk \"{}\"", missing_schedule_warning(year))));
+    }
+    let views: Vec<DayView> =
+        days.into_iter().map(|d| DayView { date: d.day, is_workday: d.is_workday, note: d.note }).collect();
+    response.json(views)
+}
+
+/// `GET /api/v1/calendar/{year}`: that year's exceptions by date. An empty list
+/// means no schedule was entered: plain weekends, with a `Warning` header.
+pub async fn get(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let year = path.into_inner();
+    check_year(year)?;
+    let days = state.db.read(move |conn| Ok(db::calendar::year(conn, year)?)).await?;
+    Ok(respond(year, days))
+}
+
+/// `PUT /api/v1/calendar/{year}` (admin): replaces the year's exceptions.
+/// Every date must be a real date of that year, listed once; a make-up
+/// working day must fall on a weekend; every entry needs a note.
+pub async fn put(
+    state: web::Data<AppState>,
+    Admin(admin): Admin,
+    path: web::Path<i32>,
+    body: JsonBody<Vec<DayInput>>,
+) -> Result<HttpResponse, AppError> {
+    let year = path.into_inner();
+    check_year(year)?;
+    let mut errors = FieldErrors::new();
+    let mut seen = HashSet::new();
+    let mut days = Vec::with_capacity(body.0.len());
+    for (i, input) in body.0.into_iter().enumerate() {
+        let field = |name: &str| format!("[{i}].{name}");
+        let note = input.note.trim().to_owned();
+        if note.is_empty() || note.chars().count() > 50 {
+            errors.add(field("note"), "must be 1 to 50 characters, e.g. 春节 or 春节调休上班");
+        }
+        let Ok(date) = NaiveDate::parse_from_str(input.date.trim(), "%Y-%m-%d") else {
+            errors.add(field("date"), "must be a valid date, YYYY-MM-DD");
+            continue;
+        };
+        if date.year() != year {
+            errors.add(field("date"), format!("is not in {year}"));
+        }
+        if !seen.insert(date) {
+            errors.add(field("date"), "is listed twice");
+        }
+        let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
+        if input.is_workday && !weekend {
+            errors.add(
+                field("is_workday"),
+                format!("{date} is a weekday: only a Saturday or Sunday can be a make-up working day"),
+            );
+        }
+        days.push(CalendarDay { day: date, is_workday: input.is_workday, note });
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    days.sort_by_key(|d| d.day);
+    let stored = state
+        .db
+        .write(move |conn| {
+            db::calendar::replace_year(conn, year, &days)?;
+            Ok(db::calendar::year(conn, year)?)
+        })
+        .await?;
+    tracing::info!(year, exceptions = stored.len(), by = %admin.username, "calendar year replaced");
+    Ok(respond(year, stored))
+}

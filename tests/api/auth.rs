@@ -1,0 +1,222 @@
+//! Logging in and out, throttling, revocation, and tokens that must not work.
+
+use base64::Engine;
+use casedesk::auth::token::TokenKeys;
+use chrono::{Duration, Utc};
+use serde_json::json;
+
+use crate::backend_tests;
+use crate::helpers::{TestApp, ADMIN_PASSWORD, JWT_SECRET, PASSWORD};
+
+async fn login_returns_a_token_for_the_account(app: &TestApp) {
+    let resp = app
+        .post("/api/v1/auth/login", None, json!({"username": "admin", "password": ADMIN_PASSWORD}))
+        .await
+        .expect(200);
+    assert_eq!(resp.body["user"]["role"], "admin");
+    assert!(resp.body["expires_at"].as_str().unwrap().ends_with("+08:00"));
+    let token = resp.body["token"].as_str().unwrap();
+    let me = app.get("/api/v1/auth/me", Some(token)).await.expect(200);
+    assert_eq!(me.body["username"], "admin");
+    assert!(me.body.get("password_hash").is_none());
+    let wrong =
+        app.post("/api/v1/auth/login", None, json!({"username": "admin", "password": "nope-nope"})).await;
+    assert_eq!(wrong.status, 401);
+    assert_eq!(wrong.code(), "unauthenticated");
+    let unknown =
+        app.post("/api/v1/auth/login", None, json!({"username": "ghost", "password": "nope-nope"})).await;
+    assert_eq!(unknown.body["detail"], wrong.body["detail"], "unknown users look like wrong passwords");
+}
+
+async fn five_failures_throttle_the_username_even_for_the_right_password(app: &TestApp) {
+    let admin = app.admin().await;
+    app.staff(&admin, "clerk", "clerk", None).await;
+    for attempt in 1..=5 {
+        let resp = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"username": "admin", "password": format!("guess-{attempt}")}),
+            )
+            .await;
+        assert_eq!(resp.status, 401, "attempt {attempt}");
+    }
+    let blocked =
+        app.post("/api/v1/auth/login", None, json!({"username": "admin", "password": ADMIN_PASSWORD})).await;
+    assert_eq!(blocked.status, 429, "{}", blocked.text);
+    assert_eq!(blocked.code(), "rate_limited");
+    let retry_after: i64 = blocked.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
+    // Throttling is per username: another account still logs in, and tokens
+    // already issued keep working.
+    app.login("clerk", PASSWORD).await;
+    app.get("/api/v1/auth/me", Some(&admin)).await.expect(200);
+}
+
+async fn the_window_passes_and_success_clears_failures(app: &TestApp) {
+    let admin = app.admin().await;
+    app.staff(&admin, "clerk", "clerk", None).await;
+    for attempt in 1..=4 {
+        let resp = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"username": "clerk", "password": format!("guess-{attempt}")}),
+            )
+            .await;
+        assert_eq!(resp.status, 401);
+    }
+    // A success clears the count: four more failures do not lock the account.
+    app.login("clerk", PASSWORD).await;
+    for attempt in 1..=4 {
+        app.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": "clerk", "password": format!("again-{attempt}")}),
+        )
+        .await
+        .expect(401);
+    }
+    app.login("clerk", PASSWORD).await;
+    // Failures older than the window no longer count.
+    for attempt in 1..=5 {
+        app.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": "clerk", "password": format!("x-{attempt}")}),
+        )
+        .await
+        .expect(401);
+    }
+    app.post("/api/v1/auth/login", None, json!({"username": "clerk", "password": PASSWORD}))
+        .await
+        .expect(429);
+    app.with_conn(|conn| {
+        use casedesk::db::schema::login_failures::dsl::*;
+        use diesel::prelude::*;
+        let long_ago = casedesk::domain::time::now_utc() - Duration::minutes(16);
+        diesel::update(login_failures).set(at.eq(long_ago)).execute(conn).unwrap();
+    })
+    .await;
+    app.login("clerk", PASSWORD).await;
+}
+
+async fn logout_revokes_every_earlier_token(app: &TestApp) {
+    let first = app.admin().await;
+    let second = app.admin().await;
+    app.send(app.request(reqwest::Method::POST, "/api/v1/auth/logout", Some(&first))).await.expect(204);
+    for token in [&first, &second] {
+        let resp = app.get("/api/v1/auth/me", Some(token)).await;
+        assert_eq!(resp.status, 401);
+        assert_eq!(resp.code(), "unauthenticated");
+    }
+    let fresh = app.admin().await;
+    app.get("/api/v1/auth/me", Some(&fresh)).await.expect(200);
+}
+
+async fn password_change_revokes_tokens_and_needs_the_current_password(app: &TestApp) {
+    let admin = app.admin().await;
+    let clerk = app.staff(&admin, "clerk", "clerk", None).await;
+    let wrong = app
+        .post(
+            "/api/v1/auth/password",
+            Some(&clerk.token),
+            json!({"current_password": "not-it-at-all", "new_password": "a-new-password"}),
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert_eq!(wrong.body["errors"][0]["field"], "current_password");
+    let short = app
+        .post(
+            "/api/v1/auth/password",
+            Some(&clerk.token),
+            json!({"current_password": PASSWORD, "new_password": "short"}),
+        )
+        .await;
+    assert_eq!(short.status, 422);
+    let changed = app
+        .post(
+            "/api/v1/auth/password",
+            Some(&clerk.token),
+            json!({"current_password": PASSWORD, "new_password": "a-new-password"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(app.get("/api/v1/auth/me", Some(&clerk.token)).await.status, 401, "old token revoked");
+    let new_token = changed.body["token"].as_str().unwrap();
+    app.get("/api/v1/auth/me", Some(new_token)).await.expect(200);
+    app.login("clerk", "a-new-password").await;
+    app.post("/api/v1/auth/login", None, json!({"username": "clerk", "password": PASSWORD}))
+        .await
+        .expect(401);
+}
+
+async fn deactivated_accounts_lose_access_at_once(app: &TestApp) {
+    let admin = app.admin().await;
+    let clerk = app.staff(&admin, "clerk", "clerk", None).await;
+    app.patch(&format!("/api/v1/users/{}", clerk.id), Some(&admin), json!({"active": false}))
+        .await
+        .expect(200);
+    assert_eq!(app.get("/api/v1/auth/me", Some(&clerk.token)).await.status, 401);
+    app.post("/api/v1/auth/login", None, json!({"username": "clerk", "password": PASSWORD}))
+        .await
+        .expect(401);
+    let me = app.get("/api/v1/auth/me", Some(&admin)).await.expect(200);
+    let last_admin =
+        app.patch(&format!("/api/v1/users/{}", me.body["id"]), Some(&admin), json!({"role": "clerk"})).await;
+    assert_eq!(last_admin.status, 409, "the last admin cannot be demoted: {}", last_admin.text);
+    app.get("/api/v1/auth/me", Some(&admin)).await.expect(200);
+}
+
+async fn forged_expired_and_unsigned_tokens_are_refused(app: &TestApp) {
+    let admin = app.admin().await;
+    let keys = TokenKeys::new(JWT_SECRET.as_bytes(), 8);
+    let (expired, _) = keys.issue(1, 0, Utc::now() - Duration::hours(9)).unwrap();
+    let (foreign, _) =
+        TokenKeys::new(b"another-secret-another-secret-another", 8).issue(1, 0, Utc::now()).unwrap();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let claims = admin.split('.').nth(1).unwrap();
+    let unsigned = format!("{}.{claims}.", b64.encode(r#"{"alg":"none","typ":"JWT"}"#));
+    let hs512 = format!(
+        "{}.{claims}.{}",
+        b64.encode(r#"{"alg":"HS512","typ":"JWT"}"#),
+        admin.split('.').nth(2).unwrap()
+    );
+    let tampered = {
+        let mut parts: Vec<String> = admin.split('.').map(str::to_owned).collect();
+        let mut body: serde_json::Value = serde_json::from_slice(&b64.decode(&parts[1]).unwrap()).unwrap();
+        body["sub"] = json!("2");
+        parts[1] = b64.encode(body.to_string());
+        parts.join(".")
+    };
+    let (unknown_user, _) = keys.issue(424242, 0, Utc::now()).unwrap();
+    for (what, token) in [
+        ("expired", expired.as_str()),
+        ("foreign key", foreign.as_str()),
+        ("alg none", unsigned.as_str()),
+        ("alg swapped", hs512.as_str()),
+        ("tampered", tampered.as_str()),
+        ("unknown user", unknown_user.as_str()),
+        ("garbage", "not.a.token"),
+    ] {
+        let resp = app.get("/api/v1/cases", Some(token)).await;
+        assert_eq!(resp.status, 401, "{what}: {}", resp.text);
+        assert_eq!(resp.code(), "unauthenticated", "{what}");
+    }
+    for header in ["Basic YWRtaW46YWRtaW4=", "Bearer", "Bearer    "] {
+        let resp = app
+            .send(app.request(reqwest::Method::GET, "/api/v1/cases", None).header("Authorization", header))
+            .await;
+        assert_eq!(resp.status, 401, "{header}");
+    }
+}
+
+backend_tests!(
+    login_returns_a_token_for_the_account,
+    five_failures_throttle_the_username_even_for_the_right_password,
+    the_window_passes_and_success_clears_failures,
+    logout_revokes_every_earlier_token,
+    password_change_revokes_tokens_and_needs_the_current_password,
+    deactivated_accounts_lose_access_at_once,
+    forged_expired_and_unsigned_tokens_are_refused,
+);

@@ -1,0 +1,18 @@
+//! Integration tests: the real service on port 0 over HTTP, against a fresh
+//! database per test, on SQLite and on PostgreSQL (`<area>::sqlite::<test>`
+//! and `<area>::postgres::<test>`). Every response is checked against
+//! `api-spec/openapi.yaml`.
+
+mod helpers;
+mod openapi;
+
+mod admin;
+mod auth;
+mod authorization;
+mod cases;
+mod concurrency;
+mod errors;
+mod lifecycle;
+mod migrations;
+mod ops;
+mod public;

@@ -1,0 +1,564 @@
+//! Holds the service against `api-spec/openapi.yaml`: every route in
+//! [`casedesk::api::ROUTES`] is documented and nothing else is, the document
+//! is well-formed OpenAPI 3.1, and [`validate_response`] checks each response
+//! the API tests receive against the documented operation (status, media type
+//! and JSON Schema of the body).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use serde_json::{json, Value};
+
+/// Where the document lives, relative to the crate.
+const SPEC_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/api-spec/openapi.yaml");
+
+/// The HTTP methods an OpenAPI path item can hold, as its keys.
+const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// The parsed document, loaded once per test binary.
+fn spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let text =
+            std::fs::read_to_string(SPEC_PATH).unwrap_or_else(|e| panic!("cannot read {SPEC_PATH}: {e}"));
+        serde_norway::from_str::<Value>(&text)
+            .unwrap_or_else(|e| panic!("{SPEC_PATH} is not valid YAML: {e}"))
+    })
+}
+
+/// Compiled body schemas, by the JSON pointer of the schema in the document.
+fn validators() -> &'static Mutex<HashMap<String, Arc<jsonschema::Validator>>> {
+    static VALIDATORS: OnceLock<Mutex<HashMap<String, Arc<jsonschema::Validator>>>> = OnceLock::new();
+    VALIDATORS.get_or_init(Default::default)
+}
+
+/// Escapes one JSON-pointer token (RFC 6901).
+fn escape_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Follows local `$ref`s (`#/…`) until a value that is not a reference;
+/// returns it with its JSON pointer.
+fn resolve(mut value: &Value, mut pointer: String) -> Result<(&Value, String), String> {
+    let mut seen = HashSet::new();
+    while let Some(reference) = value.get("$ref").and_then(Value::as_str) {
+        let target = reference
+            .strip_prefix('#')
+            .ok_or_else(|| format!("{pointer}: only local references are supported, got {reference}"))?;
+        if !seen.insert(target.to_owned()) {
+            return Err(format!("{pointer}: reference cycle through {reference}"));
+        }
+        value = spec().pointer(target).ok_or_else(|| format!("{pointer}: {reference} does not resolve"))?;
+        pointer = target.to_owned();
+    }
+    Ok((value, pointer))
+}
+
+/// Every operation: (upper-case method, path template, operation object, its JSON pointer).
+fn operations() -> Vec<(String, &'static str, &'static Value, String)> {
+    let mut found = Vec::new();
+    if let Some(paths) = spec().get("paths").and_then(Value::as_object) {
+        for (template, item) in paths {
+            for method in METHODS {
+                if let Some(operation) = item.get(method) {
+                    let pointer = format!("/paths/{}/{method}", escape_token(template));
+                    found.push((method.to_ascii_uppercase(), template.as_str(), operation, pointer));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Every documented (METHOD, path template).
+pub fn documented_routes() -> Vec<(String, String)> {
+    operations().into_iter().map(|(method, template, _, _)| (method, template.to_owned())).collect()
+}
+
+/// How well `template` fits `path`: `None` if it does not; otherwise one flag
+/// per segment, `true` for a literal one, so that a larger value is a more
+/// specific template. `{param}` matches exactly one non-empty segment.
+fn match_template(template: &str, path: &str) -> Option<Vec<bool>> {
+    let template: Vec<&str> = template.split('/').collect();
+    let path: Vec<&str> = path.split('/').collect();
+    if template.len() != path.len() {
+        return None;
+    }
+    template
+        .iter()
+        .zip(&path)
+        .map(|(t, p)| {
+            let is_param = t.starts_with('{') && t.ends_with('}');
+            match (is_param, p.is_empty()) {
+                (true, false) => Some(false),
+                (true, true) => None,
+                (false, _) => (t == p).then_some(true),
+            }
+        })
+        .collect()
+}
+
+/// The documented operation for a request, with its template and pointer; or
+/// an explanation of why there is none.
+fn find_operation(method: &str, path: &str) -> Result<(&'static str, &'static Value, String), String> {
+    let method = method.to_ascii_uppercase();
+    let mut best: Option<(Vec<bool>, &'static str, &'static Value, String)> = None;
+    let mut other_methods = BTreeSet::new();
+    for (op_method, template, operation, pointer) in operations() {
+        let Some(score) = match_template(template, path) else { continue };
+        if op_method != method {
+            other_methods.insert(op_method);
+            continue;
+        }
+        if best.as_ref().is_none_or(|(best_score, ..)| score > *best_score) {
+            best = Some((score, template, operation, pointer));
+        }
+    }
+    match best {
+        Some((_, template, operation, pointer)) => Ok((template, operation, pointer)),
+        None if other_methods.is_empty() => Err(format!("no documented path matches {path}")),
+        None => Err(format!(
+            "{path} is documented only for {}",
+            other_methods.into_iter().collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+/// The media type without parameters, lower-cased.
+fn essence(content_type: &str) -> String {
+    content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+}
+
+fn is_json(media_type: &str) -> bool {
+    media_type == "application/json" || media_type.ends_with("+json")
+}
+
+/// Whether a documented media-type key (possibly a range like `text/*`) covers `actual`.
+fn media_matches(documented: &str, actual: &str) -> bool {
+    let documented = essence(documented);
+    if documented == actual || documented == "*/*" {
+        return true;
+    }
+    match documented.strip_suffix("/*") {
+        Some(kind) => actual.split('/').next() == Some(kind),
+        None => false,
+    }
+}
+
+/// The compiled validator for the schema at `pointer`. The schema is wrapped in
+/// a document that also holds the spec's `components`, so that references to
+/// `#/components/…` resolve as they do in the spec.
+fn validator_for(schema: &Value, pointer: &str) -> Result<Arc<jsonschema::Validator>, String> {
+    let mut cache = validators().lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(validator) = cache.get(pointer) {
+        return Ok(validator.clone());
+    }
+    let document = json!({
+        "allOf": [schema],
+        "components": spec().get("components").cloned().unwrap_or_else(|| json!({})),
+    });
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&document)
+        .map_err(|e| format!("the schema at {pointer} does not compile: {e}"))?;
+    let validator = Arc::new(validator);
+    cache.insert(pointer.to_owned(), validator.clone());
+    Ok(validator)
+}
+
+/// Checks a body against the schema at `pointer`; the errors, one a line.
+fn check_json(schema: &Value, pointer: &str, instance: &Value) -> Result<(), String> {
+    let validator = validator_for(schema, pointer)?;
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|error| {
+            let at = error.instance_path().to_string();
+            if at.is_empty() {
+                format!("  - {error}")
+            } else {
+                format!("  - at {at}: {error}")
+            }
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the body does not match {pointer}:\n{}", errors.join("\n")))
+    }
+}
+
+/// Checks `body` (with its `content_type`) against a resolved response object.
+fn check_against_response(
+    response: &Value,
+    response_pointer: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<(), String> {
+    let content = response.get("content").and_then(Value::as_object).filter(|c| !c.is_empty());
+    let Some(content) = content else {
+        return if body.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "no body is documented ({response_pointer}), but there is one of {} bytes: {}",
+                body.len(),
+                String::from_utf8_lossy(&body[..body.len().min(300)])
+            ))
+        };
+    };
+    let documented: Vec<&String> = content.keys().collect();
+    let actual = content_type
+        .map(essence)
+        .ok_or_else(|| format!("the response has no Content-Type; documented: {documented:?}"))?;
+    let (media_key, media) = content
+        .iter()
+        .find(|(key, _)| essence(key) == actual)
+        .or_else(|| content.iter().find(|(key, _)| media_matches(key, &actual)))
+        .ok_or_else(|| format!("Content-Type {actual} is not documented; documented: {documented:?}"))?;
+    let Some(schema) = media.get("schema") else {
+        return Ok(());
+    };
+    let schema_pointer = format!("{response_pointer}/content/{}/schema", escape_token(media_key));
+    if is_json(&actual) {
+        let instance: Value = serde_json::from_slice(body).map_err(|e| {
+            format!("the body is not JSON ({e}): {}", String::from_utf8_lossy(&body[..body.len().min(300)]))
+        })?;
+        check_json(schema, &schema_pointer, &instance)
+    } else if schema.get("type").and_then(Value::as_str) == Some("string") {
+        let text = std::str::from_utf8(body).map_err(|e| format!("the {actual} body is not UTF-8: {e}"))?;
+        check_json(schema, &schema_pointer, &Value::String(text.to_owned()))
+    } else {
+        Ok(())
+    }
+}
+
+/// A response to a method or path that no operation documents is acceptable
+/// only as the service-wide refusal described in the document: 404 when no
+/// template matches, 405 when the path exists with other methods.
+fn check_undocumented(
+    reason: String,
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<(), String> {
+    let name = match status {
+        404 if reason.starts_with("no documented path") => "NotFound",
+        405 if !reason.starts_with("no documented path") => "MethodNotAllowed",
+        _ => return Err(format!("{reason}, and the response is {status}")),
+    };
+    let pointer = format!("/components/responses/{name}");
+    let response = spec().pointer(&pointer).ok_or_else(|| format!("{reason}, and {pointer} is missing"))?;
+    let (response, pointer) = resolve(response, pointer)?;
+    check_against_response(response, &pointer, content_type, body).map_err(|e| format!("{reason}: {e}"))
+}
+
+/// Checks one response against the document.
+///
+/// `path` is the request path, optionally with a query string. The operation
+/// is the one whose template matches the path (a `{param}` matches one
+/// non-empty segment; the most literal template wins) with this method. Its
+/// `status` must be documented (or a `4XX`-style range, or `default`). If the
+/// documented response has content, the response's media type must be one of
+/// the documented ones and a JSON body must validate against the schema (JSON
+/// Schema 2020-12, formats checked); otherwise the body must be empty.
+///
+/// Responses to undocumented paths or methods pass only as the service-wide
+/// 404 `not_found` (unknown path) or 405 `method_not_allowed` (known path,
+/// other method) that the document describes in `components/responses`.
+pub fn validate_response(
+    method: &str,
+    path: &str,
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<(), String> {
+    let path_only = path.split(['?', '#']).next().unwrap_or(path);
+    let context = format!("{} {path} → {status}", method.to_ascii_uppercase());
+    let (template, operation, pointer) = match find_operation(method, path_only) {
+        Ok(found) => found,
+        Err(reason) => {
+            return check_undocumented(reason, status, content_type, body)
+                .map_err(|e| format!("{context}: {e}"))
+        }
+    };
+    let responses = operation
+        .get("responses")
+        .and_then(Value::as_object)
+        .ok_or_else(|| format!("{context}: {pointer} has no responses"))?;
+    let status_text = status.to_string();
+    let range = format!("{}XX", status / 100);
+    let key = [status_text.as_str(), range.as_str(), "default"]
+        .into_iter()
+        .find(|key| responses.contains_key(*key))
+        .ok_or_else(|| {
+            format!(
+                "{context}: status {status} is not documented for {} {template}; documented: {:?}",
+                method.to_ascii_uppercase(),
+                responses.keys().collect::<Vec<_>>()
+            )
+        })?;
+    let (response, response_pointer) = resolve(&responses[key], format!("{pointer}/responses/{key}"))
+        .map_err(|e| format!("{context}: {e}"))?;
+    check_against_response(response, &response_pointer, content_type, body)
+        .map_err(|e| format!("{context} (documented as {} {template}): {e}", method.to_ascii_uppercase()))
+}
+
+/// Every `$ref` in `value`, with the pointer where it occurs.
+fn collect_refs(value: &Value, pointer: &str, found: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                if key == "$ref" {
+                    if let Some(target) = child.as_str() {
+                        found.push((pointer.to_owned(), target.to_owned()));
+                    }
+                } else {
+                    collect_refs(child, &format!("{pointer}/{}", escape_token(key)), found);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                collect_refs(child, &format!("{pointer}/{i}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_route_is_documented_and_every_documented_route_exists() {
+    let documented: BTreeSet<(String, String)> = documented_routes().into_iter().collect();
+    let served: BTreeSet<(String, String)> = casedesk::api::ROUTES
+        .iter()
+        .map(|(method, template)| (method.to_ascii_uppercase(), (*template).to_owned()))
+        .collect();
+    let undocumented: Vec<_> = served.difference(&documented).collect();
+    let unserved: Vec<_> = documented.difference(&served).collect();
+    for (method, template) in &undocumented {
+        println!("served but not documented: {method} {template}");
+    }
+    for (method, template) in &unserved {
+        println!("documented but not served: {method} {template}");
+    }
+    assert!(
+        undocumented.is_empty() && unserved.is_empty(),
+        "api-spec/openapi.yaml and casedesk::api::ROUTES differ: {} undocumented, {} not served \
+         (listed above)",
+        undocumented.len(),
+        unserved.len()
+    );
+}
+
+#[test]
+fn spec_is_valid_openapi_3_1() {
+    let spec = spec();
+    let mut problems = Vec::new();
+
+    let version = spec.get("openapi").and_then(Value::as_str).unwrap_or("");
+    if !version.starts_with("3.1") {
+        problems.push(format!("openapi is '{version}', not 3.1.x"));
+    }
+    for member in ["title", "version"] {
+        if spec.pointer(&format!("/info/{member}")).and_then(Value::as_str).is_none() {
+            problems.push(format!("info.{member} is missing"));
+        }
+    }
+
+    let mut refs = Vec::new();
+    collect_refs(spec, "", &mut refs);
+    for (at, target) in &refs {
+        match target.strip_prefix('#') {
+            Some(pointer) if spec.pointer(pointer).is_some() => {}
+            _ => problems.push(format!("{at}: $ref {target} does not resolve")),
+        }
+    }
+
+    let global_security = spec.get("security");
+    let schemes = spec.pointer("/components/securitySchemes").and_then(Value::as_object);
+    let mut operation_ids: HashMap<String, String> = HashMap::new();
+    let operations = operations();
+    if operations.is_empty() {
+        problems.push("no operations".into());
+    }
+    for (method, template, operation, pointer) in &operations {
+        let name = format!("{method} {template}");
+        match operation.get("operationId").and_then(Value::as_str) {
+            None => problems.push(format!("{name}: no operationId")),
+            Some(id) => {
+                if let Some(other) = operation_ids.insert(id.to_owned(), name.clone()) {
+                    problems.push(format!("{name}: operationId '{id}' is also used by {other}"));
+                }
+            }
+        }
+
+        let Some(responses) = operation.get("responses").and_then(Value::as_object) else {
+            problems.push(format!("{name}: no responses"));
+            continue;
+        };
+        for key in responses.keys() {
+            let valid = key == "default"
+                || (key.len() == 3
+                    && key.starts_with(['1', '2', '3', '4', '5'])
+                    && (key[1..].chars().all(|c| c.is_ascii_digit()) || &key[1..] == "XX"));
+            if !valid {
+                problems.push(format!("{name}: '{key}' is not a status code"));
+            }
+        }
+        for (key, response) in responses {
+            match resolve(response, format!("{pointer}/responses/{}", escape_token(key))) {
+                Ok((resolved, _)) if resolved.get("description").and_then(Value::as_str).is_none() => {
+                    problems.push(format!("{name}: response {key} has no description"))
+                }
+                Ok(_) => {}
+                Err(e) => problems.push(e),
+            }
+        }
+        if !responses.keys().any(|key| key.starts_with('2')) {
+            problems.push(format!("{name}: no 2xx response"));
+        }
+        let security = operation.get("security").or(global_security);
+        let public = security.and_then(Value::as_array).is_some_and(|requirements| {
+            requirements.is_empty()
+                || requirements.iter().any(|r| r.as_object().is_some_and(|o| o.is_empty()))
+        });
+        if !public && !responses.contains_key("401") {
+            problems.push(format!("{name}: requires authentication but documents no 401"));
+        }
+        if let Some(requirements) = security.and_then(Value::as_array) {
+            for requirement in requirements {
+                for scheme in requirement.as_object().into_iter().flat_map(|o| o.keys()) {
+                    if !schemes.is_some_and(|s| s.contains_key(scheme)) {
+                        problems.push(format!("{name}: security scheme '{scheme}' is not defined"));
+                    }
+                }
+            }
+        }
+
+        // Every `{param}` of the template is declared as a required path parameter.
+        let path_item = spec.pointer(&format!("/paths/{}", escape_token(template)));
+        let declared: HashSet<String> = path_item
+            .and_then(|item| item.get("parameters"))
+            .into_iter()
+            .chain(operation.get("parameters"))
+            .filter_map(Value::as_array)
+            .flatten()
+            .filter_map(|parameter| resolve(parameter, pointer.clone()).ok())
+            .filter(|(p, _)| p.get("in").and_then(Value::as_str) == Some("path"))
+            .filter(|(p, _)| p.get("required") == Some(&Value::Bool(true)))
+            .filter_map(|(p, _)| p.get("name").and_then(Value::as_str).map(str::to_owned))
+            .collect();
+        for segment in template.split('/') {
+            if let Some(param) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                if !declared.contains(param) {
+                    problems.push(format!("{name}: path parameter '{param}' is not declared as required"));
+                }
+            }
+        }
+    }
+
+    // Every shared schema is valid JSON Schema 2020-12 and compiles with its references.
+    if let Some(schemas) = spec.pointer("/components/schemas").and_then(Value::as_object) {
+        for (name, schema) in schemas {
+            let pointer = format!("/components/schemas/{}", escape_token(name));
+            if let Err(e) = validator_for(schema, &pointer) {
+                problems.push(e);
+            }
+        }
+    }
+
+    assert!(problems.is_empty(), "api-spec/openapi.yaml has problems:\n  {}", problems.join("\n  "));
+}
+
+#[test]
+fn the_validator_catches_drift() {
+    let case = json!({
+        "id": 1, "tracking_no": "MB2024000001", "channel": "mailbox", "external_ref": null,
+        "title": "t", "content": "c", "category": null, "citizen": null, "is_public": false,
+        "received_at": "2024-06-01T10:00:00+08:00", "due_at": null, "state": "registered",
+        "department_id": null, "reply": null, "replied_at": null, "closed_at": null,
+        "rating": null, "result_rating": null, "rating_source": null, "rating_comment": null,
+        "rated_at": null, "duplicate_of": null, "reopen_count": 0, "suspended": false,
+        "overdue": false, "remaining_workdays": 15, "extension_allowance_workdays": 15,
+        "extended_workdays": 0, "paused_workdays": 0, "pending_extension": null,
+        "supervision_count": 0, "last_supervised_at": null, "last_supervision_note": null,
+        "version": 1, "created_at": "2024-06-01T10:00:00+08:00",
+        "updated_at": "2024-06-01T10:00:00+08:00"
+    });
+    let bytes = |v: &Value| serde_json::to_vec(v).expect("serialises");
+    let json = Some("application/json");
+    let problem = Some("application/problem+json");
+
+    validate_response("GET", "/api/v1/cases/1", 200, json, &bytes(&case)).expect("a valid case");
+    validate_response(
+        "GET",
+        "/api/v1/cases/1?x=1",
+        200,
+        Some("application/json; charset=utf-8"),
+        &bytes(&case),
+    )
+    .expect("query strings and media-type parameters are ignored");
+    let mut created = case.clone();
+    created["query_code"] = json!("ABCDEFGH23");
+    validate_response("POST", "/api/v1/cases", 201, json, &bytes(&created)).expect("a created case");
+    assert!(
+        validate_response("GET", "/api/v1/cases/1", 200, json, &bytes(&created)).is_err(),
+        "a case view has no query code"
+    );
+
+    let mut missing = case.clone();
+    missing.as_object_mut().expect("object").remove("version");
+    let error = validate_response("GET", "/api/v1/cases/1", 200, json, &bytes(&missing)).unwrap_err();
+    assert!(error.contains("version") && error.contains("GET /api/v1/cases/1"), "{error}");
+    let mut bad_state = case.clone();
+    bad_state["state"] = json!("open");
+    assert!(validate_response("GET", "/api/v1/cases/1", 200, json, &bytes(&bad_state)).is_err());
+    let mut bad_time = case.clone();
+    bad_time["received_at"] = json!("yesterday");
+    assert!(validate_response("GET", "/api/v1/cases/1", 200, json, &bytes(&bad_time)).is_err());
+
+    assert!(
+        validate_response("GET", "/api/v1/cases/1", 418, json, &bytes(&case)).is_err(),
+        "undocumented status"
+    );
+    assert!(validate_response("GET", "/api/v1/cases/1", 200, Some("text/html"), &bytes(&case)).is_err());
+    assert!(validate_response("GET", "/api/v1/nothing", 200, json, b"{}").is_err(), "undocumented path");
+
+    let not_found = json!({"type": "about:blank", "title": "Not Found", "status": 404,
+                           "code": "not_found", "detail": "no such resource"});
+    validate_response("GET", "/api/v1/nothing", 404, problem, &bytes(&not_found))
+        .expect("unknown paths are 404");
+    assert!(
+        validate_response("GET", "/api/v1/cases/1", 404, json, &bytes(&not_found)).is_err(),
+        "wrong media type"
+    );
+    let mut wrong_code = not_found.clone();
+    wrong_code["code"] = json!("forbidden");
+    assert!(validate_response("GET", "/api/v1/cases/1", 404, problem, &bytes(&wrong_code)).is_err());
+    let not_allowed = json!({"type": "about:blank", "title": "Method Not Allowed", "status": 405,
+                             "code": "method_not_allowed", "detail": "method not allowed"});
+    validate_response("DELETE", "/api/v1/cases/1", 405, problem, &bytes(&not_allowed))
+        .expect("other methods are 405");
+    assert!(validate_response("DELETE", "/api/v1/cases/1", 200, json, &bytes(&case)).is_err());
+
+    let invalid = json!({"type": "about:blank", "title": "Unprocessable Entity", "status": 422,
+                         "code": "validation_failed", "detail": "the request has invalid fields"});
+    assert!(
+        validate_response("POST", "/api/v1/cases", 422, problem, &bytes(&invalid)).is_err(),
+        "a 422 lists its errors"
+    );
+
+    validate_response("POST", "/api/v1/auth/logout", 204, None, b"").expect("no content");
+    assert!(validate_response("POST", "/api/v1/auth/logout", 204, json, b"{}").is_err(), "204 has no body");
+    validate_response(
+        "GET",
+        "/metrics",
+        200,
+        Some("text/plain; version=0.0.4; charset=utf-8"),
+        b"# metrics\n",
+    )
+    .expect("metrics are text");
+    // The literal `events` segment wins over `{action}`, and each keeps its own method.
+    validate_response("GET", "/api/v1/cases/1/events", 200, json, br#"{"items": []}"#).expect("events");
+    assert!(validate_response("GET", "/api/v1/cases/1/events/", 200, json, br#"{"items": []}"#).is_err());
+}

@@ -1,0 +1,78 @@
+//! Operations endpoints and the command line.
+
+use std::process::Command;
+
+use crate::backend_tests;
+use crate::helpers::{Backend, TestApp, TestDb};
+
+async fn health_readiness_and_metrics(app: &TestApp) {
+    let health = app.get("/healthz", None).await.expect(200);
+    assert_eq!(health.body["status"], "ok");
+    let ready = app.get("/readyz", None).await.expect(200);
+    assert_eq!(ready.body["database"], if app.backend == Backend::Sqlite { "sqlite" } else { "postgres" });
+    assert!(ready.header("x-request-id").is_some_and(|id| id.len() >= 32), "requests carry an id");
+    app.get("/api/v1/cases/1", None).await.expect(401);
+    let metrics = app.get("/metrics", None).await.expect(200);
+    assert!(metrics.header("content-type").unwrap().starts_with("text/plain"));
+    assert!(
+        metrics.text.contains(
+            r#"casedesk_http_requests_total{method="GET",route="/api/v1/cases/{id}",status="401"} 1"#
+        ),
+        "{}",
+        metrics.text
+    );
+    assert!(metrics.text.contains("casedesk_http_request_duration_seconds_bucket"));
+    assert!(metrics.text.contains("casedesk_db_pool_max_connections 8"));
+    assert!(metrics.text.contains("casedesk_db_pool_connections"));
+}
+
+backend_tests!(health_readiness_and_metrics);
+
+fn casedesk() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_casedesk"));
+    for var in
+        ["CASEDESK_JWT_SECRET", "CASEDESK_ADMIN_PASSWORD", "DATABASE_URL", "CASEDESK_NEW_USER_PASSWORD"]
+    {
+        command.env_remove(var);
+    }
+    command
+}
+
+#[test]
+fn the_service_refuses_to_start_without_a_jwt_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = casedesk().current_dir(dir.path()).arg("serve").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("CASEDESK_JWT_SECRET"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line saying what to set: {stderr}");
+    let short = casedesk().current_dir(dir.path()).env("CASEDESK_JWT_SECRET", "short").output().unwrap();
+    assert_ne!(short.status.code(), Some(0));
+    assert!(!dir.path().join("data").exists(), "nothing was created before refusing");
+}
+
+#[test]
+fn migrate_and_user_add_work_from_the_command_line() {
+    let (_db, url) = TestDb::create(Backend::Sqlite);
+    let migrate = casedesk().env("DATABASE_URL", &url).arg("migrate").output().unwrap();
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+    assert!(String::from_utf8_lossy(&migrate.stdout).contains("applied"));
+    let again = casedesk().env("DATABASE_URL", &url).arg("migrate").output().unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("up to date"));
+    let add = casedesk()
+        .env("DATABASE_URL", &url)
+        .args(["user", "add", "--username", "zhangwei", "--role", "clerk", "--display-name", "张伟"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&add.stdout);
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+    assert!(stdout.contains("with password: "), "{stdout}");
+    let handler_without_department = casedesk()
+        .env("DATABASE_URL", &url)
+        .env("CASEDESK_NEW_USER_PASSWORD", "long-enough-password")
+        .args(["user", "add", "--username", "lina", "--role", "handler", "--display-name", "李娜"])
+        .output()
+        .unwrap();
+    assert!(!handler_without_department.status.success());
+    assert!(String::from_utf8_lossy(&handler_without_department.stderr).contains("--department"));
+}

@@ -1,0 +1,98 @@
+//! What citizens can do: write to the mailbox, follow their letter with its
+//! query code, and rate the reply — seeing nothing personal.
+
+use serde_json::json;
+
+use crate::backend_tests;
+use crate::helpers::TestApp;
+
+async fn citizens_write_and_follow_their_letter(app: &TestApp) {
+    let office = app.office().await;
+    let letter = json!({
+        "title": "建议增设公交站点",
+        "content": "新城小区附近没有公交站点，出行不便。",
+        "citizen": {"name": "李明", "phone": "13900001111", "email": "liming@example.cn"},
+    });
+    let receipt = app.post("/api/v1/public/cases", None, letter).await.expect(201);
+    let tracking = receipt.body["tracking_no"].as_str().unwrap().to_owned();
+    let code = receipt.body["query_code"].as_str().unwrap().to_owned();
+    assert!(tracking.starts_with("MB"));
+    let path = format!("/api/v1/public/cases/{tracking}?code={code}");
+    let view = app.get(&path, None).await.expect(200);
+    assert_eq!(view.body["state"], "registered");
+    assert_eq!(view.body["reply"], serde_json::Value::Null);
+    for personal in ["13900001111", "liming", "李明", "新城小区", "建议增设"] {
+        assert!(!view.text.contains(personal), "public view leaks {personal}");
+    }
+    let lower = app.get(&format!("/api/v1/public/cases/{tracking}?code={}", code.to_lowercase()), None).await;
+    assert_eq!(lower.status, 200, "codes are not case-sensitive");
+
+    let list = app.get("/api/v1/cases", Some(&office.clerk.token)).await.expect(200);
+    let case = &list.body["items"][0];
+    assert_eq!(case["tracking_no"], tracking.as_str());
+    let events = app.events(&office, case["id"].as_i64().unwrap()).await;
+    assert_eq!(events[0]["actor_id"], serde_json::Value::Null);
+    assert_eq!(events[0]["details"]["source"], "citizen");
+}
+
+async fn a_wrong_code_looks_like_an_unknown_number(app: &TestApp) {
+    let office = app.office().await;
+    let case = app.new_case(&office.clerk.token, serde_json::json!({})).await;
+    let tracking = case["tracking_no"].as_str().unwrap();
+    let wrong = app.get(&format!("/api/v1/public/cases/{tracking}?code=WRONGCODE2"), None).await;
+    let unknown = app.get("/api/v1/public/cases/MB2099999999?code=WRONGCODE2", None).await;
+    let missing = app.get(&format!("/api/v1/public/cases/{tracking}"), None).await;
+    assert_eq!(wrong.status, 404);
+    assert_eq!(wrong.body, unknown.body);
+    assert_eq!(missing.body, unknown.body);
+}
+
+async fn citizens_rate_closed_cases_and_the_later_rating_counts(app: &TestApp) {
+    let office = app.office().await;
+    let case = app.new_case(&office.clerk.token, json!({})).await;
+    let id = case["id"].as_i64().unwrap();
+    let rating_path = format!(
+        "/api/v1/public/cases/{}/rating?code={}",
+        case["tracking_no"].as_str().unwrap(),
+        case["query_code"].as_str().unwrap()
+    );
+    let early = app.post(&rating_path, None, json!({"rating": "satisfied"})).await;
+    assert_eq!(early.status, 409, "{}", early.text);
+    assert_eq!(early.code(), "invalid_transition");
+    for (token, action, body) in [
+        (&office.clerk.token, "assign", json!({"department_id": office.dept_a})),
+        (&office.handler.token, "accept", json!({})),
+        (&office.handler.token, "reply", json!({"reply": "已在新城小区增设公交站点。"})),
+        (&office.clerk.token, "approve", json!({})),
+    ] {
+        app.act(token, id, action, body).await.expect(200);
+    }
+    let lookup = format!(
+        "/api/v1/public/cases/{}?code={}",
+        case["tracking_no"].as_str().unwrap(),
+        case["query_code"].as_str().unwrap()
+    );
+    let closed = app.get(&lookup, None).await.expect(200);
+    assert_eq!(closed.body["reply"], "已在新城小区增设公交站点。");
+    assert!(closed.body["closed_at"].is_string());
+    app.post(&rating_path, None, json!({"rating": "unsatisfied", "comment": "站点太远"})).await.expect(200);
+    app.post(&rating_path, None, json!({"rating": "basically_satisfied"})).await.expect(200);
+    let stored = app.case(&office, id).await;
+    assert_eq!(stored["rating"], "basically_satisfied");
+    assert_eq!(stored["rating_source"], "citizen");
+    let ratings = app.events(&office, id).await.into_iter().filter(|e| e["action"] == "rate").count();
+    assert_eq!(ratings, 2, "the event log keeps both ratings");
+    let bad = app.post(&rating_path, None, json!({"rating": "great"})).await;
+    assert_eq!(bad.status, 422);
+    let sneaky = app.post(&rating_path, None, json!({"rating": "satisfied", "department_id": 1})).await;
+    assert_eq!(sneaky.status, 422);
+    let wrong_code =
+        format!("/api/v1/public/cases/{}/rating?code=WRONGCODE2", case["tracking_no"].as_str().unwrap());
+    assert_eq!(app.post(&wrong_code, None, json!({"rating": "satisfied"})).await.status, 404);
+}
+
+backend_tests!(
+    citizens_write_and_follow_their_letter,
+    a_wrong_code_looks_like_an_unknown_number,
+    citizens_rate_closed_cases_and_the_later_rating_counts,
+);
