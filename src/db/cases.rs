@@ -127,7 +127,13 @@ pub fn list(conn: &mut DbConnection, filter: &CaseFilter, limit: i64) -> QueryRe
         query = query.filter(cases::department_id.eq(department_id));
     }
     if let Some(at) = filter.overdue_at {
-        query = query.filter(cases::state.ne_all(["closed", "invalid"])).filter(cases::due_at.lt(at));
+        query = query
+            .filter(cases::state.ne_all(["closed", "invalid"]))
+            .filter(cases::suspended.eq(false))
+            .filter(cases::due_at.lt(at));
+    }
+    if filter.supervised {
+        query = query.filter(cases::supervision_count.gt(0));
     }
     if let Some(at) = filter.due_before {
         query = query.filter(cases::due_at.lt(at));

@@ -151,6 +151,8 @@ pub struct TestApp {
     pub state: web::Data<AppState>,
     /// The backend under test.
     pub backend: Backend,
+    /// The test database's `DATABASE_URL`.
+    pub database_url: String,
     handle: ServerHandle,
     db: Option<TestDb>,
 }
@@ -165,13 +167,14 @@ impl TestApp {
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let (db, url) = TestDb::create(backend);
         let mut settings = test_settings(&url);
+        let database_url = url.clone();
         adjust(&mut settings);
         let app = Application::build(settings).await.expect("service starts");
         let base = format!("http://127.0.0.1:{}", app.port());
         let state = app.state();
         let handle = app.handle();
         actix_web::rt::spawn(app.run_until_stopped());
-        TestApp { base, client: reqwest::Client::new(), state, backend, handle, db: Some(db) }
+        TestApp { base, client: reqwest::Client::new(), state, backend, database_url, handle, db: Some(db) }
     }
 
     /// Stops the server, closes its connections and removes the database.

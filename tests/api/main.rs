@@ -11,6 +11,7 @@ mod auth;
 mod authorization;
 mod cases;
 mod concurrency;
+mod deadlines;
 mod errors;
 mod lifecycle;
 mod migrations;

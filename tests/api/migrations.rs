@@ -30,6 +30,8 @@ fn assert_schema_matches(conn: &mut db::DbConnection) {
     let channels = channels::table.load::<Channel>(conn).unwrap();
     assert_eq!(channels.len(), 5, "the channels of DESIGN.md are seeded");
     cases::table.load::<Case>(conn).unwrap();
+    let calendar = calendar_days::table.load::<casedesk::db::calendar::CalendarDay>(conn).unwrap();
+    assert_eq!(calendar.len(), 108, "the 2024-2026 schedules are seeded");
     case_events::table.load::<CaseEvent>(conn).unwrap();
     login_failures::table
         .select((login_failures::id, login_failures::username, login_failures::at))
@@ -71,4 +73,42 @@ fn sqlite_event_log_is_append_only() {
 #[test]
 fn postgres_event_log_is_append_only() {
     event_log_is_append_only(Backend::Postgres);
+}
+
+/// Cases registered before due dates existed get them when the deadline
+/// migration is applied (the backfill runs after migrations, at start and in
+/// `casedesk migrate`).
+fn earlier_cases_get_due_dates(backend: Backend) {
+    use diesel_migrations::MigrationHarness;
+    let (_db, url) = TestDb::create(backend);
+    let mut conn = ConnectionManager::new(&url).unwrap().establish().unwrap();
+    match &mut conn {
+        db::DbConnection::Sqlite(c) => c.run_next_migration(db::SQLITE_MIGRATIONS).map(drop),
+        db::DbConnection::Pg(c) => c.run_next_migration(db::POSTGRES_MIGRATIONS).map(drop),
+    }
+    .unwrap();
+    conn.batch_execute(
+        "INSERT INTO cases (tracking_no, channel, title, content, is_public, query_code_hash, received_at, state, created_at, updated_at) \
+         VALUES ('MB2024000001', 'mailbox', 't', 'c', FALSE, 'h', '2024-09-27 02:00:00', 'processing', '2024-09-27 02:00:00', '2024-09-27 02:00:00');",
+    )
+    .unwrap();
+    db::run_migrations(&mut conn).unwrap();
+    assert_eq!(conn.transaction(casedesk::deadlines::backfill).unwrap(), 1);
+    assert_eq!(conn.transaction(casedesk::deadlines::backfill).unwrap(), 0, "idempotent");
+    let (due, limit): (Option<chrono::NaiveDateTime>, Option<i32>) = casedesk::db::schema::cases::table
+        .select((casedesk::db::schema::cases::due_at, casedesk::db::schema::cases::time_limit))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(due.unwrap().to_string(), "2024-10-23 15:59:59", "end of Oct 23 in Beijing");
+    assert_eq!(limit, Some(15));
+}
+
+#[test]
+fn sqlite_earlier_cases_get_due_dates() {
+    earlier_cases_get_due_dates(Backend::Sqlite);
+}
+
+#[test]
+fn postgres_earlier_cases_get_due_dates() {
+    earlier_cases_get_due_dates(Backend::Postgres);
 }
