@@ -20,7 +20,7 @@ use crate::domain::role::Role;
 use crate::domain::time;
 use crate::error::AppError;
 use crate::metrics::Metrics;
-use crate::{api, deadlines, maintenance};
+use crate::{api, deadlines, figures, maintenance};
 
 /// What every handler can reach.
 pub struct AppState {
@@ -59,6 +59,8 @@ impl Application {
         let admin_password = settings.admin_password.clone();
         let bootstrap_db = db.clone();
         web::block(move || {
+            // Figures first: the deadline backfill moves rollup sums it expects to exist.
+            bootstrap_db.write_blocking(figures::backfill)?;
             let backfilled = bootstrap_db.write_blocking(deadlines::backfill)?;
             if backfilled > 0 {
                 tracing::info!(backfilled, "gave earlier cases their due dates");
@@ -140,7 +142,7 @@ impl Application {
 
 /// On an empty database, creates user `admin` with the configured password, or
 /// with a random one printed once.
-fn bootstrap_admin(db: &Db, configured: Option<&str>) -> Result<(), AppError> {
+pub fn bootstrap_admin(db: &Db, configured: Option<&str>) -> Result<(), AppError> {
     db.write_blocking(|conn| {
         if !db::users::none_exist(conn)? {
             return Ok(());

@@ -35,6 +35,23 @@ enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Print the annual report section of a year.
+    Report(ReportArgs),
+    /// Load a demo county (departments, staff, 2023–2024 cases) into an empty database.
+    Demo,
+}
+
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// The year, e.g. 2024.
+    #[arg(long)]
+    year: i32,
+    /// text, json or xlsx (xlsx needs --output).
+    #[arg(long, default_value = "text")]
+    format: String,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Args)]
@@ -42,6 +59,9 @@ struct ServeArgs {
     /// Development mode: a random JWT secret when none is configured.
     #[arg(long)]
     dev: bool,
+    /// Load the demo county first if the database is empty.
+    #[arg(long)]
+    demo: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,9 +107,19 @@ pub fn run() -> ExitCode {
         return ExitCode::from(2);
     }
     let result = match command {
-        Command::Serve(_) => serve(settings),
+        Command::Serve(args) => {
+            if args.demo {
+                if let Err(e) = demo(&settings, true) {
+                    eprintln!("casedesk: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            serve(settings)
+        }
         Command::Migrate => migrate(&settings),
         Command::User(UserCommand::Add(args)) => add_user(&settings, args),
+        Command::Report(args) => print_report(&settings, args),
+        Command::Demo => demo(&settings, false),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -134,6 +164,7 @@ fn migrate(settings: &Settings) -> Result<(), String> {
     let manager = db::ConnectionManager::new(&settings.database_url)?;
     let mut conn = manager.establish().map_err(|e| format!("cannot connect: {e}"))?;
     let applied = db::run_migrations(&mut conn)?;
+    conn.transaction(crate::figures::backfill).map_err(|e| format!("cannot prepare the figures: {e}"))?;
     let backfilled = conn
         .transaction(crate::deadlines::backfill)
         .map_err(|e| format!("cannot compute due dates of earlier cases: {e}"))?;
@@ -221,5 +252,60 @@ fn add_user(settings: &Settings, args: UserAddArgs) -> Result<(), String> {
     } else {
         println!("Created {role} '{username}'.");
     }
+    Ok(())
+}
+
+fn print_report(settings: &Settings, args: ReportArgs) -> Result<(), String> {
+    if !matches!(args.format.as_str(), "text" | "json" | "xlsx") {
+        return Err("--format must be text, json or xlsx".into());
+    }
+    if args.format == "xlsx" && args.output.is_none() {
+        return Err("--format xlsx needs --output FILE".into());
+    }
+    let db = Db::connect(&settings.database_url, 1)?;
+    let mut conn = db.pool().get().map_err(|e| e.to_string())?;
+    let now = time::now_utc();
+    let report = crate::report::annual(&mut conn, args.year, &settings.definition, now, now)
+        .map_err(|e| e.to_string())?;
+    let bytes = match args.format.as_str() {
+        "json" => serde_json::to_vec_pretty(&report).map_err(|e| e.to_string())?,
+        "xlsx" => report.xlsx().map_err(|e| e.to_string())?,
+        _ => report.text().into_bytes(),
+    };
+    match args.output {
+        Some(path) => {
+            std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&bytes).map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// Loads the demo county. With `only_if_empty`, a database that already has
+/// data is left alone (for `serve --demo`); otherwise that is an error.
+fn demo(settings: &Settings, only_if_empty: bool) -> Result<(), String> {
+    let db = Db::connect(&settings.database_url, 2)?;
+    crate::app::bootstrap_admin(&db, settings.admin_password.as_deref()).map_err(|e| e.to_string())?;
+    if only_if_empty && !db.write_blocking(crate::demo::is_empty).map_err(|e| e.to_string())? {
+        return Ok(());
+    }
+    eprintln!("Loading the demo county (2023 and 2024) into {} ...", settings.database_url);
+    let started = std::time::Instant::now();
+    let summary = crate::demo::load(&db).map_err(|e| e.to_string())?;
+    println!("Loaded {} cases in {:.0?}.", summary.cases, started.elapsed());
+    println!("Log in (POST /api/v1/auth/login) with:");
+    for login in &summary.logins {
+        println!(
+            "  {:<18} {:<8} {:<18} {}",
+            login.username,
+            login.role.as_str(),
+            login.password,
+            login.description
+        );
+    }
+    println!("  admin              admin    (the password set or printed when the database was created)");
+    println!("Then: casedesk report --year 2024");
     Ok(())
 }

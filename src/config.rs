@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::domain::figures::{Definition, Weight};
+use crate::domain::rating::Rating;
+
 /// Shortest JWT secret accepted outside development mode.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -39,6 +42,9 @@ pub struct Settings {
     /// Whether this instance runs background work (deadline events,
     /// housekeeping). Several instances may all run it safely.
     pub background_tasks: bool,
+    /// Which ratings count as satisfied, and the composite weights: the
+    /// definition printed with every report.
+    pub definition: Definition,
 }
 
 impl Default for Settings {
@@ -57,6 +63,7 @@ impl Default for Settings {
             workers: None,
             log_format: "text".into(),
             background_tasks: true,
+            definition: Definition::default(),
         }
     }
 }
@@ -83,6 +90,32 @@ struct FileSettings {
     workers: Option<usize>,
     log_format: Option<String>,
     background_tasks: Option<bool>,
+    satisfied_ratings: Option<String>,
+    composite_weights: Option<String>,
+}
+
+/// `satisfied,basically_satisfied` and `1,0.8,0` (weights of 满意, 基本满意, 不满意).
+fn parse_definition(ratings: Option<&str>, weights: Option<&str>) -> Result<Definition, ConfigError> {
+    let mut definition = Definition::default();
+    if let Some(ratings) = ratings {
+        definition.satisfied_ratings = ratings
+            .split(',')
+            .map(|r| {
+                Rating::parse(r.trim()).ok_or_else(|| {
+                    ConfigError(format!(
+                        "CASEDESK_SATISFIED_RATINGS: '{r}' is not satisfied, basically_satisfied or unsatisfied"
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(weights) = weights {
+        let parsed: Vec<Weight> = weights.split(',').filter_map(Weight::parse).collect();
+        definition.weights = parsed.try_into().map_err(|_| {
+            ConfigError("CASEDESK_COMPOSITE_WEIGHTS must be three weights from 0 to 1, e.g. 1,0.8,0".into())
+        })?;
+    }
+    Ok(definition)
 }
 
 impl Settings {
@@ -144,6 +177,10 @@ impl Settings {
                     )))
                 }
             },
+            definition: parse_definition(
+                env("CASEDESK_SATISFIED_RATINGS").or(file.satisfied_ratings).as_deref(),
+                env("CASEDESK_COMPOSITE_WEIGHTS").or(file.composite_weights).as_deref(),
+            )?,
         };
         settings.check()?;
         Ok(settings)
@@ -218,6 +255,17 @@ mod tests {
         let long = "x".repeat(32);
         assert_eq!(merge("", &[("CASEDESK_JWT_SECRET", &long)], false).unwrap().jwt_key().unwrap().len(), 32);
         assert_eq!(merge("", &[], true).unwrap().jwt_key().unwrap().len(), 32);
+    }
+
+    #[test]
+    fn the_satisfaction_definition_is_configurable() {
+        let s =
+            merge("composite_weights = \"1,0.6,0\"", &[("CASEDESK_SATISFIED_RATINGS", "satisfied")], false)
+                .unwrap();
+        assert_eq!(s.definition.satisfied_ratings, vec![Rating::Satisfied]);
+        assert_eq!(s.definition.weights, [Weight(10_000), Weight(6_000), Weight(0)]);
+        assert!(merge("", &[("CASEDESK_COMPOSITE_WEIGHTS", "1,0.8")], false).is_err());
+        assert!(merge("", &[("CASEDESK_SATISFIED_RATINGS", "happy")], false).is_err());
     }
 
     #[test]

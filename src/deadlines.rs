@@ -213,15 +213,19 @@ pub fn backfill(conn: &mut DbConnection) -> Result<usize, AppError> {
             AppError::Internal(format!("case {} has unknown channel {}", case.id, case.channel))
         })?;
         let (base, extension) = channel_limits(channel)?;
+        let due_at = initial_due(&calendar, base, case.received_at);
         diesel::update(cases::table.find(case.id))
             .set((
                 cases::time_limit.eq(base.amount as i32),
                 cases::time_limit_unit.eq(base.unit.as_str()),
                 cases::extension_limit.eq(extension.amount as i32),
                 cases::extension_unit.eq(extension.unit.as_str()),
-                cases::due_at.eq(initial_due(&calendar, base, case.received_at)),
+                cases::due_at.eq(due_at),
             ))
             .execute(conn)?;
+        // A closed case's on-time flag depends on its due date.
+        let after = Case { due_at: Some(due_at), ..case.clone() };
+        db::rollups::apply(conn, Some(case), Some(&after))?;
     }
     Ok(pending.len())
 }

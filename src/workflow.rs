@@ -105,6 +105,7 @@ pub fn register(
             details: Some(json!({ "source": source, "channel": case.channel }).to_string()),
         },
     )?;
+    db::rollups::apply(conn, None, Some(&case))?;
     Ok((case, query_code))
 }
 
@@ -246,7 +247,14 @@ fn plan(
         Accept | Approve => {
             refuse_unused(&mut errors, input, action, &["note"]);
             if action == Approve {
+                // Handling time is fixed at closure, so that figures sum integers.
+                let calendar = db::calendar::load(conn)?;
+                let workdays = calendar
+                    .workdays_between(time::office_date(case.received_at), time::office_date(now))
+                    .max(0);
                 changes.closed_at = Some(Some(now));
+                changes.handling_seconds = Some(Some((now - case.received_at).num_seconds().max(0)));
+                changes.handling_workdays = Some(Some(workdays as i32));
             }
             optional_text(&mut errors, "note", input.note.as_deref(), NOTE_MAX)
         }
@@ -260,6 +268,8 @@ fn plan(
                 Reopen => {
                     // The rating after the next closure is the one that counts.
                     changes.closed_at = Some(None);
+                    changes.handling_seconds = Some(None);
+                    changes.handling_workdays = Some(None);
                     changes.rating = Some(None);
                     changes.result_rating = Some(None);
                     changes.rating_source = Some(None);
@@ -485,6 +495,8 @@ pub fn act(
                 details: Some(planned.details.to_string()),
             },
         )?;
-        return db::cases::find(conn, case.id)?.ok_or_else(|| AppError::not_found("case"));
+        let after = db::cases::find(conn, case.id)?.ok_or_else(|| AppError::not_found("case"))?;
+        db::rollups::apply(conn, Some(&case), Some(&after))?;
+        return Ok(after);
     }
 }

@@ -11,6 +11,8 @@ mod channels;
 mod departments;
 mod ops;
 mod public;
+mod reports;
+mod stats;
 mod users;
 pub mod views;
 
@@ -60,6 +62,11 @@ routes! {
     GET "/api/v1/cases/{id}" => cases::get,
     GET "/api/v1/cases/{id}/events" => cases::events,
     POST "/api/v1/cases/{id}/{action}" => actions::act,
+    GET "/api/v1/stats/summary" => stats::summary,
+    GET "/api/v1/stats/by-channel" => stats::by_channel,
+    GET "/api/v1/stats/by-department" => stats::by_department,
+    GET "/api/v1/stats/trend" => stats::trend,
+    GET "/api/v1/reports/annual" => reports::annual,
     POST "/api/v1/public/cases" => public::submit,
     GET "/api/v1/public/cases/{tracking_no}" => public::lookup,
     POST "/api/v1/public/cases/{tracking_no}/rating" => public::rate,

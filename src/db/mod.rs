@@ -14,6 +14,7 @@ pub mod events;
 pub mod idempotency;
 pub mod login_failures;
 pub mod models;
+pub mod rollups;
 pub mod schema;
 pub mod users;
 

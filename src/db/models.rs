@@ -284,6 +284,10 @@ pub struct Case {
     pub due_soon_recorded_at: Option<NaiveDateTime>,
     /// When the `overdue` event was recorded for the current due date.
     pub overdue_recorded_at: Option<NaiveDateTime>,
+    /// Seconds from receipt to (last) closure, while closed.
+    pub handling_seconds: Option<i64>,
+    /// Working days from receipt to (last) closure, while closed.
+    pub handling_workdays: Option<i32>,
 }
 
 /// A case to create.
@@ -392,6 +396,10 @@ pub struct CaseChanges {
     pub due_soon_recorded_at: Option<Option<NaiveDateTime>>,
     /// Re-arms or records the overdue event.
     pub overdue_recorded_at: Option<Option<NaiveDateTime>>,
+    /// Handling time in seconds, set on closure.
+    pub handling_seconds: Option<Option<i64>>,
+    /// Handling time in working days, set on closure.
+    pub handling_workdays: Option<Option<i32>>,
 }
 
 /// One entry of a case's audit trail.

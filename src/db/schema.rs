@@ -111,6 +111,30 @@ diesel::table! {
         last_supervision_note -> Nullable<Text>,
         due_soon_recorded_at -> Nullable<Timestamp>,
         overdue_recorded_at -> Nullable<Timestamp>,
+        handling_seconds -> Nullable<BigInt>,
+        handling_workdays -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    case_rollups (received_day, channel, department_key) {
+        received_day -> Date,
+        channel -> Text,
+        department_key -> BigInt,
+        received -> BigInt,
+        closed -> BigInt,
+        closed_on_time -> BigInt,
+        handling_seconds -> BigInt,
+        handling_workdays -> BigInt,
+        rated -> BigInt,
+        satisfied -> BigInt,
+        basically_satisfied -> BigInt,
+        unsatisfied -> BigInt,
+        result_rated -> BigInt,
+        result_satisfied -> BigInt,
+        result_basically_satisfied -> BigInt,
+        result_unsatisfied -> BigInt,
+        reopened_closed -> BigInt,
     }
 }
 
@@ -158,6 +182,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     channels,
     calendar_days,
+    case_rollups,
     tracking_counters,
     cases,
     case_events,

@@ -4,6 +4,7 @@
 
 pub mod calendar;
 pub mod citizen;
+pub mod figures;
 pub mod ids;
 pub mod intake;
 pub mod lifecycle;

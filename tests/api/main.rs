@@ -13,6 +13,7 @@ mod cases;
 mod concurrency;
 mod deadlines;
 mod errors;
+mod figures;
 mod lifecycle;
 mod migrations;
 mod ops;

@@ -1,0 +1,398 @@
+//! The figures' sums per (day of receipt, channel, department), maintained
+//! with every change to a case, and the recount from the cases themselves
+//! that they must always equal.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Text, Timestamp};
+
+use super::models::Case;
+use super::schema::case_rollups;
+use super::DbConnection;
+use crate::domain::figures::Counts;
+use crate::domain::time;
+
+/// Where a case's contribution is summed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RollupKey {
+    /// Day of receipt in Beijing.
+    pub day: NaiveDate,
+    /// Channel code.
+    pub channel: String,
+    /// Department id, 0 for none.
+    pub department: i64,
+}
+
+/// What one case adds to the sums: nothing if it is invalid.
+pub fn contribution(case: &Case) -> Option<(RollupKey, Counts)> {
+    if case.state == "invalid" {
+        return None;
+    }
+    let key = RollupKey {
+        day: time::office_date(case.received_at),
+        channel: case.channel.clone(),
+        department: case.department_id.unwrap_or(0),
+    };
+    let closed = case.state == "closed";
+    let flag = |b: bool| i64::from(b);
+    let rating = if closed { case.rating.as_deref() } else { None };
+    let result = if closed { case.result_rating.as_deref() } else { None };
+    let counts = Counts {
+        received: 1,
+        closed: flag(closed),
+        closed_on_time: flag(closed && matches!((case.closed_at, case.due_at), (Some(c), Some(d)) if c <= d)),
+        handling_seconds: if closed { case.handling_seconds.unwrap_or(0) } else { 0 },
+        handling_workdays: if closed { i64::from(case.handling_workdays.unwrap_or(0)) } else { 0 },
+        rated: flag(rating.is_some()),
+        satisfied: flag(rating == Some("satisfied")),
+        basically_satisfied: flag(rating == Some("basically_satisfied")),
+        unsatisfied: flag(rating == Some("unsatisfied")),
+        result_rated: flag(result.is_some()),
+        result_satisfied: flag(result == Some("satisfied")),
+        result_basically_satisfied: flag(result == Some("basically_satisfied")),
+        result_unsatisfied: flag(result == Some("unsatisfied")),
+        reopened_closed: flag(closed && case.reopen_count > 0),
+        overdue_open: 0,
+    };
+    Some((key, counts))
+}
+
+const MEASURES: [&str; 14] = [
+    "received",
+    "closed",
+    "closed_on_time",
+    "handling_seconds",
+    "handling_workdays",
+    "rated",
+    "satisfied",
+    "basically_satisfied",
+    "unsatisfied",
+    "result_rated",
+    "result_satisfied",
+    "result_basically_satisfied",
+    "result_unsatisfied",
+    "reopened_closed",
+];
+
+fn measure_values(c: &Counts) -> [i64; 14] {
+    [
+        c.received,
+        c.closed,
+        c.closed_on_time,
+        c.handling_seconds,
+        c.handling_workdays,
+        c.rated,
+        c.satisfied,
+        c.basically_satisfied,
+        c.unsatisfied,
+        c.result_rated,
+        c.result_satisfied,
+        c.result_basically_satisfied,
+        c.result_unsatisfied,
+        c.reopened_closed,
+    ]
+}
+
+/// Numbered placeholders (`$1` on PostgreSQL, `?1` on SQLite), so that a
+/// parameter used several times in a statement is bound once.
+fn placeholders(conn: &DbConnection, from: usize, count: usize) -> Vec<String> {
+    let sigil = match conn {
+        DbConnection::Pg(_) => '$',
+        DbConnection::Sqlite(_) => '?',
+    };
+    (from..from + count).map(|i| format!("{sigil}{i}")).collect()
+}
+
+fn add(conn: &mut DbConnection, key: &RollupKey, delta: &Counts) -> QueryResult<()> {
+    let values = measure_values(delta);
+    if values.iter().all(|v| *v == 0) {
+        return Ok(());
+    }
+    let marks = placeholders(conn, 1, 3 + MEASURES.len());
+    let updates: Vec<String> =
+        MEASURES.iter().map(|m| format!("{m} = case_rollups.{m} + excluded.{m}")).collect();
+    let sql = format!(
+        "INSERT INTO case_rollups (received_day, channel, department_key, {}) VALUES ({}) \
+         ON CONFLICT (received_day, channel, department_key) DO UPDATE SET {}",
+        MEASURES.join(", "),
+        marks.join(", "),
+        updates.join(", ")
+    );
+    let query = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<Date, _>(key.day)
+        .bind::<Text, _>(key.channel.clone())
+        .bind::<BigInt, _>(key.department);
+    let query = values.into_iter().fold(query, |q, v| q.bind::<BigInt, _>(v));
+    query.execute(conn).map(drop)
+}
+
+/// Moves the sums from what `before` contributed to what `after` does, in the
+/// caller's transaction. `None` on either side: the case did not (or no
+/// longer does) exist.
+pub fn apply(conn: &mut DbConnection, before: Option<&Case>, after: Option<&Case>) -> QueryResult<()> {
+    let old = before.and_then(contribution);
+    let new = after.and_then(contribution);
+    match (old, new) {
+        (Some((old_key, old_counts)), Some((new_key, new_counts))) if old_key == new_key => {
+            let mut delta = new_counts;
+            delta += -old_counts;
+            add(conn, &new_key, &delta)
+        }
+        (old, new) => {
+            if let Some((key, counts)) = old {
+                add(conn, &key, &-counts)?;
+            }
+            if let Some((key, counts)) = new {
+                add(conn, &key, &counts)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// One row of sums.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct SumRow {
+    /// The group: a day (YYYY-MM-DD), channel code or department key, as text.
+    #[diesel(sql_type = Text)]
+    pub grp: String,
+    #[diesel(sql_type = BigInt)]
+    received: i64,
+    #[diesel(sql_type = BigInt)]
+    closed: i64,
+    #[diesel(sql_type = BigInt)]
+    closed_on_time: i64,
+    #[diesel(sql_type = BigInt)]
+    handling_seconds: i64,
+    #[diesel(sql_type = BigInt)]
+    handling_workdays: i64,
+    #[diesel(sql_type = BigInt)]
+    rated: i64,
+    #[diesel(sql_type = BigInt)]
+    satisfied: i64,
+    #[diesel(sql_type = BigInt)]
+    basically_satisfied: i64,
+    #[diesel(sql_type = BigInt)]
+    unsatisfied: i64,
+    #[diesel(sql_type = BigInt)]
+    result_rated: i64,
+    #[diesel(sql_type = BigInt)]
+    result_satisfied: i64,
+    #[diesel(sql_type = BigInt)]
+    result_basically_satisfied: i64,
+    #[diesel(sql_type = BigInt)]
+    result_unsatisfied: i64,
+    #[diesel(sql_type = BigInt)]
+    reopened_closed: i64,
+}
+
+impl SumRow {
+    /// The sums as counts.
+    pub fn counts(&self) -> Counts {
+        Counts {
+            received: self.received,
+            closed: self.closed,
+            closed_on_time: self.closed_on_time,
+            handling_seconds: self.handling_seconds,
+            handling_workdays: self.handling_workdays,
+            rated: self.rated,
+            satisfied: self.satisfied,
+            basically_satisfied: self.basically_satisfied,
+            unsatisfied: self.unsatisfied,
+            result_rated: self.result_rated,
+            result_satisfied: self.result_satisfied,
+            result_basically_satisfied: self.result_basically_satisfied,
+            result_unsatisfied: self.result_unsatisfied,
+            reopened_closed: self.reopened_closed,
+            overdue_open: 0,
+        }
+    }
+}
+
+/// How sums are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    /// One group.
+    Total,
+    /// Per channel.
+    Channel,
+    /// Per department key.
+    Department,
+    /// Per day of receipt (folded into months by the caller).
+    Day,
+    /// Per (day, channel, department): the rollup rows themselves.
+    Key,
+}
+
+/// The scope of a query.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// First day (Beijing), inclusive.
+    pub from: NaiveDate,
+    /// Last day, exclusive.
+    pub to: NaiveDate,
+    /// One channel.
+    pub channel: Option<String>,
+    /// One department (0: unassigned cases).
+    pub department: Option<i64>,
+}
+
+fn day_text(conn: &DbConnection, column: &str) -> String {
+    match conn {
+        DbConnection::Pg(_) => format!("to_char({column}, 'YYYY-MM-DD')"),
+        DbConnection::Sqlite(_) => column.to_owned(),
+    }
+}
+
+fn group_expr(conn: &DbConnection, grouping: Grouping, day: &str, department: &str) -> String {
+    match grouping {
+        Grouping::Total => "CAST('all' AS TEXT)".to_owned(),
+        Grouping::Channel => "channel".to_owned(),
+        Grouping::Department => format!("CAST({department} AS TEXT)"),
+        Grouping::Day => day_text(conn, day),
+        Grouping::Key => {
+            format!("{} || '|' || channel || '|' || CAST({department} AS TEXT)", day_text(conn, day))
+        }
+    }
+}
+
+/// Sums from the rollups, grouped.
+pub fn sums(conn: &mut DbConnection, scope: &Scope, grouping: Grouping) -> QueryResult<Vec<SumRow>> {
+    let grp = group_expr(conn, grouping, "received_day", "department_key");
+    let sums: Vec<String> =
+        MEASURES.iter().map(|m| format!("CAST(COALESCE(SUM({m}), 0) AS BIGINT) AS {m}")).collect();
+    let marks = placeholders(conn, 1, 4);
+    let mut sql = format!(
+        "SELECT {grp} AS grp, {} FROM case_rollups WHERE received_day >= {} AND received_day < {}",
+        sums.join(", "),
+        marks[0],
+        marks[1]
+    );
+    let mut next = 2;
+    if scope.channel.is_some() {
+        sql.push_str(&format!(" AND channel = {}", marks[next]));
+        next += 1;
+    }
+    if scope.department.is_some() {
+        sql.push_str(&format!(" AND department_key = {}", marks[next]));
+    }
+    if grouping != Grouping::Total {
+        sql.push_str(&format!(" GROUP BY {grp}"));
+    }
+    let mut query = diesel::sql_query(sql).into_boxed().bind::<Date, _>(scope.from).bind::<Date, _>(scope.to);
+    if let Some(channel) = &scope.channel {
+        query = query.bind::<Text, _>(channel.clone());
+    }
+    if let Some(department) = scope.department {
+        query = query.bind::<BigInt, _>(department);
+    }
+    query.load(conn)
+}
+
+/// The same sums counted from the cases themselves, as they stood at `as_of`
+/// (closed, and rated, no later than then; received no later than then).
+/// Serves figures asked for an earlier time, and checks the rollups.
+pub fn recount(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    grouping: Grouping,
+    as_of: NaiveDateTime,
+) -> QueryResult<Vec<SumRow>> {
+    // The day of receipt in Beijing, from the stored UTC instant.
+    let day = match conn {
+        DbConnection::Pg(_) => "CAST(received_at + INTERVAL '8 hours' AS DATE)",
+        DbConnection::Sqlite(_) => "date(received_at, '+8 hours')",
+    };
+    let grp = group_expr(conn, grouping, day, "COALESCE(department_id, 0)");
+    let marks = placeholders(conn, 1, 12);
+    let (closed, rated) =
+        (format!("(state = 'closed' AND closed_at <= {})", marks[0]), format!("(rated_at <= {})", marks[1]));
+    let count = |condition: String| {
+        format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS BIGINT)")
+    };
+    let total =
+        |expr: &str| format!("CAST(COALESCE(SUM(CASE WHEN {closed} THEN {expr} ELSE 0 END), 0) AS BIGINT)");
+    let rating_is =
+        |column: &str, value: &str| count(format!("{closed} AND {rated} AND {column} = '{value}'"));
+    let columns = [
+        "CAST(COUNT(*) AS BIGINT) AS received".to_owned(),
+        format!("{} AS closed", count(closed.clone())),
+        format!("{} AS closed_on_time", count(format!("{closed} AND closed_at <= due_at"))),
+        format!("{} AS handling_seconds", total("COALESCE(handling_seconds, 0)")),
+        format!("{} AS handling_workdays", total("COALESCE(handling_workdays, 0)")),
+        format!("{} AS rated", count(format!("{closed} AND {rated} AND rating IS NOT NULL"))),
+        format!("{} AS satisfied", rating_is("rating", "satisfied")),
+        format!("{} AS basically_satisfied", rating_is("rating", "basically_satisfied")),
+        format!("{} AS unsatisfied", rating_is("rating", "unsatisfied")),
+        format!("{} AS result_rated", count(format!("{closed} AND {rated} AND result_rating IS NOT NULL"))),
+        format!("{} AS result_satisfied", rating_is("result_rating", "satisfied")),
+        format!("{} AS result_basically_satisfied", rating_is("result_rating", "basically_satisfied")),
+        format!("{} AS result_unsatisfied", rating_is("result_rating", "unsatisfied")),
+        format!("{} AS reopened_closed", count(format!("{closed} AND reopen_count > 0"))),
+    ];
+    let mut sql = format!(
+        "SELECT {grp} AS grp, {} FROM cases WHERE state <> 'invalid' AND received_at >= {} AND received_at < {} AND received_at <= {}",
+        columns.join(", "),
+        marks[2],
+        marks[3],
+        marks[4]
+    );
+    let mut next = 5;
+    if scope.channel.is_some() {
+        sql.push_str(&format!(" AND channel = {}", marks[next]));
+        next += 1;
+    }
+    if scope.department.is_some() {
+        sql.push_str(&format!(" AND COALESCE(department_id, 0) = {}", marks[next]));
+    }
+    if grouping != Grouping::Total {
+        sql.push_str(&format!(" GROUP BY {grp}"));
+    }
+    let mut query = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<Timestamp, _>(as_of)
+        .bind::<Timestamp, _>(as_of)
+        .bind::<Timestamp, _>(time::start_of_office_day(scope.from))
+        .bind::<Timestamp, _>(time::start_of_office_day(scope.to))
+        .bind::<Timestamp, _>(as_of);
+    if let Some(channel) = &scope.channel {
+        query = query.bind::<Text, _>(channel.clone());
+    }
+    if let Some(department) = scope.department {
+        query = query.bind::<BigInt, _>(department);
+    }
+    query.load(conn)
+}
+
+/// Rebuilds every rollup from the cases (after a bulk load or a backfill).
+pub fn rebuild(conn: &mut DbConnection) -> QueryResult<usize> {
+    diesel::delete(case_rollups::table).execute(conn)?;
+    let everything = Scope {
+        from: NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN),
+        to: NaiveDate::from_ymd_opt(9999, 1, 1).unwrap_or(NaiveDate::MAX),
+        channel: None,
+        department: None,
+    };
+    let far_future = time::start_of_office_day(everything.to);
+    let rows = recount(conn, &everything, Grouping::Key, far_future)?;
+    for row in &rows {
+        let mut parts = row.grp.splitn(3, '|');
+        let (Some(day), Some(channel), Some(department)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        let key = RollupKey {
+            day: NaiveDate::parse_from_str(day, "%Y-%m-%d")
+                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?,
+            channel: channel.to_owned(),
+            department: department.parse().unwrap_or(0),
+        };
+        add(conn, &key, &row.counts())?;
+    }
+    Ok(rows.len())
+}
+
+/// Whether any rollup row exists.
+pub fn is_empty(conn: &mut DbConnection) -> QueryResult<bool> {
+    Ok(case_rollups::table.count().get_result::<i64>(conn)? == 0)
+}

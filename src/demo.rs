@@ -1,0 +1,485 @@
+//! `casedesk demo`: a realistic county — departments, staff of every role,
+//! and two years of cases (2023 and 2024) registered and handled through the
+//! same workflow the API uses, so that the 2024 report reproduces the figures
+//! of the office's own 2024 report. Deterministic: the same seed gives the
+//! same county.
+
+use std::io::Write;
+
+use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+
+use crate::auth::password;
+use crate::db::models::{NewDepartment, NewUser};
+use crate::db::{self, Db, DbConnection};
+use crate::domain::citizen::CitizenInput;
+use crate::domain::ids::{CaseId, DepartmentId, UserId};
+use crate::domain::intake::NewCaseInput;
+use crate::domain::lifecycle::{Action, Actor};
+use crate::domain::rating::Rating;
+use crate::domain::role::Role;
+use crate::domain::time;
+use crate::error::AppError;
+use crate::workflow::{self, Acting, ActionInput, Registrar};
+
+/// Departments of the demo county: name, code, and the categories they handle.
+const DEPARTMENTS: &[(&str, &str, &[&str])] = &[
+    ("县教育局", "EDU", &["教育"]),
+    ("县住房和城乡建设局", "HOUSING", &["住房", "物业"]),
+    ("县人力资源和社会保障局", "HRSS", &["社保", "劳动纠纷"]),
+    ("县卫生健康局", "HEALTH", &["医疗"]),
+    ("县交通运输局", "TRANSPORT", &["交通"]),
+    ("县生态环境分局", "ECO", &["环境"]),
+    ("县城市管理局", "URBAN", &["市容", "噪音"]),
+    ("县市场监督管理局", "MARKET", &["市场监管"]),
+    ("县民政局", "CIVIL", &["民政"]),
+    ("县农业农村局", "AGRI", &["农业"]),
+    ("县自然资源局", "LAND", &["土地"]),
+    ("县水利局", "WATER", &["水利"]),
+    ("县公安局", "POLICE", &["治安", "户籍"]),
+    ("县发展和改革局", "DRC", &["发展规划"]),
+    ("县政府办公室", "OFFICE", &["政务公开"]),
+];
+
+const PLACES: &[&str] = &[
+    "城关镇",
+    "新华路",
+    "幸福小区",
+    "东门街道",
+    "河西村",
+    "工业园区",
+    "人民路",
+    "滨河花园",
+    "北关社区",
+    "南湖镇",
+    "红星村",
+    "文化路",
+    "县第二中学附近",
+    "火车站片区",
+    "青山镇",
+    "城南新区",
+];
+
+/// Title templates per category; `{}` is a place.
+fn titles(category: &str) -> &'static [&'static str] {
+    match category {
+        "教育" => &["关于{}学校学位紧张的问题", "反映{}幼儿园收费偏高", "建议{}增设校车线路"],
+        "住房" => &["{}保障性住房申请进度咨询", "反映{}房屋漏水无人维修", "{}老旧小区改造诉求"],
+        "物业" => &["{}物业服务不到位", "反映{}物业乱收费"],
+        "社保" => &["{}养老保险转移接续问题", "咨询{}医保异地报销", "反映{}社保卡办理缓慢"],
+        "劳动纠纷" => &["{}工地拖欠农民工工资", "反映{}企业未签劳动合同"],
+        "医疗" => &["{}卫生院就医排队时间长", "反映{}药店价格问题", "建议{}增设社区卫生服务站"],
+        "交通" => &["{}公交班次太少", "反映{}道路破损严重", "{}路口红绿灯设置不合理"],
+        "环境" => &["{}企业排放异味", "反映{}河道污染", "{}垃圾焚烧扰民"],
+        "市容" => &["{}占道经营问题", "反映{}路灯不亮", "{}违章搭建"],
+        "噪音" => &["{}夜间施工噪音扰民", "反映{}广场舞噪音"],
+        "市场监管" => &["{}超市销售过期食品", "反映{}商户缺斤少两"],
+        "民政" => &["{}低保申请咨询", "反映{}养老院服务问题"],
+        "农业" => &["{}农业补贴发放问题", "反映{}农田灌溉困难"],
+        "土地" => &["{}宅基地审批进度", "反映{}土地征收补偿"],
+        "水利" => &["{}自来水水压不足", "反映{}排水不畅"],
+        "治安" => &["{}夜间治安巡逻不足", "反映{}电动车被盗"],
+        "户籍" => &["{}户口迁移办理咨询", "反映{}身份证补办缓慢"],
+        "发展规划" => &["关于{}产业发展的建议", "{}项目规划咨询"],
+        "政务公开" => &["申请公开{}征收补偿方案", "申请公开{}建设项目审批文件"],
+        _ => &["关于{}的问题"],
+    }
+}
+
+/// How one channel's cases of one year are made: counts, handling time and ratings.
+struct ChannelYear {
+    channel: &'static str,
+    year: i32,
+    received: usize,
+    closed: usize,
+    /// Exact mean handling time in hundredths of a day, when the report states it.
+    mean_days_hundredths: Option<i64>,
+    /// Typical handling time in days when no exact mean is needed.
+    typical_days: f64,
+    /// (satisfied, basically satisfied, unsatisfied) among the closed cases.
+    ratings: (usize, usize, usize),
+    /// Result ratings of two-dimension channels.
+    result_ratings: Option<(usize, usize, usize)>,
+    /// Cases refused as spam or duplicates (not counted).
+    invalid: usize,
+    /// Closed cases that went through an unsatisfied rating and re-handling first.
+    reopened: usize,
+}
+
+fn plan() -> Vec<ChannelYear> {
+    let c = |channel, year, received, closed, mean, typical, ratings, invalid, reopened| ChannelYear {
+        channel,
+        year,
+        received,
+        closed,
+        mean_days_hundredths: mean,
+        typical_days: typical,
+        ratings,
+        result_ratings: None,
+        invalid,
+        reopened,
+    };
+    let mut suggestions_2024 = c("suggestion", 2024, 436, 436, None, 60.0, (420, 16, 0), 0, 0);
+    suggestions_2024.result_ratings = Some((401, 35, 0));
+    let mut suggestions_2023 = c("suggestion", 2023, 416, 416, None, 65.0, (398, 18, 0), 0, 0);
+    suggestions_2023.result_ratings = Some((380, 34, 2));
+    vec![
+        // 公开信箱: 225 received, 223 closed, 99.4% satisfied, 4.3 days faster than 2023.
+        c("mailbox", 2023, 198, 196, Some(1250), 12.5, (128, 20, 2), 4, 2),
+        c("mailbox", 2024, 225, 223, Some(820), 8.2, (150, 16, 1), 6, 3),
+        // 民呼我为: 3878 / 3836, 98.92%, composite 90.47%.
+        c("minhu", 2023, 3512, 3449, None, 7.5, (2650, 480, 319), 25, 20),
+        c("minhu", 2024, 3878, 3836, None, 6.4, (3068, 503, 265), 31, 24),
+        // 中国政府网网民留言: all closed.
+        c("gov_web", 2023, 15, 15, None, 9.0, (0, 0, 0), 0, 0),
+        c("gov_web", 2024, 20, 20, None, 8.0, (0, 0, 0), 0, 0),
+        // 政府信息公开申请: all closed.
+        c("disclosure", 2023, 9, 9, None, 14.0, (0, 0, 0), 0, 0),
+        c("disclosure", 2024, 11, 11, None, 12.0, (0, 0, 0), 0, 0),
+        suggestions_2023,
+        suggestions_2024,
+    ]
+}
+
+/// Handling times in seconds for `n` cases: random around the typical time,
+/// adjusted so that their mean is exactly `mean_hundredths` of a day when given.
+fn durations(rng: &mut StdRng, n: usize, typical_days: f64, mean_hundredths: Option<i64>) -> Vec<i64> {
+    let day = 86_400.0;
+    let mut values: Vec<i64> =
+        (0..n).map(|_| (typical_days * rng.random_range(0.35..1.65) * day) as i64).collect();
+    if let Some(mean) = mean_hundredths {
+        let target = mean * n as i64 * 864; // hundredths of a day → seconds
+        let difference = target - values.iter().sum::<i64>();
+        let share = difference / n as i64;
+        for v in &mut values {
+            *v += share;
+        }
+        values[0] += difference - share * n as i64;
+    }
+    for v in &mut values {
+        *v = (*v).max(3 * 3600);
+    }
+    values
+}
+
+/// Accounts the demo creates, with their passwords, for printing.
+pub struct DemoLogin {
+    /// Login name.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// What the account is.
+    pub description: String,
+    /// Password (shown once).
+    pub password: String,
+}
+
+/// What the demo loaded.
+pub struct DemoSummary {
+    /// Accounts to log in with.
+    pub logins: Vec<DemoLogin>,
+    /// Cases registered.
+    pub cases: usize,
+}
+
+/// Whether the database holds no cases and no departments yet.
+pub fn is_empty(conn: &mut DbConnection) -> Result<bool, AppError> {
+    use crate::db::schema::{cases, departments};
+    use diesel::prelude::*;
+    let cases: i64 = cases::table.count().get_result(conn)?;
+    let departments: i64 = departments::table.count().get_result(conn)?;
+    Ok(cases == 0 && departments == 0)
+}
+
+/// Loads the demo county into an empty database, printing progress to stderr.
+pub fn load(db: &Db) -> Result<DemoSummary, AppError> {
+    let mut rng = StdRng::seed_from_u64(20_241_231);
+    if !db.write_blocking(is_empty)? {
+        return Err(AppError::Conflict(
+            "the database already holds departments or cases; the demo needs an empty one".into(),
+        ));
+    }
+    let (departments, logins, clerk) = staff(db)?;
+    let mut total = 0;
+    for year_plan in plan() {
+        total += load_channel_year(db, &mut rng, &year_plan, &departments, clerk)?;
+    }
+    eprintln!();
+    Ok(DemoSummary { logins, cases: total })
+}
+
+/// A department with its handler.
+struct DemoDepartment {
+    id: DepartmentId,
+    handler: UserId,
+    categories: &'static [&'static str],
+}
+
+fn staff(db: &Db) -> Result<(Vec<DemoDepartment>, Vec<DemoLogin>, UserId), AppError> {
+    let mut logins = Vec::new();
+    let mut accounts = Vec::new();
+    let mut add = |username: &str, role: Role, name: &str, department: Option<usize>, description: String| {
+        let password = password::generate();
+        accounts.push((username.to_owned(), role, name.to_owned(), department, password.clone()));
+        logins.push(DemoLogin { username: username.to_owned(), role, description, password });
+    };
+    add("zhangli", Role::Clerk, "张丽", None, "登记/交办 clerk".into());
+    add("wangjun", Role::Leader, "王军", None, "office leader".into());
+    for (i, (name, code, _)) in DEPARTMENTS.iter().enumerate() {
+        let username = format!("{}-handler", code.to_ascii_lowercase());
+        add(&username, Role::Handler, &format!("{name}承办人"), Some(i), format!("handler of {name}"));
+    }
+    let hashed: Vec<_> = accounts
+        .into_iter()
+        .map(|(u, r, n, d, p)| password::hash(&p).map(|h| (u, r, n, d, h)).map_err(AppError::Internal))
+        .collect::<Result<_, _>>()?;
+    db.write_blocking(move |conn| {
+        let now = time::now_utc();
+        let mut department_ids = Vec::new();
+        for (name, code, _) in DEPARTMENTS {
+            department_ids.push(db::departments::insert(
+                conn,
+                &NewDepartment {
+                    name: (*name).into(),
+                    code: (*code).into(),
+                    email: Some(format!("{}@county.gov.cn", code.to_ascii_lowercase())),
+                    active: true,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?);
+        }
+        let mut departments = Vec::new();
+        let mut clerk = UserId(0);
+        for (username, role, display_name, department, hash) in hashed {
+            let id = db::users::insert(
+                conn,
+                &NewUser {
+                    username,
+                    password_hash: hash,
+                    display_name,
+                    role: role.as_str().into(),
+                    department_id: department.map(|i| department_ids[i]),
+                    email: None,
+                    active: true,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            match (role, department) {
+                (Role::Clerk, _) => clerk = UserId(id),
+                (Role::Handler, Some(i)) => departments.push(DemoDepartment {
+                    id: DepartmentId(department_ids[i]),
+                    handler: UserId(id),
+                    categories: DEPARTMENTS[i].2,
+                }),
+                _ => {}
+            }
+        }
+        Ok((departments, logins, clerk))
+    })
+}
+
+fn random_instant_in(rng: &mut StdRng, first: NaiveDate, days: i64) -> NaiveDateTime {
+    let day = first + Duration::days(rng.random_range(0..days));
+    let at = day.and_time(
+        NaiveTime::from_hms_opt(rng.random_range(8..18), rng.random_range(0..60), 0)
+            .unwrap_or(NaiveTime::MIN),
+    );
+    time::to_storage(at.and_local_timezone(time::office_offset()).single().expect("fixed offset"))
+}
+
+#[derive(Clone, Copy)]
+enum Outcome {
+    Closed { seconds: i64, rating: Option<Rating>, result: Option<Rating>, reopened: bool },
+    Open,
+    Invalid,
+}
+
+fn load_channel_year(
+    db: &Db,
+    rng: &mut StdRng,
+    plan: &ChannelYear,
+    departments: &[DemoDepartment],
+    clerk: UserId,
+) -> Result<usize, AppError> {
+    let first = NaiveDate::from_ymd_opt(plan.year, 1, 1).expect("valid year");
+    let (s, b, u) = plan.ratings;
+    let mut ratings: Vec<Option<Rating>> = std::iter::repeat_n(Some(Rating::Satisfied), s)
+        .chain(std::iter::repeat_n(Some(Rating::BasicallySatisfied), b))
+        .chain(std::iter::repeat_n(Some(Rating::Unsatisfied), u))
+        .chain(std::iter::repeat_n(None, plan.closed - (s + b + u)))
+        .collect();
+    ratings.shuffle(rng);
+    let mut results: Vec<Option<Rating>> = match plan.result_ratings {
+        Some((s, b, u)) => std::iter::repeat_n(Some(Rating::Satisfied), s)
+            .chain(std::iter::repeat_n(Some(Rating::BasicallySatisfied), b))
+            .chain(std::iter::repeat_n(Some(Rating::Unsatisfied), u))
+            .collect(),
+        None => vec![None; plan.closed],
+    };
+    results.shuffle(rng);
+    let seconds = durations(rng, plan.closed, plan.typical_days, plan.mean_days_hundredths);
+    let mut outcomes: Vec<(NaiveDateTime, Outcome)> = Vec::new();
+    for i in 0..plan.closed {
+        let received = random_instant_in(rng, first, 330);
+        let rating = ratings[i];
+        // Only satisfied-in-the-end cases went through a first unsatisfied round.
+        let reopened = i < plan.reopened && rating.is_some_and(|r| r != Rating::Unsatisfied);
+        outcomes
+            .push((received, Outcome::Closed { seconds: seconds[i], rating, result: results[i], reopened }));
+    }
+    let late_december = NaiveDate::from_ymd_opt(plan.year, 12, 20).expect("valid date");
+    for _ in plan.closed..plan.received {
+        outcomes.push((random_instant_in(rng, late_december, 11), Outcome::Open));
+    }
+    for _ in 0..plan.invalid {
+        outcomes.push((random_instant_in(rng, first, 360), Outcome::Invalid));
+    }
+    outcomes.sort_by_key(|(received, _)| *received);
+    let total = outcomes.len();
+    for (batch_index, batch) in outcomes.chunks(200).enumerate() {
+        let prepared: Vec<(NewCaseInput, usize, Outcome, NaiveDateTime)> = batch
+            .iter()
+            .enumerate()
+            .map(|(i, (received, outcome))| {
+                let department = rng.random_range(0..departments.len());
+                let position = batch_index * 200 + i;
+                (
+                    case_input(rng, plan, &departments[department], *received, position),
+                    department,
+                    *outcome,
+                    *received,
+                )
+            })
+            .collect();
+        db.write_blocking(|conn| {
+            for (input, department, outcome, received) in prepared {
+                handle_case(conn, plan, input, &departments[department], clerk, outcome, received)?;
+            }
+            Ok(())
+        })?;
+        eprint!("\r{} {}: {}/{} cases", plan.year, plan.channel, ((batch_index + 1) * 200).min(total), total);
+        let _ = std::io::stderr().flush();
+    }
+    eprintln!();
+    Ok(total)
+}
+
+fn case_input(
+    rng: &mut StdRng,
+    plan: &ChannelYear,
+    department: &DemoDepartment,
+    received: NaiveDateTime,
+    position: usize,
+) -> NewCaseInput {
+    let category = if plan.channel == "suggestion" {
+        // Alternately from NPC deputies and CPPCC members: 218 of each in 2024.
+        crate::report::SUGGESTION_CATEGORIES[position % 2]
+    } else {
+        department.categories[rng.random_range(0..department.categories.len())]
+    };
+    let topic = if plan.channel == "suggestion" {
+        department.categories[rng.random_range(0..department.categories.len())]
+    } else {
+        category
+    };
+    let templates = titles(topic);
+    let place = PLACES[rng.random_range(0..PLACES.len())];
+    let title = templates[rng.random_range(0..templates.len())].replace("{}", place);
+    let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
+    let given = ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇"];
+    let name = format!("{}{}", surnames[rng.random_range(0..10)], given[rng.random_range(0..10)]);
+    NewCaseInput {
+        channel: plan.channel.into(),
+        content: format!(
+            "{title}。具体情况：{place}一带群众多次反映此事，希望有关部门尽快核实处理并予以答复。"
+        ),
+        title,
+        received_at: Some(time::to_office(received).to_rfc3339()),
+        external_ref: None,
+        category: Some(category.into()),
+        is_public: Some(rng.random_bool(0.3)),
+        citizen: Some(CitizenInput {
+            name: Some(name),
+            phone: Some(format!("13{}{:08}", rng.random_range(0..10), rng.random_range(0..100_000_000))),
+            email: None,
+            address: Some(format!("本县{place}")),
+        }),
+    }
+}
+
+fn act(
+    conn: &mut DbConnection,
+    id: CaseId,
+    action: Action,
+    acting: Acting,
+    input: ActionInput,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    workflow::act(conn, id, action, &acting, &input, None, at).map(drop)
+}
+
+fn handle_case(
+    conn: &mut DbConnection,
+    plan: &ChannelYear,
+    input: NewCaseInput,
+    department: &DemoDepartment,
+    clerk_id: UserId,
+    outcome: Outcome,
+    received: NaiveDateTime,
+) -> Result<(), AppError> {
+    let clerk = Acting { actor: Actor::Staff(Role::Clerk), user_id: Some(clerk_id), department_id: None };
+    let handler = Acting {
+        actor: Actor::Staff(Role::Handler),
+        user_id: Some(department.handler),
+        department_id: Some(department.id),
+    };
+    let registered_at = received + Duration::minutes(5);
+    let new = input.validate(registered_at, |_| true)?;
+    let (case, _) = workflow::register(conn, &new, Registrar::Staff(clerk_id), registered_at)?;
+    let id = CaseId(case.id);
+    let note = |text: &str| ActionInput { reason: Some(text.into()), ..Default::default() };
+    let (seconds, rating, result, reopened) = match outcome {
+        Outcome::Invalid => {
+            return act(
+                conn,
+                id,
+                Action::Invalidate,
+                clerk,
+                note("重复来信或内容与本机关职责无关"),
+                received + Duration::hours(1),
+            )
+        }
+        Outcome::Open => (None, None, None, false),
+        Outcome::Closed { seconds, rating, result, reopened } => (Some(seconds), rating, result, reopened),
+    };
+    let span = Duration::seconds(seconds.unwrap_or(4 * 86_400));
+    let at = |fraction: f64| received + Duration::seconds((span.num_seconds() as f64 * fraction) as i64);
+    let assign = ActionInput { department_id: Some(department.id.0), ..Default::default() };
+    act(conn, id, Action::Assign, clerk, assign, at(0.04))?;
+    act(conn, id, Action::Accept, handler, ActionInput::default(), at(0.08))?;
+    let Some(_) = seconds else {
+        return Ok(());
+    };
+    let reply = |text: &str| ActionInput { reply: Some(text.into()), ..Default::default() };
+    let rate = |rating: Rating, result: Option<Rating>| ActionInput {
+        rating: Some(rating),
+        result_rating: if plan.channel == "suggestion" { result.or(Some(Rating::Satisfied)) } else { None },
+        ..Default::default()
+    };
+    if reopened {
+        act(conn, id, Action::Reply, handler, reply("经核实，已初步处理。"), at(0.45))?;
+        act(conn, id, Action::Approve, clerk, ActionInput::default(), at(0.5))?;
+        act(conn, id, Action::Rate, clerk, rate(Rating::Unsatisfied, Some(Rating::Unsatisfied)), at(0.52))?;
+        act(conn, id, Action::Reopen, clerk, note("回访不满意，重新办理"), at(0.55))?;
+    }
+    act(conn, id, Action::Reply, handler, reply("经核实，已按有关规定处理并答复来信人。"), at(0.95))?;
+    act(conn, id, Action::Approve, clerk, ActionInput::default(), at(1.0))?;
+    if let Some(rating) = rating {
+        act(conn, id, Action::Rate, clerk, rate(rating, result), at(1.0) + Duration::hours(26))?;
+    }
+    Ok(())
+}

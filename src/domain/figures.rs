@@ -1,0 +1,522 @@
+//! The report's figures (DESIGN.md "Figures"), as pure functions over counts
+//! and summed durations that the database aggregates.
+//!
+//! Rates are percentages rounded half-up to two decimals, computed in integer
+//! arithmetic so that 98.915 never becomes 98.91 through binary floating
+//! point; a rate over zero cases is `None` (null), never 0 or NaN.
+
+use serde::{Serialize, Serializer};
+
+use super::rating::Rating;
+
+/// Seconds in a day of 24 hours.
+pub const SECONDS_PER_DAY: i64 = 86_400;
+
+/// A value with two decimals, held as hundredths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Hundredths(pub i64);
+
+impl Hundredths {
+    /// `numerator / denominator`, in hundredths, rounded half away from zero;
+    /// `None` when the denominator is zero.
+    pub fn ratio(numerator: i128, denominator: i128) -> Option<Hundredths> {
+        if denominator == 0 {
+            return None;
+        }
+        let (n, d) = if denominator < 0 { (-numerator, -denominator) } else { (numerator, denominator) };
+        let scaled = n * 100;
+        let rounded = if scaled >= 0 { (2 * scaled + d) / (2 * d) } else { -((-2 * scaled + d) / (2 * d)) };
+        Some(Hundredths(rounded as i64))
+    }
+
+    /// The value as a float, for JSON.
+    pub fn as_f64(self) -> f64 {
+        self.0 as f64 / 100.0
+    }
+
+    /// For report text: at most two decimals, trailing zeros dropped (99.40 → 99.4, 100.00 → 100).
+    pub fn text(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let (whole, frac) = (abs / 100, abs % 100);
+        match frac {
+            0 => format!("{sign}{whole}"),
+            f if f % 10 == 0 => format!("{sign}{whole}.{}", f / 10),
+            f => format!("{sign}{whole}.{f:02}"),
+        }
+    }
+
+    /// Rounded half-up to one decimal, trailing zero dropped (4.30 → 4.3, 4.35 → 4.4, 5.00 → 5).
+    pub fn text_one_decimal(self) -> String {
+        let tenths = if self.0 >= 0 { (self.0 + 5) / 10 } else { -((-self.0 + 5) / 10) };
+        Hundredths(tenths * 10).text()
+    }
+}
+
+impl Serialize for Hundredths {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.as_f64())
+    }
+}
+
+/// Sums over a set of cases, as the database aggregates them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Received in the period, not invalid.
+    pub received: i64,
+    /// Of those, closed as of the reference time.
+    pub closed: i64,
+    /// Closed no later than their due time.
+    pub closed_on_time: i64,
+    /// Sum over closed cases of closed_at − received_at, in seconds.
+    pub handling_seconds: i64,
+    /// Sum over closed cases of the working days from receipt to closure.
+    pub handling_workdays: i64,
+    /// Closed cases with a rating in force.
+    pub rated: i64,
+    /// Of those, rated 满意.
+    pub satisfied: i64,
+    /// Rated 基本满意.
+    pub basically_satisfied: i64,
+    /// Rated 不满意.
+    pub unsatisfied: i64,
+    /// Closed cases with a result rating (two-dimension channels).
+    pub result_rated: i64,
+    /// Result rated 满意.
+    pub result_satisfied: i64,
+    /// Result rated 基本满意.
+    pub result_basically_satisfied: i64,
+    /// Result rated 不满意.
+    pub result_unsatisfied: i64,
+    /// Closed cases that were reopened at least once.
+    pub reopened_closed: i64,
+    /// Open, running cases past their due time.
+    pub overdue_open: i64,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, o: Counts) {
+        self.received += o.received;
+        self.closed += o.closed;
+        self.closed_on_time += o.closed_on_time;
+        self.handling_seconds += o.handling_seconds;
+        self.handling_workdays += o.handling_workdays;
+        self.rated += o.rated;
+        self.satisfied += o.satisfied;
+        self.basically_satisfied += o.basically_satisfied;
+        self.unsatisfied += o.unsatisfied;
+        self.result_rated += o.result_rated;
+        self.result_satisfied += o.result_satisfied;
+        self.result_basically_satisfied += o.result_basically_satisfied;
+        self.result_unsatisfied += o.result_unsatisfied;
+        self.reopened_closed += o.reopened_closed;
+        self.overdue_open += o.overdue_open;
+    }
+}
+
+impl std::ops::Neg for Counts {
+    type Output = Counts;
+
+    fn neg(self) -> Counts {
+        Counts {
+            received: -self.received,
+            closed: -self.closed,
+            closed_on_time: -self.closed_on_time,
+            handling_seconds: -self.handling_seconds,
+            handling_workdays: -self.handling_workdays,
+            rated: -self.rated,
+            satisfied: -self.satisfied,
+            basically_satisfied: -self.basically_satisfied,
+            unsatisfied: -self.unsatisfied,
+            result_rated: -self.result_rated,
+            result_satisfied: -self.result_satisfied,
+            result_basically_satisfied: -self.result_basically_satisfied,
+            result_unsatisfied: -self.result_unsatisfied,
+            reopened_closed: -self.reopened_closed,
+            overdue_open: -self.overdue_open,
+        }
+    }
+}
+
+/// A weight of the composite satisfaction, held in ten-thousandths (0.8 → 8000).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Weight(pub i64);
+
+impl Weight {
+    /// Parses `1`, `0.8`, `0.75` (up to four decimals, 0 to 1).
+    pub fn parse(s: &str) -> Option<Weight> {
+        let s = s.trim();
+        let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+        if whole.is_empty()
+            || frac.len() > 4
+            || !whole.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
+        {
+            return None;
+        }
+        let value = whole.parse::<i64>().ok()? * 10_000 + format!("{frac:0<4}").parse::<i64>().ok()?;
+        (0..=10_000).contains(&value).then_some(Weight(value))
+    }
+
+    /// For the printed definition.
+    pub fn text(self) -> String {
+        let whole = self.0 / 10_000;
+        let frac = format!("{:04}", self.0 % 10_000);
+        let frac = frac.trim_end_matches('0');
+        if frac.is_empty() {
+            whole.to_string()
+        } else {
+            format!("{whole}.{frac}")
+        }
+    }
+}
+
+/// The definition of the satisfaction figures in force: no national formula
+/// exists, so it is a setting and is printed with every report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Definition {
+    /// Ratings that count as satisfied in the satisfaction rate.
+    pub satisfied_ratings: Vec<Rating>,
+    /// Composite weights of 满意, 基本满意, 不满意.
+    pub weights: [Weight; 3],
+}
+
+impl Default for Definition {
+    fn default() -> Self {
+        Definition {
+            satisfied_ratings: vec![Rating::Satisfied, Rating::BasicallySatisfied],
+            weights: [Weight(10_000), Weight(8_000), Weight(0)],
+        }
+    }
+}
+
+fn rating_name(rating: Rating) -> &'static str {
+    match rating {
+        Rating::Satisfied => "满意",
+        Rating::BasicallySatisfied => "基本满意",
+        Rating::Unsatisfied => "不满意",
+    }
+}
+
+impl Definition {
+    /// The definition as a paragraph of the report.
+    pub fn text(&self) -> String {
+        let satisfied: Vec<&str> = self.satisfied_ratings.iter().map(|r| rating_name(*r)).collect();
+        let [s, b, u] = self.weights;
+        format!(
+            "口径说明：受理件数为收到时间在统计期内、未作不予受理的件数；办结件数为其中截至统计时点已办结的件数；\
+             办结率＝办结件数÷受理件数×100%；平均办结时间为已办结事项自收到至办结的平均自然日数（每日24小时）；\
+             按时办结率＝在办理时限内办结的件数÷办结件数×100%；满意率＝（{}）件数÷参评件数×100%；\
+             综合满意率＝（满意×{}＋基本满意×{}＋不满意×{}）÷参评件数×100%；参评件数为办结事项中有评价的件数，\
+             同一事项以最后一次评价为准；比率四舍五入保留两位小数。",
+            satisfied.join("＋"),
+            s.text(),
+            b.text(),
+            u.text()
+        )
+    }
+
+    fn satisfied_count(&self, satisfied: i64, basically: i64, unsatisfied: i64) -> i64 {
+        self.satisfied_ratings
+            .iter()
+            .map(|r| match r {
+                Rating::Satisfied => satisfied,
+                Rating::BasicallySatisfied => basically,
+                Rating::Unsatisfied => unsatisfied,
+            })
+            .sum()
+    }
+
+    fn composite(&self, satisfied: i64, basically: i64, unsatisfied: i64, rated: i64) -> Option<Hundredths> {
+        let [s, b, u] = self.weights;
+        let weighted = i128::from(satisfied) * i128::from(s.0)
+            + i128::from(basically) * i128::from(b.0)
+            + i128::from(unsatisfied) * i128::from(u.0);
+        // weighted is in ten-thousandths of a case; × 100 for percent.
+        Hundredths::ratio(weighted * 100, i128::from(rated) * 10_000)
+    }
+}
+
+/// Every figure of DESIGN.md for one scope and period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Figures {
+    /// 受理.
+    pub received: i64,
+    /// 办结.
+    pub closed: i64,
+    /// 办结率, %.
+    pub completion_rate: Option<Hundredths>,
+    /// 平均办结时间, days of 24 h.
+    pub avg_handling_days: Option<Hundredths>,
+    /// 平均办结时间, working days.
+    pub avg_handling_workdays: Option<Hundredths>,
+    /// 按时办结率, %.
+    pub on_time_rate: Option<Hundredths>,
+    /// 超期未办结.
+    pub overdue_open: i64,
+    /// Closed cases with a rating.
+    pub rated: i64,
+    /// 满意.
+    pub satisfied: i64,
+    /// 基本满意.
+    pub basically_satisfied: i64,
+    /// 不满意.
+    pub unsatisfied: i64,
+    /// 满意率, %.
+    pub satisfaction_rate: Option<Hundredths>,
+    /// 综合满意率, %.
+    pub composite_satisfaction: Option<Hundredths>,
+    /// 对办理工作满意率 (two-dimension channels), %.
+    pub work_satisfaction_rate: Option<Hundredths>,
+    /// 对办理结果满意率 (two-dimension channels), %.
+    pub result_satisfaction_rate: Option<Hundredths>,
+    /// 重办率, %.
+    pub reopen_rate: Option<Hundredths>,
+}
+
+/// Computes every figure. `two_dimensions` is true when the scope is one
+/// channel that rates work and result: only then are the two rates given.
+pub fn figures(c: &Counts, definition: &Definition, two_dimensions: bool) -> Figures {
+    let rate = |n: i64, d: i64| Hundredths::ratio(i128::from(n) * 100, i128::from(d));
+    let satisfaction =
+        rate(definition.satisfied_count(c.satisfied, c.basically_satisfied, c.unsatisfied), c.rated);
+    let result_satisfaction = rate(
+        definition.satisfied_count(c.result_satisfied, c.result_basically_satisfied, c.result_unsatisfied),
+        c.result_rated,
+    );
+    Figures {
+        received: c.received,
+        closed: c.closed,
+        completion_rate: rate(c.closed, c.received),
+        avg_handling_days: Hundredths::ratio(
+            i128::from(c.handling_seconds),
+            i128::from(c.closed) * i128::from(SECONDS_PER_DAY),
+        ),
+        avg_handling_workdays: Hundredths::ratio(i128::from(c.handling_workdays), i128::from(c.closed)),
+        on_time_rate: rate(c.closed_on_time, c.closed),
+        overdue_open: c.overdue_open,
+        rated: c.rated,
+        satisfied: c.satisfied,
+        basically_satisfied: c.basically_satisfied,
+        unsatisfied: c.unsatisfied,
+        satisfaction_rate: satisfaction,
+        composite_satisfaction: definition.composite(
+            c.satisfied,
+            c.basically_satisfied,
+            c.unsatisfied,
+            c.rated,
+        ),
+        work_satisfaction_rate: if two_dimensions { satisfaction } else { None },
+        result_satisfaction_rate: if two_dimensions { result_satisfaction } else { None },
+        reopen_rate: rate(c.reopened_closed, c.closed),
+    }
+}
+
+/// Each figure's change on the same period a year earlier (current − previous);
+/// null where either side is null.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// Received.
+    pub received: i64,
+    /// Closed.
+    pub closed: i64,
+    /// Completion rate, percentage points.
+    pub completion_rate: Option<Hundredths>,
+    /// Average handling days; negative means shorter.
+    pub avg_handling_days: Option<Hundredths>,
+    /// Average handling working days.
+    pub avg_handling_workdays: Option<Hundredths>,
+    /// On-time rate, points.
+    pub on_time_rate: Option<Hundredths>,
+    /// Overdue open cases.
+    pub overdue_open: i64,
+    /// Satisfaction rate, points.
+    pub satisfaction_rate: Option<Hundredths>,
+    /// Composite satisfaction, points.
+    pub composite_satisfaction: Option<Hundredths>,
+    /// Work satisfaction, points.
+    pub work_satisfaction_rate: Option<Hundredths>,
+    /// Result satisfaction, points.
+    pub result_satisfaction_rate: Option<Hundredths>,
+    /// Reopen rate, points.
+    pub reopen_rate: Option<Hundredths>,
+}
+
+fn minus(a: Option<Hundredths>, b: Option<Hundredths>) -> Option<Hundredths> {
+    Some(Hundredths(a?.0 - b?.0))
+}
+
+/// The change from `previous` to `current`.
+pub fn change(current: &Figures, previous: &Figures) -> Change {
+    Change {
+        received: current.received - previous.received,
+        closed: current.closed - previous.closed,
+        completion_rate: minus(current.completion_rate, previous.completion_rate),
+        avg_handling_days: minus(current.avg_handling_days, previous.avg_handling_days),
+        avg_handling_workdays: minus(current.avg_handling_workdays, previous.avg_handling_workdays),
+        on_time_rate: minus(current.on_time_rate, previous.on_time_rate),
+        overdue_open: current.overdue_open - previous.overdue_open,
+        satisfaction_rate: minus(current.satisfaction_rate, previous.satisfaction_rate),
+        composite_satisfaction: minus(current.composite_satisfaction, previous.composite_satisfaction),
+        work_satisfaction_rate: minus(current.work_satisfaction_rate, previous.work_satisfaction_rate),
+        result_satisfaction_rate: minus(current.result_satisfaction_rate, previous.result_satisfaction_rate),
+        reopen_rate: minus(current.reopen_rate, previous.reopen_rate),
+    }
+}
+
+/// 缩短4.3天 / 延长1.2天 / 持平, from the change of the average handling days.
+pub fn handling_time_change_text(change: Hundredths) -> String {
+    let rounded = change.text_one_decimal();
+    match change.0 {
+        c if c < 0 && rounded != "0" => format!("缩短{}天", Hundredths(-c).text_one_decimal()),
+        c if c > 0 && rounded != "0" => format!("延长{rounded}天"),
+        _ => "持平".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(v: i64) -> Option<Hundredths> {
+        Some(Hundredths(v))
+    }
+
+    #[test]
+    fn rates_round_half_up_in_integer_arithmetic() {
+        assert_eq!(Hundredths::ratio(3836 * 100, 3878), h(9892), "98.917… → 98.92");
+        assert_eq!(Hundredths::ratio(100, 8), h(1250), "12.5 exactly");
+        assert_eq!(Hundredths::ratio(98915, 1000), h(9892), "98.915 rounds up, not down as f64 would");
+        assert_eq!(Hundredths::ratio(1, 200), h(1), "0.005 → 0.01");
+        assert_eq!(Hundredths::ratio(-1, 200), h(-1), "half away from zero");
+        assert_eq!(Hundredths::ratio(5, 0), None);
+    }
+
+    #[test]
+    fn report_text_drops_trailing_zeros() {
+        assert_eq!(Hundredths(9940).text(), "99.4");
+        assert_eq!(Hundredths(10000).text(), "100");
+        assert_eq!(Hundredths(9892).text(), "98.92");
+        assert_eq!(Hundredths(5).text(), "0.05");
+        assert_eq!(Hundredths(-430).text(), "-4.3");
+        assert_eq!(Hundredths(430).text_one_decimal(), "4.3");
+        assert_eq!(Hundredths(435).text_one_decimal(), "4.4");
+        assert_eq!(Hundredths(500).text_one_decimal(), "5");
+    }
+
+    fn counts() -> Counts {
+        Counts {
+            received: 3878,
+            closed: 3836,
+            closed_on_time: 3800,
+            handling_seconds: 3836 * 86_400 * 7 + 3836 * 43_200,
+            handling_workdays: 3836 * 5,
+            rated: 3836,
+            satisfied: 3068,
+            basically_satisfied: 503,
+            unsatisfied: 265,
+            reopened_closed: 38,
+            overdue_open: 12,
+            ..Counts::default()
+        }
+    }
+
+    #[test]
+    fn figures_match_hand_computed_values() {
+        let f = figures(&counts(), &Definition::default(), false);
+        assert_eq!(f.completion_rate, h(9892));
+        assert_eq!(f.avg_handling_days, h(750), "7.5 days");
+        assert_eq!(f.avg_handling_workdays, h(500));
+        assert_eq!(f.on_time_rate, h(9906), "3800/3836 = 99.0615…");
+        assert_eq!(f.satisfaction_rate, h(9309), "3571/3836 = 93.0917…");
+        assert_eq!(f.composite_satisfaction, h(9047), "(3068 + 0.8 × 503)/3836 = 90.4692…");
+        assert_eq!(f.reopen_rate, h(99), "38/3836 = 0.9906…");
+        assert_eq!(f.work_satisfaction_rate, None, "one-dimension scope");
+        assert_eq!(f.overdue_open, 12);
+    }
+
+    #[test]
+    fn rates_over_nothing_are_null() {
+        let f = figures(&Counts::default(), &Definition::default(), true);
+        assert_eq!(f.completion_rate, None);
+        assert_eq!(f.avg_handling_days, None);
+        assert_eq!(f.satisfaction_rate, None);
+        assert_eq!(f.composite_satisfaction, None);
+        assert_eq!(f.work_satisfaction_rate, None);
+        assert_eq!(serde_json::to_value(f).unwrap()["completion_rate"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn two_dimension_channels_rate_work_and_result_separately() {
+        let c = Counts {
+            received: 218,
+            closed: 218,
+            rated: 218,
+            satisfied: 210,
+            basically_satisfied: 8,
+            result_rated: 218,
+            result_satisfied: 200,
+            result_basically_satisfied: 17,
+            result_unsatisfied: 1,
+            ..Counts::default()
+        };
+        let f = figures(&c, &Definition::default(), true);
+        assert_eq!(f.work_satisfaction_rate, h(10000));
+        assert_eq!(f.result_satisfaction_rate, h(9954), "217/218 = 99.541…");
+    }
+
+    #[test]
+    fn the_definition_is_a_setting() {
+        let strict = Definition {
+            satisfied_ratings: vec![Rating::Satisfied],
+            weights: [Weight(10_000), Weight(6_000), Weight(0)],
+        };
+        let f = figures(&counts(), &strict, false);
+        assert_eq!(f.satisfaction_rate, h(7998), "3068/3836 = 79.979…");
+        assert_eq!(f.composite_satisfaction, h(8785), "(3068 + 0.6 × 503)/3836 = 87.8467…");
+        assert!(strict.text().contains("（满意）"));
+        assert!(strict.text().contains("基本满意×0.6"));
+        assert!(Definition::default().text().contains("（满意＋基本满意）"));
+    }
+
+    #[test]
+    fn weights_parse_with_up_to_four_decimals() {
+        assert_eq!(Weight::parse("0.8"), Some(Weight(8000)));
+        assert_eq!(Weight::parse("1"), Some(Weight(10_000)));
+        assert_eq!(Weight::parse("0.6667"), Some(Weight(6667)));
+        assert_eq!(Weight::parse("1.5"), None);
+        assert_eq!(Weight::parse("0.12345"), None);
+        assert_eq!(Weight::parse("-1"), None);
+        assert_eq!(Weight(8000).text(), "0.8");
+    }
+
+    #[test]
+    fn changes_and_their_wording() {
+        let current = figures(
+            &Counts {
+                closed: 10,
+                received: 10,
+                handling_seconds: 10 * 86_400 * 82 / 10,
+                ..Counts::default()
+            },
+            &Definition::default(),
+            false,
+        );
+        let previous = figures(
+            &Counts {
+                closed: 10,
+                received: 12,
+                handling_seconds: 10 * 86_400 * 125 / 10,
+                ..Counts::default()
+            },
+            &Definition::default(),
+            false,
+        );
+        let c = change(&current, &previous);
+        assert_eq!(c.avg_handling_days, h(-430));
+        assert_eq!(c.received, -2);
+        assert_eq!(handling_time_change_text(c.avg_handling_days.unwrap()), "缩短4.3天");
+        assert_eq!(handling_time_change_text(Hundredths(120)), "延长1.2天");
+        assert_eq!(handling_time_change_text(Hundredths(-4)), "持平");
+        assert_eq!(c.satisfaction_rate, None);
+    }
+}

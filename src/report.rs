@@ -1,0 +1,332 @@
+//! The annual report section: one paragraph per channel in the wording of the
+//! office's own report, the same figures as JSON, and a workbook for pasting
+//! into the report (summary, and per channel by department and by month).
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use serde::Serialize;
+
+use crate::db::models::Channel;
+use crate::db::rollups::Scope;
+use crate::db::schema::cases;
+use crate::db::{self, DbConnection};
+use crate::domain::figures::{
+    self, handling_time_change_text, Change, Counts, Definition, Figures, Hundredths,
+};
+use crate::domain::time;
+use crate::error::AppError;
+use crate::figures::{counts, instant_year_earlier, year_earlier, Breakdown};
+
+/// Categories the suggestion channel's report line counts separately.
+pub const SUGGESTION_CATEGORIES: [&str; 2] = ["人大代表建议", "政协委员提案"];
+
+/// One channel's part of the report.
+#[derive(Debug, Serialize)]
+pub struct Paragraph {
+    /// Channel code.
+    pub channel: String,
+    /// Channel name.
+    pub name: String,
+    /// The sentence for the report.
+    pub text: String,
+    /// The year's figures.
+    pub figures: Figures,
+    /// The year before's figures.
+    pub previous: Figures,
+    /// The change on the year before.
+    pub change: Change,
+    /// Received cases per category (deputies' suggestions: 人大代表建议, 政协委员提案).
+    pub categories: BTreeMap<String, i64>,
+}
+
+/// The report section for one year.
+#[derive(Debug, Serialize)]
+pub struct AnnualReport {
+    /// The year.
+    pub year: i32,
+    /// Counted as of (RFC 3339).
+    pub as_of: String,
+    /// One paragraph per channel that had cases, in channel order.
+    pub paragraphs: Vec<Paragraph>,
+    /// The definition in force, as a paragraph.
+    pub definition: String,
+    #[serde(skip)]
+    breakdowns: Vec<ChannelBreakdown>,
+}
+
+#[derive(Debug)]
+struct ChannelBreakdown {
+    name: String,
+    by_department: Vec<(String, Figures)>,
+    by_month: Vec<(String, Figures)>,
+}
+
+fn year_scope(year: i32, channel: Option<&str>) -> Result<Scope, AppError> {
+    let day = |y| {
+        NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(|| AppError::invalid_field("year", "is not a valid year"))
+    };
+    Ok(Scope { from: day(year)?, to: day(year + 1)?, channel: channel.map(str::to_owned), department: None })
+}
+
+fn received_by_category(conn: &mut DbConnection, scope: &Scope) -> Result<BTreeMap<String, i64>, AppError> {
+    let rows: Vec<(Option<String>, i64)> = cases::table
+        .filter(cases::state.ne("invalid"))
+        .filter(cases::channel.eq(scope.channel.clone().unwrap_or_default()))
+        .filter(cases::received_at.ge(time::start_of_office_day(scope.from)))
+        .filter(cases::received_at.lt(time::start_of_office_day(scope.to)))
+        .group_by(cases::category)
+        .select((cases::category, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(c, n)| (c.unwrap_or_default(), n)).collect())
+}
+
+fn percent(rate: Option<Hundredths>) -> String {
+    rate.map(|r| format!("{}%", r.text())).unwrap_or_default()
+}
+
+/// The sentence for one channel, in the office's wording.
+pub fn paragraph_text(
+    channel: &Channel,
+    f: &Figures,
+    previous: &Figures,
+    categories: &BTreeMap<String, i64>,
+) -> String {
+    let all_closed = f.closed == f.received;
+    let closed_clause =
+        if all_closed { "已全部办结".to_owned() } else { format!("已办结{}件", f.closed) };
+    let handling = match (f.avg_handling_days, previous.avg_handling_days) {
+        (Some(now), Some(before)) => {
+            format!("，平均办结时间{}", handling_time_change_text(Hundredths(now.0 - before.0)))
+        }
+        (Some(now), None) => format!("，平均办结时间{}天", now.text()),
+        _ => String::new(),
+    };
+    let satisfaction = |prefix: &str, rate: Option<Hundredths>| match rate {
+        Some(_) if f.rated > 0 => format!("，{prefix}{}", percent(rate)),
+        _ => String::new(),
+    };
+    match channel.code.as_str() {
+        "mailbox" => format!(
+            "公开信箱群众来信{}件，{closed_clause}{handling}{}。",
+            f.received,
+            satisfaction("群众满意率", f.satisfaction_rate)
+        ),
+        "minhu" => {
+            let done = if all_closed {
+                "已全部办结".to_owned()
+            } else {
+                format!("办结{}件，办结率{}", f.closed, percent(f.completion_rate))
+            };
+            format!(
+                "“民呼我为”累计办理事项{}件，{done}{}。",
+                f.received,
+                satisfaction("办结事项群众综合满意率", f.composite_satisfaction)
+            )
+        }
+        "gov_web" => format!("接到中国政府网网民留言转办{}件，{closed_clause}。", f.received),
+        "disclosure" => format!("接收政府信息公开申请{}件，{closed_clause}。", f.received),
+        "suggestion" => {
+            let counted: Vec<String> = SUGGESTION_CATEGORIES
+                .iter()
+                .filter_map(|category| categories.get(*category).map(|n| format!("{category}{n}件")))
+                .collect();
+            let listed: i64 = SUGGESTION_CATEGORIES.iter().filter_map(|c| categories.get(*c)).sum();
+            let what = if counted.is_empty() || listed != f.received {
+                format!("办理人大代表建议和政协委员提案{}件", f.received)
+            } else {
+                format!("办理{}", counted.join("、"))
+            };
+            let done = if all_closed { String::new() } else { format!("，已办结{}件", f.closed) };
+            let rates = match (f.work_satisfaction_rate, f.result_satisfaction_rate) {
+                (Some(work), Some(result)) => format!(
+                    "，代表委员对办理工作满意率{}、对办理结果满意率{}",
+                    percent(Some(work)),
+                    percent(Some(result))
+                ),
+                _ => String::new(),
+            };
+            format!("{what}{done}{rates}。")
+        }
+        _ => format!(
+            "{}{}件，{closed_clause}，办结率{}{}。",
+            channel.name,
+            f.received,
+            percent(f.completion_rate),
+            satisfaction("满意率", f.satisfaction_rate)
+        ),
+    }
+}
+
+/// Builds the report section of `year`, counted as of `as_of`.
+pub fn annual(
+    conn: &mut DbConnection,
+    year: i32,
+    definition: &Definition,
+    as_of: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<AnnualReport, AppError> {
+    let channels = db::channels::list(conn)?;
+    let departments: BTreeMap<String, String> =
+        db::departments::list(conn)?.into_iter().map(|d| (d.id.to_string(), d.name)).collect();
+    let scope = year_scope(year, None)?;
+    let this_year = counts(conn, &scope, Breakdown::Channel, as_of, now)?;
+    let last_year =
+        counts(conn, &year_earlier(&scope), Breakdown::Channel, instant_year_earlier(as_of), now)?;
+    let mut paragraphs = Vec::new();
+    let mut breakdowns = Vec::new();
+    for channel in &channels {
+        let current = this_year.get(&channel.code).copied().unwrap_or_default();
+        if current.received == 0 {
+            continue;
+        }
+        let two = channel.two_dimension_rating;
+        let f = figures::figures(&current, definition, two);
+        let previous =
+            figures::figures(&last_year.get(&channel.code).copied().unwrap_or_default(), definition, two);
+        let channel_scope = year_scope(year, Some(&channel.code))?;
+        let categories = received_by_category(conn, &channel_scope)?;
+        let by_department = counts(conn, &channel_scope, Breakdown::Department, as_of, now)?
+            .into_iter()
+            .map(|(id, c)| {
+                let name = departments.get(&id).cloned().unwrap_or_else(|| "未交办".to_owned());
+                (name, figures::figures(&c, definition, two))
+            })
+            .collect();
+        let monthly = counts(conn, &channel_scope, Breakdown::Month, as_of, now)?;
+        let by_month = (1..=12)
+            .map(|m| {
+                let key = format!("{year}-{m:02}");
+                let c = monthly.get(&key).copied().unwrap_or(Counts::default());
+                (format!("{m}月"), figures::figures(&c, definition, two))
+            })
+            .collect();
+        paragraphs.push(Paragraph {
+            channel: channel.code.clone(),
+            name: channel.name.clone(),
+            text: paragraph_text(channel, &f, &previous, &categories),
+            change: figures::change(&f, &previous),
+            figures: f,
+            previous,
+            categories,
+        });
+        breakdowns.push(ChannelBreakdown { name: channel.name.clone(), by_department, by_month });
+    }
+    Ok(AnnualReport {
+        year,
+        as_of: time::to_office(as_of).to_rfc3339(),
+        paragraphs,
+        definition: definition.text(),
+        breakdowns,
+    })
+}
+
+impl AnnualReport {
+    /// The paragraphs, one per line, then the definition.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for p in &self.paragraphs {
+            out.push_str(&p.text);
+            out.push('\n');
+        }
+        if self.paragraphs.is_empty() {
+            out.push_str(&format!("{}年无受理事项。\n", self.year));
+        }
+        out.push('\n');
+        out.push_str(&self.definition);
+        out.push('\n');
+        out
+    }
+
+    /// The workbook: 汇总 (one row per channel), then per channel a sheet by
+    /// department and one by month, with Chinese headers.
+    pub fn xlsx(&self) -> Result<Vec<u8>, XlsxError> {
+        let mut workbook = Workbook::new();
+        let bold = Format::new().set_bold();
+        let summary = workbook.add_worksheet().set_name("汇总")?;
+        write_header(summary, &bold, "渠道")?;
+        for (row, p) in self.paragraphs.iter().enumerate() {
+            write_row(summary, row as u32 + 1, &p.name, &p.figures)?;
+        }
+        let text_row = self.paragraphs.len() as u32 + 2;
+        summary.write_string_with_format(text_row, 0, "报告表述", &bold)?;
+        for (i, p) in self.paragraphs.iter().enumerate() {
+            summary.write_string(text_row + 1 + i as u32, 0, &p.text)?;
+        }
+        summary.write_string(text_row + 2 + self.paragraphs.len() as u32, 0, &self.definition)?;
+        summary.set_column_width(0, 24)?;
+        for b in &self.breakdowns {
+            for (suffix, first, rows) in
+                [("按单位", "承办单位", &b.by_department), ("按月", "月份", &b.by_month)]
+            {
+                // Sheet names: at most 31 characters, no []:*?/\.
+                let name: String = format!("{}{suffix}", b.name)
+                    .chars()
+                    .filter(|c| !"[]:*?/\\".contains(*c))
+                    .take(31)
+                    .collect();
+                let sheet = workbook.add_worksheet().set_name(&name)?;
+                write_header(sheet, &bold, first)?;
+                for (row, (label, f)) in rows.iter().enumerate() {
+                    write_row(sheet, row as u32 + 1, label, f)?;
+                }
+                sheet.set_column_width(0, 24)?;
+            }
+        }
+        workbook.save_to_buffer()
+    }
+}
+
+const HEADERS: [&str; 14] = [
+    "受理件数",
+    "办结件数",
+    "办结率(%)",
+    "平均办结时间(天)",
+    "平均办结时间(工作日)",
+    "按时办结率(%)",
+    "超期未办结",
+    "参评件数",
+    "满意",
+    "基本满意",
+    "不满意",
+    "满意率(%)",
+    "综合满意率(%)",
+    "重办率(%)",
+];
+
+fn write_header(sheet: &mut Worksheet, bold: &Format, first: &str) -> Result<(), XlsxError> {
+    sheet.write_string_with_format(0, 0, first, bold)?;
+    for (i, h) in HEADERS.iter().enumerate() {
+        sheet.write_string_with_format(0, i as u16 + 1, *h, bold)?;
+        sheet.set_column_width(i as u16 + 1, 14)?;
+    }
+    Ok(())
+}
+
+fn write_row(sheet: &mut Worksheet, row: u32, label: &str, f: &Figures) -> Result<(), XlsxError> {
+    sheet.write_string(row, 0, label)?;
+    let values: [Option<f64>; 14] = [
+        Some(f.received as f64),
+        Some(f.closed as f64),
+        f.completion_rate.map(Hundredths::as_f64),
+        f.avg_handling_days.map(Hundredths::as_f64),
+        f.avg_handling_workdays.map(Hundredths::as_f64),
+        f.on_time_rate.map(Hundredths::as_f64),
+        Some(f.overdue_open as f64),
+        Some(f.rated as f64),
+        Some(f.satisfied as f64),
+        Some(f.basically_satisfied as f64),
+        Some(f.unsatisfied as f64),
+        f.satisfaction_rate.map(Hundredths::as_f64),
+        f.composite_satisfaction.map(Hundredths::as_f64),
+        f.reopen_rate.map(Hundredths::as_f64),
+    ];
+    for (i, value) in values.into_iter().enumerate() {
+        if let Some(v) = value {
+            sheet.write_number(row, i as u16 + 1, v)?;
+        }
+    }
+    Ok(())
+}
