@@ -39,6 +39,57 @@ enum Command {
     Report(ReportArgs),
     /// Load a demo county (departments, staff, 2023–2024 cases) into an empty database.
     Demo,
+    /// Measure the service (see `casedesk bench api --help`, `casedesk bench stats --help`).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Intake, reads and the workflow over HTTP, against the database's own intake limit.
+    Api(BenchApiArgs),
+    /// The statistics endpoints over N loaded cases, while intake goes on.
+    Stats(BenchStatsArgs),
+}
+
+#[derive(Debug, Args)]
+struct BenchTarget {
+    /// Database to run against (a fresh one, removed afterwards).
+    #[arg(long, value_enum, default_value = "sqlite")]
+    backend: crate::bench::BenchBackend,
+    /// PostgreSQL server for --backend postgres (a scratch schema is created in it).
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    pg_url: String,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct BenchApiArgs {
+    #[command(flatten)]
+    target: BenchTarget,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Seconds per phase.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// The service's database connection pool size.
+    #[arg(long, default_value_t = 16)]
+    pool_size: u32,
+}
+
+#[derive(Debug, Args)]
+struct BenchStatsArgs {
+    #[command(flatten)]
+    target: BenchTarget,
+    /// Cases to load, all received in 2024.
+    #[arg(long, default_value_t = 1_000_000)]
+    cases: usize,
+    /// Calls per endpoint; the median is reported.
+    #[arg(long, default_value_t = 15)]
+    repeat: usize,
 }
 
 #[derive(Debug, Args)]
@@ -120,6 +171,21 @@ pub fn run() -> ExitCode {
         Command::User(UserCommand::Add(args)) => add_user(&settings, args),
         Command::Report(args) => print_report(&settings, args),
         Command::Demo => demo(&settings, false),
+        Command::Bench(BenchCommand::Api(args)) => crate::bench::api(crate::bench::ApiOptions {
+            backend: args.target.backend,
+            pg_url: args.target.pg_url,
+            concurrency: args.concurrency.max(1),
+            duration: std::time::Duration::from_secs(args.duration.max(1)),
+            pool_size: args.pool_size.clamp(1, 256),
+            json: args.target.json,
+        }),
+        Command::Bench(BenchCommand::Stats(args)) => crate::bench::stats(crate::bench::StatsOptions {
+            backend: args.target.backend,
+            pg_url: args.target.pg_url,
+            cases: args.cases.max(1),
+            repeat: args.repeat.max(1),
+            json: args.target.json,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

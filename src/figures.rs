@@ -35,11 +35,6 @@ pub fn year_earlier(scope: &Scope) -> Scope {
     Scope { from: back(scope.from), to: back(scope.to), ..scope.clone() }
 }
 
-/// A reference time a year earlier.
-pub fn instant_year_earlier(at: NaiveDateTime) -> NaiveDateTime {
-    at.checked_sub_months(Months::new(12)).unwrap_or(at)
-}
-
 /// Sums per group for `scope`, counted as of `as_of`. Figures as of now (or
 /// later) come from the rollups; an earlier `as_of` recounts from the cases.
 pub fn counts(

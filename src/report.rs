@@ -18,7 +18,7 @@ use crate::domain::figures::{
 };
 use crate::domain::time;
 use crate::error::AppError;
-use crate::figures::{counts, instant_year_earlier, year_earlier, Breakdown};
+use crate::figures::{counts, year_earlier, Breakdown};
 
 /// Categories the suggestion channel's report line counts separately.
 pub const SUGGESTION_CATEGORIES: [&str; 2] = ["人大代表建议", "政协委员提案"];
@@ -173,8 +173,7 @@ pub fn annual(
         db::departments::list(conn)?.into_iter().map(|d| (d.id.to_string(), d.name)).collect();
     let scope = year_scope(year, None)?;
     let this_year = counts(conn, &scope, Breakdown::Channel, as_of, now)?;
-    let last_year =
-        counts(conn, &year_earlier(&scope), Breakdown::Channel, instant_year_earlier(as_of), now)?;
+    let last_year = counts(conn, &year_earlier(&scope), Breakdown::Channel, as_of, now)?;
     let mut paragraphs = Vec::new();
     let mut breakdowns = Vec::new();
     for channel in &channels {

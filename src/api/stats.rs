@@ -1,5 +1,6 @@
 //! `/api/v1/stats/*`: every figure of DESIGN.md for a period and scope, with
-//! the same period a year earlier and the change, and the definition in force.
+//! the same period a year earlier (counted as of the same moment, so that
+//! both come from the rollups) and the change, and the definition in force.
 //! Leaders, clerks and admins see everything; a handler sees their own
 //! department only.
 
@@ -19,7 +20,7 @@ use crate::domain::rating::Rating;
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
-use crate::figures::{counts, instant_year_earlier, year_earlier, Breakdown};
+use crate::figures::{counts, year_earlier, Breakdown};
 
 /// Longest period one request may span, in days (ten years).
 const MAX_PERIOD_DAYS: i64 = 3660;
@@ -168,8 +169,7 @@ type Grouped = (BTreeMap<String, Counts>, BTreeMap<String, Counts>);
 
 fn both_years(conn: &mut DbConnection, req: &Request, breakdown: Breakdown) -> Result<Grouped, AppError> {
     let current = counts(conn, &req.scope, breakdown, req.as_of, req.now)?;
-    let previous =
-        counts(conn, &year_earlier(&req.scope), breakdown, instant_year_earlier(req.as_of), req.now)?;
+    let previous = counts(conn, &year_earlier(&req.scope), breakdown, req.as_of, req.now)?;
     Ok((current, previous))
 }
 

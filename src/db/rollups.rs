@@ -290,24 +290,19 @@ pub fn sums(conn: &mut DbConnection, scope: &Scope, grouping: Grouping) -> Query
     query.load(conn)
 }
 
-/// The same sums counted from the cases themselves, as they stood at `as_of`
-/// (closed, and rated, no later than then; received no later than then).
-/// Serves figures asked for an earlier time, and checks the rollups.
-pub fn recount(
-    conn: &mut DbConnection,
-    scope: &Scope,
-    grouping: Grouping,
-    as_of: NaiveDateTime,
-) -> QueryResult<Vec<SumRow>> {
-    // The day of receipt in Beijing, from the stored UTC instant.
-    let day = match conn {
+/// The day of receipt in Beijing, from the stored UTC instant.
+fn received_day(conn: &DbConnection) -> &'static str {
+    match conn {
         DbConnection::Pg(_) => "CAST(received_at + INTERVAL '8 hours' AS DATE)",
         DbConnection::Sqlite(_) => "date(received_at, '+8 hours')",
-    };
-    let grp = group_expr(conn, grouping, day, "COALESCE(department_id, 0)");
-    let marks = placeholders(conn, 1, 12);
-    let (closed, rated) =
-        (format!("(state = 'closed' AND closed_at <= {})", marks[0]), format!("(rated_at <= {})", marks[1]));
+    }
+}
+
+/// The measures summed from cases, closed and rated no later than the
+/// instant bound at `as_of_mark`.
+fn measure_columns(as_of_mark: &str) -> Vec<String> {
+    let closed = format!("(state = 'closed' AND closed_at <= {as_of_mark})");
+    let rated = format!("(rated_at <= {as_of_mark})");
     let count = |condition: String| {
         format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS BIGINT)")
     };
@@ -315,7 +310,7 @@ pub fn recount(
         |expr: &str| format!("CAST(COALESCE(SUM(CASE WHEN {closed} THEN {expr} ELSE 0 END), 0) AS BIGINT)");
     let rating_is =
         |column: &str, value: &str| count(format!("{closed} AND {rated} AND {column} = '{value}'"));
-    let columns = [
+    vec![
         "CAST(COUNT(*) AS BIGINT) AS received".to_owned(),
         format!("{} AS closed", count(closed.clone())),
         format!("{} AS closed_on_time", count(format!("{closed} AND closed_at <= due_at"))),
@@ -330,15 +325,28 @@ pub fn recount(
         format!("{} AS result_basically_satisfied", rating_is("result_rating", "basically_satisfied")),
         format!("{} AS result_unsatisfied", rating_is("result_rating", "unsatisfied")),
         format!("{} AS reopened_closed", count(format!("{closed} AND reopen_count > 0"))),
-    ];
+    ]
+}
+
+/// The same sums counted from the cases themselves, as they stood at `as_of`
+/// (closed, and rated, no later than then; received no later than then).
+/// Serves figures asked for an earlier time, and checks the rollups.
+pub fn recount(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    grouping: Grouping,
+    as_of: NaiveDateTime,
+) -> QueryResult<Vec<SumRow>> {
+    let grp = group_expr(conn, grouping, received_day(conn), "COALESCE(department_id, 0)");
+    let marks = placeholders(conn, 1, 6);
     let mut sql = format!(
         "SELECT {grp} AS grp, {} FROM cases WHERE state <> 'invalid' AND received_at >= {} AND received_at < {} AND received_at <= {}",
-        columns.join(", "),
+        measure_columns(&marks[0]).join(", "),
+        marks[1],
         marks[2],
-        marks[3],
-        marks[4]
+        marks[0]
     );
-    let mut next = 5;
+    let mut next = 3;
     if scope.channel.is_some() {
         sql.push_str(&format!(" AND channel = {}", marks[next]));
         next += 1;
@@ -352,10 +360,8 @@ pub fn recount(
     let mut query = diesel::sql_query(sql)
         .into_boxed()
         .bind::<Timestamp, _>(as_of)
-        .bind::<Timestamp, _>(as_of)
         .bind::<Timestamp, _>(time::start_of_office_day(scope.from))
-        .bind::<Timestamp, _>(time::start_of_office_day(scope.to))
-        .bind::<Timestamp, _>(as_of);
+        .bind::<Timestamp, _>(time::start_of_office_day(scope.to));
     if let Some(channel) = &scope.channel {
         query = query.bind::<Text, _>(channel.clone());
     }
@@ -365,31 +371,23 @@ pub fn recount(
     query.load(conn)
 }
 
-/// Rebuilds every rollup from the cases (after a bulk load or a backfill).
+/// Rebuilds every rollup from the cases in one statement (after a bulk load
+/// or a backfill); returns the rows written.
 pub fn rebuild(conn: &mut DbConnection) -> QueryResult<usize> {
     diesel::delete(case_rollups::table).execute(conn)?;
-    let everything = Scope {
-        from: NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN),
-        to: NaiveDate::from_ymd_opt(9999, 1, 1).unwrap_or(NaiveDate::MAX),
-        channel: None,
-        department: None,
-    };
-    let far_future = time::start_of_office_day(everything.to);
-    let rows = recount(conn, &everything, Grouping::Key, far_future)?;
-    for row in &rows {
-        let mut parts = row.grp.splitn(3, '|');
-        let (Some(day), Some(channel), Some(department)) = (parts.next(), parts.next(), parts.next()) else {
-            continue;
-        };
-        let key = RollupKey {
-            day: NaiveDate::parse_from_str(day, "%Y-%m-%d")
-                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?,
-            channel: channel.to_owned(),
-            department: department.parse().unwrap_or(0),
-        };
-        add(conn, &key, &row.counts())?;
-    }
-    Ok(rows.len())
+    let marks = placeholders(conn, 1, 1);
+    let sql = format!(
+        "INSERT INTO case_rollups (received_day, channel, department_key, {}) \
+         SELECT {}, channel, COALESCE(department_id, 0), {} FROM cases WHERE state <> 'invalid' \
+         GROUP BY {}, channel, COALESCE(department_id, 0)",
+        MEASURES.join(", "),
+        received_day(conn),
+        measure_columns(&marks[0]).join(", "),
+        received_day(conn),
+    );
+    let far_future =
+        NaiveDate::from_ymd_opt(9999, 1, 1).unwrap_or(NaiveDate::MAX).and_time(chrono::NaiveTime::MIN);
+    diesel::sql_query(sql).bind::<Timestamp, _>(far_future).execute(conn)
 }
 
 /// Whether any rollup row exists.

@@ -1,0 +1,757 @@
+//! `casedesk bench`: measures the real service, started in this process on a
+//! free port against a fresh database, from concurrent HTTP clients sharing
+//! the machine with it.
+//!
+//! - `bench api`: intake, one case by id, a list page and the full workflow,
+//!   with the database's own limit for the intake write (the same rows
+//!   through the pool, without HTTP) to compare the intake against.
+//! - `bench stats`: loads N cases of one year, then times each statistics
+//!   endpoint while intake goes on.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+
+use crate::app::Application;
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::domain::intake::NewCaseInput;
+use crate::domain::time;
+use crate::error::AppError;
+use crate::workflow::{self, Registrar};
+
+/// Which database a benchmark runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchBackend {
+    /// A fresh SQLite file in the system's temporary directory.
+    Sqlite,
+    /// A fresh schema on the PostgreSQL server of `--pg-url`.
+    Postgres,
+}
+
+/// A fresh database for one run, removed afterwards.
+struct Scratch {
+    url: String,
+    cleanup: Box<dyn FnOnce()>,
+}
+
+fn scratch_database(backend: BenchBackend, pg_url: &str) -> Result<Scratch, String> {
+    let tag =
+        format!("casedesk_bench_{}_{}", std::process::id(), time::now_utc().and_utc().timestamp_micros());
+    match backend {
+        BenchBackend::Sqlite => {
+            let dir = std::env::temp_dir().join(&tag);
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            let url = format!("sqlite://{}", dir.join("bench.db").display());
+            Ok(Scratch { url, cleanup: Box::new(move || drop(std::fs::remove_dir_all(dir))) })
+        }
+        BenchBackend::Postgres => {
+            let mut conn =
+                PgConnection::establish(pg_url).map_err(|e| format!("cannot reach {pg_url}: {e}"))?;
+            conn.batch_execute(&format!("CREATE SCHEMA {tag}")).map_err(|e| e.to_string())?;
+            let separator = if pg_url.contains('?') { '&' } else { '?' };
+            let url = format!("{pg_url}{separator}options=-csearch_path%3D{tag}");
+            let base = pg_url.to_owned();
+            Ok(Scratch {
+                url,
+                cleanup: Box::new(move || {
+                    if let Ok(mut conn) = PgConnection::establish(&base) {
+                        let _ = conn.batch_execute(&format!("DROP SCHEMA {tag} CASCADE"));
+                    }
+                }),
+            })
+        }
+    }
+}
+
+/// Latencies of one phase.
+#[derive(Debug, Default, Clone)]
+struct Phase {
+    micros: Vec<u64>,
+    errors: usize,
+    elapsed: Duration,
+    operations: usize,
+}
+
+impl Phase {
+    fn rate(&self) -> f64 {
+        self.operations as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    fn percentile_ms(&self, p: f64) -> f64 {
+        if self.micros.is_empty() {
+            return 0.0;
+        }
+        let mut sorted = self.micros.clone();
+        sorted.sort_unstable();
+        let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+        sorted[index] as f64 / 1000.0
+    }
+}
+
+fn progress(message: &str) {
+    eprint!("\r{message:<70}");
+    let _ = std::io::stderr().flush();
+}
+
+/// The peak resident memory of this process (server and clients), in MB.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+struct Service {
+    base: String,
+    handle: actix_web::dev::ServerHandle,
+    db: Db,
+    admin: String,
+}
+
+async fn start(url: &str, pool_size: u32) -> Result<Service, String> {
+    let admin_password = crate::auth::password::generate();
+    let settings = Settings {
+        database_url: url.to_owned(),
+        listen: "127.0.0.1:0".into(),
+        admin_password: Some(admin_password.clone()),
+        dev: true,
+        db_pool_size: pool_size,
+        ..Settings::default()
+    };
+    let app = Application::build(settings).await.map_err(|e| e.to_string())?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    let db = app.state().db.clone();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let client = client();
+    let mut response = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .send_json(&json!({"username": "admin", "password": admin_password}))
+        .await
+        .map_err(|e| e.to_string())?;
+    let body: Value = response.json().await.map_err(|e| e.to_string())?;
+    let admin = body["token"].as_str().ok_or("login failed")?.to_owned();
+    Ok(Service { base, handle, db, admin })
+}
+
+fn client() -> awc::Client {
+    awc::Client::builder().timeout(Duration::from_secs(30)).finish()
+}
+
+async fn call(
+    client: &awc::Client,
+    method: &str,
+    url: &str,
+    token: &str,
+    body: Option<&Value>,
+) -> Result<Value, String> {
+    let request = match method {
+        "POST" => client.post(url),
+        _ => client.get(url),
+    }
+    .insert_header(("Authorization", format!("Bearer {token}")));
+    let mut response = match body {
+        Some(body) => request.send_json(body).await,
+        None => request.send().await,
+    }
+    .map_err(|e| e.to_string())?;
+    let status = response.status();
+    let bytes = response.body().limit(8 * 1024 * 1024).await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!("{status}: {}", String::from_utf8_lossy(&bytes)));
+    }
+    Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+fn case_body(i: usize) -> Value {
+    let channel = ["mailbox", "minhu", "gov_web"][i % 3];
+    json!({
+        "channel": channel,
+        "title": format!("关于小区停车难的问题 {i}"),
+        "content": "我们小区停车位严重不足，希望有关部门协调解决。".repeat(4),
+        "category": "交通",
+        "citizen": {"name": "王芳", "phone": "13812345678", "email": "wangfang@example.cn"},
+    })
+}
+
+/// Runs `operation` from `concurrency` clients for `duration`, timing each call.
+async fn drive<F, Fut>(concurrency: usize, duration: Duration, label: &str, operation: F) -> Phase
+where
+    F: Fn(Rc<awc::Client>, usize) -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<(), String>> + 'static,
+{
+    let operation = Rc::new(operation);
+    let results = Rc::new(RefCell::new(Phase::default()));
+    let counter = Rc::new(std::cell::Cell::new(0usize));
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (operation, results, counter) = (operation.clone(), results.clone(), counter.clone());
+        let client = Rc::new(client());
+        tasks.push(actix_web::rt::spawn(async move {
+            while Instant::now() < deadline {
+                let n = counter.get();
+                counter.set(n + 1);
+                let t = Instant::now();
+                let outcome = operation(client.clone(), n).await;
+                let mut r = results.borrow_mut();
+                match outcome {
+                    Ok(()) => {
+                        r.micros.push(t.elapsed().as_micros() as u64);
+                        r.operations += 1;
+                    }
+                    Err(e) => {
+                        if r.errors == 0 {
+                            eprintln!("\n{e}");
+                        }
+                        r.errors += 1;
+                    }
+                }
+            }
+        }));
+    }
+    let ticker = {
+        let (results, label) = (results.clone(), label.to_owned());
+        actix_web::rt::spawn(async move {
+            loop {
+                actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+                let done = results.borrow().operations;
+                progress(&format!("{label}: {done} in {:.0?}", started.elapsed()));
+            }
+        })
+    };
+    for task in tasks {
+        let _ = task.await;
+    }
+    ticker.abort();
+    let mut phase = results.borrow().clone();
+    phase.elapsed = started.elapsed();
+    phase
+}
+
+/// The database's own limit for the intake write: the same rows (counter,
+/// case, event, rollup) through the pool from `concurrency` threads, one
+/// transaction each, without HTTP.
+fn direct_intake(db: &Db, clerk: i64, concurrency: usize, duration: Duration) -> Phase {
+    let done = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let threads: Vec<_> = (0..concurrency)
+        .map(|t| {
+            let (db, done, failed, stop) = (db.clone(), done.clone(), failed.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut micros = Vec::new();
+                let mut i = t * 1_000_000;
+                while !stop.load(Ordering::Relaxed) {
+                    let input: NewCaseInput = serde_json::from_value(case_body(i)).expect("valid body");
+                    i += 1;
+                    let t0 = Instant::now();
+                    let now = time::now_utc();
+                    let outcome = input.validate(now, |_| true).map_err(AppError::from).and_then(|new| {
+                        db.write_blocking(|conn| {
+                            workflow::register(
+                                conn,
+                                &new,
+                                Registrar::Staff(crate::domain::ids::UserId(clerk)),
+                                now,
+                            )
+                        })
+                    });
+                    match outcome {
+                        Ok(_) => {
+                            micros.push(t0.elapsed().as_micros() as u64);
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(_) => {
+                            failed.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+                micros
+            })
+        })
+        .collect();
+    while started.elapsed() < duration {
+        std::thread::sleep(Duration::from_millis(500));
+        progress(&format!(
+            "intake, direct to the database: {} in {:.0?}",
+            done.load(Ordering::Relaxed),
+            started.elapsed()
+        ));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let micros: Vec<u64> = threads.into_iter().flat_map(|t| t.join().unwrap_or_default()).collect();
+    Phase {
+        operations: micros.len(),
+        micros,
+        errors: failed.load(Ordering::Relaxed),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// Options of `casedesk bench api`.
+#[derive(Debug, Clone)]
+pub struct ApiOptions {
+    /// Database.
+    pub backend: BenchBackend,
+    /// PostgreSQL server for `--backend postgres`.
+    pub pg_url: String,
+    /// Concurrent clients.
+    pub concurrency: usize,
+    /// Seconds per phase.
+    pub duration: Duration,
+    /// Connection pool size of the service.
+    pub pool_size: u32,
+    /// Print one JSON object instead of the table.
+    pub json: bool,
+}
+
+/// `casedesk bench api`.
+pub fn api(options: ApiOptions) -> Result<(), String> {
+    let scratch = scratch_database(options.backend, &options.pg_url)?;
+    let result = actix_web::rt::System::new().block_on(run_api(&scratch.url, &options));
+    (scratch.cleanup)();
+    eprintln!();
+    let report = result?;
+    if options.json {
+        println!("{report}");
+    } else {
+        print_api_table(&report, &options);
+    }
+    Ok(())
+}
+
+async fn run_api(url: &str, o: &ApiOptions) -> Result<Value, String> {
+    let service = start(url, o.pool_size).await?;
+    let (base, admin) = (service.base.clone(), service.admin.clone());
+    let c = client();
+    let department = call(
+        &c,
+        "POST",
+        &format!("{base}/api/v1/departments"),
+        &admin,
+        Some(&json!({"name": "县交通运输局", "code": "TRANSPORT"})),
+    )
+    .await?;
+    let department_id = department["id"].as_i64().unwrap_or(1);
+    let password = crate::auth::password::generate();
+    let mut tokens = Vec::new();
+    let mut clerk_id = 1;
+    for (username, role) in [("bench-clerk", "clerk"), ("bench-handler", "handler")] {
+        let user = call(&c, "POST", &format!("{base}/api/v1/users"), &admin, Some(&json!({
+            "username": username, "password": password, "display_name": username, "role": role, "department_id": department_id,
+        }))).await?;
+        if role == "clerk" {
+            clerk_id = user["id"].as_i64().unwrap_or(1);
+        }
+        let login = call(
+            &c,
+            "POST",
+            &format!("{base}/api/v1/auth/login"),
+            "",
+            Some(&json!({"username": username, "password": password})),
+        )
+        .await?;
+        tokens.push(login["token"].as_str().unwrap_or_default().to_owned());
+    }
+    let clerk = Rc::new(tokens[0].clone());
+    let handler = Rc::new(tokens[1].clone());
+    let base = Rc::new(base);
+
+    let created: Rc<RefCell<Vec<i64>>> = Rc::new(RefCell::new(Vec::new()));
+    let intake = {
+        let (base, clerk, created) = (base.clone(), clerk.clone(), created.clone());
+        drive(o.concurrency, o.duration, "intake over HTTP", move |client, n| {
+            let (base, clerk, created) = (base.clone(), clerk.clone(), created.clone());
+            async move {
+                let case =
+                    call(&client, "POST", &format!("{base}/api/v1/cases"), &clerk, Some(&case_body(n)))
+                        .await?;
+                created.borrow_mut().push(case["id"].as_i64().unwrap_or(0));
+                Ok(())
+            }
+        })
+        .await
+    };
+    let db = service.db.clone();
+    let (concurrency, duration) = (o.concurrency, o.duration);
+    let limit = actix_web::web::block(move || direct_intake(&db, clerk_id, concurrency, duration))
+        .await
+        .map_err(|e| e.to_string())?;
+
+    let ids = Rc::new(created.borrow().clone());
+    let get = {
+        let (base, clerk, ids) = (base.clone(), clerk.clone(), ids.clone());
+        drive(o.concurrency, o.duration, "one case by id", move |client, n| {
+            let (base, clerk, ids) = (base.clone(), clerk.clone(), ids.clone());
+            async move {
+                let id = ids[n % ids.len().max(1)];
+                call(&client, "GET", &format!("{base}/api/v1/cases/{id}"), &clerk, None).await.map(drop)
+            }
+        })
+        .await
+    };
+    let list = {
+        let (base, clerk) = (base.clone(), clerk.clone());
+        drive(o.concurrency, o.duration, "list page of 50", move |client, _| {
+            let (base, clerk) = (base.clone(), clerk.clone());
+            async move {
+                let url = format!("{base}/api/v1/cases?state=registered&channel=mailbox&limit=50");
+                call(&client, "GET", &url, &clerk, None).await.map(drop)
+            }
+        })
+        .await
+    };
+    let queue = Rc::new(RefCell::new(ids.iter().copied().collect::<Vec<_>>()));
+    let workflow = {
+        let (base, clerk, handler, queue) = (base.clone(), clerk.clone(), handler.clone(), queue.clone());
+        drive(o.concurrency, o.duration, "workflow (assign, accept, reply, approve)", move |client, _| {
+            let (base, clerk, handler, queue) = (base.clone(), clerk.clone(), handler.clone(), queue.clone());
+            async move {
+                let id = queue.borrow_mut().pop().ok_or("no registered cases left")?;
+                let act = |action: &str| format!("{base}/api/v1/cases/{id}/{action}");
+                call(&client, "POST", &act("assign"), &clerk, Some(&json!({"department_id": department_id})))
+                    .await?;
+                call(&client, "POST", &act("accept"), &handler, Some(&json!({}))).await?;
+                call(&client, "POST", &act("reply"), &handler, Some(&json!({"reply": "已协调解决。"})))
+                    .await?;
+                call(&client, "POST", &act("approve"), &clerk, Some(&json!({}))).await.map(drop)
+            }
+        })
+        .await
+    };
+    service.handle.stop(true).await;
+    let ratio = intake.rate() / limit.rate().max(1e-9);
+    Ok(json!({
+        "backend": match o.backend { BenchBackend::Sqlite => "sqlite", BenchBackend::Postgres => "postgres" },
+        "concurrency": o.concurrency,
+        "duration_s": o.duration.as_secs_f64(),
+        "intake_rps": round(intake.rate()),
+        "intake_p50_ms": round(intake.percentile_ms(0.5)),
+        "intake_p99_ms": round(intake.percentile_ms(0.99)),
+        "intake_max_ms": round(intake.percentile_ms(1.0)),
+        "intake_errors": intake.errors,
+        "limit_rps": round(limit.rate()),
+        "limit_p99_ms": round(limit.percentile_ms(0.99)),
+        "intake_ratio": round(ratio),
+        "get_rps": round(get.rate()),
+        "get_p50_ms": round(get.percentile_ms(0.5)),
+        "get_p99_ms": round(get.percentile_ms(0.99)),
+        "get_max_ms": round(get.percentile_ms(1.0)),
+        "list_rps": round(list.rate()),
+        "list_p50_ms": round(list.percentile_ms(0.5)),
+        "list_p99_ms": round(list.percentile_ms(0.99)),
+        "list_max_ms": round(list.percentile_ms(1.0)),
+        "workflow_rps": round(workflow.rate()),
+        "workflow_p50_ms": round(workflow.percentile_ms(0.5)),
+        "workflow_p99_ms": round(workflow.percentile_ms(0.99)),
+        "workflow_max_ms": round(workflow.percentile_ms(1.0)),
+        "errors": intake.errors + get.errors + list.errors + workflow.errors,
+        "server_peak_rss_mb": round(peak_rss_mb()),
+    }))
+}
+
+fn round(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+fn print_api_table(r: &Value, o: &ApiOptions) {
+    println!(
+        "casedesk bench api — {}, {} clients, {:.0} s per phase (client and server on this machine)",
+        r["backend"].as_str().unwrap_or(""),
+        o.concurrency,
+        o.duration.as_secs_f64()
+    );
+    println!("{:<34} {:>10} {:>9} {:>9} {:>9}", "phase", "per second", "p50 ms", "p99 ms", "max ms");
+    for (label, key) in [
+        ("intake (POST /cases)", "intake"),
+        ("one case by id", "get"),
+        ("list page of 50", "list"),
+        ("workflow (4 requests)", "workflow"),
+    ] {
+        let f = |suffix: &str| r[format!("{key}_{suffix}")].as_f64().unwrap_or(0.0);
+        println!(
+            "{:<34} {:>10.0} {:>9.2} {:>9.2} {:>9.2}",
+            label,
+            f("rps"),
+            f("p50_ms"),
+            f("p99_ms"),
+            f("max_ms")
+        );
+    }
+    let f = |key: &str| r[key].as_f64().unwrap_or(0.0);
+    println!(
+        "{:<34} {:>10.0} {:>9} {:>9.2}",
+        "intake, direct to the database",
+        f("limit_rps"),
+        "",
+        f("limit_p99_ms")
+    );
+    println!("intake over HTTP / database limit: {}", r["intake_ratio"]);
+    println!("peak resident memory (server and clients): {} MB", r["server_peak_rss_mb"]);
+    println!("errors: {}", r["errors"]);
+}
+
+/// Options of `casedesk bench stats`.
+#[derive(Debug, Clone)]
+pub struct StatsOptions {
+    /// Database.
+    pub backend: BenchBackend,
+    /// PostgreSQL server for `--backend postgres`.
+    pub pg_url: String,
+    /// Cases to load.
+    pub cases: usize,
+    /// Calls per endpoint (the median is reported).
+    pub repeat: usize,
+    /// Print one JSON object instead of the table.
+    pub json: bool,
+}
+
+/// `casedesk bench stats`.
+pub fn stats(options: StatsOptions) -> Result<(), String> {
+    let scratch = scratch_database(options.backend, &options.pg_url)?;
+    let result = actix_web::rt::System::new().block_on(run_stats(&scratch.url, &options));
+    (scratch.cleanup)();
+    eprintln!();
+    let report = result?;
+    if options.json {
+        println!("{report}");
+    } else {
+        println!(
+            "casedesk bench stats — {}, {} cases received in 2024, median of {} calls each, intake going on",
+            report["backend"].as_str().unwrap_or(""),
+            report["cases"],
+            options.repeat
+        );
+        println!("{:<40} {:>10} {:>10}", "endpoint", "median ms", "max ms");
+        for (label, key) in [
+            ("GET /stats/summary", "summary"),
+            ("GET /stats/by-channel", "by_channel"),
+            ("GET /stats/by-department", "by_department"),
+            ("GET /stats/trend?interval=month", "trend"),
+        ] {
+            let f = |suffix: &str| report[format!("{key}_{suffix}")].as_f64().unwrap_or(0.0);
+            println!("{:<40} {:>10.2} {:>10.2}", label, f("ms"), f("max_ms"));
+        }
+        println!(
+            "load: {} s; intake during the measurement: {} cases/s",
+            report["load_s"], report["intake_rps"]
+        );
+    }
+    Ok(())
+}
+
+/// Loads `n` cases received in 2024 straight into the tables (multi-row
+/// inserts, a few thousand per transaction), then builds the rollups.
+fn bulk_load(db: &Db, n: usize) -> Result<(), AppError> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+    let departments: Vec<i64> = db.write_blocking(|conn| {
+        let now = time::now_utc();
+        (0..50)
+            .map(|i| {
+                db::departments::insert(
+                    conn,
+                    &db::models::NewDepartment {
+                        name: format!("承办单位{i:02}"),
+                        code: format!("D{i:02}"),
+                        email: None,
+                        active: true,
+                        created_at: now,
+                        updated_at: now,
+                    },
+                )
+                .map_err(AppError::from)
+            })
+            .collect()
+    })?;
+    let channels = [
+        ("mailbox", "MB", 5),
+        ("minhu", "MH", 80),
+        ("gov_web", "GW", 2),
+        ("disclosure", "GK", 3),
+        ("suggestion", "JY", 10),
+    ];
+    let year_start = NaiveDate::from_ymd_opt(2024, 1, 1).expect("valid date");
+    let mut sequences = [0usize; 5];
+    let batch = 500;
+    let mut loaded = 0;
+    let started = Instant::now();
+    while loaded < n {
+        let mut statements = Vec::new();
+        for _ in 0..10 {
+            let rows = batch.min(n - loaded);
+            if rows == 0 {
+                break;
+            }
+            let mut values = Vec::with_capacity(rows);
+            for _ in 0..rows {
+                let pick = rng.random_range(0..100);
+                let mut cumulative = 0;
+                let c = channels
+                    .iter()
+                    .position(|(_, _, weight)| {
+                        cumulative += weight;
+                        pick < cumulative
+                    })
+                    .unwrap_or(0);
+                sequences[c] += 1;
+                let (code, prefix, _) = channels[c];
+                // Anywhere in 2024, Beijing time (a leap year: 366 days).
+                let received = time::start_of_office_day(year_start)
+                    + chrono::Duration::seconds(rng.random_range(0..366 * 86_400));
+                let seconds: i64 = rng.random_range(3_600..30 * 86_400);
+                let due = received + chrono::Duration::days(21);
+                let closed_at = received + chrono::Duration::seconds(seconds);
+                let state = if rng.random_bool(0.98) { "closed" } else { "processing" };
+                let closed = state == "closed";
+                let rating = match rng.random_range(0..10) {
+                    0..=6 => "'satisfied'",
+                    7..=8 => "'basically_satisfied'",
+                    _ => "'unsatisfied'",
+                };
+                let department = departments[rng.random_range(0..departments.len())];
+                let ts = |t: chrono::NaiveDateTime| format!("'{}'", t.format("%Y-%m-%d %H:%M:%S"));
+                values.push(format!(
+                    "('{prefix}2024{:07}', '{code}', '关于小区停车难的问题', '我们小区停车位严重不足，希望有关部门协调解决。', FALSE, 'x', {}, {}, '{state}', {department}, {}, {}, {}, {}, {}, 0, FALSE, 1, {}, {}, 15, 'workday', 15, 'workday', {}, {})",
+                    sequences[c],
+                    ts(received),
+                    ts(due),
+                    if closed { ts(closed_at) } else { "NULL".into() },
+                    if closed { rating.to_owned() } else { "NULL".into() },
+                    if closed && code == "suggestion" { rating.to_owned() } else { "NULL".into() },
+                    if closed { "'callback'".to_owned() } else { "NULL".into() },
+                    if closed { ts(closed_at) } else { "NULL".into() },
+                    ts(received),
+                    ts(received),
+                    if closed { seconds.to_string() } else { "NULL".into() },
+                    if closed { (seconds / 86_400 * 5 / 7).to_string() } else { "NULL".into() },
+                ));
+            }
+            statements.push(format!(
+                "INSERT INTO cases (tracking_no, channel, title, content, is_public, query_code_hash, received_at, due_at, state, department_id, \
+                 closed_at, rating, result_rating, rating_source, rated_at, reopen_count, suspended, version, created_at, updated_at, \
+                 time_limit, time_limit_unit, extension_limit, extension_unit, handling_seconds, handling_workdays) VALUES {}",
+                values.join(", ")
+            ));
+            loaded += rows;
+        }
+        db.write_blocking(|conn| {
+            for statement in &statements {
+                conn.batch_execute(statement)?;
+            }
+            Ok(())
+        })?;
+        progress(&format!(
+            "loading cases: {loaded}/{n} ({:.0} per second)",
+            loaded as f64 / started.elapsed().as_secs_f64()
+        ));
+    }
+    progress("building the rollups and the planner's statistics ...");
+    db.write_blocking(|conn| Ok(db::rollups::rebuild(conn)?))?;
+    let mut conn = db.pool().get()?;
+    conn.batch_execute("ANALYZE")?;
+    Ok(())
+}
+
+async fn run_stats(url: &str, o: &StatsOptions) -> Result<Value, String> {
+    // Migrate first, then load straight into the tables.
+    let db = actix_web::web::block({
+        let url = url.to_owned();
+        move || Db::connect(&url, 4)
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    let started = Instant::now();
+    let cases = o.cases;
+    actix_web::web::block(move || bulk_load(&db, cases))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let load_s = started.elapsed().as_secs_f64();
+    let service = start(url, 16).await?;
+    let base = Rc::new(service.base.clone());
+    let admin = Rc::new(service.admin.clone());
+    // Intake goes on while the figures are read.
+    let intake_done = Rc::new(std::cell::Cell::new(0usize));
+    let stop = Rc::new(std::cell::Cell::new(false));
+    let intake_started = Instant::now();
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let (base, admin, done, stop) = (base.clone(), admin.clone(), intake_done.clone(), stop.clone());
+            actix_web::rt::spawn(async move {
+                let client = client();
+                let mut i = w * 1_000_000;
+                while !stop.get() {
+                    i += 1;
+                    if call(&client, "POST", &format!("{base}/api/v1/cases"), &admin, Some(&case_body(i)))
+                        .await
+                        .is_ok()
+                    {
+                        done.set(done.get() + 1);
+                    }
+                }
+            })
+        })
+        .collect();
+    let client = client();
+    let mut timings = serde_json::Map::new();
+    for (key, path) in [
+        ("summary", "summary?from=2024-01-01&to=2025-01-01"),
+        ("by_channel", "by-channel?from=2024-01-01&to=2025-01-01"),
+        ("by_department", "by-department?from=2024-01-01&to=2025-01-01"),
+        ("trend", "trend?interval=month&from=2024-01-01&to=2025-01-01"),
+    ] {
+        let mut samples = Vec::new();
+        for i in 0..o.repeat {
+            progress(&format!("GET /api/v1/stats/{path}: {}/{}", i + 1, o.repeat));
+            let t = Instant::now();
+            let body = call(&client, "GET", &format!("{base}/api/v1/stats/{path}"), &admin, None).await?;
+            samples.push(t.elapsed().as_secs_f64() * 1000.0);
+            if key == "summary" && i == 0 {
+                let received = body["figures"]["received"].as_u64().unwrap_or(0) as usize;
+                if received != o.cases {
+                    return Err(format!("the summary counts {received} cases, {} were loaded", o.cases));
+                }
+            }
+        }
+        samples.sort_by(f64::total_cmp);
+        timings.insert(format!("{key}_ms"), json!(round(samples[samples.len() / 2])));
+        timings.insert(format!("{key}_max_ms"), json!(round(samples[samples.len() - 1])));
+    }
+    stop.set(true);
+    for writer in writers {
+        let _ = writer.await;
+    }
+    let intake_rps = intake_done.get() as f64 / intake_started.elapsed().as_secs_f64();
+    service.handle.stop(true).await;
+    let mut report = json!({
+        "backend": match o.backend { BenchBackend::Sqlite => "sqlite", BenchBackend::Postgres => "postgres" },
+        "cases": o.cases,
+        "repeat": o.repeat,
+        "load_s": round(load_s),
+        "intake_rps": round(intake_rps),
+        "server_peak_rss_mb": round(peak_rss_mb()),
+    });
+    if let Value::Object(map) = &mut report {
+        map.extend(timings);
+    }
+    Ok(report)
+}
