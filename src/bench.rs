@@ -24,6 +24,7 @@ use serde_json::{json, Value};
 use crate::app::Application;
 use crate::config::Settings;
 use crate::db::{self, Db};
+use crate::domain::calendar::Clock;
 use crate::domain::intake::NewCaseInput;
 use crate::domain::time;
 use crate::error::AppError;
@@ -267,11 +268,13 @@ fn direct_intake(db: &Db, clerk: i64, concurrency: usize, duration: Duration) ->
                     let now = time::now_utc();
                     let outcome = input.validate(now, |_| true).map_err(AppError::from).and_then(|new| {
                         db.write_blocking(|conn| {
+                            let calendar = db.calendar().get(conn)?;
+                            let clock = Clock { calendar: &calendar, now };
                             workflow::register(
                                 conn,
                                 &new,
                                 Registrar::Staff(crate::domain::ids::UserId(clerk)),
-                                now,
+                                clock,
                             )
                         })
                     });

@@ -14,6 +14,7 @@ use rand::{Rng, SeedableRng};
 use crate::auth::password;
 use crate::db::models::{NewDepartment, NewUser};
 use crate::db::{self, Db, DbConnection};
+use crate::domain::calendar::{Calendar, Clock};
 use crate::domain::citizen::CitizenInput;
 use crate::domain::ids::{CaseId, DepartmentId, UserId};
 use crate::domain::intake::NewCaseInput;
@@ -356,8 +357,10 @@ fn load_channel_year(
             })
             .collect();
         db.write_blocking(|conn| {
+            let calendar = db.calendar().get(conn)?;
             for (input, department, outcome, received) in prepared {
-                handle_case(conn, plan, input, &departments[department], clerk, outcome, received)?;
+                let case = DemoCase { input, department: &departments[department], outcome, received };
+                handle_case(conn, &calendar, plan, case, clerk)?;
             }
             Ok(())
         })?;
@@ -411,26 +414,22 @@ fn case_input(
     }
 }
 
-fn act(
-    conn: &mut DbConnection,
-    id: CaseId,
-    action: Action,
-    acting: Acting,
-    input: ActionInput,
-    at: NaiveDateTime,
-) -> Result<(), AppError> {
-    workflow::act(conn, id, action, &acting, &input, None, at).map(drop)
+/// One case to register and handle.
+struct DemoCase<'a> {
+    input: NewCaseInput,
+    department: &'a DemoDepartment,
+    outcome: Outcome,
+    received: NaiveDateTime,
 }
 
 fn handle_case(
     conn: &mut DbConnection,
+    calendar: &Calendar,
     plan: &ChannelYear,
-    input: NewCaseInput,
-    department: &DemoDepartment,
+    case: DemoCase<'_>,
     clerk_id: UserId,
-    outcome: Outcome,
-    received: NaiveDateTime,
 ) -> Result<(), AppError> {
+    let DemoCase { input, department, outcome, received } = case;
     let clerk = Acting { actor: Actor::Staff(Role::Clerk), user_id: Some(clerk_id), department_id: None };
     let handler = Acting {
         actor: Actor::Staff(Role::Handler),
@@ -439,13 +438,16 @@ fn handle_case(
     };
     let registered_at = received + Duration::minutes(5);
     let new = input.validate(registered_at, |_| true)?;
-    let (case, _) = workflow::register(conn, &new, Registrar::Staff(clerk_id), registered_at)?;
+    let clock = Clock { calendar, now: registered_at };
+    let (case, _) = workflow::register(conn, &new, Registrar::Staff(clerk_id), clock)?;
     let id = CaseId(case.id);
+    let mut act = |id: CaseId, action: Action, acting: Acting, input: ActionInput, at: NaiveDateTime| {
+        workflow::act(conn, id, action, &acting, &input, None, Clock { calendar, now: at }).map(drop)
+    };
     let note = |text: &str| ActionInput { reason: Some(text.into()), ..Default::default() };
     let (seconds, rating, result, reopened) = match outcome {
         Outcome::Invalid => {
             return act(
-                conn,
                 id,
                 Action::Invalidate,
                 clerk,
@@ -459,8 +461,8 @@ fn handle_case(
     let span = Duration::seconds(seconds.unwrap_or(4 * 86_400));
     let at = |fraction: f64| received + Duration::seconds((span.num_seconds() as f64 * fraction) as i64);
     let assign = ActionInput { department_id: Some(department.id.0), ..Default::default() };
-    act(conn, id, Action::Assign, clerk, assign, at(0.04))?;
-    act(conn, id, Action::Accept, handler, ActionInput::default(), at(0.08))?;
+    act(id, Action::Assign, clerk, assign, at(0.04))?;
+    act(id, Action::Accept, handler, ActionInput::default(), at(0.08))?;
     let Some(_) = seconds else {
         return Ok(());
     };
@@ -471,15 +473,15 @@ fn handle_case(
         ..Default::default()
     };
     if reopened {
-        act(conn, id, Action::Reply, handler, reply("经核实，已初步处理。"), at(0.45))?;
-        act(conn, id, Action::Approve, clerk, ActionInput::default(), at(0.5))?;
-        act(conn, id, Action::Rate, clerk, rate(Rating::Unsatisfied, Some(Rating::Unsatisfied)), at(0.52))?;
-        act(conn, id, Action::Reopen, clerk, note("回访不满意，重新办理"), at(0.55))?;
+        act(id, Action::Reply, handler, reply("经核实，已初步处理。"), at(0.45))?;
+        act(id, Action::Approve, clerk, ActionInput::default(), at(0.5))?;
+        act(id, Action::Rate, clerk, rate(Rating::Unsatisfied, Some(Rating::Unsatisfied)), at(0.52))?;
+        act(id, Action::Reopen, clerk, note("回访不满意，重新办理"), at(0.55))?;
     }
-    act(conn, id, Action::Reply, handler, reply("经核实，已按有关规定处理并答复来信人。"), at(0.95))?;
-    act(conn, id, Action::Approve, clerk, ActionInput::default(), at(1.0))?;
+    act(id, Action::Reply, handler, reply("经核实，已按有关规定处理并答复来信人。"), at(0.95))?;
+    act(id, Action::Approve, clerk, ActionInput::default(), at(1.0))?;
     if let Some(rating) = rating {
-        act(conn, id, Action::Rate, clerk, rate(rating, result), at(1.0) + Duration::hours(26))?;
+        act(id, Action::Rate, clerk, rate(rating, result), at(1.0) + Duration::hours(26))?;
     }
     Ok(())
 }

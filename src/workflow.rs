@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::db::models::{Case, CaseChanges, NewCaseEvent, NewCaseRow};
 use crate::db::{self, DbConnection};
 use crate::deadlines;
-use crate::domain::calendar::end_of_day;
+use crate::domain::calendar::{end_of_day, Calendar, Clock};
 use crate::domain::ids::{CaseId, DepartmentId, UserId};
 use crate::domain::intake::{self, NewCase};
 use crate::domain::lifecycle::{check_pause, transition, Action, Actor, CaseState};
@@ -36,8 +36,9 @@ pub fn register(
     conn: &mut DbConnection,
     new: &NewCase,
     registrar: Registrar,
-    now: NaiveDateTime,
+    clock: Clock<'_>,
 ) -> Result<(Case, String), AppError> {
+    let now = clock.now;
     if let Some(external_ref) = &new.external_ref {
         if let Some(existing) = db::cases::find_by_external_ref(conn, &new.channel, external_ref)? {
             return Err(AppError::Duplicate {
@@ -55,8 +56,7 @@ pub fn register(
     let channel = db::channels::find(conn, &new.channel)?
         .ok_or_else(|| AppError::invalid_field("channel", format!("unknown channel '{}'", new.channel)))?;
     let (time_limit, extension_limit) = deadlines::channel_limits(&channel)?;
-    let calendar = db::calendar::load(conn)?;
-    let due_at = deadlines::initial_due(&calendar, time_limit, new.received_at);
+    let due_at = deadlines::initial_due(clock.calendar, time_limit, new.received_at);
     let year = intake::tracking_year(new.received_at);
     let sequence = db::cases::next_sequence(conn, &channel.code, year)?;
     let tracking_no = intake::tracking_number(&channel.tracking_prefix, year, sequence);
@@ -218,8 +218,9 @@ fn plan(
     action: Action,
     acting: &Acting,
     input: &ActionInput,
-    now: NaiveDateTime,
+    clock: Clock<'_>,
 ) -> Result<Planned, AppError> {
+    let (now, calendar) = (clock.now, clock.calendar);
     use Action::*;
     let mut errors = FieldErrors::new();
     let mut changes = CaseChanges::default();
@@ -248,7 +249,6 @@ fn plan(
             refuse_unused(&mut errors, input, action, &["note"]);
             if action == Approve {
                 // Handling time is fixed at closure, so that figures sum integers.
-                let calendar = db::calendar::load(conn)?;
                 let workdays = calendar
                     .workdays_between(time::office_date(case.received_at), time::office_date(now))
                     .max(0);
@@ -362,7 +362,7 @@ fn plan(
                     "an extension request is already waiting for a decision".into(),
                 ));
             }
-            let allowance = deadlines::extension_allowance(&db::calendar::load(conn)?, case);
+            let allowance = deadlines::extension_allowance(calendar, case);
             match input.days {
                 None => errors.add("days", "is required"),
                 Some(days) if days < 1 => errors.add("days", "must be at least 1 working day"),
@@ -391,8 +391,7 @@ fn plan(
                 Some(approve) => {
                     let mut decided = json!({ "approved": approve, "days": days });
                     if approve {
-                        let calendar = db::calendar::load(conn)?;
-                        let (before, after) = move_due(&calendar, case, days as u32, &mut changes);
+                        let (before, after) = move_due(calendar, case, days as u32, &mut changes);
                         changes.extended_workdays = Some(case.extended_workdays + days);
                         decided["due_at_before"] = json!(before);
                         decided["due_at_after"] = json!(after);
@@ -414,10 +413,9 @@ fn plan(
         }
         Resume => {
             refuse_unused(&mut errors, input, action, &["note"]);
-            let calendar = db::calendar::load(conn)?;
             let since = case.suspended_at.map(time::office_date).unwrap_or_else(|| time::office_date(now));
             let paused = calendar.workdays_in(since, time::office_date(now)).max(0);
-            let (before, after) = move_due(&calendar, case, paused as u32, &mut changes);
+            let (before, after) = move_due(calendar, case, paused as u32, &mut changes);
             changes.suspended = Some(false);
             changes.suspended_at = Some(None);
             changes.paused_workdays = Some(case.paused_workdays + paused as i32);
@@ -435,7 +433,7 @@ fn plan(
 /// and re-arms the due-soon and overdue events for the new date. Returns the
 /// due dates before and after (RFC 3339) for the event's details.
 fn move_due(
-    calendar: &crate::domain::calendar::Calendar,
+    calendar: &Calendar,
     case: &Case,
     workdays: u32,
     changes: &mut CaseChanges,
@@ -464,8 +462,9 @@ pub fn act(
     acting: &Acting,
     input: &ActionInput,
     if_match: Option<i32>,
-    now: NaiveDateTime,
+    clock: Clock<'_>,
 ) -> Result<Case, AppError> {
+    let now = clock.now;
     loop {
         let case = visible_case(conn, id, acting)?;
         if let Some(expected) = if_match {
@@ -477,7 +476,7 @@ pub fn act(
             .ok_or_else(|| AppError::Internal(format!("stored state '{}' is unknown", case.state)))?;
         let next = transition(state, action, acting.actor)?;
         check_pause(action, case.suspended)?;
-        let mut planned = plan(conn, &case, action, acting, input, now)?;
+        let mut planned = plan(conn, &case, action, acting, input, clock)?;
         planned.changes.state = Some(next.as_str().into());
         if !db::cases::update_if_version(conn, case.id, case.version, &planned.changes, now)? {
             continue;

@@ -8,7 +8,6 @@ use super::cases::{acting, case_response, contact_for};
 use super::views::{CaseView, Clock};
 use crate::app::AppState;
 use crate::auth::AuthUser;
-use crate::db;
 use crate::domain::ids::CaseId;
 use crate::domain::lifecycle::Action;
 use crate::domain::time;
@@ -28,11 +27,14 @@ pub async fn act(
     let input: ActionInput = from_value(body.0)?;
     let acting = acting(&user);
     let now = time::now_utc();
+    let db = state.db.clone();
     let (case, calendar) = state
         .db
         .write(move |conn| {
-            let case = workflow::act(conn, CaseId(id), action, &acting, &input, if_match.0, now)?;
-            Ok((case, db::calendar::load(conn)?))
+            let calendar = db.calendar().get(conn)?;
+            let clock = Clock { calendar: &calendar, now };
+            let case = workflow::act(conn, CaseId(id), action, &acting, &input, if_match.0, clock)?;
+            Ok((case, calendar))
         })
         .await?;
     Ok(case_response(CaseView::new(case, contact_for(&user), Clock { calendar: &calendar, now })))

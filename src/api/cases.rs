@@ -82,11 +82,10 @@ pub async fn create(
     let request_hash = format!("{:x}", Sha256::digest(body.0.to_string().as_bytes()));
     let input: NewCaseInput = from_value(body.0)?;
     let now = time::now_utc();
-    let channels = state.db.read(|conn| Ok(db::channels::list(conn)?)).await?;
-    let new = input.validate(now, |code| channels.iter().any(|c| c.code == code))?;
     let user_id = user.id;
     let this_request = request_hash.clone();
     let key_for_retry = key.clone();
+    let db = state.db.clone();
     let outcome = state
         .db
         .write(move |conn| {
@@ -95,10 +94,12 @@ pub async fn create(
                     return Ok(Intake::Replayed(stored));
                 }
             }
-            let (case, query_code) = workflow::register(conn, &new, Registrar::Staff(user_id), now)?;
-            let version = case.version;
-            let calendar = db::calendar::load(conn)?;
+            let channels = db::channels::list(conn)?;
+            let new = input.validate(now, |code| channels.iter().any(|c| c.code == code))?;
+            let calendar = db.calendar().get(conn)?;
             let clock = Clock { calendar: &calendar, now };
+            let (case, query_code) = workflow::register(conn, &new, Registrar::Staff(user_id), clock)?;
+            let version = case.version;
             let view = CreatedCaseView { case: CaseView::new(case, Contact::Full, clock), query_code };
             let body = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.to_string()))?;
             if let Some(key) = &key {
@@ -222,11 +223,12 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (filter, limit) = query.into_inner().into_filter(&user)?;
+    let db = state.db.clone();
     let (rows, more, calendar) = state
         .db
         .read(move |conn| {
             let (rows, more) = db::cases::list(conn, &filter, limit)?;
-            Ok((rows, more, db::calendar::load(conn)?))
+            Ok((rows, more, db.calendar().get(conn)?))
         })
         .await?;
     let next_cursor = if more { rows.last().map(|c| encode_cursor(c.id)) } else { None };
@@ -245,7 +247,10 @@ pub async fn get(
     let acting = acting(&user);
     let (case, calendar) = state
         .db
-        .read(move |conn| Ok((workflow::visible_case(conn, id, &acting)?, db::calendar::load(conn)?)))
+        .read({
+            let db = state.db.clone();
+            move |conn| Ok((workflow::visible_case(conn, id, &acting)?, db.calendar().get(conn)?))
+        })
         .await?;
     Ok(case_response(CaseView::new(
         case,

@@ -10,6 +10,7 @@ use super::body::{from_value, JsonBody};
 use super::views::PublicCaseView;
 use crate::app::AppState;
 use crate::db::{self, models::Case, DbConnection};
+use crate::domain::calendar::Clock;
 use crate::domain::citizen::CitizenInput;
 use crate::domain::ids::CaseId;
 use crate::domain::intake::{self, NewCaseInput};
@@ -58,8 +59,14 @@ pub async fn submit(
         citizen: letter.citizen,
     };
     let new = input.validate(now, |code| code == PUBLIC_CHANNEL)?;
-    let (case, query_code) =
-        state.db.write(move |conn| workflow::register(conn, &new, Registrar::Citizen, now)).await?;
+    let db = state.db.clone();
+    let (case, query_code) = state
+        .db
+        .write(move |conn| {
+            let calendar = db.calendar().get(conn)?;
+            workflow::register(conn, &new, Registrar::Citizen, Clock { calendar: &calendar, now })
+        })
+        .await?;
     Ok(HttpResponse::Created().json(ReceiptView {
         tracking_no: case.tracking_no,
         query_code,
@@ -110,11 +117,14 @@ pub async fn rate(
     let code = query.into_inner().code.unwrap_or_default();
     let input: ActionInput = from_value(body.0)?;
     let now = time::now_utc();
+    let db = state.db.clone();
     let case = state
         .db
         .write(move |conn| {
             let case = case_with_code(conn, &tracking_no, &code)?;
-            workflow::act(conn, CaseId(case.id), Action::Rate, &Acting::citizen(), &input, None, now)
+            let calendar = db.calendar().get(conn)?;
+            let clock = Clock { calendar: &calendar, now };
+            workflow::act(conn, CaseId(case.id), Action::Rate, &Acting::citizen(), &input, None, clock)
         })
         .await?;
     Ok(HttpResponse::Ok().json(PublicCaseView::from(&case)))

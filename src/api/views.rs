@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::db::models::{Case, CaseEvent, Channel, Department, User};
 use crate::deadlines;
-use crate::domain::calendar::Calendar;
+pub use crate::domain::calendar::Clock;
 use crate::domain::citizen::Citizen;
 use crate::domain::lifecycle::CaseState;
 use crate::domain::time::serde_office;
@@ -112,15 +112,6 @@ pub enum Contact {
     Full,
     /// Everyone and everywhere else.
     Masked,
-}
-
-/// What deadline fields are computed against: the calendar and the time of the request.
-#[derive(Debug, Clone, Copy)]
-pub struct Clock<'a> {
-    /// The working-day calendar.
-    pub calendar: &'a Calendar,
-    /// Now.
-    pub now: NaiveDateTime,
 }
 
 /// An extension request waiting for a decision.

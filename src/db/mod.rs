@@ -193,6 +193,7 @@ pub struct Db {
     pool: Pool,
     backend: Backend,
     sqlite_writer: Arc<Mutex<()>>,
+    calendar: Arc<calendar::CalendarCache>,
 }
 
 impl Db {
@@ -212,12 +213,22 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
             .map_err(|e| format!("cannot open the connection pool: {e}"))?;
-        Ok(Db { pool, backend, sqlite_writer: Arc::new(Mutex::new(())) })
+        Ok(Db {
+            pool,
+            backend,
+            sqlite_writer: Arc::new(Mutex::new(())),
+            calendar: Arc::new(calendar::CalendarCache::default()),
+        })
     }
 
     /// Which backend this is.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The working-day calendar, cached (see [`calendar::CalendarCache`]).
+    pub fn calendar(&self) -> &calendar::CalendarCache {
+        &self.calendar
     }
 
     /// The pool, for pool metrics and command-line tools.

@@ -82,6 +82,16 @@ impl Calendar {
     }
 }
 
+/// The calendar and the time an operation happens at: what deadlines and
+/// handling times are computed against.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock<'a> {
+    /// The working-day calendar.
+    pub calendar: &'a Calendar,
+    /// Now (stored form).
+    pub now: NaiveDateTime,
+}
+
 /// The unit a time limit counts in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
