@@ -13,6 +13,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, App, HttpMessage, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
 
+use crate::auth::cache::UserCache;
 use crate::auth::{password, token::TokenKeys};
 use crate::config::Settings;
 use crate::db::{self, Db};
@@ -32,6 +33,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Request and pool metrics.
     pub metrics: Metrics,
+    /// Accounts recently checked, for the token check.
+    pub users: UserCache,
 }
 
 /// A built, bound, not yet running service.
@@ -78,9 +81,13 @@ impl Application {
             db,
             tokens: TokenKeys::new(&key, settings.token_ttl_hours),
             metrics: Metrics::new(),
+            users: UserCache::default(),
             settings: Arc::new(settings),
         });
         let workers = state.settings.workers;
+        let worker_count =
+            workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let pool_threads = (state.settings.db_pool_size as usize / worker_count.max(1)).max(2);
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             let metrics = app_state.metrics.clone();
@@ -107,7 +114,11 @@ impl Application {
                 })
                 .wrap(TracingLogger::default())
         })
-        .shutdown_timeout(30);
+        .shutdown_timeout(30)
+        // Blocking work needs a pooled connection; threads beyond the pool's
+        // size (shared by the workers) would only wait for one, and each keeps
+        // its own memory.
+        .worker_max_blocking_threads(pool_threads);
         if let Some(workers) = workers {
             server = server.workers(workers);
         }

@@ -155,13 +155,15 @@ fn client() -> awc::Client {
     awc::Client::builder().timeout(Duration::from_secs(30)).finish()
 }
 
-async fn call(
+/// One request; the body is returned unparsed, so that the client spends no
+/// more of the shared CPU than it must.
+async fn send(
     client: &awc::Client,
     method: &str,
     url: &str,
     token: &str,
     body: Option<&Value>,
-) -> Result<Value, String> {
+) -> Result<actix_web::web::Bytes, String> {
     let request = match method {
         "POST" => client.post(url),
         _ => client.get(url),
@@ -177,7 +179,19 @@ async fn call(
     if !status.is_success() {
         return Err(format!("{status}: {}", String::from_utf8_lossy(&bytes)));
     }
-    Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    Ok(bytes)
+}
+
+/// One request whose JSON answer is needed.
+async fn call(
+    client: &awc::Client,
+    method: &str,
+    url: &str,
+    token: &str,
+    body: Option<&Value>,
+) -> Result<Value, String> {
+    let bytes = send(client, method, url, token, body).await?;
+    serde_json::from_slice(&bytes).map_err(|e| e.to_string())
 }
 
 fn case_body(i: usize) -> Value {
@@ -268,14 +282,11 @@ fn direct_intake(db: &Db, clerk: i64, concurrency: usize, duration: Duration) ->
                     let now = time::now_utc();
                     let outcome = input.validate(now, |_| true).map_err(AppError::from).and_then(|new| {
                         db.write_blocking(|conn| {
-                            let calendar = db.calendar().get(conn)?;
+                            let (calendar, channels) = (db.calendar(conn)?, db.channels(conn)?);
+                            let channel = workflow::channel_of(&channels, &new.channel)?;
                             let clock = Clock { calendar: &calendar, now };
-                            workflow::register(
-                                conn,
-                                &new,
-                                Registrar::Staff(crate::domain::ids::UserId(clerk)),
-                                clock,
-                            )
+                            let clerk = Registrar::Staff(crate::domain::ids::UserId(clerk));
+                            workflow::register(conn, &new, channel, clerk, clock)
                         })
                     });
                     match outcome {
@@ -407,7 +418,7 @@ async fn run_api(url: &str, o: &ApiOptions) -> Result<Value, String> {
             let (base, clerk, ids) = (base.clone(), clerk.clone(), ids.clone());
             async move {
                 let id = ids[n % ids.len().max(1)];
-                call(&client, "GET", &format!("{base}/api/v1/cases/{id}"), &clerk, None).await.map(drop)
+                send(&client, "GET", &format!("{base}/api/v1/cases/{id}"), &clerk, None).await.map(drop)
             }
         })
         .await
@@ -418,7 +429,7 @@ async fn run_api(url: &str, o: &ApiOptions) -> Result<Value, String> {
             let (base, clerk) = (base.clone(), clerk.clone());
             async move {
                 let url = format!("{base}/api/v1/cases?state=registered&channel=mailbox&limit=50");
-                call(&client, "GET", &url, &clerk, None).await.map(drop)
+                send(&client, "GET", &url, &clerk, None).await.map(drop)
             }
         })
         .await
@@ -431,12 +442,12 @@ async fn run_api(url: &str, o: &ApiOptions) -> Result<Value, String> {
             async move {
                 let id = queue.borrow_mut().pop().ok_or("no registered cases left")?;
                 let act = |action: &str| format!("{base}/api/v1/cases/{id}/{action}");
-                call(&client, "POST", &act("assign"), &clerk, Some(&json!({"department_id": department_id})))
+                send(&client, "POST", &act("assign"), &clerk, Some(&json!({"department_id": department_id})))
                     .await?;
-                call(&client, "POST", &act("accept"), &handler, Some(&json!({}))).await?;
-                call(&client, "POST", &act("reply"), &handler, Some(&json!({"reply": "已协调解决。"})))
+                send(&client, "POST", &act("accept"), &handler, Some(&json!({}))).await?;
+                send(&client, "POST", &act("reply"), &handler, Some(&json!({"reply": "已协调解决。"})))
                     .await?;
-                call(&client, "POST", &act("approve"), &clerk, Some(&json!({}))).await.map(drop)
+                send(&client, "POST", &act("approve"), &clerk, Some(&json!({}))).await.map(drop)
             }
         })
         .await
@@ -704,7 +715,7 @@ async fn run_stats(url: &str, o: &StatsOptions) -> Result<Value, String> {
                 let mut i = w * 1_000_000;
                 while !stop.get() {
                     i += 1;
-                    if call(&client, "POST", &format!("{base}/api/v1/cases"), &admin, Some(&case_body(i)))
+                    if send(&client, "POST", &format!("{base}/api/v1/cases"), &admin, Some(&case_body(i)))
                         .await
                         .is_ok()
                     {

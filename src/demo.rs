@@ -12,7 +12,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
 use crate::auth::password;
-use crate::db::models::{NewDepartment, NewUser};
+use crate::db::models::{Channel, NewDepartment, NewUser};
 use crate::db::{self, Db, DbConnection};
 use crate::domain::calendar::{Calendar, Clock};
 use crate::domain::citizen::CitizenInput;
@@ -357,10 +357,11 @@ fn load_channel_year(
             })
             .collect();
         db.write_blocking(|conn| {
-            let calendar = db.calendar().get(conn)?;
+            let (calendar, channels) = (db.calendar(conn)?, db.channels(conn)?);
+            let channel = workflow::channel_of(&channels, plan.channel)?;
             for (input, department, outcome, received) in prepared {
                 let case = DemoCase { input, department: &departments[department], outcome, received };
-                handle_case(conn, &calendar, plan, case, clerk)?;
+                handle_case(conn, (&calendar, channel), plan, case, clerk)?;
             }
             Ok(())
         })?;
@@ -424,7 +425,7 @@ struct DemoCase<'a> {
 
 fn handle_case(
     conn: &mut DbConnection,
-    calendar: &Calendar,
+    (calendar, channel): (&Calendar, &Channel),
     plan: &ChannelYear,
     case: DemoCase<'_>,
     clerk_id: UserId,
@@ -439,7 +440,7 @@ fn handle_case(
     let registered_at = received + Duration::minutes(5);
     let new = input.validate(registered_at, |_| true)?;
     let clock = Clock { calendar, now: registered_at };
-    let (case, _) = workflow::register(conn, &new, Registrar::Staff(clerk_id), clock)?;
+    let (case, _) = workflow::register(conn, &new, channel, Registrar::Staff(clerk_id), clock)?;
     let id = CaseId(case.id);
     let mut act = |id: CaseId, action: Action, acting: Acting, input: ActionInput, at: NaiveDateTime| {
         workflow::act(conn, id, action, &acting, &input, None, Clock { calendar, now: at }).map(drop)

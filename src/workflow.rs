@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::db::models::{Case, CaseChanges, NewCaseEvent, NewCaseRow};
+use crate::db::models::{Case, CaseChanges, Channel, NewCaseEvent, NewCaseRow};
 use crate::db::{self, DbConnection};
 use crate::deadlines;
 use crate::domain::calendar::{end_of_day, Calendar, Clock};
@@ -35,6 +35,7 @@ pub enum Registrar {
 pub fn register(
     conn: &mut DbConnection,
     new: &NewCase,
+    channel: &Channel,
     registrar: Registrar,
     clock: Clock<'_>,
 ) -> Result<(Case, String), AppError> {
@@ -53,9 +54,7 @@ pub fn register(
             });
         }
     }
-    let channel = db::channels::find(conn, &new.channel)?
-        .ok_or_else(|| AppError::invalid_field("channel", format!("unknown channel '{}'", new.channel)))?;
-    let (time_limit, extension_limit) = deadlines::channel_limits(&channel)?;
+    let (time_limit, extension_limit) = deadlines::channel_limits(channel)?;
     let due_at = deadlines::initial_due(clock.calendar, time_limit, new.received_at);
     let year = intake::tracking_year(new.received_at);
     let sequence = db::cases::next_sequence(conn, &channel.code, year)?;
@@ -70,7 +69,7 @@ pub fn register(
         &NewCaseRow {
             query_code_hash: intake::hash_query_code(&tracking_no, &query_code),
             tracking_no,
-            channel: channel.code,
+            channel: channel.code.clone(),
             external_ref: new.external_ref.clone(),
             title: new.title.clone(),
             content: new.content.clone(),
@@ -107,6 +106,14 @@ pub fn register(
     )?;
     db::rollups::apply(conn, None, Some(&case))?;
     Ok((case, query_code))
+}
+
+/// The channel a new case names, from the list of channels.
+pub fn channel_of<'a>(channels: &'a [Channel], code: &str) -> Result<&'a Channel, AppError> {
+    channels
+        .iter()
+        .find(|c| c.code == code)
+        .ok_or_else(|| AppError::invalid_field("channel", format!("unknown channel '{code}'")))
 }
 
 /// Who is acting on a case.

@@ -31,7 +31,7 @@ pub async fn act(
     let (case, calendar) = state
         .db
         .write(move |conn| {
-            let calendar = db.calendar().get(conn)?;
+            let calendar = db.calendar(conn)?;
             let clock = Clock { calendar: &calendar, now };
             let case = workflow::act(conn, CaseId(id), action, &acting, &input, if_match.0, clock)?;
             Ok((case, calendar))

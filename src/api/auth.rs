@@ -94,6 +94,7 @@ pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRespon
 pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, AppError> {
     let id = user.id.0;
     state.db.write(move |conn| Ok(db::users::revoke_tokens(conn, id)?)).await?;
+    state.users.forget(id);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -139,6 +140,7 @@ pub async fn change_password(
             db::users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))
         })
         .await?;
+    state.users.forget(updated.id);
     let (token, expires_at) = state.tokens.issue(updated.id, updated.token_epoch, Utc::now())?;
     Ok(HttpResponse::Ok().json(LoginView {
         token,

@@ -133,7 +133,7 @@ pub async fn put(
             Ok(db::calendar::year(conn, year)?)
         })
         .await?;
-    state.db.calendar().invalidate();
+    state.db.forget_cached();
     tracing::info!(year, exceptions = stored.len(), by = %admin.username, "calendar year replaced");
     Ok(respond(year, stored))
 }

@@ -6,10 +6,12 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::body::{decode_cursor, encode_cursor, from_value, page_limit, JsonBody};
-use super::views::{CaseView, Clock, Contact, CreatedCaseView, EventView};
+use super::views::{CasePage, CaseView, Clock, Contact, CreatedCaseView, EventView, Items};
 use crate::app::AppState;
 use crate::auth::{AuthUser, OfficeStaff};
+use crate::db::models::Case;
 use crate::db::{self, cases::CaseFilter, idempotency::StoredResponse};
+use crate::domain::calendar::Calendar;
 use crate::domain::ids::CaseId;
 use crate::domain::intake::NewCaseInput;
 use crate::domain::lifecycle::{Actor, CaseState};
@@ -18,6 +20,7 @@ use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::maintenance::IDEMPOTENCY_WINDOW;
 use crate::workflow::{self, Acting, Registrar};
+use std::sync::Arc;
 
 /// How the caller acts on cases.
 pub fn acting(user: &AuthUser) -> Acting {
@@ -65,8 +68,19 @@ fn replay(stored: StoredResponse) -> HttpResponse {
 }
 
 enum Intake {
-    Created(String, i32),
+    /// Created without an idempotency key: the response is built after the
+    /// transaction, outside SQLite's writer turn.
+    Created(Box<Case>, String, Arc<Calendar>),
+    /// Created under an idempotency key: the response was stored with the case.
+    Stored(String, i32),
     Replayed(StoredResponse),
+}
+
+fn created_view(case: Case, query_code: String, clock: Clock<'_>) -> Result<(String, i32), AppError> {
+    let version = case.version;
+    let view = CreatedCaseView { case: CaseView::new(case, Contact::Full, clock), query_code };
+    let body = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((body, version))
 }
 
 /// `POST /api/v1/cases` (clerk, admin). With an `Idempotency-Key`, a retry
@@ -94,20 +108,21 @@ pub async fn create(
                     return Ok(Intake::Replayed(stored));
                 }
             }
-            let channels = db::channels::list(conn)?;
+            let channels = db.channels(conn)?;
             let new = input.validate(now, |code| channels.iter().any(|c| c.code == code))?;
-            let calendar = db.calendar().get(conn)?;
+            let channel = workflow::channel_of(&channels, &new.channel)?;
+            let calendar = db.calendar(conn)?;
             let clock = Clock { calendar: &calendar, now };
-            let (case, query_code) = workflow::register(conn, &new, Registrar::Staff(user_id), clock)?;
-            let version = case.version;
-            let view = CreatedCaseView { case: CaseView::new(case, Contact::Full, clock), query_code };
-            let body = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.to_string()))?;
-            if let Some(key) = &key {
-                let stored =
-                    StoredResponse { request_hash: request_hash.clone(), status: 201, body: body.clone() };
-                db::idempotency::store(conn, user_id.0, key, &stored, now, now - IDEMPOTENCY_WINDOW)?;
-            }
-            Ok(Intake::Created(body, version))
+            let (case, query_code) =
+                workflow::register(conn, &new, channel, Registrar::Staff(user_id), clock)?;
+            let Some(key) = &key else {
+                return Ok(Intake::Created(Box::new(case), query_code, calendar));
+            };
+            let (body, version) = created_view(case, query_code, clock)?;
+            let stored =
+                StoredResponse { request_hash: request_hash.clone(), status: 201, body: body.clone() };
+            db::idempotency::store(conn, user_id.0, key, &stored, now, now - IDEMPOTENCY_WINDOW)?;
+            Ok(Intake::Stored(body, version))
         })
         .await;
     let outcome = match outcome {
@@ -126,7 +141,14 @@ pub async fn create(
         other => other?,
     };
     match outcome {
-        Intake::Created(body, version) => Ok(HttpResponse::Created()
+        Intake::Created(case, query_code, calendar) => {
+            let (body, version) = created_view(*case, query_code, Clock { calendar: &calendar, now })?;
+            Ok(HttpResponse::Created()
+                .insert_header((header::ETAG, format!("\"{version}\"")))
+                .content_type("application/json")
+                .body(body))
+        }
+        Intake::Stored(body, version) => Ok(HttpResponse::Created()
             .insert_header((header::ETAG, format!("\"{version}\"")))
             .content_type("application/json")
             .body(body)),
@@ -228,13 +250,13 @@ pub async fn list(
         .db
         .read(move |conn| {
             let (rows, more) = db::cases::list(conn, &filter, limit)?;
-            Ok((rows, more, db.calendar().get(conn)?))
+            Ok((rows, more, db.calendar(conn)?))
         })
         .await?;
     let next_cursor = if more { rows.last().map(|c| encode_cursor(c.id)) } else { None };
     let clock = Clock { calendar: &calendar, now: time::now_utc() };
     let items: Vec<CaseView> = rows.into_iter().map(|c| CaseView::new(c, Contact::Masked, clock)).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": next_cursor })))
+    Ok(HttpResponse::Ok().json(CasePage { items, next_cursor }))
 }
 
 /// `GET /api/v1/cases/{id}` (staff).
@@ -249,7 +271,7 @@ pub async fn get(
         .db
         .read({
             let db = state.db.clone();
-            move |conn| Ok((workflow::visible_case(conn, id, &acting)?, db.calendar().get(conn)?))
+            move |conn| Ok((workflow::visible_case(conn, id, &acting)?, db.calendar(conn)?))
         })
         .await?;
     Ok(case_response(CaseView::new(
@@ -275,5 +297,5 @@ pub async fn events(
         })
         .await?;
     let items: Vec<EventView> = events.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(Items { items }))
 }

@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::body::JsonBody;
-use super::views::ChannelView;
+use super::views::{ChannelView, Items};
 use crate::app::AppState;
 use crate::auth::{Admin, AuthUser};
 use crate::db::{self, models};
@@ -20,7 +20,7 @@ pub const UNITS: [&str; 3] = ["workday", "calendar_day", "month"];
 pub async fn list(state: web::Data<AppState>, _user: AuthUser) -> Result<HttpResponse, AppError> {
     let channels = state.db.read(|conn| Ok(db::channels::list(conn)?)).await?;
     let items: Vec<ChannelView> = channels.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(Items { items }))
 }
 
 /// Patch body; absent fields stay as they are.
@@ -104,6 +104,7 @@ pub async fn update(
             },
             other => other,
         })?;
+    state.db.forget_cached();
     tracing::info!(channel = %updated.code, by = %admin.username, "channel changed");
     Ok(HttpResponse::Ok().json(ChannelView::from(updated)))
 }

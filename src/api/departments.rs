@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::body::{nullable, JsonBody};
-use super::views::DepartmentView;
+use super::views::{DepartmentView, Items};
 use crate::app::AppState;
 use crate::auth::{Admin, AuthUser};
 use crate::db::{self, models};
@@ -17,7 +17,7 @@ use crate::error::AppError;
 pub async fn list(state: web::Data<AppState>, _user: AuthUser) -> Result<HttpResponse, AppError> {
     let departments = state.db.read(|conn| Ok(db::departments::list(conn)?)).await?;
     let items: Vec<DepartmentView> = departments.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(Items { items }))
 }
 
 /// Create body.

@@ -63,8 +63,9 @@ pub async fn submit(
     let (case, query_code) = state
         .db
         .write(move |conn| {
-            let calendar = db.calendar().get(conn)?;
-            workflow::register(conn, &new, Registrar::Citizen, Clock { calendar: &calendar, now })
+            let (channels, calendar) = (db.channels(conn)?, db.calendar(conn)?);
+            let channel = workflow::channel_of(&channels, PUBLIC_CHANNEL)?;
+            workflow::register(conn, &new, channel, Registrar::Citizen, Clock { calendar: &calendar, now })
         })
         .await?;
     Ok(HttpResponse::Created().json(ReceiptView {
@@ -122,7 +123,7 @@ pub async fn rate(
         .db
         .write(move |conn| {
             let case = case_with_code(conn, &tracking_no, &code)?;
-            let calendar = db.calendar().get(conn)?;
+            let calendar = db.calendar(conn)?;
             let clock = Clock { calendar: &calendar, now };
             workflow::act(conn, CaseId(case.id), Action::Rate, &Acting::citizen(), &input, None, clock)
         })

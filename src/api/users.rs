@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::body::{nullable, JsonBody};
-use super::views::UserView;
+use super::views::{Items, UserView};
 use crate::app::AppState;
 use crate::auth::{password, Admin};
 use crate::db::{self, models, DbConnection};
@@ -18,7 +18,7 @@ use crate::error::AppError;
 pub async fn list(state: web::Data<AppState>, Admin(_admin): Admin) -> Result<HttpResponse, AppError> {
     let users = state.db.read(|conn| Ok(db::users::list(conn)?)).await?;
     let items: Vec<UserView> = users.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(Items { items }))
 }
 
 /// Create body.
@@ -199,6 +199,7 @@ pub async fn update(
             db::users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))
         })
         .await?;
+    state.users.forget(updated.id);
     tracing::info!(user = %updated.username, by = %admin.username, "account changed");
     Ok(HttpResponse::Ok().json(UserView::from(updated)))
 }

@@ -12,6 +12,22 @@ use crate::domain::citizen::Citizen;
 use crate::domain::lifecycle::CaseState;
 use crate::domain::time::serde_office;
 
+/// A list response: `{"items": [...]}`, serialised straight from the views.
+#[derive(Debug, Serialize)]
+pub struct Items<T> {
+    /// The items.
+    pub items: Vec<T>,
+}
+
+/// A page of cases: `{"items": [...], "next_cursor": …}`.
+#[derive(Debug, Serialize)]
+pub struct CasePage {
+    /// The cases, newest first.
+    pub items: Vec<CaseView>,
+    /// The cursor of the next page, if there is one.
+    pub next_cursor: Option<String>,
+}
+
 /// A staff account, without its password hash.
 #[derive(Debug, Serialize)]
 pub struct UserView {

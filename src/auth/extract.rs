@@ -77,11 +77,17 @@ async fn resolve(state: &AppState, token: String) -> Result<AuthUser, AppError> 
         .sub
         .parse()
         .map_err(|_| AppError::Unauthenticated("the token's subject is not a user id".into()))?;
-    let user = state
-        .db
-        .read(move |conn| Ok(db::users::find(conn, user_id)?))
-        .await?
-        .ok_or_else(|| AppError::Unauthenticated("the token's account no longer exists".into()))?;
+    let user = match state.users.get(user_id) {
+        Some(user) => user,
+        None => {
+            let user =
+                state.db.read(move |conn| Ok(db::users::find(conn, user_id)?)).await?.ok_or_else(|| {
+                    AppError::Unauthenticated("the token's account no longer exists".into())
+                })?;
+            state.users.put(user.clone());
+            user
+        }
+    };
     if !user.active {
         return Err(AppError::Unauthenticated("the account is deactivated".into()));
     }

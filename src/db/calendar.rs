@@ -1,8 +1,5 @@
 //! The working-day calendar's exceptions.
 
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
-
 use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
 
@@ -57,36 +54,6 @@ pub fn load(conn: &mut DbConnection) -> QueryResult<Calendar> {
     let rows: Vec<(NaiveDate, bool)> =
         calendar_days::table.select((calendar_days::day, calendar_days::is_workday)).load(conn)?;
     Ok(Calendar::new(rows))
-}
-
-/// The calendar, kept in memory: every registration, action and case view
-/// needs it, and it changes a few times a year. This instance drops it when an
-/// admin replaces a year; other instances reload it within [`CALENDAR_TTL`].
-#[derive(Debug, Default)]
-pub struct CalendarCache {
-    loaded: RwLock<Option<(Arc<Calendar>, Instant)>>,
-}
-
-/// How long another instance may go on using a calendar an admin replaced.
-pub const CALENDAR_TTL: Duration = Duration::from_secs(60);
-
-impl CalendarCache {
-    /// The calendar, loaded through `conn` when missing or older than the TTL.
-    pub fn get(&self, conn: &mut DbConnection) -> QueryResult<Arc<Calendar>> {
-        if let Some((calendar, at)) = self.loaded.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
-            if at.elapsed() < CALENDAR_TTL {
-                return Ok(calendar.clone());
-            }
-        }
-        let calendar = Arc::new(load(conn)?);
-        *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = Some((calendar.clone(), Instant::now()));
-        Ok(calendar)
-    }
-
-    /// Forgets the calendar (after a change).
-    pub fn invalidate(&self) {
-        *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = None;
-    }
 }
 
 /// Years that have a schedule entered.

@@ -3,41 +3,24 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Text};
 
 use super::models::{Case, CaseChanges, NewCaseRow};
 use super::schema::cases;
 use super::DbConnection;
 
-#[derive(QueryableByName)]
-struct Sequence {
-    #[diesel(sql_type = Integer)]
-    last_seq: i32,
-}
-
 /// Takes the next sequence number of a channel's year. The counter row is
 /// locked until the transaction ends, so concurrent intakes queue on it, and a
 /// rolled-back intake gives its number back: the numbers have no gaps.
 pub fn next_sequence(conn: &mut DbConnection, channel: &str, year: i32) -> QueryResult<i32> {
-    // One upsert statement on both backends (SQLite >= 3.35 has RETURNING);
-    // only the placeholder syntax differs.
-    let sql = match conn {
-        DbConnection::Pg(_) => {
-            "INSERT INTO tracking_counters (channel, year, last_seq) VALUES ($1, $2, 1) \
-             ON CONFLICT (channel, year) DO UPDATE SET last_seq = tracking_counters.last_seq + 1 \
-             RETURNING last_seq"
-        }
-        DbConnection::Sqlite(_) => {
-            "INSERT INTO tracking_counters (channel, year, last_seq) VALUES (?, ?, 1) \
-             ON CONFLICT (channel, year) DO UPDATE SET last_seq = tracking_counters.last_seq + 1 \
-             RETURNING last_seq"
-        }
-    };
-    diesel::sql_query(sql)
-        .bind::<Text, _>(channel)
-        .bind::<Integer, _>(year)
-        .get_result::<Sequence>(conn)
-        .map(|s| s.last_seq)
+    use super::schema::tracking_counters as t;
+    // One upsert statement; `ON CONFLICT` exists only on the concrete connections.
+    super::on_backend!(conn, |c| diesel::insert_into(t::table)
+        .values((t::channel.eq(channel), t::year.eq(year), t::last_seq.eq(1)))
+        .on_conflict((t::channel, t::year))
+        .do_update()
+        .set(t::last_seq.eq(t::last_seq + 1))
+        .returning(t::last_seq)
+        .get_result(c))
 }
 
 /// Stores a new case; returns it as stored.
@@ -48,7 +31,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewCaseRow) -> QueryResult<Case> {
 
 /// One case by id.
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Case>> {
-    cases::table.find(id).first(conn).optional()
+    super::on_backend!(conn, |c| cases::table.find(id).first(c).optional())
 }
 
 /// One case by tracking number.

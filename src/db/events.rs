@@ -8,7 +8,7 @@ use super::DbConnection;
 
 /// Appends one event.
 pub fn append(conn: &mut DbConnection, event: &NewCaseEvent) -> QueryResult<()> {
-    diesel::insert_into(case_events::table).values(event).execute(conn).map(drop)
+    super::on_backend!(conn, |c| diesel::insert_into(case_events::table).values(event).execute(c)).map(drop)
 }
 
 /// A case's events, oldest first.

@@ -6,6 +6,7 @@
 //! actix's blocking thread pool with a pooled connection; nothing here runs on
 //! the async executor.
 
+pub mod cache;
 pub mod calendar;
 pub mod cases;
 pub mod channels;
@@ -19,13 +20,14 @@ pub mod schema;
 pub mod users;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{self, R2D2Connection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use parking_lot::FairMutex;
 
 use crate::error::AppError;
 
@@ -42,6 +44,20 @@ pub enum DbConnection {
     /// SQLite, the embedded default.
     Sqlite(SqliteConnection),
 }
+
+/// Runs the same query code on the concrete connection inside a
+/// [`DbConnection`]. Queries through the multi-backend connection are built
+/// and prepared anew every time; on the concrete connection diesel's
+/// prepared-statement cache applies. For the hottest queries only.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Pg($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +93,27 @@ impl Backend {
     }
 }
 
+/// Sets SQLite's process-wide options before it opens its first connection.
+///
+/// Multi-thread mode: the pool never lets two threads use one connection at
+/// once, so SQLite's per-connection mutexes (serialized mode, the bundled
+/// default) only cost. Memory statistics off: with them every allocation in
+/// SQLite takes one global mutex, which under load was the hottest lock in
+/// the process. Both calls fail harmlessly (SQLITE_MISUSE) once SQLite is
+/// initialised, e.g. when a second pool opens in the same process.
+fn configure_sqlite_library() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sqlite3_config is called before any connection exists in
+        // this process (Once, ahead of the first establish), with the option
+        // codes and argument types SQLite documents for them.
+        unsafe {
+            libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MULTITHREAD);
+            libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int);
+        }
+    });
+}
+
 /// Opens connections of the backend the URL names, configured for casedesk.
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
@@ -98,6 +135,7 @@ impl ConnectionManager {
                 format!("{url}{separator}connect_timeout={PG_CONNECT_TIMEOUT_SECS}")
             }
             Backend::Sqlite => {
+                configure_sqlite_library();
                 let path = PathBuf::from(&url["sqlite://".len()..]);
                 if path.as_os_str().is_empty() {
                     return Err("DATABASE_URL sqlite:// needs a file path".into());
@@ -124,9 +162,12 @@ impl ConnectionManager {
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.target)?;
                 // One statement per PRAGMA would be needed with sql_query (pitfall 6).
+                // 1 MB of page cache per connection (not SQLite's 2 MB): the
+                // operating system caches the file as well, and a pool holds many.
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                     PRAGMA cache_size = -1024;",
                 )
                 .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
                 Ok(DbConnection::Sqlite(conn))
@@ -187,13 +228,15 @@ fn names(versions: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> 
 /// writer lock. SQLite allows one writer at a time anyway; taking turns in the
 /// process instead of in the database means a transaction that reads before it
 /// writes can never fail with `SQLITE_BUSY` on upgrading its snapshot, and no
-/// thread spins in the busy handler.
+/// thread spins in the busy handler. The turns are first come, first served
+/// (a fair mutex): an unfair lock let some writers wait half a second under load.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
     backend: Backend,
-    sqlite_writer: Arc<Mutex<()>>,
-    calendar: Arc<calendar::CalendarCache>,
+    sqlite_writer: Arc<FairMutex<()>>,
+    calendar: Arc<cache::Cached<crate::domain::calendar::Calendar>>,
+    channels: Arc<cache::Cached<Vec<models::Channel>>>,
 }
 
 impl Db {
@@ -211,13 +254,17 @@ impl Db {
             .max_size(pool_size)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
+            // r2d2 would run a query on every checkout to test the connection;
+            // a broken one is noticed by `has_broken` after its failed query.
+            .test_on_check_out(false)
             .build(manager)
             .map_err(|e| format!("cannot open the connection pool: {e}"))?;
         Ok(Db {
             pool,
             backend,
-            sqlite_writer: Arc::new(Mutex::new(())),
-            calendar: Arc::new(calendar::CalendarCache::default()),
+            sqlite_writer: Arc::new(FairMutex::new(())),
+            calendar: Arc::default(),
+            channels: Arc::default(),
         })
     }
 
@@ -226,9 +273,20 @@ impl Db {
         self.backend
     }
 
-    /// The working-day calendar, cached (see [`calendar::CalendarCache`]).
-    pub fn calendar(&self) -> &calendar::CalendarCache {
-        &self.calendar
+    /// The working-day calendar, cached (see [`cache`]).
+    pub fn calendar(&self, conn: &mut DbConnection) -> QueryResult<Arc<crate::domain::calendar::Calendar>> {
+        self.calendar.get(conn, calendar::load)
+    }
+
+    /// The channels, cached (see [`cache`]).
+    pub fn channels(&self, conn: &mut DbConnection) -> QueryResult<Arc<Vec<models::Channel>>> {
+        self.channels.get(conn, channels::list)
+    }
+
+    /// Drops the cached calendar and channels after an admin changed them.
+    pub fn forget_cached(&self) {
+        self.calendar.invalidate();
+        self.channels.invalidate();
     }
 
     /// The pool, for pool metrics and command-line tools.
@@ -267,7 +325,7 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, AppError>,
     {
         let _turn = match self.backend {
-            Backend::Sqlite => Some(self.sqlite_writer.lock().unwrap_or_else(|p| p.into_inner())),
+            Backend::Sqlite => Some(self.sqlite_writer.lock()),
             Backend::Postgres => None,
         };
         let mut conn = self.pool.get()?;

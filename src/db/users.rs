@@ -13,7 +13,7 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
 
 /// One account.
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<User>> {
-    users::table.find(id).first(conn).optional()
+    super::on_backend!(conn, |c| users::table.find(id).first(c).optional())
 }
 
 /// One account by login name.

@@ -41,17 +41,30 @@ impl Calendar {
         }
     }
 
+    /// Whether any exception falls on a day in `first..=last`.
+    fn has_exception_in(&self, first: NaiveDate, last: NaiveDate) -> bool {
+        self.exceptions.range(first..=last).next().is_some()
+    }
+
     /// The `n`th working day after `from` (`from` itself is not counted; `n = 0` gives `from`).
     pub fn add_workdays(&self, from: NaiveDate, n: u32) -> NaiveDate {
         let mut day = from;
-        let mut counted = 0;
+        let mut remaining = n;
         let mut steps = 0;
-        while counted < n && steps < MAX_STEPS {
-            day = day.succ_opt().unwrap_or(day);
-            steps += 1;
-            if self.is_workday(day) {
-                counted += 1;
+        while remaining > 0 && steps < MAX_STEPS {
+            // Any seven days without exceptions hold exactly five working
+            // days; while more than five remain, the target lies beyond them.
+            let week_end = day + Days::new(7);
+            if remaining > 5 && !self.has_exception_in(day + Days::new(1), week_end) {
+                day = week_end;
+                remaining -= 5;
+            } else {
+                day = day.succ_opt().unwrap_or(day);
+                if self.is_workday(day) {
+                    remaining -= 1;
+                }
             }
+            steps += 1;
         }
         day
     }
@@ -72,7 +85,24 @@ impl Calendar {
         if to < from {
             return -self.workdays_between(to, from);
         }
-        from.iter_days().skip(1).take_while(|d| *d <= to).filter(|d| self.is_workday(*d)).count() as i64
+        let days = (to - from).num_days();
+        // Whole weeks hold five weekdays each; the rest is at most six days.
+        let mut count = days / 7 * 5;
+        let tail_start = from + Days::new((days / 7 * 7) as u64);
+        count += tail_start
+            .iter_days()
+            .skip(1)
+            .take_while(|d| *d <= to)
+            .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+            .count() as i64;
+        // Then the exceptions in the range, where they differ from the week.
+        if let Some(first) = from.succ_opt().filter(|first| *first <= to) {
+            for (day, is_workday) in self.exceptions.range(first..=to) {
+                let weekday = !matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+                count += i64::from(*is_workday) - i64::from(weekday);
+            }
+        }
+        count
     }
 
     /// Working days `d` with `from <= d < to`: how long a pause from the day
@@ -248,6 +278,24 @@ mod tests {
                 assert_eq!(cal.add_workdays(start, n), day, "{start} + {n}");
                 assert_eq!(cal.workdays_between(start, day), i64::from(n), "{start}..{day}");
             }
+        }
+    }
+
+    #[test]
+    fn long_spans_count_the_same_as_day_by_day() {
+        let table: HashMap<NaiveDate, bool> = schedule().into_iter().map(|(d, w, _)| (d, w)).collect();
+        let cal = calendar();
+        for start in ["2023-12-25", "2024-02-09", "2024-09-30", "2025-06-14"] {
+            let from = d(start);
+            let mut count = 0;
+            for (i, day) in from.iter_days().skip(1).take(900).enumerate() {
+                count += i64::from(reference_is_workday(&table, day));
+                if i % 37 == 0 {
+                    assert_eq!(cal.workdays_between(from, day), count, "{from}..{day}");
+                    assert_eq!(cal.workdays_between(day, from), -count);
+                }
+            }
+            assert_eq!(cal.add_workdays(from, 400), cal.add_workdays(cal.add_workdays(from, 150), 250));
         }
     }
 
