@@ -21,7 +21,7 @@ use crate::domain::role::Role;
 use crate::domain::time;
 use crate::error::AppError;
 use crate::metrics::Metrics;
-use crate::{api, deadlines, figures, maintenance};
+use crate::{api, deadlines, figures, maintenance, notify};
 
 /// What every handler can reach.
 pub struct AppState {
@@ -126,6 +126,8 @@ impl Application {
         if state.settings.background_tasks {
             maintenance::spawn(state.db.clone());
             deadlines::spawn(state.db.clone());
+            let mailer = notify::Mailer::from_settings(&state.settings).map_err(StartError)?;
+            notify::spawn(state.db.clone(), mailer, state.settings.clone(), state.metrics.clone());
         }
         Ok(Application { port, server, state })
     }

@@ -133,6 +133,9 @@ async fn start(url: &str, pool_size: u32) -> Result<Service, String> {
         admin_password: Some(admin_password.clone()),
         dev: true,
         db_pool_size: pool_size,
+        // No mail sender (it would write .eml files into the working folder)
+        // and no deadline scan: the benchmark measures requests.
+        background_tasks: false,
         ..Settings::default()
     };
     let app = Application::build(settings).await.map_err(|e| e.to_string())?;
@@ -535,6 +538,8 @@ pub struct StatsOptions {
     pub cases: usize,
     /// Calls per endpoint (the median is reported).
     pub repeat: usize,
+    /// Cases registered per second over HTTP while the figures are read.
+    pub intake_rate: f64,
     /// Print one JSON object instead of the table.
     pub json: bool,
 }
@@ -550,10 +555,11 @@ pub fn stats(options: StatsOptions) -> Result<(), String> {
         println!("{report}");
     } else {
         println!(
-            "casedesk bench stats — {}, {} cases received in 2024, median of {} calls each, intake going on",
+            "casedesk bench stats — {}, {} cases received in 2024, median of {} calls each, intake going on at {}/s",
             report["backend"].as_str().unwrap_or(""),
             report["cases"],
-            options.repeat
+            options.repeat,
+            options.intake_rate
         );
         println!("{:<40} {:>10} {:>10}", "endpoint", "median ms", "max ms");
         for (label, key) in [
@@ -707,13 +713,18 @@ async fn run_stats(url: &str, o: &StatsOptions) -> Result<Value, String> {
     let intake_done = Rc::new(std::cell::Cell::new(0usize));
     let stop = Rc::new(std::cell::Cell::new(false));
     let intake_started = Instant::now();
+    let pause = Duration::from_secs_f64(2.0 / o.intake_rate.max(0.1));
     let writers: Vec<_> = (0..2)
         .map(|w| {
             let (base, admin, done, stop) = (base.clone(), admin.clone(), intake_done.clone(), stop.clone());
             actix_web::rt::spawn(async move {
                 let client = client();
                 let mut i = w * 1_000_000;
+                let mut next = Instant::now();
                 while !stop.get() {
+                    // Two writers at a steady pace make the asked-for rate.
+                    next += pause;
+                    actix_web::rt::time::sleep_until(next.into()).await;
                     i += 1;
                     if send(&client, "POST", &format!("{base}/api/v1/cases"), &admin, Some(&case_body(i)))
                         .await

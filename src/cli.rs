@@ -90,6 +90,10 @@ struct BenchStatsArgs {
     /// Calls per endpoint; the median is reported.
     #[arg(long, default_value_t = 15)]
     repeat: usize,
+    /// Cases registered per second while the figures are read (a city hotline
+    /// with millions of cases a year averages well under one per second).
+    #[arg(long, default_value_t = 20.0)]
+    intake_rate: f64,
 }
 
 #[derive(Debug, Args)]
@@ -184,6 +188,7 @@ pub fn run() -> ExitCode {
             pg_url: args.target.pg_url,
             cases: args.cases.max(1),
             repeat: args.repeat.max(1),
+            intake_rate: args.intake_rate,
             json: args.target.json,
         }),
     };

@@ -45,6 +45,8 @@ pub struct Settings {
     /// Which ratings count as satisfied, and the composite weights: the
     /// definition printed with every report.
     pub definition: Definition,
+    /// The first wait before a failed mail is tried again, in seconds (doubling after).
+    pub mail_retry_base_secs: i64,
 }
 
 impl Default for Settings {
@@ -64,6 +66,7 @@ impl Default for Settings {
             log_format: "text".into(),
             background_tasks: true,
             definition: Definition::default(),
+            mail_retry_base_secs: 30,
         }
     }
 }
@@ -92,6 +95,7 @@ struct FileSettings {
     background_tasks: Option<bool>,
     satisfied_ratings: Option<String>,
     composite_weights: Option<String>,
+    mail_retry_seconds: Option<i64>,
 }
 
 /// `satisfied,basically_satisfied` and `1,0.8,0` (weights of 满意, 基本满意, 不满意).
@@ -177,6 +181,9 @@ impl Settings {
                     )))
                 }
             },
+            mail_retry_base_secs: env_num("CASEDESK_MAIL_RETRY_SECONDS")?
+                .or(file.mail_retry_seconds)
+                .unwrap_or(defaults.mail_retry_base_secs),
             definition: parse_definition(
                 env("CASEDESK_SATISFIED_RATINGS").or(file.satisfied_ratings).as_deref(),
                 env("CASEDESK_COMPOSITE_WEIGHTS").or(file.composite_weights).as_deref(),
@@ -192,6 +199,17 @@ impl Settings {
         }
         if !(1..=256).contains(&self.db_pool_size) {
             return Err(ConfigError("CASEDESK_DB_POOL_SIZE must be between 1 and 256".into()));
+        }
+        if !(1..=3600).contains(&self.mail_retry_base_secs) {
+            return Err(ConfigError("CASEDESK_MAIL_RETRY_SECONDS must be between 1 and 3600".into()));
+        }
+        if let Some(url) = &self.smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(ConfigError("CASEDESK_SMTP_URL must start with smtp:// or smtps://".into()));
+            }
+        }
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError("CASEDESK_MAIL_FROM must be an email address".into()));
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(ConfigError("CASEDESK_LOG_FORMAT must be 'text' or 'json'".into()));

@@ -16,6 +16,7 @@ use crate::domain::calendar::{end_of_day, Calendar, LimitUnit, TimeLimit};
 use crate::domain::lifecycle::CaseState;
 use crate::domain::time;
 use crate::error::AppError;
+use crate::notify::{self, Notice};
 
 /// How often the background task looks for cases due soon or overdue.
 pub const SCAN_INTERVAL: Duration = Duration::from_secs(60);
@@ -169,6 +170,8 @@ pub fn scan(conn: &mut DbConnection, now: NaiveDateTime) -> Result<ScanOutcome, 
                 ),
             },
         )?;
+        let notice = if action == "overdue" { Notice::Overdue } else { Notice::DueSoon };
+        notify::enqueue(conn, notice, &case, json!({}), now)?;
         match action {
             "overdue" => outcome.overdue += 1,
             _ => outcome.due_soon += 1,

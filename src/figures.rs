@@ -12,7 +12,6 @@ use crate::db::rollups::{self, Grouping, Scope};
 use crate::db::schema::cases;
 use crate::db::{self, DbConnection};
 use crate::domain::figures::Counts;
-use crate::domain::lifecycle::CaseState;
 use crate::domain::time;
 use crate::error::AppError;
 
@@ -67,50 +66,8 @@ pub fn counts(
     for row in rows {
         *grouped.entry(group_of(&row.grp)).or_default() += row.counts();
     }
-    for (group, overdue) in overdue_open(conn, scope, breakdown, as_of)? {
-        grouped.entry(group).or_default().overdue_open += overdue;
-    }
-    Ok(grouped)
-}
-
-/// Open, running cases received in the scope whose due time passed before
-/// `as_of`, per group. Open cases are few, so this is counted live.
-fn overdue_open(
-    conn: &mut DbConnection,
-    scope: &Scope,
-    breakdown: Breakdown,
-    as_of: NaiveDateTime,
-) -> Result<BTreeMap<String, i64>, AppError> {
-    let open = [CaseState::Registered, CaseState::Assigned, CaseState::Processing, CaseState::Reviewing]
-        .map(CaseState::as_str);
-    let mut query = cases::table
-        .filter(cases::state.eq_any(open))
-        .filter(cases::suspended.eq(false))
-        .filter(cases::due_at.lt(as_of))
-        .filter(cases::received_at.ge(time::start_of_office_day(scope.from)))
-        .filter(cases::received_at.lt(time::start_of_office_day(scope.to)))
-        .select((cases::channel, cases::department_id, cases::received_at))
-        .into_boxed();
-    if let Some(channel) = &scope.channel {
-        query = query.filter(cases::channel.eq(channel.clone()));
-    }
-    if let Some(department) = scope.department {
-        query = if department == 0 {
-            query.filter(cases::department_id.is_null())
-        } else {
-            query.filter(cases::department_id.eq(department))
-        };
-    }
-    let rows: Vec<(String, Option<i64>, NaiveDateTime)> = query.load(conn)?;
-    let mut grouped = BTreeMap::new();
-    for (channel, department, received_at) in rows {
-        let group = match breakdown {
-            Breakdown::Total => "all".to_owned(),
-            Breakdown::Channel => channel,
-            Breakdown::Department => department.unwrap_or(0).to_string(),
-            Breakdown::Month => time::office_date(received_at).format("%Y-%m").to_string(),
-        };
-        *grouped.entry(group).or_insert(0) += 1;
+    for row in rollups::overdue_open(conn, scope, grouping, as_of)? {
+        grouped.entry(group_of(&row.grp)).or_default().overdue_open += row.count;
     }
     Ok(grouped)
 }

@@ -15,5 +15,6 @@ pub mod error;
 pub mod figures;
 pub mod maintenance;
 pub mod metrics;
+pub mod notify;
 pub mod report;
 pub mod workflow;

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 use crate::db::Pool;
@@ -18,6 +19,9 @@ pub struct Metrics {
     pool_connections: IntGauge,
     pool_idle: IntGauge,
     pool_max: IntGauge,
+    mail_sent: IntCounter,
+    mail_failures: IntCounter,
+    outbox: IntGaugeVec,
 }
 
 impl Metrics {
@@ -43,16 +47,37 @@ impl Metrics {
         let pool_idle =
             IntGauge::new("casedesk_db_pool_idle_connections", "Idle database connections").expect("valid");
         let pool_max = IntGauge::new("casedesk_db_pool_max_connections", "Largest pool size").expect("valid");
+        let mail_sent =
+            IntCounter::new("casedesk_mail_sent_total", "Mail delivered by this instance").expect("valid");
+        let mail_failures =
+            IntCounter::new("casedesk_mail_failures_total", "Failed mail delivery attempts of this instance")
+                .expect("valid");
+        let outbox =
+            IntGaugeVec::new(Opts::new("casedesk_outbox_messages", "Outbox messages by state"), &["state"])
+                .expect("valid");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(pool_connections.clone()),
             Box::new(pool_idle.clone()),
             Box::new(pool_max.clone()),
+            Box::new(mail_sent.clone()),
+            Box::new(mail_failures.clone()),
+            Box::new(outbox.clone()),
         ] {
             registry.register(collector).expect("metric names are unique");
         }
-        Metrics { registry, requests, latency, pool_connections, pool_idle, pool_max }
+        Metrics {
+            registry,
+            requests,
+            latency,
+            pool_connections,
+            pool_idle,
+            pool_max,
+            mail_sent,
+            mail_failures,
+            outbox,
+        }
     }
 
     /// Records one finished request. `route` is the matched template
@@ -62,8 +87,23 @@ impl Metrics {
         self.latency.with_label_values(&[method, route]).observe(elapsed.as_secs_f64());
     }
 
-    /// The Prometheus text exposition, with pool gauges read now.
-    pub fn render(&self, pool: &Pool) -> String {
+    /// Counts a delivered mail.
+    pub fn mail_sent(&self) {
+        self.mail_sent.inc();
+    }
+
+    /// Counts a failed delivery attempt.
+    pub fn mail_failed(&self) {
+        self.mail_failures.inc();
+    }
+
+    /// The Prometheus text exposition, with pool gauges read now and the
+    /// outbox's depth per state as counted by the caller.
+    pub fn render(&self, pool: &Pool, outbox: &[(String, i64)]) -> String {
+        for state in ["pending", "sent", "failed"] {
+            let count = outbox.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
+            self.outbox.with_label_values(&[state]).set(count);
+        }
         let state = pool.state();
         self.pool_connections.set(i64::from(state.connections));
         self.pool_idle.set(i64::from(state.idle_connections));

@@ -19,6 +19,7 @@ use crate::domain::role::Role;
 use crate::domain::time;
 use crate::domain::validation::{optional_text, text_in_range, FieldErrors};
 use crate::error::AppError;
+use crate::notify::{self, Notice};
 
 /// Who registers a case.
 #[derive(Debug, Clone, Copy)]
@@ -105,6 +106,7 @@ pub fn register(
         },
     )?;
     db::rollups::apply(conn, None, Some(&case))?;
+    notify::enqueue(conn, Notice::Receipt, &case, json!({ "query_code": query_code }), now)?;
     Ok((case, query_code))
 }
 
@@ -458,6 +460,25 @@ fn move_due(
     (case.due_at.map(show), Some(show(if workdays > 0 { moved } else { case.due_at.unwrap_or(moved) })))
 }
 
+/// Writes the mail an action calls for (in its transaction).
+fn notify_action(
+    conn: &mut DbConnection,
+    action: Action,
+    input: &ActionInput,
+    case: &Case,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let (notice, extra) = match action {
+        Action::Assign => (Notice::Assigned, json!({ "note": input.note })),
+        Action::Supervise => (Notice::Supervised, json!({ "note": input.note })),
+        Action::RejectReply => (Notice::ReplyRejected, json!({ "note": input.reason })),
+        Action::Approve => (Notice::Closed, json!({ "reply": case.reply })),
+        Action::DecideExtension if input.approve == Some(true) => (Notice::Extended, json!({})),
+        _ => return Ok(()),
+    };
+    notify::enqueue(conn, notice, case, extra, now).map(drop)
+}
+
 /// Takes `action` on case `id`: checks visibility, `If-Match`, the state
 /// machine and the body; applies the change and appends its event. Concurrent
 /// actions on one case serialise on its version: the loser re-reads the case
@@ -503,6 +524,7 @@ pub fn act(
         )?;
         let after = db::cases::find(conn, case.id)?.ok_or_else(|| AppError::not_found("case"))?;
         db::rollups::apply(conn, Some(&case), Some(&after))?;
+        notify_action(conn, action, input, &after, now)?;
         return Ok(after);
     }
 }

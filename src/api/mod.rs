@@ -10,6 +10,7 @@ mod cases;
 mod channels;
 mod departments;
 mod ops;
+mod outbox;
 mod public;
 mod reports;
 mod stats;
@@ -62,6 +63,8 @@ routes! {
     GET "/api/v1/cases/{id}" => cases::get,
     GET "/api/v1/cases/{id}/events" => cases::events,
     POST "/api/v1/cases/{id}/{action}" => actions::act,
+    GET "/api/v1/outbox" => outbox::list,
+    POST "/api/v1/outbox/{id}/retry" => outbox::retry,
     GET "/api/v1/stats/summary" => stats::summary,
     GET "/api/v1/stats/by-channel" => stats::by_channel,
     GET "/api/v1/stats/by-department" => stats::by_department,

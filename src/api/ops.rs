@@ -32,7 +32,9 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    // A scrape still answers when the database does not: pool gauges tell why.
+    let outbox = state.db.read(|conn| Ok(db::outbox::counts(conn)?)).await.unwrap_or_default();
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(state.db.pool()))
+        .body(state.metrics.render(state.db.pool(), &outbox))
 }

@@ -15,6 +15,7 @@ pub mod events;
 pub mod idempotency;
 pub mod login_failures;
 pub mod models;
+pub mod outbox;
 pub mod rollups;
 pub mod schema;
 pub mod users;

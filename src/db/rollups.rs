@@ -401,6 +401,65 @@ pub fn recount(
     query.load(conn)
 }
 
+/// A count per group.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct CountRow {
+    /// The group, as in [`SumRow::grp`].
+    #[diesel(sql_type = Text)]
+    pub grp: String,
+    /// How many.
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+/// Open, running cases received in `scope` whose due time passed before
+/// `as_of`, counted per group in the database (open cases are few, but a
+/// large county still has tens of thousands).
+pub fn overdue_open(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    grouping: Grouping,
+    as_of: NaiveDateTime,
+) -> QueryResult<Vec<CountRow>> {
+    let grp = group_expr(conn, grouping, received_day(conn), "COALESCE(department_id, 0)");
+    let marks = placeholders(conn, 1, 5);
+    let mut sql = format!(
+        "SELECT {grp} AS grp, CAST(COUNT(*) AS BIGINT) AS count FROM cases \
+         WHERE state IN ('registered', 'assigned', 'processing', 'reviewing') AND suspended = {} \
+         AND due_at < {} AND received_at >= {} AND received_at < {}",
+        match conn {
+            DbConnection::Pg(_) => "FALSE",
+            DbConnection::Sqlite(_) => "0",
+        },
+        marks[0],
+        marks[1],
+        marks[2]
+    );
+    let mut next = 3;
+    if scope.channel.is_some() {
+        sql.push_str(&format!(" AND channel = {}", marks[next]));
+        next += 1;
+    }
+    if scope.department.is_some() {
+        sql.push_str(&format!(" AND COALESCE(department_id, 0) = {}", marks[next]));
+    }
+    if grouping != Grouping::Total {
+        sql.push_str(&format!(" GROUP BY {grp}"));
+    }
+    let mut query = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<Timestamp, _>(as_of)
+        .bind::<Timestamp, _>(time::start_of_office_day(scope.from))
+        .bind::<Timestamp, _>(time::start_of_office_day(scope.to));
+    if let Some(channel) = &scope.channel {
+        query = query.bind::<Text, _>(channel.clone());
+    }
+    if let Some(department) = scope.department {
+        query = query.bind::<BigInt, _>(department);
+    }
+    query.load(conn)
+}
+
 /// Rebuilds every rollup from the cases in one statement (after a bulk load
 /// or a backfill); returns the rows written.
 pub fn rebuild(conn: &mut DbConnection) -> QueryResult<usize> {

@@ -161,6 +161,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        case_id -> Nullable<BigInt>,
+        payload -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     idempotency_keys (user_id, idempotency_key) {
         user_id -> BigInt,
         idempotency_key -> Text,
@@ -187,4 +205,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     cases,
     case_events,
     idempotency_keys,
+    outbox,
 );

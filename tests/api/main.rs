@@ -16,5 +16,6 @@ mod errors;
 mod figures;
 mod lifecycle;
 mod migrations;
+mod notifications;
 mod ops;
 mod public;

@@ -1,0 +1,113 @@
+//! `/api/v1/outbox` (admins): the mail queue — what is pending, sent or
+//! failed — and a retry for failed messages.
+
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use super::body::{decode_cursor, encode_cursor, page_limit};
+use crate::app::AppState;
+use crate::auth::Admin;
+use crate::db::{self, outbox::Message};
+use crate::domain::time::{self, serde_office};
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+
+/// One message, without its render data (which may hold a query code).
+#[derive(Debug, Serialize)]
+pub struct MessageView {
+    id: i64,
+    kind: String,
+    recipient: String,
+    subject: String,
+    case_id: Option<i64>,
+    state: String,
+    attempts: i32,
+    #[serde(with = "serde_office")]
+    next_attempt_at: NaiveDateTime,
+    last_error: Option<String>,
+    #[serde(with = "serde_office")]
+    created_at: NaiveDateTime,
+    #[serde(with = "serde_office::option")]
+    sent_at: Option<NaiveDateTime>,
+}
+
+impl From<Message> for MessageView {
+    fn from(m: Message) -> Self {
+        MessageView {
+            id: m.id,
+            kind: m.kind,
+            recipient: m.recipient,
+            subject: m.subject,
+            case_id: m.case_id,
+            state: m.state,
+            attempts: m.attempts,
+            next_attempt_at: m.next_attempt_at,
+            last_error: m.last_error,
+            created_at: m.created_at,
+            sent_at: m.sent_at,
+        }
+    }
+}
+
+/// A page of messages.
+#[derive(Debug, Serialize)]
+pub struct MessagePage {
+    items: Vec<MessageView>,
+    next_cursor: Option<String>,
+}
+
+/// Filters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    state: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// `GET /api/v1/outbox?state=pending|sent|failed`: newest first.
+pub async fn list(
+    state: web::Data<AppState>,
+    Admin(_admin): Admin,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ListQuery { state: wanted, limit, cursor } = query.into_inner();
+    let mut errors = FieldErrors::new();
+    if wanted.as_deref().is_some_and(|s| !matches!(s, "pending" | "sent" | "failed")) {
+        errors.add("state", "must be pending, sent or failed");
+    }
+    let limit = page_limit(limit.as_deref(), &mut errors);
+    let before = cursor.as_deref().and_then(|c| decode_cursor(c, &mut errors));
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let (rows, more) =
+        state.db.read(move |conn| Ok(db::outbox::list(conn, wanted.as_deref(), before, limit)?)).await?;
+    let next_cursor = if more { rows.last().map(|m| encode_cursor(m.id)) } else { None };
+    Ok(HttpResponse::Ok()
+        .json(MessagePage { items: rows.into_iter().map(Into::into).collect(), next_cursor }))
+}
+
+/// `POST /api/v1/outbox/{id}/retry`: a failed message goes back in the queue
+/// with a fresh 24 hours of attempts. Anything but a failed message is 409.
+pub async fn retry(
+    state: web::Data<AppState>,
+    Admin(admin): Admin,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let now = time::now_utc();
+    let message = state
+        .db
+        .write(move |conn| {
+            let message = db::outbox::find(conn, id)?.ok_or_else(|| AppError::not_found("message"))?;
+            if !db::outbox::retry(conn, id, now)? {
+                return Err(AppError::Conflict(format!("message {id} is {}, not failed", message.state)));
+            }
+            db::outbox::find(conn, id)?.ok_or_else(|| AppError::not_found("message"))
+        })
+        .await?;
+    tracing::info!(message = id, by = %admin.username, "failed mail queued again");
+    Ok(HttpResponse::Ok().json(MessageView::from(message)))
+}

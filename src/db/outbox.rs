@@ -1,0 +1,208 @@
+//! The mail outbox: messages written with the change they report, claimed by
+//! one sender at a time, and marked sent, retried or failed.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+
+use super::schema::{outbox, users};
+use super::DbConnection;
+
+/// A message to add.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct NewMessage {
+    /// What it reports (`assigned`, `receipt`, …).
+    pub kind: String,
+    /// One address.
+    pub recipient: String,
+    /// Subject line.
+    pub subject: String,
+    /// The case it is about.
+    pub case_id: Option<i64>,
+    /// JSON the body is rendered from at sending time.
+    pub payload: String,
+    /// When to try first.
+    pub next_attempt_at: NaiveDateTime,
+    /// When it was written.
+    pub created_at: NaiveDateTime,
+}
+
+/// A message as stored.
+#[derive(Debug, Clone, Queryable, QueryableByName)]
+#[diesel(table_name = outbox)]
+pub struct Message {
+    /// Key.
+    pub id: i64,
+    /// Kind.
+    pub kind: String,
+    /// Address.
+    pub recipient: String,
+    /// Subject.
+    pub subject: String,
+    /// Case.
+    pub case_id: Option<i64>,
+    /// Render data.
+    pub payload: String,
+    /// `pending`, `sent` or `failed`.
+    pub state: String,
+    /// Delivery attempts so far.
+    pub attempts: i32,
+    /// When the next attempt is due.
+    pub next_attempt_at: NaiveDateTime,
+    /// While a sender holds it.
+    pub claimed_until: Option<NaiveDateTime>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// Written.
+    pub created_at: NaiveDateTime,
+    /// Delivered.
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// Adds a message (in the caller's transaction).
+pub fn insert(conn: &mut DbConnection, message: &NewMessage) -> QueryResult<()> {
+    diesel::insert_into(outbox::table).values(message).execute(conn).map(drop)
+}
+
+/// The addresses that hear about a department's cases: the department's own
+/// and those of its active handlers.
+pub fn department_recipients(
+    conn: &mut DbConnection,
+    department_id: i64,
+    department_email: Option<&str>,
+) -> QueryResult<Vec<String>> {
+    let mut addresses: Vec<String> = users::table
+        .filter(users::department_id.eq(department_id))
+        .filter(users::role.eq("handler"))
+        .filter(users::active.eq(true))
+        .filter(users::email.is_not_null())
+        .select(users::email.assume_not_null())
+        .load(conn)?;
+    addresses.extend(department_email.map(str::to_owned));
+    addresses.sort();
+    addresses.dedup();
+    Ok(addresses)
+}
+
+/// Claims up to `limit` due messages for `lease_until`. On PostgreSQL,
+/// `FOR UPDATE SKIP LOCKED` lets several senders claim at once without ever
+/// claiming the same message; on SQLite one writer claims at a time anyway.
+pub fn claim(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Message>> {
+    let (marks, lock) = match conn {
+        DbConnection::Pg(_) => (["$1", "$2", "$3"], " FOR UPDATE SKIP LOCKED"),
+        DbConnection::Sqlite(_) => (["?1", "?2", "?3"], ""),
+    };
+    let sql = format!(
+        "UPDATE outbox SET claimed_until = {lease} WHERE id IN (\
+         SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= {now} \
+         AND (claimed_until IS NULL OR claimed_until < {now}) ORDER BY id LIMIT {limit}{lock}) \
+         RETURNING id, kind, recipient, subject, case_id, payload, state, attempts, next_attempt_at, \
+         claimed_until, last_error, created_at, sent_at",
+        lease = marks[0],
+        now = marks[1],
+        limit = marks[2],
+    );
+    diesel::sql_query(sql)
+        .bind::<Timestamp, _>(lease_until)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+}
+
+/// Marks a message delivered and replaces its render data (which may hold a
+/// query code in clear) with what is still needed to show it.
+pub fn mark_sent(conn: &mut DbConnection, id: i64, at: NaiveDateTime, kept_payload: &str) -> QueryResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::state.eq("sent"),
+            outbox::sent_at.eq(Some(at)),
+            outbox::claimed_until.eq(None::<NaiveDateTime>),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::last_error.eq(None::<String>),
+            outbox::payload.eq(kept_payload),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Records a failed attempt: retried at `retry_at`, or failed for good when
+/// `retry_at` is `None`.
+pub fn mark_attempt_failed(
+    conn: &mut DbConnection,
+    id: i64,
+    error: &str,
+    retry_at: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    let state = if retry_at.is_some() { "pending" } else { "failed" };
+    diesel::sql_query(match conn {
+        DbConnection::Pg(_) => {
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $1, state = $2, \
+             next_attempt_at = COALESCE($3, next_attempt_at), claimed_until = NULL WHERE id = $4"
+        }
+        DbConnection::Sqlite(_) => {
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?1, state = ?2, \
+             next_attempt_at = COALESCE(?3, next_attempt_at), claimed_until = NULL WHERE id = ?4"
+        }
+    })
+    .bind::<Text, _>(error)
+    .bind::<Text, _>(state)
+    .bind::<Nullable<Timestamp>, _>(retry_at)
+    .bind::<BigInt, _>(id)
+    .execute(conn)
+    .map(drop)
+}
+
+/// Messages, newest first, optionally in one state, one page at a time.
+pub fn list(
+    conn: &mut DbConnection,
+    state: Option<&str>,
+    before_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<(Vec<Message>, bool)> {
+    let mut query = outbox::table.into_boxed();
+    if let Some(state) = state {
+        query = query.filter(outbox::state.eq(state.to_owned()));
+    }
+    if let Some(id) = before_id {
+        query = query.filter(outbox::id.lt(id));
+    }
+    let mut rows: Vec<Message> = query.order(outbox::id.desc()).limit(limit + 1).load(conn)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
+}
+
+/// One message.
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Message>> {
+    outbox::table.find(id).first(conn).optional()
+}
+
+/// Puts a failed message back in the queue, due now.
+pub fn retry(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(outbox::table.find(id).filter(outbox::state.eq("failed")))
+        .set((
+            outbox::state.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+            outbox::claimed_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Messages per state.
+pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    outbox::table.group_by(outbox::state).select((outbox::state, diesel::dsl::count_star())).load(conn)
+}
+
+/// Drops every message (the demo's history must not be mailed).
+pub fn clear(conn: &mut DbConnection) -> QueryResult<usize> {
+    diesel::delete(outbox::table).execute(conn)
+}

@@ -1,0 +1,421 @@
+//! Mail through the outbox, delivered to a real SMTP server on loopback over
+//! TCP: departments hear of assignments, citizens get their receipt and the
+//! reply; mail survives an SMTP outage; two senders on one PostgreSQL
+//! database deliver every message exactly once; a rolled-back change sends
+//! nothing.
+
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use casedesk::config::Settings;
+use casedesk::db::Db;
+use casedesk::domain::calendar::Clock;
+use casedesk::domain::ids::{CaseId, UserId};
+use casedesk::domain::lifecycle::{Action, Actor};
+use casedesk::domain::role::Role;
+use casedesk::domain::time;
+use casedesk::error::AppError;
+use casedesk::notify::{self, Mailer};
+use casedesk::workflow::{self, Acting, ActionInput};
+use serde_json::json;
+
+use crate::backend_tests;
+use crate::helpers::{Backend, TestApp};
+
+/// One delivered mail, decoded.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    /// Envelope recipients.
+    pub to: Vec<String>,
+    /// Decoded subject.
+    pub subject: String,
+    /// Decoded plain-text body.
+    pub text: String,
+    /// Message-ID header.
+    pub message_id: String,
+}
+
+#[derive(Clone, Default)]
+struct Inbox {
+    delivered: Arc<Mutex<Vec<Mail>>>,
+    to: Vec<String>,
+    data: Vec<u8>,
+}
+
+impl mailin_embedded::Handler for Inbox {
+    fn data_start(&mut self, _: &str, _: &str, _: bool, to: &[String]) -> mailin_embedded::Response {
+        self.to = to.to_vec();
+        self.data.clear();
+        mailin_embedded::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        let parsed = mailparse::parse_mail(&self.data).expect("a well-formed message");
+        use mailparse::MailHeaderMap;
+        let text = parsed
+            .subparts
+            .iter()
+            .find(|p| p.ctype.mimetype == "text/plain")
+            .map(|p| p.get_body().expect("decodable body"))
+            .unwrap_or_default();
+        self.delivered.lock().unwrap().push(Mail {
+            to: self.to.clone(),
+            subject: parsed.headers.get_first_value("Subject").unwrap_or_default(),
+            text,
+            message_id: parsed.headers.get_first_value("Message-ID").unwrap_or_default(),
+        });
+        mailin_embedded::response::OK
+    }
+}
+
+/// A real SMTP server on a loopback port, in a thread of its own.
+pub struct SmtpServer {
+    delivered: Arc<Mutex<Vec<Mail>>>,
+}
+
+impl SmtpServer {
+    /// Starts a server on `listener`.
+    pub fn start(listener: TcpListener) -> SmtpServer {
+        let inbox = Inbox::default();
+        let delivered = inbox.delivered.clone();
+        let mut server = mailin_embedded::Server::new(inbox);
+        server.with_name("smtp.test").with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            // serve() only returns on a start-up error; the test then fails on its first send.
+            let _ = server.serve();
+        });
+        SmtpServer { delivered }
+    }
+
+    /// Every mail received so far.
+    pub fn mails(&self) -> Vec<Mail> {
+        self.delivered.lock().unwrap().clone()
+    }
+}
+
+/// A registered case whose citizen left no email: only departments get mail about it.
+async fn case_without_email(app: &TestApp, office: &crate::helpers::Office) -> i64 {
+    app.new_case(&office.clerk.token, json!({"citizen": {"name": "匿名"}})).await["id"].as_i64().unwrap()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn smtp_settings(app: &TestApp, port: u16) -> Settings {
+    let mut settings = crate::helpers::test_settings(&app.database_url);
+    settings.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+    settings.public_url = "https://xf.county.gov.cn".into();
+    settings.mail_retry_base_secs = 30;
+    settings
+}
+
+async fn deliver(app: &TestApp, settings: &Settings, now: chrono::NaiveDateTime) -> notify::Delivery {
+    let mailer = Mailer::from_settings(settings).unwrap();
+    notify::deliver_due(&app.state.db, &mailer, settings, None, now).await.unwrap()
+}
+
+async fn departments_and_citizens_get_their_mail(app: &TestApp) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let smtp = SmtpServer::start(listener);
+    let settings = smtp_settings(app, port);
+    let office = app.office().await;
+    let case = app
+        .new_case(&office.clerk.token, json!({"citizen": {"name": "王芳", "email": "wangfang@example.cn"}}))
+        .await;
+    let (id, tracking_no, code) = (
+        case["id"].as_i64().unwrap(),
+        case["tracking_no"].as_str().unwrap().to_owned(),
+        case["query_code"].as_str().unwrap().to_owned(),
+    );
+    app.act(
+        &office.clerk.token,
+        id,
+        "assign",
+        json!({"department_id": office.dept_a, "note": "请于本周内答复"}),
+    )
+    .await
+    .expect(200);
+    let delivery = deliver(app, &settings, time::now_utc()).await;
+    assert_eq!(delivery.sent, 2, "the receipt and the assignment");
+    let mails = smtp.mails();
+    let receipt = mails.iter().find(|m| m.to == ["wangfang@example.cn"]).expect("the citizen's receipt");
+    assert_eq!(receipt.subject, format!("【来信已收到】{tracking_no} 关于小区停车难的问题"));
+    assert!(receipt.text.contains(&code), "the receipt carries the query code");
+    let assignment = mails.iter().find(|m| m.to == ["edu@county.gov.cn"]).expect("the department's mail");
+    assert!(assignment.subject.contains(&tracking_no));
+    assert!(assignment.text.contains("请于本周内答复"));
+    assert!(assignment.text.contains(&format!("https://xf.county.gov.cn/api/v1/cases/{id}")));
+    assert!(
+        !assignment.text.contains("13812345678") && !assignment.text.contains("wangfang"),
+        "no personal data for the department"
+    );
+    assert!(!assignment.text.contains(&code));
+
+    // Once sent, the query code is no longer stored in clear anywhere.
+    let stored: Vec<String> = app
+        .with_conn(|conn| {
+            use casedesk::db::schema::outbox::dsl::*;
+            use diesel::prelude::*;
+            outbox.select(payload).load(conn).unwrap()
+        })
+        .await;
+    assert!(stored.iter().all(|p| !p.contains(&code)));
+
+    app.act(&office.handler.token, id, "accept", json!({})).await.expect(200);
+    app.act(&office.handler.token, id, "reply", json!({"reply": "已在小区东侧增设停车位60个。"}))
+        .await
+        .expect(200);
+    app.act(&office.clerk.token, id, "approve", json!({})).await.expect(200);
+    assert_eq!(deliver(app, &settings, time::now_utc()).await.sent, 1);
+    let closing = smtp.mails().into_iter().find(|m| m.subject.starts_with("【已办结】")).expect("the reply");
+    assert_eq!(closing.to, ["wangfang@example.cn"]);
+    assert!(closing.text.contains("已在小区东侧增设停车位60个。"));
+    assert!(closing.text.contains(&format!("https://xf.county.gov.cn/api/v1/public/cases/{tracking_no}")));
+    assert_eq!(deliver(app, &settings, time::now_utc()).await, notify::Delivery::default(), "nothing twice");
+    assert_eq!(smtp.mails().len(), 3);
+
+    let listed = app.get("/api/v1/outbox?state=sent", Some(&office.admin.token)).await.expect(200);
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 3);
+    assert!(!listed.text.contains(&code));
+    let metrics = app.get("/metrics", None).await.expect(200);
+    assert!(metrics.text.contains("casedesk_outbox_messages{state=\"sent\"} 3"), "{}", metrics.text);
+}
+
+async fn mail_waits_out_an_smtp_outage(app: &TestApp) {
+    let port = free_port();
+    let settings = smtp_settings(app, port);
+    let office = app.office().await;
+    let id = case_without_email(app, &office).await;
+    app.act(&office.clerk.token, id, "assign", json!({"department_id": office.dept_a})).await.expect(200);
+    let now = time::now_utc();
+    let down = deliver(app, &settings, now).await;
+    assert_eq!((down.sent, down.retrying), (0, 1), "nothing listens on port {port}");
+    let pending = app.get("/api/v1/outbox?state=pending", Some(&office.admin.token)).await.expect(200);
+    assert_eq!(pending.body["items"][0]["attempts"], 1);
+    assert!(pending.body["items"][0]["last_error"].is_string());
+
+    let smtp = SmtpServer::start(TcpListener::bind(("127.0.0.1", port)).unwrap());
+    assert_eq!(
+        deliver(app, &settings, now + chrono::Duration::seconds(10)).await,
+        notify::Delivery::default(),
+        "backing off"
+    );
+    let back = deliver(app, &settings, now + chrono::Duration::seconds(31)).await;
+    assert_eq!(back.sent, 1);
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, ["edu@county.gov.cn"]);
+}
+
+async fn mail_that_keeps_failing_for_a_day_fails_and_can_be_retried(app: &TestApp) {
+    let port = free_port();
+    let settings = smtp_settings(app, port);
+    let office = app.office().await;
+    let id = case_without_email(app, &office).await;
+    app.act(&office.clerk.token, id, "assign", json!({"department_id": office.dept_a})).await.expect(200);
+    let start = time::now_utc();
+    let mut at = start;
+    let mut attempts = 0;
+    loop {
+        let d = deliver(app, &settings, at).await;
+        attempts += d.retrying + d.failed;
+        if d.failed == 1 {
+            break;
+        }
+        at += chrono::Duration::hours(1);
+        assert!(at < start + chrono::Duration::hours(26), "gives up within a day");
+    }
+    assert!(attempts >= 10, "backed off and retried: {attempts}");
+    let failed = app.get("/api/v1/outbox?state=failed", Some(&office.admin.token)).await.expect(200);
+    let message = failed.body["items"][0]["id"].as_i64().unwrap();
+    let by_clerk =
+        app.post(&format!("/api/v1/outbox/{message}/retry"), Some(&office.clerk.token), json!({})).await;
+    assert_eq!(by_clerk.status, 403);
+    let retried = app
+        .post(&format!("/api/v1/outbox/{message}/retry"), Some(&office.admin.token), json!({}))
+        .await
+        .expect(200);
+    assert_eq!(retried.body["state"], "pending");
+    assert_eq!(retried.body["attempts"], 0);
+    let again =
+        app.post(&format!("/api/v1/outbox/{message}/retry"), Some(&office.admin.token), json!({})).await;
+    assert_eq!((again.status, again.code()), (409, "conflict"));
+    let smtp = SmtpServer::start(TcpListener::bind(("127.0.0.1", port)).unwrap());
+    assert_eq!(deliver(app, &settings, time::now_utc()).await.sent, 1);
+    assert_eq!(smtp.mails().len(), 1);
+}
+
+async fn a_rolled_back_change_sends_nothing(app: &TestApp) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let smtp = SmtpServer::start(listener);
+    let settings = smtp_settings(app, port);
+    let office = app.office().await;
+    let id = case_without_email(app, &office).await;
+    let dept = office.dept_a;
+    let clerk = office.clerk.id;
+    let db = app.state.db.clone();
+    let outcome = app
+        .state
+        .db
+        .write(move |conn| {
+            let calendar = db.calendar(conn)?;
+            let acting = Acting {
+                actor: Actor::Staff(Role::Clerk),
+                user_id: Some(UserId(clerk)),
+                department_id: None,
+            };
+            let input = ActionInput { department_id: Some(dept), ..Default::default() };
+            let clock = Clock { calendar: &calendar, now: time::now_utc() };
+            workflow::act(conn, CaseId(id), Action::Assign, &acting, &input, None, clock)?;
+            Err::<(), _>(AppError::Conflict("a later step failed".into()))
+        })
+        .await;
+    assert!(outcome.is_err());
+    assert_eq!(deliver(app, &settings, time::now_utc()).await, notify::Delivery::default());
+    assert!(smtp.mails().is_empty());
+    assert_eq!(app.case(&office, id).await["state"], "registered");
+}
+
+async fn bad_addresses_are_refused_at_input(app: &TestApp) {
+    let office = app.office().await;
+    for email in ["edu@county.gov.cn\r\nBcc: all@evil.example", "not an address", "a@b"] {
+        let department = app
+            .post(
+                "/api/v1/departments",
+                Some(&office.admin.token),
+                json!({"name": "某局", "code": "X1", "email": email}),
+            )
+            .await;
+        assert_eq!(department.status, 422, "{email:?}");
+        let patched = app
+            .patch(
+                &format!("/api/v1/departments/{}", office.dept_a),
+                Some(&office.admin.token),
+                json!({"email": email}),
+            )
+            .await;
+        assert_eq!(patched.status, 422, "{email:?}");
+        let case = app
+            .post(
+                "/api/v1/cases",
+                Some(&office.clerk.token),
+                json!({"channel": "mailbox", "title": "t", "content": "c", "citizen": {"email": email}}),
+            )
+            .await;
+        assert_eq!(case.status, 422, "{email:?}");
+        let letter = app
+            .post(
+                "/api/v1/public/cases",
+                None,
+                json!({"title": "t", "content": "c", "citizen": {"email": email}}),
+            )
+            .await;
+        assert_eq!(letter.status, 422, "{email:?}");
+    }
+    let outbox = app.get("/api/v1/outbox", Some(&office.admin.token)).await.expect(200);
+    assert_eq!(outbox.body["items"], json!([]));
+}
+
+async fn without_smtp_mail_is_written_as_eml_files(app: &TestApp) {
+    let office = app.office().await;
+    let id = case_without_email(app, &office).await;
+    app.act(&office.clerk.token, id, "assign", json!({"department_id": office.dept_a})).await.expect(200);
+    let dir = tempfile::tempdir().unwrap();
+    let settings = crate::helpers::test_settings(&app.database_url);
+    let mailer = Mailer::Files(dir.path().to_path_buf());
+    let delivery =
+        notify::deliver_due(&app.state.db, &mailer, &settings, None, time::now_utc()).await.unwrap();
+    assert_eq!(delivery.sent, 1);
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].extension().unwrap(), "eml");
+    let raw = std::fs::read(&files[0]).unwrap();
+    let parsed = mailparse::parse_mail(&raw).unwrap();
+    use mailparse::MailHeaderMap;
+    assert!(parsed.headers.get_first_value("Subject").unwrap().starts_with("【交办】"));
+}
+
+backend_tests!(
+    departments_and_citizens_get_their_mail,
+    mail_waits_out_an_smtp_outage,
+    mail_that_keeps_failing_for_a_day_fails_and_can_be_retried,
+    a_rolled_back_change_sends_nothing,
+    bad_addresses_are_refused_at_input,
+    without_smtp_mail_is_written_as_eml_files,
+);
+
+/// Two service instances' senders on one PostgreSQL database deliver each of
+/// 500 messages exactly once.
+#[test]
+fn two_senders_on_postgres_deliver_each_message_once() {
+    let system = actix_web::rt::System::new();
+    let (app, case_id) = system.block_on(async {
+        let app = TestApp::spawn(Backend::Postgres).await;
+        let office = app.office().await;
+        let id = case_without_email(&app, &office).await;
+        (app, id)
+    });
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let smtp = SmtpServer::start(listener);
+    let now = time::now_utc();
+    app.state
+        .db
+        .write_blocking(|conn| {
+            for i in 0..500 {
+                casedesk::db::outbox::insert(
+                    conn,
+                    &casedesk::db::outbox::NewMessage {
+                        kind: "assigned".into(),
+                        recipient: format!("handler{i}@county.gov.cn"),
+                        subject: format!("【交办】MB2024{i:06} 测试"),
+                        case_id: Some(case_id),
+                        payload: json!({"case_id": case_id, "tracking_no": format!("MB2024{i:06}"), "title": "测试"}).to_string(),
+                        next_attempt_at: now,
+                        created_at: now,
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let settings = smtp_settings(&app, port);
+    let senders: Vec<_> = (0..2)
+        .map(|_| {
+            let (url, settings) = (app.database_url.clone(), settings.clone());
+            std::thread::spawn(move || {
+                actix_web::rt::System::new().block_on(async move {
+                    let db = Db::connect(&url, 4).unwrap();
+                    let mailer = Mailer::from_settings(&settings).unwrap();
+                    let mut sent = 0;
+                    loop {
+                        let d = notify::deliver_due(&db, &mailer, &settings, None, time::now_utc())
+                            .await
+                            .unwrap();
+                        sent += d.sent;
+                        if d.sent + d.retrying + d.failed == 0 {
+                            break sent;
+                        }
+                    }
+                })
+            })
+        })
+        .collect();
+    let per_sender: Vec<usize> = senders.into_iter().map(|s| s.join().unwrap()).collect();
+    assert_eq!(per_sender.iter().sum::<usize>(), 500, "{per_sender:?}");
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 500);
+    let mut ids: Vec<&str> = mails.iter().map(|m| m.message_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 500, "no message twice");
+    system.block_on(app.shutdown());
+}
