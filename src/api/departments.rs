@@ -8,7 +8,7 @@ use super::views::{DepartmentView, Items};
 use crate::app::AppState;
 use crate::auth::{Admin, AuthUser};
 use crate::db::{self, models};
-use crate::domain::citizen::Email;
+use crate::domain::citizen::optional_email;
 use crate::domain::time;
 use crate::domain::validation::{text_in_range, FieldErrors};
 use crate::error::AppError;
@@ -50,19 +50,6 @@ fn parse_code(errors: &mut FieldErrors, raw: &str) -> Option<String> {
     valid.then_some(code)
 }
 
-fn parse_email(errors: &mut FieldErrors, raw: Option<&str>) -> Option<String> {
-    match raw.map(str::trim) {
-        None | Some("") => None,
-        Some(raw) => match Email::parse(raw) {
-            Ok(email) => Some(email.as_str().to_owned()),
-            Err(message) => {
-                errors.add("email", message);
-                None
-            }
-        },
-    }
-}
-
 fn duplicate(error: AppError) -> AppError {
     match error {
         AppError::Duplicate { .. } => AppError::Duplicate {
@@ -83,7 +70,7 @@ pub async fn create(
     let mut errors = FieldErrors::new();
     let name = text_in_range(&mut errors, "name", &input.name, 1, 100);
     let code = parse_code(&mut errors, &input.code);
-    let email = parse_email(&mut errors, input.email.as_deref());
+    let email = optional_email(&mut errors, "email", input.email.as_deref());
     let (Some(name), Some(code)) = (name, code) else {
         return Err(errors.into());
     };
@@ -124,7 +111,7 @@ pub async fn update(
     let changes = models::DepartmentChanges {
         name: input.name.as_deref().and_then(|n| text_in_range(&mut errors, "name", n, 1, 100)),
         code: input.code.as_deref().and_then(|c| parse_code(&mut errors, c)),
-        email: input.email.map(|e| parse_email(&mut errors, e.as_deref())),
+        email: input.email.map(|e| optional_email(&mut errors, "email", e.as_deref())),
         active: input.active,
         updated_at: Some(time::now_utc()),
     };

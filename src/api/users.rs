@@ -8,7 +8,7 @@ use super::views::{Items, UserView};
 use crate::app::AppState;
 use crate::auth::{password, Admin};
 use crate::db::{self, models, DbConnection};
-use crate::domain::citizen::Email;
+use crate::domain::citizen::optional_email;
 use crate::domain::role::Role;
 use crate::domain::time;
 use crate::domain::validation::{text_in_range, FieldErrors};
@@ -67,19 +67,6 @@ fn parse_role(errors: &mut FieldErrors, raw: &str) -> Option<Role> {
     role
 }
 
-fn parse_email(errors: &mut FieldErrors, raw: Option<&str>) -> Option<String> {
-    match raw.map(str::trim) {
-        None | Some("") => None,
-        Some(raw) => match Email::parse(raw) {
-            Ok(email) => Some(email.as_str().to_owned()),
-            Err(message) => {
-                errors.add("email", message);
-                None
-            }
-        },
-    }
-}
-
 /// Checks the department an account would end up with.
 fn check_department(conn: &mut DbConnection, role: Role, department_id: Option<i64>) -> Result<(), AppError> {
     match department_id {
@@ -108,7 +95,7 @@ pub async fn create(
     }
     let display_name = text_in_range(&mut errors, "display_name", &input.display_name, 1, 50);
     let role = parse_role(&mut errors, &input.role);
-    let email = parse_email(&mut errors, input.email.as_deref());
+    let email = optional_email(&mut errors, "email", input.email.as_deref());
     let (Some(username), Some(display_name), Some(role), true) =
         (username, display_name, role, errors.is_empty())
     else {
@@ -163,7 +150,7 @@ pub async fn update(
     let display_name =
         input.display_name.as_deref().and_then(|n| text_in_range(&mut errors, "display_name", n, 1, 50));
     let role = input.role.as_deref().and_then(|r| parse_role(&mut errors, r));
-    let email = input.email.map(|e| parse_email(&mut errors, e.as_deref()));
+    let email = input.email.map(|e| optional_email(&mut errors, "email", e.as_deref()));
     if !errors.is_empty() {
         return Err(errors.into());
     }

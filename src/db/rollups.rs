@@ -287,6 +287,37 @@ fn group_expr(conn: &DbConnection, grouping: Grouping, day: &str, department: &s
     }
 }
 
+/// A statement with its parameters bound so far.
+type Boxed = diesel::query_builder::BoxedSqlQuery<
+    'static,
+    <DbConnection as diesel::Connection>::Backend,
+    diesel::query_builder::SqlQuery,
+>;
+
+/// The conditions a scope adds, with placeholders from `marks[next..]`.
+fn scope_conditions(scope: &Scope, department_column: &str, marks: &[String], mut next: usize) -> String {
+    let mut sql = String::new();
+    if scope.channel.is_some() {
+        sql.push_str(&format!(" AND channel = {}", marks[next]));
+        next += 1;
+    }
+    if scope.department.is_some() {
+        sql.push_str(&format!(" AND {department_column} = {}", marks[next]));
+    }
+    sql
+}
+
+/// Binds the parameters of [`scope_conditions`], in the same order.
+fn bind_scope(mut query: Boxed, scope: &Scope) -> Boxed {
+    if let Some(channel) = &scope.channel {
+        query = query.bind::<Text, _>(channel.clone());
+    }
+    if let Some(department) = scope.department {
+        query = query.bind::<BigInt, _>(department);
+    }
+    query
+}
+
 /// Sums from the rollups, grouped.
 pub fn sums(conn: &mut DbConnection, scope: &Scope, grouping: Grouping) -> QueryResult<Vec<SumRow>> {
     let grp = group_expr(conn, grouping, "received_day", "department_key");
@@ -299,24 +330,12 @@ pub fn sums(conn: &mut DbConnection, scope: &Scope, grouping: Grouping) -> Query
         marks[0],
         marks[1]
     );
-    let mut next = 2;
-    if scope.channel.is_some() {
-        sql.push_str(&format!(" AND channel = {}", marks[next]));
-        next += 1;
-    }
-    if scope.department.is_some() {
-        sql.push_str(&format!(" AND department_key = {}", marks[next]));
-    }
+    sql.push_str(&scope_conditions(scope, "department_key", &marks, 2));
     if grouping != Grouping::Total {
         sql.push_str(&format!(" GROUP BY {grp}"));
     }
-    let mut query = diesel::sql_query(sql).into_boxed().bind::<Date, _>(scope.from).bind::<Date, _>(scope.to);
-    if let Some(channel) = &scope.channel {
-        query = query.bind::<Text, _>(channel.clone());
-    }
-    if let Some(department) = scope.department {
-        query = query.bind::<BigInt, _>(department);
-    }
+    let query = diesel::sql_query(sql).into_boxed().bind::<Date, _>(scope.from).bind::<Date, _>(scope.to);
+    let query = bind_scope(query, scope);
     query.load(conn)
 }
 
@@ -376,28 +395,16 @@ pub fn recount(
         marks[2],
         marks[0]
     );
-    let mut next = 3;
-    if scope.channel.is_some() {
-        sql.push_str(&format!(" AND channel = {}", marks[next]));
-        next += 1;
-    }
-    if scope.department.is_some() {
-        sql.push_str(&format!(" AND COALESCE(department_id, 0) = {}", marks[next]));
-    }
+    sql.push_str(&scope_conditions(scope, "COALESCE(department_id, 0)", &marks, 3));
     if grouping != Grouping::Total {
         sql.push_str(&format!(" GROUP BY {grp}"));
     }
-    let mut query = diesel::sql_query(sql)
+    let query = diesel::sql_query(sql)
         .into_boxed()
         .bind::<Timestamp, _>(as_of)
         .bind::<Timestamp, _>(time::start_of_office_day(scope.from))
         .bind::<Timestamp, _>(time::start_of_office_day(scope.to));
-    if let Some(channel) = &scope.channel {
-        query = query.bind::<Text, _>(channel.clone());
-    }
-    if let Some(department) = scope.department {
-        query = query.bind::<BigInt, _>(department);
-    }
+    let query = bind_scope(query, scope);
     query.load(conn)
 }
 
@@ -435,28 +442,16 @@ pub fn overdue_open(
         marks[1],
         marks[2]
     );
-    let mut next = 3;
-    if scope.channel.is_some() {
-        sql.push_str(&format!(" AND channel = {}", marks[next]));
-        next += 1;
-    }
-    if scope.department.is_some() {
-        sql.push_str(&format!(" AND COALESCE(department_id, 0) = {}", marks[next]));
-    }
+    sql.push_str(&scope_conditions(scope, "COALESCE(department_id, 0)", &marks, 3));
     if grouping != Grouping::Total {
         sql.push_str(&format!(" GROUP BY {grp}"));
     }
-    let mut query = diesel::sql_query(sql)
+    let query = diesel::sql_query(sql)
         .into_boxed()
         .bind::<Timestamp, _>(as_of)
         .bind::<Timestamp, _>(time::start_of_office_day(scope.from))
         .bind::<Timestamp, _>(time::start_of_office_day(scope.to));
-    if let Some(channel) = &scope.channel {
-        query = query.bind::<Text, _>(channel.clone());
-    }
-    if let Some(department) = scope.department {
-        query = query.bind::<BigInt, _>(department);
-    }
+    let query = bind_scope(query, scope);
     query.load(conn)
 }
 

@@ -66,6 +66,21 @@ impl Email {
     }
 }
 
+/// Validates an optional address: absent or blank is `None`; a bad one is
+/// recorded under `field`.
+pub fn optional_email(errors: &mut FieldErrors, field: &str, raw: Option<&str>) -> Option<String> {
+    match raw.map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => match Email::parse(raw) {
+            Ok(email) => Some(email.as_str().to_owned()),
+            Err(message) => {
+                errors.add(field, message);
+                None
+            }
+        },
+    }
+}
+
 /// `13812345678` → `138****5678`: the first three and last four digits stay.
 pub fn mask_phone(phone: &str) -> String {
     let chars: Vec<char> = phone.chars().collect();
@@ -133,17 +148,7 @@ impl Citizen {
                 }
             },
         };
-        let email = match input.email.as_deref() {
-            None => None,
-            Some(raw) if raw.trim().is_empty() => None,
-            Some(raw) => match Email::parse(raw) {
-                Ok(email) => Some(email.as_str().to_owned()),
-                Err(message) => {
-                    errors.add("citizen.email", message);
-                    None
-                }
-            },
-        };
+        let email = optional_email(errors, "citizen.email", input.email.as_deref());
         Citizen {
             name: optional_text(errors, "citizen.name", input.name.as_deref(), 100),
             phone,
