@@ -341,19 +341,43 @@ pub struct ApiOptions {
     pub json: bool,
 }
 
-/// `casedesk bench api`.
-pub fn api(options: ApiOptions) -> Result<(), String> {
-    let scratch = scratch_database(options.backend, &options.pg_url)?;
-    let result = actix_web::rt::System::new().block_on(run_api(&scratch.url, &options));
+/// Runs a benchmark against a fresh database, removes the database, and
+/// prints the report as JSON or as a table.
+fn run_in_scratch<Fut>(
+    backend: BenchBackend,
+    pg_url: &str,
+    json: bool,
+    run: impl FnOnce(String) -> Fut,
+    table: impl FnOnce(&Value),
+) -> Result<(), String>
+where
+    Fut: std::future::Future<Output = Result<Value, String>>,
+{
+    let scratch = scratch_database(backend, pg_url)?;
+    let result = actix_web::rt::System::new().block_on(run(scratch.url.clone()));
     (scratch.cleanup)();
     eprintln!();
     let report = result?;
-    if options.json {
+    if json {
         println!("{report}");
     } else {
-        print_api_table(&report, &options);
+        table(&report);
     }
     Ok(())
+}
+
+/// `casedesk bench api`.
+pub fn api(options: ApiOptions) -> Result<(), String> {
+    run_in_scratch(
+        options.backend,
+        &options.pg_url,
+        options.json,
+        |url| {
+            let options = &options;
+            async move { run_api(&url, options).await }
+        },
+        |report| print_api_table(report, &options),
+    )
 }
 
 async fn run_api(url: &str, o: &ApiOptions) -> Result<Value, String> {
@@ -546,14 +570,20 @@ pub struct StatsOptions {
 
 /// `casedesk bench stats`.
 pub fn stats(options: StatsOptions) -> Result<(), String> {
-    let scratch = scratch_database(options.backend, &options.pg_url)?;
-    let result = actix_web::rt::System::new().block_on(run_stats(&scratch.url, &options));
-    (scratch.cleanup)();
-    eprintln!();
-    let report = result?;
-    if options.json {
-        println!("{report}");
-    } else {
+    run_in_scratch(
+        options.backend,
+        &options.pg_url,
+        options.json,
+        |url| {
+            let options = &options;
+            async move { run_stats(&url, options).await }
+        },
+        |report| print_stats_table(report, &options),
+    )
+}
+
+fn print_stats_table(report: &Value, options: &StatsOptions) {
+    {
         println!(
             "casedesk bench stats — {}, {} cases received in 2024, median of {} calls each, intake going on at {}/s",
             report["backend"].as_str().unwrap_or(""),
@@ -576,7 +606,6 @@ pub fn stats(options: StatsOptions) -> Result<(), String> {
             report["load_s"], report["intake_rps"]
         );
     }
-    Ok(())
 }
 
 /// Loads `n` cases received in 2024 straight into the tables (multi-row
