@@ -21,6 +21,7 @@ use crate::domain::role::Role;
 use crate::domain::time;
 use crate::error::AppError;
 use crate::metrics::Metrics;
+use crate::request_log::RedactedRootSpan;
 use crate::{api, deadlines, figures, maintenance, notify};
 
 /// What every handler can reach.
@@ -95,6 +96,7 @@ impl Application {
                 .app_data(app_state.clone())
                 .configure(api::configure)
                 .wrap(actix_web::middleware::from_fn(crate::auth::authenticate))
+                .wrap(actix_web::middleware::from_fn(api::refuse_nul_in_url))
                 .wrap(api::problem_json_errors())
                 .wrap_fn(move |req, srv| {
                     let started = Instant::now();
@@ -112,7 +114,7 @@ impl Application {
                         Ok(response)
                     }
                 })
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RedactedRootSpan>::new())
         })
         .shutdown_timeout(30)
         // Blocking work needs a pooled connection; threads beyond the pool's

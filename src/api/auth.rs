@@ -11,6 +11,7 @@ use crate::app::AppState;
 use crate::auth::{password, AuthUser};
 use crate::db;
 use crate::domain::time;
+use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::maintenance::LOGIN_FAILURE_WINDOW;
 
@@ -35,19 +36,29 @@ pub struct LoginView {
 
 /// `POST /api/v1/auth/login`.
 ///
-/// Each attempt is first counted as a failure (so parallel guesses cannot
-/// slip past the limit while a slow hash is checked), then the password is
-/// checked outside any transaction, and a success clears the count.
+/// Each attempt is first counted as a failure, with concurrent attempts for
+/// the same username taking turns (so parallel guesses cannot slip past the
+/// limit while a slow hash is checked), then the password is checked outside
+/// any transaction, and a success clears the count. A name no account could
+/// have is refused without being recorded.
 pub async fn login(state: web::Data<AppState>, body: JsonBody<LoginInput>) -> Result<HttpResponse, AppError> {
     let LoginInput { username, password: given } = body.0;
+    let possible_account =
+        super::parse_username(&mut FieldErrors::new(), &username).is_some_and(|n| n == username);
+    if !possible_account {
+        web::block(move || password::verify_against_nothing(&given)).await?;
+        return Err(AppError::Unauthenticated("wrong username or password".into()));
+    }
     let now = time::now_utc();
     let name = username.clone();
     let user = state
         .db
         .write(move |conn| {
-            let (failures, earliest) = db::login_failures::recent(conn, &name, now - LOGIN_FAILURE_WINDOW)?;
+            db::login_failures::lock(conn, &name)?;
+            let (failures, oldest_counted) =
+                db::login_failures::recent(conn, &name, now - LOGIN_FAILURE_WINDOW, MAX_FAILED_LOGINS)?;
             if failures >= MAX_FAILED_LOGINS {
-                let free_at = earliest.unwrap_or(now) + LOGIN_FAILURE_WINDOW;
+                let free_at = oldest_counted.unwrap_or(now) + LOGIN_FAILURE_WINDOW;
                 let retry_after_secs = (free_at - now).num_seconds().max(1) as u64;
                 return Err(AppError::RateLimited {
                     detail: format!(

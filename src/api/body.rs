@@ -106,8 +106,33 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Ap
     })
 }
 
+/// Whether any string (or key) in the JSON holds a NUL character.
+fn holds_nul(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(members) => members.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
+    }
+}
+
 /// Parses JSON, telling malformed input (400) from a wrong shape (422).
+/// Text with NUL characters (`\u0000`) is refused with 422: PostgreSQL cannot
+/// store it, and no letter or reply needs it.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    // A raw NUL byte is already malformed JSON; only the escape can smuggle one
+    // in, so the full check runs only when the escape is there.
+    if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        let value: serde_json::Value = serde_json::from_slice(bytes)
+            .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+        if holds_nul(&value) {
+            return Err(AppError::Validation(FieldErrors::single(
+                "body",
+                "text must not contain NUL characters (\\u0000)",
+            )));
+        }
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -146,6 +171,21 @@ fn strip_position(message: &str) -> String {
         Some(i) => message[..i].to_owned(),
         None => message.to_owned(),
     }
+}
+
+/// Refuses a request whose path or query string encodes a NUL character
+/// (`%00`) with 400, before any handler sees it: PostgreSQL cannot compare or
+/// store text holding one, and no real path or filter contains it.
+pub async fn refuse_nul_in_url(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let encodes_nul = |part: &str| part.as_bytes().windows(3).any(|w| w.eq_ignore_ascii_case(b"%00"));
+    if encodes_nul(req.path()) || req.query_string().split('&').any(encodes_nul) {
+        let error = AppError::BadRequest("the URL must not contain NUL characters (%00)".into());
+        return Ok(req.error_response(error));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// The version named by `If-Match` (`5`, `"5"` or `W/"5"`), if any.
@@ -264,6 +304,18 @@ mod tests {
         assert_eq!(field_of(r#"{"title": "a"} trailing"#).0, "bad_request");
         let invalid_utf8 = b"{\"title\": \"\xff\xfe\"}";
         assert_eq!(parse_json::<Outer>(invalid_utf8).unwrap_err().code(), "bad_request");
+    }
+
+    #[test]
+    fn nul_characters_in_text_are_refused_wherever_they_hide() {
+        assert_eq!(
+            field_of(r#"{"title": "a\u0000b"}"#),
+            ("body".into(), field_of(r#"{"title": "\u0000"}"#).1)
+        );
+        assert_eq!(field_of(r#"{"title": "a", "inner": {"phone": "\u0000"}}"#).0, "body");
+        assert_eq!(field_of(r#"{"title": "a", "\u0000": 1}"#).0, "body");
+        // An escaped backslash followed by "u0000" is ordinary text.
+        assert!(parse_json::<Outer>(br#"{"title": "C:\\u0000"}"#).is_ok());
     }
 
     #[test]

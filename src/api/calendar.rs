@@ -103,7 +103,7 @@ pub async fn put(
         if note.is_empty() || note.chars().count() > 50 {
             errors.add(field("note"), "must be 1 to 50 characters, e.g. 春节 or 春节调休上班");
         }
-        let Ok(date) = NaiveDate::parse_from_str(input.date.trim(), "%Y-%m-%d") else {
+        let Some(date) = time::parse_date(input.date.trim()) else {
             errors.add(field("date"), "must be a valid date, YYYY-MM-DD");
             continue;
         };

@@ -25,7 +25,7 @@ use actix_web::{web, HttpRequest, ResponseError};
 
 use crate::error::{AppError, PROBLEM_JSON};
 
-pub use body::BODY_LIMIT;
+pub use body::{refuse_nul_in_url, BODY_LIMIT};
 pub use calendar::schedule_warnings;
 pub use users::parse_username;
 

@@ -50,9 +50,9 @@ fn date(errors: &mut FieldErrors, field: &str, raw: Option<&str>) -> Option<Naiv
             None
         }
         Some(raw) => {
-            let parsed = NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok();
+            let parsed = time::parse_date(raw);
             if parsed.is_none() {
-                errors.add(field, "must be a date, YYYY-MM-DD");
+                errors.add(field, "must be a date, YYYY-MM-DD, between the years 1900 and 9999");
             }
             parsed
         }
@@ -173,6 +173,21 @@ fn both_years(conn: &mut DbConnection, req: &Request, breakdown: Breakdown) -> R
     Ok((current, previous))
 }
 
+/// One group's figures now and a year earlier (`previous_key` names the group
+/// then: the same channel or department, the month a year before).
+fn group_comparison(
+    (current, previous): &Grouped,
+    key: &str,
+    previous_key: &str,
+    definition: &Definition,
+    two: bool,
+) -> Value {
+    let at = |groups: &BTreeMap<String, Counts>, k: &str| {
+        figures::figures(&groups.get(k).copied().unwrap_or_default(), definition, two)
+    };
+    comparison(&at(current, key), &at(previous, previous_key))
+}
+
 /// `GET /api/v1/stats/summary`.
 pub async fn summary(
     state: web::Data<AppState>,
@@ -216,23 +231,13 @@ pub async fn by_channel(
         .db
         .read(move |conn| {
             let channels = db::channels::list(conn)?;
-            let (current, previous) = both_years(conn, &req, Breakdown::Channel)?;
+            let groups = both_years(conn, &req, Breakdown::Channel)?;
             let items: Vec<Value> = channels
                 .iter()
                 .filter(|c| req.scope.channel.as_ref().is_none_or(|only| only == &c.code))
                 .map(|c| {
                     let two = c.two_dimension_rating;
-                    let now = figures::figures(
-                        &current.get(&c.code).copied().unwrap_or_default(),
-                        &definition,
-                        two,
-                    );
-                    let before = figures::figures(
-                        &previous.get(&c.code).copied().unwrap_or_default(),
-                        &definition,
-                        two,
-                    );
-                    let mut item = comparison(&now, &before);
+                    let mut item = group_comparison(&groups, &c.code, &c.code, &definition, two);
                     item["channel"] = json!(c.code);
                     item["name"] = json!(c.name);
                     item
@@ -261,20 +266,16 @@ pub async fn by_department(
             let two = two_dimensions(conn, req.scope.channel.as_deref())?;
             let names: BTreeMap<i64, String> =
                 db::departments::list(conn)?.into_iter().map(|d| (d.id, d.name)).collect();
-            let (current, previous) = both_years(conn, &req, Breakdown::Department)?;
+            let groups = both_years(conn, &req, Breakdown::Department)?;
             let mut ids: Vec<i64> =
-                current.keys().chain(previous.keys()).filter_map(|k| k.parse().ok()).collect();
+                groups.0.keys().chain(groups.1.keys()).filter_map(|k| k.parse().ok()).collect();
             ids.sort_unstable();
             ids.dedup();
             let items: Vec<Value> = ids
                 .into_iter()
                 .map(|id| {
                     let key = id.to_string();
-                    let now =
-                        figures::figures(&current.get(&key).copied().unwrap_or_default(), &definition, two);
-                    let before =
-                        figures::figures(&previous.get(&key).copied().unwrap_or_default(), &definition, two);
-                    let mut item = comparison(&now, &before);
+                    let mut item = group_comparison(&groups, &key, &key, &definition, two);
                     item["department_id"] = json!(id);
                     item["name"] = json!(names.get(&id).cloned().unwrap_or_else(|| "未交办".to_owned()));
                     item
@@ -301,7 +302,7 @@ pub async fn trend(
         .db
         .read(move |conn| {
             let two = two_dimensions(conn, req.scope.channel.as_deref())?;
-            let (current, previous) = both_years(conn, &req, Breakdown::Month)?;
+            let groups = both_years(conn, &req, Breakdown::Month)?;
             let mut items = Vec::new();
             let mut month = NaiveDate::from_ymd_opt(
                 chrono::Datelike::year(&req.scope.from),
@@ -312,13 +313,8 @@ pub async fn trend(
             while month < req.scope.to {
                 let key = month.format("%Y-%m").to_string();
                 let earlier = month.checked_sub_months(chrono::Months::new(12)).unwrap_or(month);
-                let now = figures::figures(&current.get(&key).copied().unwrap_or_default(), &definition, two);
-                let before = figures::figures(
-                    &previous.get(&earlier.format("%Y-%m").to_string()).copied().unwrap_or_default(),
-                    &definition,
-                    two,
-                );
-                let mut item = comparison(&now, &before);
+                let earlier = earlier.format("%Y-%m").to_string();
+                let mut item = group_comparison(&groups, &key, &earlier, &definition, two);
                 item["month"] = json!(key);
                 items.push(item);
                 month = month.checked_add_months(chrono::Months::new(1)).unwrap_or(req.scope.to);

@@ -6,18 +6,39 @@ use diesel::prelude::*;
 use super::schema::login_failures;
 use super::DbConnection;
 
-/// Failures for `username` at or after `since`, and the earliest of them.
+/// Makes concurrent login attempts for `username` take turns until the
+/// caller's transaction ends, so that parallel guesses cannot all count the
+/// same failures and slip past the limit. SQLite's writers take turns anyway.
+pub fn lock(conn: &mut DbConnection, username: &str) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(_) => diesel::sql_query("SELECT pg_advisory_xact_lock(7216003, hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(username)
+            .execute(conn)
+            .map(drop),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+/// Failures for `username` at or after `since`, and the time of the
+/// `nth`-latest of them (the one whose leaving the window lets `nth - 1`
+/// remain).
 pub fn recent(
     conn: &mut DbConnection,
     username: &str,
     since: NaiveDateTime,
+    nth: i64,
 ) -> QueryResult<(i64, Option<NaiveDateTime>)> {
     let recent = login_failures::table
         .filter(login_failures::username.eq(username))
         .filter(login_failures::at.ge(since));
     let count = recent.count().get_result(conn)?;
-    let earliest = recent.select(diesel::dsl::min(login_failures::at)).first(conn)?;
-    Ok((count, earliest))
+    let nth_latest = recent
+        .select(login_failures::at)
+        .order(login_failures::at.desc())
+        .offset((nth - 1).max(0))
+        .first(conn)
+        .optional()?;
+    Ok((count, nth_latest))
 }
 
 /// Records a failure.

@@ -79,6 +79,12 @@ impl NewCaseInput {
                     errors.add("received_at", "must not be in the future");
                     None
                 }
+                Ok(at)
+                    if !time::SUPPORTED_YEARS.contains(&time::office_date(time::to_storage(at)).year()) =>
+                {
+                    errors.add("received_at", "must be in a year from 1900 on");
+                    None
+                }
                 Ok(at) => Some(time::to_storage(at)),
                 Err(_) => {
                     errors.add("received_at", "must be an RFC 3339 timestamp with offset");

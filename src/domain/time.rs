@@ -3,7 +3,7 @@
 //! Asia/Shanghai. China has kept UTC+8 without daylight saving since 1991, so a
 //! fixed offset is exact for every date casedesk handles and needs no tz database.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, SubsecRound, Utc};
 
 /// Asia/Shanghai's offset from UTC: eight hours.
 pub fn office_offset() -> FixedOffset {
@@ -41,13 +41,34 @@ pub fn start_of_office_day(day: NaiveDate) -> NaiveDateTime {
     )
 }
 
+/// Years a date from outside may name. Both backends store far wider ranges,
+/// but PostgreSQL's ends before chrono's, and a date outside these years is a
+/// typing error in a county office, never a real case, filter or report.
+pub const SUPPORTED_YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
+/// Parses a calendar date written `YYYY-MM-DD` (four-digit year, within
+/// [`SUPPORTED_YEARS`]).
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let well_formed = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !well_formed {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().filter(|d| SUPPORTED_YEARS.contains(&d.year()))
+}
+
 /// Parses an instant given as RFC 3339 (any offset) or, for convenience in
-/// filters, as a plain date meaning the start of that office day.
+/// filters, as a plain date meaning the start of that office day; either
+/// within [`SUPPORTED_YEARS`].
 pub fn parse_instant(s: &str) -> Option<NaiveDateTime> {
     if let Ok(at) = DateTime::parse_from_rfc3339(s) {
-        return Some(to_storage(at));
+        let at = to_storage(at);
+        return SUPPORTED_YEARS.contains(&at.year()).then_some(at);
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(start_of_office_day)
+    parse_date(s).map(start_of_office_day)
 }
 
 /// Serde helpers that write stored instants as RFC 3339 in the office's zone.
@@ -94,6 +115,27 @@ mod tests {
         assert_eq!(parse_instant("2024-03-01").unwrap().to_string(), "2024-02-29 16:00:00");
         assert_eq!(parse_instant("2024-02-30"), None);
         assert_eq!(parse_instant("yesterday"), None);
+    }
+
+    #[test]
+    fn dates_outside_the_supported_years_are_refused_not_panicked_on() {
+        for s in [
+            "-262143-01-01",
+            "+262142-12-31",
+            "0001-01-01",
+            "1899-12-31",
+            "10000-01-01",
+            "2024-1-5",
+            "2024-01-05x",
+            "-5000-01-01T00:00:00Z",
+            "0001-01-01T00:00:00+08:00",
+        ] {
+            assert_eq!(parse_instant(s), None, "{s}");
+            assert_eq!(parse_date(s), None, "{s}");
+        }
+        assert_eq!(parse_date("1900-01-01"), NaiveDate::from_ymd_opt(1900, 1, 1));
+        assert_eq!(parse_date("9999-12-31"), NaiveDate::from_ymd_opt(9999, 12, 31));
+        assert!(parse_instant("9999-12-31T23:59:59+08:00").is_some());
     }
 
     #[test]

@@ -148,7 +148,105 @@ async fn unknown_paths_methods_and_ids_are_problems_too(app: &TestApp) {
     assert_eq!(bad_channel.status, 404);
 }
 
+/// A request with a bad body: method, path, token, body, expected status and code.
+type BadBody<'a> = (Method, String, Option<&'a str>, &'a [u8], u16, &'a str);
+
+/// Every row a bad request could have touched.
+async fn all_rows(app: &TestApp) -> Vec<i64> {
+    app.with_conn(|conn| {
+        use casedesk::db::schema::*;
+        use diesel::prelude::*;
+        vec![
+            cases::table.count().get_result(conn).unwrap(),
+            case_events::table.count().get_result(conn).unwrap(),
+            users::table.count().get_result(conn).unwrap(),
+            departments::table.count().get_result(conn).unwrap(),
+            calendar_days::table.count().get_result(conn).unwrap(),
+            login_failures::table.count().get_result(conn).unwrap(),
+            outbox::table.count().get_result(conn).unwrap(),
+        ]
+    })
+    .await
+}
+
+async fn bad_input_anywhere_is_a_client_error_and_changes_nothing(app: &TestApp) {
+    let office = app.office().await;
+    let case = app.case_in(&office, "processing").await;
+    let case_before = app.case(&office, case).await;
+    let tracking_no = case_before["tracking_no"].as_str().unwrap().to_owned();
+    let before = all_rows(app).await;
+    let clerk = Some(office.clerk.token.as_str());
+    let admin = Some(office.admin.token.as_str());
+    let far_past = "-262143-01-01";
+    let queries: Vec<(String, Option<&str>, u16, &str)> = vec![
+        (format!("/api/v1/cases?received_from={far_past}"), clerk, 422, "validation_failed"),
+        ("/api/v1/cases?received_to=%2B262142-12-31".into(), clerk, 422, "validation_failed"),
+        ("/api/v1/cases?due_before=0001-01-01T00:00:00Z".into(), clerk, 422, "validation_failed"),
+        (format!("/api/v1/stats/summary?from={far_past}&to=-262142-06-01"), clerk, 422, "validation_failed"),
+        (
+            "/api/v1/stats/trend?from=2024-01-01&to=2025-01-01&as_of=-5000-01-01".into(),
+            clerk,
+            422,
+            "validation_failed",
+        ),
+        ("/api/v1/reports/annual?year=-262143".into(), clerk, 422, "validation_failed"),
+        ("/api/v1/cases?q=%00".into(), clerk, 400, "bad_request"),
+        ("/api/v1/cases?channel=mail%00box".into(), clerk, 400, "bad_request"),
+        ("/api/v1/stats/summary?from=2024-01-01&to=2025-01-01&channel=%00".into(), clerk, 400, "bad_request"),
+        (format!("/api/v1/public/cases/{tracking_no}%00?code=AAAA"), None, 400, "bad_request"),
+        (format!("/api/v1/public/cases/{tracking_no}?code=%00"), None, 400, "bad_request"),
+        ("/api/v1/calendar/99999999999".into(), clerk, 404, "not_found"),
+    ];
+    for (path, token, status, code) in queries {
+        let resp = app.get(&path, token).await;
+        assert_eq!((resp.status, resp.code()), (status, code), "GET {path}: {}", resp.text);
+    }
+    let case_path = format!("/api/v1/cases/{case}");
+    let bodies: Vec<BadBody> = vec![
+        (Method::POST, "/api/v1/auth/login".into(), None, br#"{"username": "admin", "password": "#, 400, "bad_request"),
+        (Method::POST, "/api/v1/auth/login".into(), None, br#"{"username": "admin\u0000", "password": "x"}"#, 422, "validation_failed"),
+        (Method::POST, "/api/v1/auth/login".into(), None, br#"{"username": 7, "password": "x"}"#, 422, "validation_failed"),
+        (Method::POST, "/api/v1/cases".into(), clerk, br#"{"channel": "mailbox", "title": "\u0000", "content": "x"}"#, 422, "validation_failed"),
+        (Method::POST, "/api/v1/cases".into(), clerk, br#"{"channel": "mailbox", "title": "t", "content": "x", "received_at": "0001-01-01T00:00:00+08:00"}"#, 422, "validation_failed"),
+        (Method::POST, format!("{case_path}/reply"), Some(office.handler.token.as_str()), br#"{"reply": "#, 400, "bad_request"),
+        (Method::POST, format!("{case_path}/reply"), Some(office.handler.token.as_str()), br#"{"reply": ["x"]}"#, 422, "validation_failed"),
+        (Method::POST, format!("{case_path}/supervise"), clerk, br#"{"note": "\u0000"}"#, 422, "validation_failed"),
+        (Method::POST, format!("{case_path}/request-extension"), Some(office.handler.token.as_str()), br#"{"days": 1e99, "reason": "x"}"#, 422, "validation_failed"),
+        (Method::PATCH, format!("/api/v1/departments/{}", office.dept_a), admin, br#"{"name": 5}"#, 422, "validation_failed"),
+        (Method::PATCH, format!("/api/v1/departments/{}", office.dept_a), admin, b"{\"name\": \"\xff\"}", 400, "bad_request"),
+        (Method::PATCH, format!("/api/v1/users/{}", office.clerk.id), admin, br#"{"active": "yes"}"#, 422, "validation_failed"),
+        (Method::PATCH, "/api/v1/channels/mailbox".into(), admin, br#"{"time_limit": -3}"#, 422, "validation_failed"),
+        (Method::PUT, "/api/v1/calendar/2027".into(), admin, br#"[{"date": "2027-01-01", "is_workday": false, "note": "New Year\u0000"}]"#, 422, "validation_failed"),
+        (Method::PUT, "/api/v1/calendar/2027".into(), admin, br#"[{"date": "+2027-01-01", "is_workday": false, "note": "New Year"}]"#, 422, "validation_failed"),
+        (Method::POST, "/api/v1/public/cases".into(), None, br#"{"title": "#, 400, "bad_request"),
+        (Method::POST, format!("/api/v1/public/cases/{tracking_no}/rating?code=AAAA"), None, br#"{"rating": 1}"#, 422, "validation_failed"),
+    ];
+    for (method, path, token, body, status, code) in bodies {
+        let resp = app
+            .send(
+                app.request(method.clone(), &path, token)
+                    .header("Content-Type", "application/json")
+                    .body(body.to_vec()),
+            )
+            .await;
+        assert_eq!(
+            (resp.status, resp.code()),
+            (status, code),
+            "{method} {path} {}: {}",
+            String::from_utf8_lossy(body),
+            resp.text
+        );
+        assert_eq!(resp.header("content-type"), Some("application/problem+json"));
+    }
+    let long_name =
+        app.post("/api/v1/auth/login", None, json!({"username": "a".repeat(100_000), "password": "x"})).await;
+    assert_eq!((long_name.status, long_name.code()), (401, "unauthenticated"));
+    assert_eq!(all_rows(app).await, before, "no bad request wrote anything, not even a login failure");
+    assert_eq!(app.case(&office, case).await, case_before, "the case is untouched");
+}
+
 backend_tests!(
+    bad_input_anywhere_is_a_client_error_and_changes_nothing,
     malformed_bodies_get_problem_details_and_write_nothing,
     an_oversized_body_without_length_is_cut_off_with_413,
     unknown_paths_methods_and_ids_are_problems_too,
