@@ -53,6 +53,27 @@ async fn five_failures_throttle_the_username_even_for_the_right_password(app: &T
     app.get("/api/v1/auth/me", Some(&admin)).await.expect(200);
 }
 
+async fn parallel_guesses_cannot_slip_past_the_limit(app: &TestApp) {
+    let guesses = (0..24).map(|i| {
+        app.post("/api/v1/auth/login", None, json!({"username": "admin", "password": format!("guess-{i}")}))
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(guesses).await.iter().map(|r| r.status).collect();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(
+        (statuses.len() - refused, refused),
+        (5, 19),
+        "five guesses are checked, the rest throttled: {statuses:?}"
+    );
+    let recorded: i64 = app
+        .with_conn(|conn| {
+            use casedesk::db::schema::login_failures::dsl::*;
+            use diesel::prelude::*;
+            login_failures.filter(username.eq("admin")).count().get_result(conn).unwrap()
+        })
+        .await;
+    assert_eq!(recorded, 5);
+}
+
 async fn the_window_passes_and_success_clears_failures(app: &TestApp) {
     let admin = app.admin().await;
     app.staff(&admin, "clerk", "clerk", None).await;
@@ -212,6 +233,7 @@ async fn forged_expired_and_unsigned_tokens_are_refused(app: &TestApp) {
 }
 
 backend_tests!(
+    parallel_guesses_cannot_slip_past_the_limit,
     login_returns_a_token_for_the_account,
     five_failures_throttle_the_username_even_for_the_right_password,
     the_window_passes_and_success_clears_failures,
