@@ -17,4 +17,5 @@ pub mod maintenance;
 pub mod metrics;
 pub mod notify;
 pub mod report;
+pub mod request_log;
 pub mod workflow;

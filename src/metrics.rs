@@ -36,10 +36,10 @@ impl Metrics {
         let latency = HistogramVec::new(
             HistogramOpts::new(
                 "casedesk_http_request_duration_seconds",
-                "HTTP request latency by method and route template",
+                "HTTP request latency by method, route template and status",
             )
             .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]),
-            &["method", "route"],
+            &["method", "route", "status"],
         )
         .expect("metric definition is valid");
         let pool_connections =
@@ -83,8 +83,9 @@ impl Metrics {
     /// Records one finished request. `route` is the matched template
     /// (`/api/v1/cases/{id}`), never the raw path, to bound label cardinality.
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        self.requests.with_label_values(&[method, route, &status.to_string()]).inc();
-        self.latency.with_label_values(&[method, route]).observe(elapsed.as_secs_f64());
+        let status = status.to_string();
+        self.requests.with_label_values(&[method, route, &status]).inc();
+        self.latency.with_label_values(&[method, route, &status]).observe(elapsed.as_secs_f64());
     }
 
     /// Counts a delivered mail.

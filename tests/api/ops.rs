@@ -21,7 +21,15 @@ async fn health_readiness_and_metrics(app: &TestApp) {
         "{}",
         metrics.text
     );
-    assert!(metrics.text.contains("casedesk_http_request_duration_seconds_bucket"));
+    assert!(
+        metrics.text.contains(
+            r#"casedesk_http_request_duration_seconds_count{method="GET",route="/api/v1/cases/{id}",status="401"} 1"#
+        ),
+        "latencies are kept by route and status"
+    );
+    assert!(metrics.text.contains(
+        r#"casedesk_http_request_duration_seconds_bucket{method="GET",route="/readyz",status="200",le="#
+    ));
     assert!(metrics.text.contains("casedesk_db_pool_max_connections 8"));
     assert!(metrics.text.contains("casedesk_db_pool_connections"));
 }
