@@ -66,14 +66,16 @@ pub fn extension_allowance(calendar: &Calendar, case: &Case) -> i64 {
 }
 
 /// Working days from today (not counted) to the due day (counted): 0 on the
-/// due day, negative once overdue. `None` for closed or invalid cases and
-/// cases without a due date.
+/// due day, negative once overdue. A suspended case's clock stands still, so
+/// it keeps what it had on the day it was suspended. `None` for closed or
+/// invalid cases and cases without a due date.
 pub fn remaining_workdays(calendar: &Calendar, case: &Case, now: NaiveDateTime) -> Option<i64> {
     let state = CaseState::parse(&case.state)?;
     if !state.is_open() {
         return None;
     }
-    Some(calendar.workdays_between(time::office_date(now), due_day(case)?))
+    let clock_stopped_at = if case.suspended { case.suspended_at.unwrap_or(now) } else { now };
+    Some(calendar.workdays_between(time::office_date(clock_stopped_at), due_day(case)?))
 }
 
 /// Whether an open case has passed its due date. A suspended case's clock is
