@@ -115,47 +115,74 @@ pub fn claim(
         .load(conn)
 }
 
-/// Marks a message delivered and replaces its render data (which may hold a
-/// query code in clear) with what is still needed to show it.
-pub fn mark_sent(conn: &mut DbConnection, id: i64, at: NaiveDateTime, kept_payload: &str) -> QueryResult<()> {
-    diesel::update(outbox::table.find(id))
-        .set((
-            outbox::state.eq("sent"),
-            outbox::sent_at.eq(Some(at)),
-            outbox::claimed_until.eq(None::<NaiveDateTime>),
-            outbox::attempts.eq(outbox::attempts + 1),
-            outbox::last_error.eq(None::<String>),
-            outbox::payload.eq(kept_payload),
-        ))
-        .execute(conn)
-        .map(drop)
+/// Marks a message delivered, if the claim that ends at `lease_until` still
+/// holds, and replaces its render data (which may hold a query code in
+/// clear) with what is still needed to show it. Returns whether it held.
+pub fn mark_sent(
+    conn: &mut DbConnection,
+    id: i64,
+    lease_until: NaiveDateTime,
+    at: NaiveDateTime,
+    kept_payload: &str,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::state.eq("pending"))
+            .filter(outbox::claimed_until.eq(lease_until)),
+    )
+    .set((
+        outbox::state.eq("sent"),
+        outbox::sent_at.eq(Some(at)),
+        outbox::claimed_until.eq(None::<NaiveDateTime>),
+        outbox::attempts.eq(outbox::attempts + 1),
+        outbox::last_error.eq(None::<String>),
+        outbox::payload.eq(kept_payload),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
 }
 
-/// Records a failed attempt: retried at `retry_at`, or failed for good when
-/// `retry_at` is `None`.
+/// Records a failed attempt, if the claim that ends at `lease_until` still
+/// holds: retried at `retry_at`, or failed for good when `retry_at` is
+/// `None`. Returns whether the claim held.
 pub fn mark_attempt_failed(
     conn: &mut DbConnection,
     id: i64,
+    lease_until: NaiveDateTime,
     error: &str,
     retry_at: Option<NaiveDateTime>,
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
     let state = if retry_at.is_some() { "pending" } else { "failed" };
-    diesel::sql_query(match conn {
+    let updated = diesel::sql_query(match conn {
         DbConnection::Pg(_) => {
             "UPDATE outbox SET attempts = attempts + 1, last_error = $1, state = $2, \
-             next_attempt_at = COALESCE($3, next_attempt_at), claimed_until = NULL WHERE id = $4"
+             next_attempt_at = COALESCE($3, next_attempt_at), claimed_until = NULL \
+             WHERE id = $4 AND state = 'pending' AND claimed_until = $5"
         }
         DbConnection::Sqlite(_) => {
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?1, state = ?2, \
-             next_attempt_at = COALESCE(?3, next_attempt_at), claimed_until = NULL WHERE id = ?4"
+             next_attempt_at = COALESCE(?3, next_attempt_at), claimed_until = NULL \
+             WHERE id = ?4 AND state = 'pending' AND claimed_until = ?5"
         }
     })
     .bind::<Text, _>(error)
     .bind::<Text, _>(state)
     .bind::<Nullable<Timestamp>, _>(retry_at)
     .bind::<BigInt, _>(id)
+    .bind::<Timestamp, _>(lease_until)
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Gives claimed messages back unsent, if the claim that ends at
+/// `lease_until` still holds, so that the next round may take them at once.
+pub fn release(conn: &mut DbConnection, ids: &[i64], lease_until: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table.filter(outbox::id.eq_any(ids.to_vec())).filter(outbox::claimed_until.eq(lease_until)),
+    )
+    .set(outbox::claimed_until.eq(None::<NaiveDateTime>))
     .execute(conn)
-    .map(drop)
 }
 
 /// Messages, newest first, optionally in one state, one page at a time.

@@ -214,9 +214,11 @@ pub struct Delivery {
     pub retrying: usize,
     /// Failed for good.
     pub failed: usize,
+    /// Claimed but given back unsent, because too little of the lease was left.
+    pub released: usize,
 }
 
-/// Claims the messages due at `now` and delivers them.
+/// Claims the messages due at `now` for [`LEASE`] and delivers them.
 pub async fn deliver_due(
     db: &Db,
     mailer: &Mailer,
@@ -224,30 +226,58 @@ pub async fn deliver_due(
     metrics: Option<&Metrics>,
     now: NaiveDateTime,
 ) -> Result<Delivery, AppError> {
-    let claimed = db.write(move |conn| Ok(outbox::claim(conn, now, now + LEASE, BATCH)?)).await?;
+    deliver_due_within(db, mailer, settings, metrics, now, LEASE).await
+}
+
+/// Claims the messages due at `now` for `lease` and delivers them.
+///
+/// Once the lease lapses another sender may claim the same messages, so a
+/// message is only handed to the mailer while at least half the lease is left
+/// (more than a slow SMTP server's timeouts need); the rest of the batch is
+/// released for the next round. Results are recorded only while this
+/// sender's claim still holds, so a sender that was overtaken cannot undo
+/// another's delivery.
+pub async fn deliver_due_within(
+    db: &Db,
+    mailer: &Mailer,
+    settings: &Settings,
+    metrics: Option<&Metrics>,
+    now: NaiveDateTime,
+    lease: chrono::Duration,
+) -> Result<Delivery, AppError> {
+    let started = std::time::Instant::now();
+    let lease_until = now + lease;
+    let claimed = db.write(move |conn| Ok(outbox::claim(conn, now, lease_until, BATCH)?)).await?;
     let mut delivery = Delivery::default();
     let base = chrono::Duration::seconds(settings.mail_retry_base_secs);
-    for row in claimed {
+    let send_budget = (lease / 2).to_std().unwrap_or_default();
+    let mut rows = claimed.into_iter();
+    while let Some(row) = rows.next() {
+        if started.elapsed() > send_budget {
+            let unsent: Vec<i64> = std::iter::once(row.id).chain(rows.map(|r| r.id)).collect();
+            delivery.released = unsent.len();
+            db.write(move |conn| Ok(outbox::release(conn, &unsent, lease_until)?)).await?;
+            break;
+        }
         let outcome = match build(settings, &row) {
             Ok(message) => mailer.send(row.id, message).await,
             Err(e) => Err(e),
         };
         let id = row.id;
-        match outcome {
+        let at = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+        let still_ours = match outcome {
             Ok(()) => {
                 let kept = templates::redacted(&row.payload);
-                db.write(move |conn| Ok(outbox::mark_sent(conn, id, now, &kept)?)).await?;
                 delivery.sent += 1;
                 if let Some(m) = metrics {
                     m.mail_sent();
                 }
+                db.write(move |conn| Ok(outbox::mark_sent(conn, id, lease_until, at, &kept)?)).await?
             }
             Err(error) => {
-                let retry_at = now + backoff(base, row.attempts);
+                let retry_at = at + backoff(base, row.attempts);
                 let keep_trying = retry_at < row.created_at + RETRY_WINDOW;
                 tracing::warn!(message = id, attempts = row.attempts + 1, %error, keep_trying, "mail not delivered");
-                let retry = keep_trying.then_some(retry_at);
-                db.write(move |conn| Ok(outbox::mark_attempt_failed(conn, id, &error, retry)?)).await?;
                 if keep_trying {
                     delivery.retrying += 1;
                 } else {
@@ -256,7 +286,13 @@ pub async fn deliver_due(
                 if let Some(m) = metrics {
                     m.mail_failed();
                 }
+                let retry = keep_trying.then_some(retry_at);
+                db.write(move |conn| Ok(outbox::mark_attempt_failed(conn, id, lease_until, &error, retry)?))
+                    .await?
             }
+        };
+        if !still_ours {
+            tracing::warn!(message = id, "another sender took this message over after the claim lapsed");
         }
     }
     Ok(delivery)
@@ -271,7 +307,7 @@ pub fn spawn(db: Db, mailer: Mailer, settings: std::sync::Arc<Settings>, metrics
             // Keep going through a backlog without waiting for the next tick.
             loop {
                 match deliver_due(&db, &mailer, &settings, Some(&metrics), time::now_utc()).await {
-                    Ok(d) if d.sent + d.retrying + d.failed == BATCH as usize => continue,
+                    Ok(d) if d.sent + d.retrying + d.failed + d.released == BATCH as usize => continue,
                     Ok(_) => break,
                     Err(error) => {
                         tracing::warn!(%error, "mail sender round failed");

@@ -40,6 +40,8 @@ struct Inbox {
     delivered: Arc<Mutex<Vec<Mail>>>,
     to: Vec<String>,
     data: Vec<u8>,
+    /// How long the server takes to accept each message.
+    delay: std::time::Duration,
 }
 
 impl mailin_embedded::Handler for Inbox {
@@ -55,6 +57,7 @@ impl mailin_embedded::Handler for Inbox {
     }
 
     fn data_end(&mut self) -> mailin_embedded::Response {
+        std::thread::sleep(self.delay);
         let parsed = mailparse::parse_mail(&self.data).expect("a well-formed message");
         use mailparse::MailHeaderMap;
         let text = parsed
@@ -81,7 +84,12 @@ pub struct SmtpServer {
 impl SmtpServer {
     /// Starts a server on `listener`.
     pub fn start(listener: TcpListener) -> SmtpServer {
-        let inbox = Inbox::default();
+        SmtpServer::start_slow(listener, std::time::Duration::ZERO)
+    }
+
+    /// Starts a server on `listener` that takes `delay` to accept each message.
+    pub fn start_slow(listener: TcpListener, delay: std::time::Duration) -> SmtpServer {
+        let inbox = Inbox { delay, ..Inbox::default() };
         let delivered = inbox.delivered.clone();
         let mut server = mailin_embedded::Server::new(inbox);
         server.with_name("smtp.test").with_tcp_listener(listener);
@@ -350,6 +358,7 @@ backend_tests!(
     a_rolled_back_change_sends_nothing,
     bad_addresses_are_refused_at_input,
     without_smtp_mail_is_written_as_eml_files,
+    an_overtaken_sender_cannot_record_over_the_new_claim,
 );
 
 /// Two service instances' senders on one PostgreSQL database deliver each of
@@ -388,13 +397,15 @@ fn two_senders_on_postgres_deliver_each_message_once() {
         })
         .unwrap();
     let settings = smtp_settings(&app, port);
+    let start_together = Arc::new(std::sync::Barrier::new(2));
     let senders: Vec<_> = (0..2)
         .map(|_| {
-            let (url, settings) = (app.database_url.clone(), settings.clone());
+            let (url, settings, start) = (app.database_url.clone(), settings.clone(), start_together.clone());
             std::thread::spawn(move || {
                 actix_web::rt::System::new().block_on(async move {
                     let db = Db::connect(&url, 4).unwrap();
                     let mailer = Mailer::from_settings(&settings).unwrap();
+                    start.wait();
                     let mut sent = 0;
                     loop {
                         let d = notify::deliver_due(&db, &mailer, &settings, None, time::now_utc())
@@ -411,6 +422,7 @@ fn two_senders_on_postgres_deliver_each_message_once() {
         .collect();
     let per_sender: Vec<usize> = senders.into_iter().map(|s| s.join().unwrap()).collect();
     assert_eq!(per_sender.iter().sum::<usize>(), 500, "{per_sender:?}");
+    assert!(per_sender.iter().all(|n| *n > 0), "both senders worked at once: {per_sender:?}");
     let mails = smtp.mails();
     assert_eq!(mails.len(), 500);
     let mut ids: Vec<&str> = mails.iter().map(|m| m.message_id.as_str()).collect();
@@ -418,4 +430,142 @@ fn two_senders_on_postgres_deliver_each_message_once() {
     ids.dedup();
     assert_eq!(ids.len(), 500, "no message twice");
     system.block_on(app.shutdown());
+}
+
+/// Writes `n` assignment messages to one case, due now.
+fn queue_messages(db: &Db, case_id: i64, n: usize) {
+    let now = time::now_utc();
+    db.write_blocking(|conn| {
+        for i in 0..n {
+            casedesk::db::outbox::insert(
+                conn,
+                &casedesk::db::outbox::NewMessage {
+                    kind: "assigned".into(),
+                    recipient: format!("handler{i}@county.gov.cn"),
+                    subject: format!("【交办】MB2024{i:06} 测试"),
+                    case_id: Some(case_id),
+                    payload:
+                        json!({"case_id": case_id, "tracking_no": format!("MB2024{i:06}"), "title": "测试"})
+                            .to_string(),
+                    next_attempt_at: now,
+                    created_at: now,
+                },
+            )?;
+        }
+        Ok(())
+    })
+    .unwrap();
+}
+
+/// An SMTP server so slow that one sender's batch outlasts its claim: the
+/// other sender takes over what was left, and still no message goes out twice.
+#[test]
+fn a_slow_smtp_server_never_gets_a_message_twice() {
+    let system = actix_web::rt::System::new();
+    let (app, case_id) = system.block_on(async {
+        let app = TestApp::spawn(Backend::Postgres).await;
+        let office = app.office().await;
+        let id = case_without_email(&app, &office).await;
+        (app, id)
+    });
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let smtp = SmtpServer::start_slow(listener, std::time::Duration::from_millis(250));
+    queue_messages(&app.state.db, case_id, 20);
+    let settings = smtp_settings(&app, port);
+    // 20 messages at a quarter of a second each: one sender alone would need
+    // five seconds, longer than its four-second claim.
+    let lease = chrono::Duration::seconds(4);
+    let start_together = Arc::new(std::sync::Barrier::new(2));
+    let senders: Vec<_> = (0..2)
+        .map(|_| {
+            let (url, settings, start) = (app.database_url.clone(), settings.clone(), start_together.clone());
+            std::thread::spawn(move || {
+                actix_web::rt::System::new().block_on(async move {
+                    let db = Db::connect(&url, 2).unwrap();
+                    let mailer = Mailer::from_settings(&settings).unwrap();
+                    start.wait();
+                    let (mut sent, mut released) = (0, 0);
+                    let started = std::time::Instant::now();
+                    while started.elapsed() < std::time::Duration::from_secs(30) {
+                        let d =
+                            notify::deliver_due_within(&db, &mailer, &settings, None, time::now_utc(), lease)
+                                .await
+                                .unwrap();
+                        sent += d.sent;
+                        released += d.released;
+                        let pending = db
+                            .read(|conn| {
+                                Ok(casedesk::db::outbox::list(conn, Some("pending"), None, 1)?.0.len())
+                            })
+                            .await
+                            .unwrap();
+                        if pending == 0 {
+                            break;
+                        }
+                        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+                    }
+                    (sent, released)
+                })
+            })
+        })
+        .collect();
+    let outcomes: Vec<(usize, usize)> = senders.into_iter().map(|s| s.join().unwrap()).collect();
+    let mails = smtp.mails();
+    let mut ids: Vec<&str> = mails.iter().map(|m| m.message_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!((mails.len(), ids.len()), (20, 20), "every message once: {outcomes:?}");
+    assert_eq!(outcomes.iter().map(|o| o.0).sum::<usize>(), 20);
+    assert!(
+        outcomes.iter().map(|o| o.1).sum::<usize>() > 0,
+        "a sender gave back what it could not send in time"
+    );
+    let attempts: Vec<i32> = app
+        .state
+        .db
+        .write_blocking(|conn| {
+            use casedesk::db::schema::outbox::dsl::*;
+            use diesel::prelude::*;
+            Ok(outbox.filter(state.eq("sent")).select(attempts).load(conn)?)
+        })
+        .unwrap();
+    assert_eq!(attempts, vec![1; 20], "each recorded as sent once");
+    system.block_on(app.shutdown());
+}
+
+async fn an_overtaken_sender_cannot_record_over_the_new_claim(app: &TestApp) {
+    use casedesk::db::outbox;
+    let office = app.office().await;
+    let case_id = case_without_email(app, &office).await;
+    queue_messages(&app.state.db, case_id, 1);
+    let t0 = time::now_utc();
+    let first_lease = t0 + notify::LEASE;
+    let db = app.state.db.clone();
+    let claimed = db.write(move |conn| Ok(outbox::claim(conn, t0, first_lease, 10)?)).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    let id = claimed[0].id;
+    let held = db.write(move |conn| Ok(outbox::claim(conn, t0, t0 + notify::LEASE, 10)?)).await.unwrap();
+    assert!(held.is_empty(), "a claimed message is not claimed again while its lease holds");
+    let later = first_lease + chrono::Duration::seconds(1);
+    let second_lease = later + notify::LEASE;
+    let retaken = db.write(move |conn| Ok(outbox::claim(conn, later, second_lease, 10)?)).await.unwrap();
+    assert_eq!(
+        retaken.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![id],
+        "a lapsed claim can be taken over"
+    );
+    let late = db
+        .write(move |conn| Ok(outbox::mark_attempt_failed(conn, id, first_lease, "timeout", Some(later))?))
+        .await
+        .unwrap();
+    assert!(!late, "the first sender's result is not recorded over the second claim");
+    let stale_sent =
+        db.write(move |conn| Ok(outbox::mark_sent(conn, id, first_lease, later, "{}")?)).await.unwrap();
+    assert!(!stale_sent);
+    let sent =
+        db.write(move |conn| Ok(outbox::mark_sent(conn, id, second_lease, later, "{}")?)).await.unwrap();
+    assert!(sent);
+    let row = db.read(move |conn| Ok(outbox::find(conn, id)?)).await.unwrap().unwrap();
+    assert_eq!((row.state.as_str(), row.attempts, row.last_error), ("sent", 1, None));
 }
