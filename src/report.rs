@@ -87,22 +87,22 @@ fn percent(rate: Option<Hundredths>) -> String {
     rate.map(|r| format!("{}%", r.text())).unwrap_or_default()
 }
 
-/// The sentence for one channel, in the office's wording.
+/// The sentence for one channel, in the office's wording. `handling_change`
+/// is the change in average handling time on the year before, in tenths of
+/// a day, when both years closed cases.
 pub fn paragraph_text(
     channel: &Channel,
     f: &Figures,
-    previous: &Figures,
+    handling_change: Option<i64>,
     categories: &BTreeMap<String, i64>,
 ) -> String {
     let all_closed = f.closed == f.received;
     let closed_clause =
         if all_closed { "已全部办结".to_owned() } else { format!("已办结{}件", f.closed) };
-    let handling = match (f.avg_handling_days, previous.avg_handling_days) {
-        (Some(now), Some(before)) => {
-            format!("，平均办结时间{}", handling_time_change_text(Hundredths(now.0 - before.0)))
-        }
-        (Some(now), None) => format!("，平均办结时间{}天", now.text()),
-        _ => String::new(),
+    let handling = match (handling_change, f.avg_handling_days) {
+        (Some(tenths), _) => format!("，平均办结时间{}", handling_time_change_text(tenths)),
+        (None, Some(now)) => format!("，平均办结时间{}天", now.text()),
+        (None, None) => String::new(),
     };
     let satisfaction = |prefix: &str, rate: Option<Hundredths>| match rate {
         Some(_) if f.rated > 0 => format!("，{prefix}{}", percent(rate)),
@@ -139,7 +139,6 @@ pub fn paragraph_text(
             } else {
                 format!("办理{}", counted.join("、"))
             };
-            let done = if all_closed { String::new() } else { format!("，已办结{}件", f.closed) };
             let rates = match (f.work_satisfaction_rate, f.result_satisfaction_rate) {
                 (Some(work), Some(result)) => format!(
                     "，代表委员对办理工作满意率{}、对办理结果满意率{}",
@@ -148,7 +147,7 @@ pub fn paragraph_text(
                 ),
                 _ => String::new(),
             };
-            format!("{what}{done}{rates}。")
+            format!("{what}，{closed_clause}{rates}。")
         }
         _ => format!(
             "{}{}件，{closed_clause}，办结率{}{}。",
@@ -183,8 +182,9 @@ pub fn annual(
         }
         let two = channel.two_dimension_rating;
         let f = figures::figures(&current, definition, two);
-        let previous =
-            figures::figures(&last_year.get(&channel.code).copied().unwrap_or_default(), definition, two);
+        let before = last_year.get(&channel.code).copied().unwrap_or_default();
+        let previous = figures::figures(&before, definition, two);
+        let handling_change = figures::handling_days_change_tenths(&current, &before);
         let channel_scope = year_scope(year, Some(&channel.code))?;
         let categories = received_by_category(conn, &channel_scope)?;
         let by_department = counts(conn, &channel_scope, Breakdown::Department, as_of, now)?
@@ -205,7 +205,7 @@ pub fn annual(
         paragraphs.push(Paragraph {
             channel: channel.code.clone(),
             name: channel.name.clone(),
-            text: paragraph_text(channel, &f, &previous, &categories),
+            text: paragraph_text(channel, &f, handling_change, &categories),
             change: figures::change(&f, &previous),
             figures: f,
             previous,
@@ -278,7 +278,7 @@ impl AnnualReport {
     }
 }
 
-const HEADERS: [&str; 14] = [
+const HEADERS: [&str; 16] = [
     "受理件数",
     "办结件数",
     "办结率(%)",
@@ -292,6 +292,8 @@ const HEADERS: [&str; 14] = [
     "不满意",
     "满意率(%)",
     "综合满意率(%)",
+    "对办理工作满意率(%)",
+    "对办理结果满意率(%)",
     "重办率(%)",
 ];
 
@@ -306,7 +308,7 @@ fn write_header(sheet: &mut Worksheet, bold: &Format, first: &str) -> Result<(),
 
 fn write_row(sheet: &mut Worksheet, row: u32, label: &str, f: &Figures) -> Result<(), XlsxError> {
     sheet.write_string(row, 0, label)?;
-    let values: [Option<f64>; 14] = [
+    let values: [Option<f64>; 16] = [
         Some(f.received as f64),
         Some(f.closed as f64),
         f.completion_rate.map(Hundredths::as_f64),
@@ -320,6 +322,8 @@ fn write_row(sheet: &mut Worksheet, row: u32, label: &str, f: &Figures) -> Resul
         Some(f.unsatisfied as f64),
         f.satisfaction_rate.map(Hundredths::as_f64),
         f.composite_satisfaction.map(Hundredths::as_f64),
+        f.work_satisfaction_rate.map(Hundredths::as_f64),
+        f.result_satisfaction_rate.map(Hundredths::as_f64),
         f.reopen_rate.map(Hundredths::as_f64),
     ];
     for (i, value) in values.into_iter().enumerate() {
@@ -328,4 +332,128 @@ fn write_row(sheet: &mut Worksheet, row: u32, label: &str, f: &Figures) -> Resul
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn channel(code: &str, name: &str, two: bool) -> Channel {
+        Channel {
+            code: code.into(),
+            name: name.into(),
+            time_limit: 15,
+            time_limit_unit: "workday".into(),
+            extension_limit: 15,
+            extension_unit: "workday".into(),
+            tracking_prefix: "XX".into(),
+            two_dimension_rating: two,
+            sort_order: 1,
+            updated_at: NaiveDateTime::default(),
+        }
+    }
+
+    /// A year in which `closed` of `received` cases closed, each after `days`
+    /// days, with the ratings given (satisfied, basically, unsatisfied).
+    fn year(received: i64, closed: i64, days: i64, ratings: (i64, i64, i64)) -> Counts {
+        let (satisfied, basically_satisfied, unsatisfied) = ratings;
+        Counts {
+            received,
+            closed,
+            handling_seconds: closed * days * figures::SECONDS_PER_DAY,
+            rated: satisfied + basically_satisfied + unsatisfied,
+            satisfied,
+            basically_satisfied,
+            unsatisfied,
+            ..Counts::default()
+        }
+    }
+
+    fn sentence(channel: &Channel, current: Counts, previous: Counts, categories: &[(&str, i64)]) -> String {
+        let definition = Definition::default();
+        let f = figures::figures(&current, &definition, channel.two_dimension_rating);
+        let categories = categories.iter().map(|(c, n)| (c.to_string(), *n)).collect();
+        paragraph_text(channel, &f, figures::handling_days_change_tenths(&current, &previous), &categories)
+    }
+
+    #[test]
+    fn each_channel_is_worded_as_the_office_reports_it() {
+        let mailbox = channel("mailbox", "公开信箱", false);
+        let mut this_year = year(225, 223, 8, (210, 12, 1));
+        // 8.2 days on average this year against 12.5 the year before.
+        this_year.handling_seconds = 223 * 82 * figures::SECONDS_PER_DAY / 10;
+        let last_year = Counts {
+            handling_seconds: 180 * 125 * figures::SECONDS_PER_DAY / 10,
+            ..year(190, 180, 0, (0, 0, 0))
+        };
+        assert_eq!(
+            sentence(&mailbox, this_year, last_year, &[]),
+            "公开信箱群众来信225件，已办结223件，平均办结时间缩短4.3天，群众满意率99.55%。"
+        );
+        assert_eq!(
+            sentence(&mailbox, year(10, 10, 5, (0, 0, 0)), year(8, 8, 4, (0, 0, 0)), &[]),
+            "公开信箱群众来信10件，已全部办结，平均办结时间延长1天。",
+            "no ratings, no satisfaction clause"
+        );
+        assert_eq!(
+            sentence(&mailbox, year(10, 10, 5, (0, 0, 0)), year(8, 8, 5, (0, 0, 0)), &[]),
+            "公开信箱群众来信10件，已全部办结，平均办结时间持平。"
+        );
+        assert_eq!(
+            sentence(&mailbox, year(4, 2, 3, (2, 0, 0)), Counts::default(), &[]),
+            "公开信箱群众来信4件，已办结2件，平均办结时间3天，群众满意率100%。",
+            "without a year before, the time itself"
+        );
+
+        let minhu = channel("minhu", "民呼我为", false);
+        assert_eq!(
+            sentence(&minhu, year(3878, 3836, 7, (3068, 503, 265)), Counts::default(), &[]),
+            "“民呼我为”累计办理事项3878件，办结3836件，办结率98.92%，办结事项群众综合满意率90.47%。"
+        );
+        assert_eq!(
+            sentence(&minhu, year(5, 5, 7, (4, 1, 0)), Counts::default(), &[]),
+            "“民呼我为”累计办理事项5件，已全部办结，办结事项群众综合满意率96%。"
+        );
+
+        let gov_web = channel("gov_web", "中国政府网网民留言", false);
+        assert_eq!(
+            sentence(&gov_web, year(20, 20, 6, (0, 0, 0)), Counts::default(), &[]),
+            "接到中国政府网网民留言转办20件，已全部办结。"
+        );
+        assert_eq!(
+            sentence(&gov_web, year(20, 19, 6, (0, 0, 0)), Counts::default(), &[]),
+            "接到中国政府网网民留言转办20件，已办结19件。"
+        );
+
+        let disclosure = channel("disclosure", "政府信息公开申请", false);
+        assert_eq!(
+            sentence(&disclosure, year(11, 11, 9, (0, 0, 0)), Counts::default(), &[]),
+            "接收政府信息公开申请11件，已全部办结。"
+        );
+
+        let suggestion = channel("suggestion", "人大代表建议和政协委员提案", true);
+        let deputies = Counts { result_rated: 436, result_satisfied: 436, ..year(436, 436, 60, (436, 0, 0)) };
+        let both = [("人大代表建议", 218), ("政协委员提案", 218)];
+        assert_eq!(
+            sentence(&suggestion, deputies, Counts::default(), &both),
+            "办理人大代表建议218件、政协委员提案218件，已全部办结，代表委员对办理工作满意率100%、对办理结果满意率100%。"
+        );
+        let unfinished = Counts {
+            result_rated: 400,
+            result_satisfied: 399,
+            result_unsatisfied: 1,
+            ..year(436, 430, 60, (400, 0, 0))
+        };
+        assert_eq!(
+            sentence(&suggestion, unfinished, Counts::default(), &[("人大代表建议", 200)]),
+            "办理人大代表建议和政协委员提案436件，已办结430件，代表委员对办理工作满意率100%、对办理结果满意率99.75%。",
+            "categories that do not add up are not listed"
+        );
+
+        let other = channel("hotline", "12345热线", false);
+        assert_eq!(
+            sentence(&other, year(50, 40, 2, (30, 5, 5)), Counts::default(), &[]),
+            "12345热线50件，已办结40件，办结率80%，满意率87.5%。"
+        );
+    }
 }

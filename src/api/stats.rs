@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::db::rollups::Scope;
 use crate::db::{self, DbConnection};
-use crate::domain::figures::{self, handling_time_change_text, Counts, Definition, Figures};
+use crate::domain::figures::{self, handling_time_change_text, Counts, Definition};
 use crate::domain::rating::Rating;
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
@@ -138,13 +138,17 @@ fn period(scope: &Scope) -> Value {
     json!({"from": scope.from, "to": scope.to})
 }
 
-fn comparison(current: &Figures, previous: &Figures) -> Value {
-    let change = figures::change(current, previous);
+/// The figures of `current` and `previous`, their change, and the change in
+/// handling time in words.
+fn comparison(current: &Counts, previous: &Counts, definition: &Definition, two: bool) -> Value {
+    let (now, before) =
+        (figures::figures(current, definition, two), figures::figures(previous, definition, two));
     json!({
-        "figures": current,
-        "previous": previous,
-        "change": change,
-        "handling_time_change": change.avg_handling_days.map(handling_time_change_text),
+        "figures": now,
+        "previous": before,
+        "change": figures::change(&now, &before),
+        "handling_time_change":
+            figures::handling_days_change_tenths(current, previous).map(handling_time_change_text),
     })
 }
 
@@ -182,10 +186,8 @@ fn group_comparison(
     definition: &Definition,
     two: bool,
 ) -> Value {
-    let at = |groups: &BTreeMap<String, Counts>, k: &str| {
-        figures::figures(&groups.get(k).copied().unwrap_or_default(), definition, two)
-    };
-    comparison(&at(current, key), &at(previous, previous_key))
+    let at = |groups: &BTreeMap<String, Counts>, k: &str| groups.get(k).copied().unwrap_or_default();
+    comparison(&at(current, key), &at(previous, previous_key), definition, two)
 }
 
 /// `GET /api/v1/stats/summary`.
@@ -208,9 +210,7 @@ pub async fn summary(
                 })
             };
             let mut body = envelope(&req, &definition);
-            let current = figures::figures(&total(&current), &definition, two);
-            let previous = figures::figures(&total(&previous), &definition, two);
-            if let Value::Object(parts) = comparison(&current, &previous) {
+            if let Value::Object(parts) = comparison(&total(&current), &total(&previous), &definition, two) {
                 body.extend(parts);
             }
             Ok(Value::Object(body))

@@ -45,12 +45,6 @@ impl Hundredths {
             f => format!("{sign}{whole}.{f:02}"),
         }
     }
-
-    /// Rounded half-up to one decimal, trailing zero dropped (4.30 → 4.3, 4.35 → 4.4, 5.00 → 5).
-    pub fn text_one_decimal(self) -> String {
-        let tenths = if self.0 >= 0 { (self.0 + 5) / 10 } else { -((-self.0 + 5) / 10) };
-        Hundredths(tenths * 10).text()
-    }
 }
 
 impl Serialize for Hundredths {
@@ -363,12 +357,28 @@ pub fn change(current: &Figures, previous: &Figures) -> Change {
     }
 }
 
-/// 缩短4.3天 / 延长1.2天 / 持平, from the change of the average handling days.
-pub fn handling_time_change_text(change: Hundredths) -> String {
-    let rounded = change.text_one_decimal();
-    match change.0 {
-        c if c < 0 && rounded != "0" => format!("缩短{}天", Hundredths(-c).text_one_decimal()),
-        c if c > 0 && rounded != "0" => format!("延长{rounded}天"),
+/// The change in average handling time from `previous` to `current`, in
+/// tenths of a day, rounded half away from zero from the exact averages:
+/// going through the two-decimal figures would round twice (a change of
+/// 4.345 days would become 4.35, then 4.4). `None` when either period
+/// closed nothing.
+pub fn handling_days_change_tenths(current: &Counts, previous: &Counts) -> Option<i64> {
+    if current.closed == 0 || previous.closed == 0 {
+        return None;
+    }
+    let (cs, cc) = (i128::from(current.handling_seconds), i128::from(current.closed));
+    let (ps, pc) = (i128::from(previous.handling_seconds), i128::from(previous.closed));
+    // cs/cc − ps/pc days of 86,400 s; `ratio` gives hundredths of its
+    // quotient, so a denominator ten times larger gives tenths.
+    Hundredths::ratio(cs * pc - ps * cc, cc * pc * i128::from(SECONDS_PER_DAY) * 10).map(|t| t.0)
+}
+
+/// 缩短4.3天 / 延长1.2天 / 持平, from the change in tenths of a day.
+pub fn handling_time_change_text(change_tenths: i64) -> String {
+    let days = |tenths: i64| Hundredths(tenths * 10).text();
+    match change_tenths {
+        t if t < 0 => format!("缩短{}天", days(-t)),
+        t if t > 0 => format!("延长{}天", days(t)),
         _ => "持平".to_owned(),
     }
 }
@@ -398,9 +408,6 @@ mod tests {
         assert_eq!(Hundredths(9892).text(), "98.92");
         assert_eq!(Hundredths(5).text(), "0.05");
         assert_eq!(Hundredths(-430).text(), "-4.3");
-        assert_eq!(Hundredths(430).text_one_decimal(), "4.3");
-        assert_eq!(Hundredths(435).text_one_decimal(), "4.4");
-        assert_eq!(Hundredths(500).text_one_decimal(), "5");
     }
 
     fn counts() -> Counts {
@@ -514,9 +521,32 @@ mod tests {
         let c = change(&current, &previous);
         assert_eq!(c.avg_handling_days, h(-430));
         assert_eq!(c.received, -2);
-        assert_eq!(handling_time_change_text(c.avg_handling_days.unwrap()), "缩短4.3天");
-        assert_eq!(handling_time_change_text(Hundredths(120)), "延长1.2天");
-        assert_eq!(handling_time_change_text(Hundredths(-4)), "持平");
         assert_eq!(c.satisfaction_rate, None);
+        assert_eq!(handling_time_change_text(-43), "缩短4.3天");
+        assert_eq!(handling_time_change_text(12), "延长1.2天");
+        assert_eq!(handling_time_change_text(50), "延长5天");
+        assert_eq!(handling_time_change_text(0), "持平");
+    }
+
+    fn closed_in(closed: i64, handling_seconds: i64) -> Counts {
+        Counts { received: closed, closed, handling_seconds, ..Counts::default() }
+    }
+
+    #[test]
+    fn the_handling_time_change_is_rounded_once_from_the_exact_averages() {
+        let day = 86_400;
+        // 12.5 days then 8.2 days: shortened by 4.3.
+        assert_eq!(
+            handling_days_change_tenths(&closed_in(10, 82 * day), &closed_in(10, 125 * day)),
+            Some(-43)
+        );
+        // 4.345 days against 0: the two-decimal figure 4.35 would round to 4.4.
+        let exact = closed_in(200, 869 * day);
+        assert_eq!(figures(&exact, &Definition::default(), false).avg_handling_days, h(435));
+        assert_eq!(handling_days_change_tenths(&exact, &closed_in(1, 0)), Some(43));
+        // 0.04 days longer is 持平, 0.05 is 延长0.1天.
+        assert_eq!(handling_days_change_tenths(&closed_in(100, 4 * day), &closed_in(1, 0)), Some(0));
+        assert_eq!(handling_days_change_tenths(&closed_in(100, 5 * day), &closed_in(1, 0)), Some(1));
+        assert_eq!(handling_days_change_tenths(&closed_in(3, 3 * day), &Counts::default()), None);
     }
 }
