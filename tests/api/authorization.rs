@@ -9,75 +9,195 @@ use crate::helpers::TestApp;
 
 const ROLES: [&str; 5] = ["anonymous", "admin", "clerk", "handler", "leader"];
 
-/// Expected statuses for (anonymous, admin, clerk, handler, leader).
-type Row = (Method, &'static str, fn(&str) -> Value, [u16; 5]);
+/// One endpoint: the route template as in `casedesk::api::ROUTES`, the path
+/// it is called with, the body each role sends, and the expected status for
+/// (anonymous, admin, clerk, handler, leader).
+struct Row {
+    method: Method,
+    route: &'static str,
+    path: String,
+    body: Box<dyn Fn(&str) -> Value>,
+    expected: [u16; 5],
+}
 
-fn no_body(_: &str) -> Value {
-    Value::Null
+fn row(method: Method, route: &'static str, path: impl Into<String>, expected: [u16; 5]) -> Row {
+    Row { method, route, path: path.into(), body: Box::new(|_| Value::Null), expected }
+}
+
+fn row_with(
+    method: Method,
+    route: &'static str,
+    path: impl Into<String>,
+    body: impl Fn(&str) -> Value + 'static,
+    expected: [u16; 5],
+) -> Row {
+    Row { method, route, path: path.into(), body: Box::new(body), expected }
 }
 
 async fn every_role_against_every_endpoint(app: &TestApp) {
     let office = app.office().await;
     let case_id = app.case_in(&office, "assigned").await;
+    let letter = app.new_case(&office.clerk.token, json!({})).await;
+    let closed = letter["id"].as_i64().unwrap();
+    for (token, action, body) in [
+        (&office.clerk.token, "assign", json!({"department_id": office.dept_a})),
+        (&office.handler.token, "accept", json!({})),
+        (&office.handler.token, "reply", json!({"reply": "已办理。"})),
+        (&office.clerk.token, "approve", json!({})),
+    ] {
+        app.act(token, closed, action, body).await.expect(200);
+    }
+    let public = format!(
+        "/api/v1/public/cases/{}?code={}",
+        letter["tracking_no"].as_str().unwrap(),
+        letter["query_code"].as_str().unwrap()
+    );
+    let public_rating = public.replace("?code=", "/rating?code=");
+    let (case, dept, leader) = (case_id, office.dept_a, office.leader.id);
+    let period = "from=2024-01-01&to=2025-01-01";
+    use Method as M;
     let rows: Vec<Row> = vec![
-        (Method::GET, "/api/v1/auth/me", no_body, [401, 200, 200, 200, 200]),
-        (Method::GET, "/api/v1/departments", no_body, [401, 200, 200, 200, 200]),
-        (
-            Method::POST,
+        row(M::GET, "/healthz", "/healthz", [200; 5]),
+        row(M::GET, "/readyz", "/readyz", [200; 5]),
+        row(M::GET, "/metrics", "/metrics", [200; 5]),
+        row_with(
+            M::POST,
+            "/api/v1/auth/login",
+            "/api/v1/auth/login",
+            |_| json!({"username": "admin", "password": crate::helpers::ADMIN_PASSWORD}),
+            [200; 5],
+        ),
+        row(M::GET, "/api/v1/auth/me", "/api/v1/auth/me", [401, 200, 200, 200, 200]),
+        // A wrong current password shows who may call it without changing anything.
+        row_with(
+            M::POST,
+            "/api/v1/auth/password",
+            "/api/v1/auth/password",
+            |_| json!({"current_password": "not-it-at-all", "new_password": "another-long-one-1"}),
+            [401, 422, 422, 422, 422],
+        ),
+        row(M::GET, "/api/v1/departments", "/api/v1/departments", [401, 200, 200, 200, 200]),
+        row_with(
+            M::POST,
+            "/api/v1/departments",
             "/api/v1/departments",
             |role| json!({"name": format!("新部门{role}"), "code": format!("NEW_{role}")}),
             [401, 201, 403, 403, 403],
         ),
-        (
-            Method::PATCH,
-            "/api/v1/departments/{dept}",
+        row_with(
+            M::PATCH,
+            "/api/v1/departments/{id}",
+            format!("/api/v1/departments/{dept}"),
             |_| json!({"email": "edu@county.gov.cn"}),
             [401, 200, 403, 403, 403],
         ),
-        (Method::GET, "/api/v1/users", no_body, [401, 200, 403, 403, 403]),
-        (
-            Method::POST,
+        row(M::GET, "/api/v1/users", "/api/v1/users", [401, 200, 403, 403, 403]),
+        row_with(
+            M::POST,
+            "/api/v1/users",
             "/api/v1/users",
             |role| json!({"username": format!("u-{role}"), "password": "long-enough-1", "display_name": "新", "role": "clerk"}),
             [401, 201, 403, 403, 403],
         ),
-        (
-            Method::PATCH,
-            "/api/v1/users/{leader}",
+        row_with(
+            M::PATCH,
+            "/api/v1/users/{id}",
+            format!("/api/v1/users/{leader}"),
             |_| json!({"display_name": "领导"}),
             [401, 200, 403, 403, 403],
         ),
-        (Method::GET, "/api/v1/channels", no_body, [401, 200, 200, 200, 200]),
-        (
-            Method::PATCH,
+        row(M::GET, "/api/v1/channels", "/api/v1/channels", [401, 200, 200, 200, 200]),
+        row_with(
+            M::PATCH,
+            "/api/v1/channels/{code}",
             "/api/v1/channels/mailbox",
             |_| json!({"name": "公开信箱"}),
             [401, 200, 403, 403, 403],
         ),
-        (
-            Method::POST,
+        row(M::GET, "/api/v1/calendar/{year}", "/api/v1/calendar/2025", [401, 200, 200, 200, 200]),
+        row_with(
+            M::PUT,
+            "/api/v1/calendar/{year}",
+            "/api/v1/calendar/2099",
+            |_| json!([{"date": "2099-01-01", "is_workday": false, "note": "元旦"}]),
+            [401, 200, 403, 403, 403],
+        ),
+        row_with(
+            M::POST,
+            "/api/v1/cases",
             "/api/v1/cases",
             |_| json!({"channel": "mailbox", "title": "标题", "content": "内容"}),
             [401, 201, 201, 403, 403],
         ),
-        (Method::GET, "/api/v1/cases", no_body, [401, 200, 200, 200, 200]),
-        (Method::GET, "/api/v1/cases/{case}", no_body, [401, 200, 200, 200, 200]),
-        (Method::GET, "/api/v1/cases/{case}/events", no_body, [401, 200, 200, 200, 200]),
-        (
-            Method::POST,
-            "/api/v1/cases/{case}/supervise",
+        row(M::GET, "/api/v1/cases", "/api/v1/cases", [401, 200, 200, 200, 200]),
+        row(M::GET, "/api/v1/cases/{id}", format!("/api/v1/cases/{case}"), [401, 200, 200, 200, 200]),
+        row(
+            M::GET,
+            "/api/v1/cases/{id}/events",
+            format!("/api/v1/cases/{case}/events"),
+            [401, 200, 200, 200, 200],
+        ),
+        // Every action and role: every_role_against_every_action.
+        row_with(
+            M::POST,
+            "/api/v1/cases/{id}/{action}",
+            format!("/api/v1/cases/{case}/supervise"),
             |_| json!({"note": "督办"}),
             [401, 200, 200, 403, 200],
         ),
-        (Method::GET, "/healthz", no_body, [200, 200, 200, 200, 200]),
-        (Method::GET, "/readyz", no_body, [200, 200, 200, 200, 200]),
-        (Method::GET, "/metrics", no_body, [200, 200, 200, 200, 200]),
+        row(M::GET, "/api/v1/outbox", "/api/v1/outbox", [401, 200, 403, 403, 403]),
+        // The role is checked before the message is looked for.
+        row(M::POST, "/api/v1/outbox/{id}/retry", "/api/v1/outbox/987654/retry", [401, 404, 403, 403, 403]),
+        row(
+            M::GET,
+            "/api/v1/stats/summary",
+            format!("/api/v1/stats/summary?{period}"),
+            [401, 200, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/api/v1/stats/by-channel",
+            format!("/api/v1/stats/by-channel?{period}"),
+            [401, 200, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/api/v1/stats/by-department",
+            format!("/api/v1/stats/by-department?{period}"),
+            [401, 200, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/api/v1/stats/trend",
+            format!("/api/v1/stats/trend?{period}"),
+            [401, 200, 200, 200, 200],
+        ),
+        row(M::GET, "/api/v1/reports/annual", "/api/v1/reports/annual?year=2024", [401, 200, 200, 403, 200]),
+        row_with(
+            M::POST,
+            "/api/v1/public/cases",
+            "/api/v1/public/cases",
+            |_| json!({"title": "路灯不亮", "content": "小区路灯坏了。"}),
+            [201; 5],
+        ),
+        row(M::GET, "/api/v1/public/cases/{tracking_no}", public, [200; 5]),
+        row_with(
+            M::POST,
+            "/api/v1/public/cases/{tracking_no}/rating",
+            public_rating,
+            |_| json!({"rating": "satisfied"}),
+            [200; 5],
+        ),
+        // Last: it revokes the token each role used above.
+        row(M::POST, "/api/v1/auth/logout", "/api/v1/auth/logout", [401, 204, 204, 204, 204]),
     ];
-    for (method, template, body, expected) in rows {
-        let path = template
-            .replace("{dept}", &office.dept_a.to_string())
-            .replace("{leader}", &office.leader.id.to_string())
-            .replace("{case}", &case_id.to_string());
+    let mut covered: Vec<(String, &str)> = rows.iter().map(|r| (r.method.to_string(), r.route)).collect();
+    covered.sort_unstable();
+    let mut routes: Vec<(String, &str)> =
+        casedesk::api::ROUTES.iter().map(|(m, p)| (m.to_string(), *p)).collect();
+    routes.sort_unstable();
+    assert_eq!(covered, routes, "the matrix has one row per route the service answers");
+    for Row { method, route, path, body, expected } in rows {
         for (role, want) in ROLES.iter().zip(expected) {
             let token = (*role != "anonymous").then(|| office.token(role));
             let mut request = app.request(method.clone(), &path, token);
@@ -86,7 +206,7 @@ async fn every_role_against_every_endpoint(app: &TestApp) {
                 request = request.json(&payload);
             }
             let resp = app.send(request).await;
-            assert_eq!(resp.status, want, "{role} {method} {path}: {}", resp.text);
+            assert_eq!(resp.status, want, "{role} {method} {route} ({path}): {}", resp.text);
         }
     }
 }
@@ -105,16 +225,45 @@ const ACTION_MATRIX: &[(&str, &str, [u16; 4])] = &[
     ("reopen", "closed", [200, 200, 403, 200]),
     ("rate", "closed", [200, 200, 403, 403]),
     ("mark-duplicate", "registered", [200, 200, 404, 403]),
+    // On a case handler A can see, the role check itself refuses.
+    ("assign", "processing", [200, 200, 403, 403]),
+    ("request-extension", "processing", [403, 403, 200, 403]),
+    ("decide-extension", "extension-requested", [200, 200, 403, 200]),
+    ("suspend", "processing", [200, 200, 200, 403]),
+    ("resume", "suspended", [200, 200, 200, 403]),
 ];
+
+/// A case in `state`, or in one of the processing sub-states the matrix needs.
+async fn prepared_case(app: &TestApp, office: &crate::helpers::Office, state: &str) -> i64 {
+    let (base, step) = match state {
+        "extension-requested" => {
+            ("processing", Some(("request-extension", json!({"days": 3, "reason": "需现场核实"}))))
+        }
+        "suspended" => ("processing", Some(("suspend", json!({"reason": "申请人补正材料"})))),
+        other => (other, None),
+    };
+    let id = app.case_in(office, base).await;
+    if let Some((action, body)) = step {
+        app.act(&office.handler.token, id, action, body).await.expect(200);
+    }
+    id
+}
 
 async fn every_role_against_every_action(app: &TestApp) {
     let office = app.office().await;
     let original = app.case_in(&office, "registered").await;
     for (action, state, expected) in ACTION_MATRIX {
+        let anonymous = app.post(&format!("/api/v1/cases/{original}/{action}"), None, json!({})).await;
+        assert_eq!(anonymous.status, 401, "anonymous {action}");
         for (role, want) in ["admin", "clerk", "handler", "leader"].iter().zip(expected) {
-            let id = app.case_in(&office, state).await;
+            let id = prepared_case(app, &office, state).await;
+            let before = app.case(&office, id).await;
             let body = match *action {
+                "assign" if *state == "processing" => json!({"department_id": office.dept_b}),
                 "assign" => json!({"department_id": office.dept_a}),
+                "request-extension" => json!({"days": 3, "reason": "需现场核实"}),
+                "decide-extension" => json!({"approve": true}),
+                "suspend" => json!({"reason": "征求第三方意见"}),
                 "reply" => json!({"reply": "答复"}),
                 "return" | "reject-reply" | "invalidate" | "reopen" => json!({"reason": "理由"}),
                 "supervise" => json!({"note": "督办"}),
@@ -125,7 +274,7 @@ async fn every_role_against_every_action(app: &TestApp) {
             let resp = app.act(office.token(role), id, action, body).await;
             assert_eq!(resp.status, *want, "{role} {action} in {state}: {}", resp.text);
             if *want != 200 {
-                assert_eq!(app.case(&office, id).await["state"], *state, "refused {action} changed nothing");
+                assert_eq!(app.case(&office, id).await, before, "refused {action} changed nothing");
             }
         }
     }
