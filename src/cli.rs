@@ -39,9 +39,18 @@ enum Command {
     Report(ReportArgs),
     /// Load a demo county (departments, staff, 2023–2024 cases) into an empty database.
     Demo,
-    /// Measure the service (see `casedesk bench api --help`, `casedesk bench stats --help`).
+    /// Measure the service: `casedesk bench` (the same as `bench api`) or `bench stats`.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct BenchArgs {
     #[command(subcommand)]
-    Bench(BenchCommand),
+    command: Option<BenchCommand>,
+    /// Without a subcommand: `bench api`'s options.
+    #[command(flatten)]
+    api: BenchApiArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -175,22 +184,27 @@ pub fn run() -> ExitCode {
         Command::User(UserCommand::Add(args)) => add_user(&settings, args),
         Command::Report(args) => print_report(&settings, args),
         Command::Demo => demo(&settings, false),
-        Command::Bench(BenchCommand::Api(args)) => crate::bench::api(crate::bench::ApiOptions {
-            backend: args.target.backend,
-            pg_url: args.target.pg_url,
-            concurrency: args.concurrency.max(1),
-            duration: std::time::Duration::from_secs(args.duration.max(1)),
-            pool_size: args.pool_size.clamp(1, 256),
-            json: args.target.json,
-        }),
-        Command::Bench(BenchCommand::Stats(args)) => crate::bench::stats(crate::bench::StatsOptions {
-            backend: args.target.backend,
-            pg_url: args.target.pg_url,
-            cases: args.cases.max(1),
-            repeat: args.repeat.max(1),
-            intake_rate: args.intake_rate,
-            json: args.target.json,
-        }),
+        Command::Bench(BenchArgs { command: None, api: args })
+        | Command::Bench(BenchArgs { command: Some(BenchCommand::Api(args)), .. }) => {
+            crate::bench::api(crate::bench::ApiOptions {
+                backend: args.target.backend,
+                pg_url: args.target.pg_url,
+                concurrency: args.concurrency.max(1),
+                duration: std::time::Duration::from_secs(args.duration.max(1)),
+                pool_size: args.pool_size.clamp(1, 256),
+                json: args.target.json,
+            })
+        }
+        Command::Bench(BenchArgs { command: Some(BenchCommand::Stats(args)), .. }) => {
+            crate::bench::stats(crate::bench::StatsOptions {
+                backend: args.target.backend,
+                pg_url: args.target.pg_url,
+                cases: args.cases.max(1),
+                repeat: args.repeat.max(1),
+                intake_rate: args.intake_rate,
+                json: args.target.json,
+            })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
