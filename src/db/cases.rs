@@ -23,20 +23,27 @@ pub fn next_sequence(conn: &mut DbConnection, channel: &str, year: i32) -> Query
         .get_result(c))
 }
 
-/// Stores a new case; returns it as stored.
+/// Stores a new case; returns it as stored (`RETURNING` every column, which
+/// compiles on the concrete connections only).
 pub fn insert(conn: &mut DbConnection, new: &NewCaseRow) -> QueryResult<Case> {
-    let id: i64 = diesel::insert_into(cases::table).values(new).returning(cases::id).get_result(conn)?;
-    cases::table.find(id).first(conn)
+    super::on_backend!(conn, |c| diesel::insert_into(cases::table).values(new).get_result(c))
 }
+
+// Lookups by a unique key use `get_result`, not `first`: `first` adds
+// `LIMIT ?`, and SQLite recompiles a statement whose LIMIT is a bound
+// parameter every time it runs, so diesel's statement cache would not help.
 
 /// One case by id.
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Case>> {
-    super::on_backend!(conn, |c| cases::table.find(id).first(c).optional())
+    super::on_backend!(conn, |c| cases::table.find(id).get_result(c).optional())
 }
 
 /// One case by tracking number.
 pub fn find_by_tracking_no(conn: &mut DbConnection, tracking_no: &str) -> QueryResult<Option<Case>> {
-    cases::table.filter(cases::tracking_no.eq(tracking_no)).first(conn).optional()
+    super::on_backend!(conn, |c| cases::table
+        .filter(cases::tracking_no.eq(tracking_no))
+        .get_result(c)
+        .optional())
 }
 
 /// The case a channel already holds under an external reference.
@@ -48,7 +55,7 @@ pub fn find_by_external_ref(
     cases::table
         .filter(cases::channel.eq(channel))
         .filter(cases::external_ref.eq(external_ref))
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

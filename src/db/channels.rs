@@ -13,7 +13,7 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Channel>> {
 
 /// One channel.
 pub fn find(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Channel>> {
-    channels::table.find(code).first(conn).optional()
+    channels::table.find(code).get_result(conn).optional()
 }
 
 /// Applies changes; returns whether the channel exists.

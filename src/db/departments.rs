@@ -13,12 +13,12 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Department>> {
 
 /// One department.
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Department>> {
-    departments::table.find(id).first(conn).optional()
+    departments::table.find(id).get_result(conn).optional()
 }
 
 /// One department by its code.
 pub fn find_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Department>> {
-    departments::table.filter(departments::code.eq(code)).first(conn).optional()
+    departments::table.filter(departments::code.eq(code)).get_result(conn).optional()
 }
 
 /// Creates a department; returns its id.

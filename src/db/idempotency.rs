@@ -34,7 +34,7 @@ pub fn find(
             idempotency_keys::response_status,
             idempotency_keys::response_body,
         ))
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

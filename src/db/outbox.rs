@@ -207,7 +207,7 @@ pub fn list(
 
 /// One message.
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Message>> {
-    outbox::table.find(id).first(conn).optional()
+    outbox::table.find(id).get_result(conn).optional()
 }
 
 /// Puts a failed message back in the queue, due now.

@@ -13,12 +13,12 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
 
 /// One account.
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<User>> {
-    super::on_backend!(conn, |c| users::table.find(id).first(c).optional())
+    super::on_backend!(conn, |c| users::table.find(id).get_result(c).optional())
 }
 
 /// One account by login name.
 pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<User>> {
-    users::table.filter(users::username.eq(username)).first(conn).optional()
+    users::table.filter(users::username.eq(username)).get_result(conn).optional()
 }
 
 /// Whether there is no account at all (first start).
