@@ -103,58 +103,37 @@ fn placeholders(conn: &DbConnection, from: usize, count: usize) -> Vec<String> {
     (from..from + count).map(|i| format!("{sigil}{i}")).collect()
 }
 
+/// Adds `delta` to the row of `key`, creating it if needed. The statement
+/// names only the measures that change (at intake, `received` alone): diesel
+/// cannot cache an upsert's prepared statement, so every call compiles it
+/// anew, and a statement of four columns compiles several times faster than
+/// one of seventeen.
 fn add(conn: &mut DbConnection, key: &RollupKey, delta: &Counts) -> QueryResult<()> {
-    use case_rollups as r;
-    use diesel::upsert::excluded;
-    if measure_values(delta).iter().all(|v| *v == 0) {
+    let changed: Vec<(&str, i64)> =
+        MEASURES.iter().copied().zip(measure_values(delta)).filter(|(_, v)| *v != 0).collect();
+    if changed.is_empty() {
         return Ok(());
     }
-    let row = (
-        r::received_day.eq(key.day),
-        r::channel.eq(&key.channel),
-        r::department_key.eq(key.department),
-        (
-            r::received.eq(delta.received),
-            r::closed.eq(delta.closed),
-            r::closed_on_time.eq(delta.closed_on_time),
-            r::handling_seconds.eq(delta.handling_seconds),
-            r::handling_workdays.eq(delta.handling_workdays),
-            r::rated.eq(delta.rated),
-            r::satisfied.eq(delta.satisfied),
-            r::basically_satisfied.eq(delta.basically_satisfied),
-            r::unsatisfied.eq(delta.unsatisfied),
-            r::result_rated.eq(delta.result_rated),
-            r::result_satisfied.eq(delta.result_satisfied),
-            r::result_basically_satisfied.eq(delta.result_basically_satisfied),
-            r::result_unsatisfied.eq(delta.result_unsatisfied),
-            r::reopened_closed.eq(delta.reopened_closed),
-        ),
+    let marks = placeholders(conn, 1, 3 + changed.len());
+    let columns: Vec<&str> = changed.iter().map(|(m, _)| *m).collect();
+    let sums: Vec<String> =
+        columns.iter().map(|m| format!("{m} = case_rollups.{m} + excluded.{m}")).collect();
+    let sql = format!(
+        "INSERT INTO case_rollups (received_day, channel, department_key, {}) VALUES ({}) \
+         ON CONFLICT (received_day, channel, department_key) DO UPDATE SET {}",
+        columns.join(", "),
+        marks.join(", "),
+        sums.join(", "),
     );
-    let sums = (
-        r::received.eq(r::received + excluded(r::received)),
-        r::closed.eq(r::closed + excluded(r::closed)),
-        r::closed_on_time.eq(r::closed_on_time + excluded(r::closed_on_time)),
-        r::handling_seconds.eq(r::handling_seconds + excluded(r::handling_seconds)),
-        r::handling_workdays.eq(r::handling_workdays + excluded(r::handling_workdays)),
-        r::rated.eq(r::rated + excluded(r::rated)),
-        r::satisfied.eq(r::satisfied + excluded(r::satisfied)),
-        r::basically_satisfied.eq(r::basically_satisfied + excluded(r::basically_satisfied)),
-        r::unsatisfied.eq(r::unsatisfied + excluded(r::unsatisfied)),
-        r::result_rated.eq(r::result_rated + excluded(r::result_rated)),
-        r::result_satisfied.eq(r::result_satisfied + excluded(r::result_satisfied)),
-        r::result_basically_satisfied
-            .eq(r::result_basically_satisfied + excluded(r::result_basically_satisfied)),
-        r::result_unsatisfied.eq(r::result_unsatisfied + excluded(r::result_unsatisfied)),
-        r::reopened_closed.eq(r::reopened_closed + excluded(r::reopened_closed)),
-    );
-    // `ON CONFLICT` exists only on the concrete connections.
-    super::on_backend!(conn, |c| diesel::insert_into(r::table)
-        .values(row)
-        .on_conflict((r::received_day, r::channel, r::department_key))
-        .do_update()
-        .set(sums)
-        .execute(c))
-    .map(drop)
+    let mut query = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<Date, _>(key.day)
+        .bind::<Text, _>(key.channel.clone())
+        .bind::<BigInt, _>(key.department);
+    for (_, value) in changed {
+        query = query.bind::<BigInt, _>(value);
+    }
+    query.execute(conn).map(drop)
 }
 
 /// Moves the sums from what `before` contributed to what `after` does, in the
