@@ -165,10 +165,15 @@ impl ConnectionManager {
                 // One statement per PRAGMA would be needed with sql_query (pitfall 6).
                 // 1 MB of page cache per connection (not SQLite's 2 MB): the
                 // operating system caches the file as well, and a pool holds many.
+                // No automatic checkpoints: the commit that crosses the
+                // threshold would copy the log and wait for two fsyncs while
+                // every other writer waits for it; the checkpointer thread
+                // of the `Db` does that work beside the writers instead.
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                     PRAGMA cache_size = -1024;",
+                     PRAGMA cache_size = -1024; PRAGMA wal_autocheckpoint = 0; \
+                     PRAGMA journal_size_limit = 67108864;",
                 )
                 .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
                 Ok(DbConnection::Sqlite(conn))
@@ -191,6 +196,35 @@ impl r2d2::ManageConnection for ConnectionManager {
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         conn.is_broken()
+    }
+}
+
+/// How often the checkpointer copies SQLite's write-ahead log into the database.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Copies committed pages from SQLite's write-ahead log into the database file
+/// every [`CHECKPOINT_INTERVAL`], on a connection of its own, until `alive`
+/// can no longer be upgraded. A passive checkpoint never blocks writers or
+/// readers; it copies what no reader still needs, and the log starts over
+/// once all of it is copied.
+fn spawn_checkpointer(manager: ConnectionManager, alive: std::sync::Weak<()>) {
+    let spawned = std::thread::Builder::new().name("sqlite-checkpoint".into()).spawn(move || {
+        let mut conn = match manager.establish() {
+            Ok(conn) => conn,
+            Err(error) => {
+                tracing::error!(%error, "the SQLite checkpointer cannot connect; the write-ahead log will grow");
+                return;
+            }
+        };
+        while alive.upgrade().is_some() {
+            std::thread::sleep(CHECKPOINT_INTERVAL);
+            if let Err(error) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
+                tracing::warn!(%error, "SQLite checkpoint failed; retrying");
+            }
+        }
+    });
+    if let Err(error) = spawned {
+        tracing::error!(%error, "cannot start the SQLite checkpointer; the write-ahead log will grow");
     }
 }
 
@@ -236,6 +270,9 @@ pub struct Db {
     pool: Pool,
     backend: Backend,
     sqlite_writer: Arc<FairMutex<()>>,
+    /// Held, never read: on SQLite the checkpointer thread runs while any
+    /// clone of this `Db` lives.
+    _checkpointer_alive: Option<Arc<()>>,
     calendar: Arc<cache::Cached<crate::domain::calendar::Calendar>>,
     channels: Arc<cache::Cached<Vec<models::Channel>>>,
 }
@@ -251,6 +288,14 @@ impl Db {
             .map_err(|e| format!("cannot connect to the {} database: {e}", backend.name()))?;
         run_migrations(&mut first)?;
         drop(first);
+        let checkpointer_alive = match backend {
+            Backend::Sqlite => {
+                let alive = Arc::new(());
+                spawn_checkpointer(manager.clone(), Arc::downgrade(&alive));
+                Some(alive)
+            }
+            Backend::Postgres => None,
+        };
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
@@ -264,6 +309,7 @@ impl Db {
             pool,
             backend,
             sqlite_writer: Arc::new(FairMutex::new(())),
+            _checkpointer_alive: checkpointer_alive,
             calendar: Arc::default(),
             channels: Arc::default(),
         })

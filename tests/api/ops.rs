@@ -84,3 +84,46 @@ fn migrate_and_user_add_work_from_the_command_line() {
     assert!(!handler_without_department.status.success());
     assert!(String::from_utf8_lossy(&handler_without_department.stderr).contains("--department"));
 }
+
+/// SQLite's automatic checkpoints are off (they stalled every writer behind
+/// the commit that ran them); the checkpointer thread must copy committed
+/// pages into the database file while the service runs, or the log would
+/// grow without end.
+#[test]
+fn sqlite_pages_reach_the_database_file_while_the_service_runs() {
+    let (_dir, url) = TestDb::create(Backend::Sqlite);
+    let path = std::path::PathBuf::from(url.trim_start_matches("sqlite://"));
+    let db = casedesk::db::Db::connect(&url, 2).unwrap();
+    // Let the checkpointer copy the migrations' pages first.
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let size = || std::fs::metadata(&path).unwrap().len();
+    let before = size();
+    let now = casedesk::domain::time::now_utc();
+    db.write_blocking(|conn| {
+        for i in 0..600 {
+            casedesk::db::outbox::insert(
+                conn,
+                &casedesk::db::outbox::NewMessage {
+                    kind: "assigned".into(),
+                    recipient: format!("handler{i}@county.gov.cn"),
+                    subject: "【交办】".into(),
+                    case_id: None,
+                    payload: "长".repeat(1500),
+                    next_attempt_at: now,
+                    created_at: now,
+                },
+            )?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let written_to_log = size();
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    let grown = size() - before;
+    assert!(
+        grown > 2_000_000,
+        "the 2.7 MB written reached the database file ({before} → {written_to_log} → {} bytes)",
+        size()
+    );
+    drop(db);
+}
