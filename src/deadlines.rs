@@ -70,19 +70,58 @@ pub fn extension_allowance(calendar: &Calendar, case: &Case) -> i64 {
 /// it keeps what it had on the day it was suspended. `None` for closed or
 /// invalid cases and cases without a due date.
 pub fn remaining_workdays(calendar: &Calendar, case: &Case, now: NaiveDateTime) -> Option<i64> {
-    let state = CaseState::parse(&case.state)?;
-    if !state.is_open() {
-        return None;
-    }
-    let clock_stopped_at = if case.suspended { case.suspended_at.unwrap_or(now) } else { now };
-    Some(calendar.workdays_between(time::office_date(clock_stopped_at), due_day(case)?))
+    let clock = CaseClock::of(case);
+    clock.remaining_workdays(calendar, now)
 }
 
 /// Whether an open case has passed its due date. A suspended case's clock is
 /// stopped, so it is not overdue while suspended.
 pub fn is_overdue(case: &Case, now: NaiveDateTime) -> bool {
-    let open = CaseState::parse(&case.state).is_some_and(CaseState::is_open);
-    open && !case.suspended && case.due_at.is_some_and(|due| due < now)
+    CaseClock::of(case).is_overdue(now)
+}
+
+/// What a case's deadline figures depend on, for full cases and list
+/// summaries alike.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseClock<'a> {
+    /// Stored state.
+    pub state: &'a str,
+    /// End of the due day.
+    pub due_at: Option<NaiveDateTime>,
+    /// Whether the clock is paused.
+    pub suspended: bool,
+    /// Since when.
+    pub suspended_at: Option<NaiveDateTime>,
+}
+
+impl<'a> CaseClock<'a> {
+    /// The clock of a stored case.
+    pub fn of(case: &'a Case) -> CaseClock<'a> {
+        CaseClock {
+            state: &case.state,
+            due_at: case.due_at,
+            suspended: case.suspended,
+            suspended_at: case.suspended_at,
+        }
+    }
+
+    fn is_open(&self) -> bool {
+        CaseState::parse(self.state).is_some_and(CaseState::is_open)
+    }
+
+    /// See [`remaining_workdays`].
+    pub fn remaining_workdays(&self, calendar: &Calendar, now: NaiveDateTime) -> Option<i64> {
+        if !self.is_open() {
+            return None;
+        }
+        let stopped_at = if self.suspended { self.suspended_at.unwrap_or(now) } else { now };
+        Some(calendar.workdays_between(time::office_date(stopped_at), time::office_date(self.due_at?)))
+    }
+
+    /// See [`is_overdue`].
+    pub fn is_overdue(&self, now: NaiveDateTime) -> bool {
+        self.is_open() && !self.suspended && self.due_at.is_some_and(|due| due < now)
+    }
 }
 
 /// What one scan recorded.

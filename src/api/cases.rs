@@ -6,7 +6,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::body::{decode_cursor, encode_cursor, from_value, page_limit, JsonBody};
-use super::views::{CasePage, CaseView, Clock, Contact, CreatedCaseView, EventView, Items};
+use super::views::{CasePage, CaseSummary, CaseView, Clock, Contact, CreatedCaseView, EventView, Items};
 use crate::app::AppState;
 use crate::auth::{AuthUser, OfficeStaff};
 use crate::db::models::Case;
@@ -255,7 +255,7 @@ pub async fn list(
         .await?;
     let next_cursor = if more { rows.last().map(|c| encode_cursor(c.id)) } else { None };
     let clock = Clock { calendar: &calendar, now: time::now_utc() };
-    let items: Vec<CaseView> = rows.into_iter().map(|c| CaseView::new(c, Contact::Masked, clock)).collect();
+    let items: Vec<CaseSummary> = rows.into_iter().map(|c| CaseSummary::new(c, clock)).collect();
     Ok(HttpResponse::Ok().json(CasePage { items, next_cursor }))
 }
 

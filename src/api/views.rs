@@ -5,8 +5,8 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::db::models::{Case, CaseEvent, Channel, Department, User};
-use crate::deadlines;
+use crate::db::models::{Case, CaseEvent, CaseSummaryRow, Channel, Department, User};
+use crate::deadlines::{self, CaseClock};
 pub use crate::domain::calendar::Clock;
 use crate::domain::citizen::Citizen;
 use crate::domain::lifecycle::CaseState;
@@ -19,11 +19,11 @@ pub struct Items<T> {
     pub items: Vec<T>,
 }
 
-/// A page of cases: `{"items": [...], "next_cursor": …}`.
+/// A page of cases, as lists show them.
 #[derive(Debug, Serialize)]
 pub struct CasePage {
     /// The cases, newest first.
-    pub items: Vec<CaseView>,
+    pub items: Vec<CaseSummary>,
     /// The cursor of the next page, if there is one.
     pub next_cursor: Option<String>,
 }
@@ -292,6 +292,107 @@ impl CaseView {
             version: case.version,
             created_at: case.created_at,
             updated_at: case.updated_at,
+        }
+    }
+}
+
+/// A case in a list: what a clerk or handler scans a queue by. The letter,
+/// the reply and the deadline bookkeeping are on the case's own page
+/// (`GET /api/v1/cases/{id}`); a page of 50 letters of up to 20,000
+/// characters each would otherwise weigh megabytes. Contact details are
+/// always masked in lists.
+#[derive(Debug, Serialize)]
+pub struct CaseSummary {
+    /// Id.
+    pub id: i64,
+    /// Tracking number.
+    pub tracking_no: String,
+    /// Channel code.
+    pub channel: String,
+    /// The platform's own id.
+    pub external_ref: Option<String>,
+    /// Subject.
+    pub title: String,
+    /// Category.
+    pub category: Option<String>,
+    /// Contact details, masked; null for anonymous letters.
+    pub citizen: Option<Citizen>,
+    /// Received.
+    #[serde(with = "serde_office")]
+    pub received_at: NaiveDateTime,
+    /// End of the due day.
+    #[serde(with = "serde_office::option")]
+    pub due_at: Option<NaiveDateTime>,
+    /// State.
+    pub state: String,
+    /// Department.
+    pub department_id: Option<i64>,
+    /// When it was (last) closed.
+    #[serde(with = "serde_office::option")]
+    pub closed_at: Option<NaiveDateTime>,
+    /// Rating in force.
+    pub rating: Option<String>,
+    /// Result rating in force.
+    pub result_rating: Option<String>,
+    /// How often it was reopened.
+    pub reopen_count: i32,
+    /// Whether the clock is paused.
+    pub suspended: bool,
+    /// Whether the open case passed its due date (never while suspended).
+    pub overdue: bool,
+    /// Working days left until the due day; null once closed.
+    pub remaining_workdays: Option<i64>,
+    /// Whether an extension request waits for a decision.
+    pub extension_requested: bool,
+    /// How often it was supervised (督办).
+    pub supervision_count: i32,
+    /// Version, for `If-Match`.
+    pub version: i32,
+    /// Last changed.
+    #[serde(with = "serde_office")]
+    pub updated_at: NaiveDateTime,
+}
+
+impl CaseSummary {
+    /// The list entry of a stored case.
+    pub fn new(row: CaseSummaryRow, clock: Clock<'_>) -> CaseSummary {
+        let deadline = CaseClock {
+            state: &row.state,
+            due_at: row.due_at,
+            suspended: row.suspended,
+            suspended_at: row.suspended_at,
+        };
+        let overdue = deadline.is_overdue(clock.now);
+        let remaining_workdays = deadline.remaining_workdays(clock.calendar, clock.now);
+        let citizen = Citizen {
+            name: row.citizen_name,
+            phone: row.citizen_phone,
+            email: row.citizen_email,
+            address: row.citizen_address,
+        };
+        CaseSummary {
+            id: row.id,
+            tracking_no: row.tracking_no,
+            channel: row.channel,
+            external_ref: row.external_ref,
+            title: row.title,
+            category: row.category,
+            citizen: (citizen != Citizen::default()).then(|| citizen.masked()),
+            received_at: row.received_at,
+            due_at: row.due_at,
+            state: row.state,
+            department_id: row.department_id,
+            closed_at: row.closed_at,
+            rating: row.rating,
+            result_rating: row.result_rating,
+            reopen_count: row.reopen_count,
+            suspended: row.suspended,
+            overdue,
+            remaining_workdays,
+            extension_requested: row.pending_extension_days.is_some(),
+            supervision_count: row.supervision_count,
+            version: row.version,
+            updated_at: row.updated_at,
         }
     }
 }

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::models::{Case, CaseChanges, NewCaseRow};
+use super::models::{Case, CaseChanges, CaseSummaryRow, NewCaseRow};
 use super::schema::cases;
 use super::DbConnection;
 
@@ -104,55 +104,66 @@ fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// One page of cases, newest first: at most `limit` rows, plus whether more follow.
-pub fn list(conn: &mut DbConnection, filter: &CaseFilter, limit: i64) -> QueryResult<(Vec<Case>, bool)> {
-    let mut query = cases::table.into_boxed();
-    // One state is the common case, and `state = $1` lets PostgreSQL walk the
-    // (state, id) index in order, where `state = ANY($1)` made it sort.
-    match filter.states.as_slice() {
-        [] => {}
-        [one] => query = query.filter(cases::state.eq(one.clone())),
-        many => query = query.filter(cases::state.eq_any(many.to_vec())),
-    }
-    if let Some(channel) = &filter.channel {
-        query = query.filter(cases::channel.eq(channel.clone()));
-    }
-    if let Some(department_id) = filter.department_id {
-        query = query.filter(cases::department_id.eq(department_id));
-    }
-    if let Some(at) = filter.overdue_at {
-        query = query
-            .filter(cases::state.ne_all(["closed", "invalid"]))
-            .filter(cases::suspended.eq(false))
-            .filter(cases::due_at.lt(at));
-    }
-    if filter.supervised {
-        query = query.filter(cases::supervision_count.gt(0));
-    }
-    if let Some(at) = filter.due_before {
-        query = query.filter(cases::due_at.lt(at));
-    }
-    if let Some(at) = filter.received_from {
-        query = query.filter(cases::received_at.ge(at));
-    }
-    if let Some(at) = filter.received_to {
-        query = query.filter(cases::received_at.lt(at));
-    }
-    if let Some(text) = &filter.text {
-        let pattern = like_pattern(text);
-        let tracking_pattern = like_pattern(&text.to_ascii_uppercase());
-        query = query.filter(
-            cases::title
-                .like(pattern.clone())
-                .escape('\\')
-                .or(cases::content.like(pattern).escape('\\'))
-                .or(cases::tracking_no.like(tracking_pattern).escape('\\')),
-        );
-    }
-    if let Some(before_id) = filter.before_id {
-        query = query.filter(cases::id.lt(before_id));
-    }
-    let mut rows: Vec<Case> = query.order(cases::id.desc()).limit(limit + 1).load(conn)?;
+/// One page of case summaries, newest first: at most `limit` rows, plus
+/// whether more follow.
+///
+/// The query is built for the concrete connection (the same code for each
+/// backend): through the multi-backend connection every value was converted
+/// twice.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &CaseFilter,
+    limit: i64,
+) -> QueryResult<(Vec<CaseSummaryRow>, bool)> {
+    let mut rows: Vec<CaseSummaryRow> = super::on_backend!(conn, |c| {
+        let mut query = cases::table.into_boxed();
+        // One state is the common case, and `state = $1` lets PostgreSQL walk the
+        // (state, id) index in order, where `state = ANY($1)` made it sort.
+        match filter.states.as_slice() {
+            [] => {}
+            [one] => query = query.filter(cases::state.eq(one.clone())),
+            many => query = query.filter(cases::state.eq_any(many.to_vec())),
+        }
+        if let Some(channel) = &filter.channel {
+            query = query.filter(cases::channel.eq(channel.clone()));
+        }
+        if let Some(department_id) = filter.department_id {
+            query = query.filter(cases::department_id.eq(department_id));
+        }
+        if let Some(at) = filter.overdue_at {
+            query = query
+                .filter(cases::state.ne_all(["closed", "invalid"]))
+                .filter(cases::suspended.eq(false))
+                .filter(cases::due_at.lt(at));
+        }
+        if filter.supervised {
+            query = query.filter(cases::supervision_count.gt(0));
+        }
+        if let Some(at) = filter.due_before {
+            query = query.filter(cases::due_at.lt(at));
+        }
+        if let Some(at) = filter.received_from {
+            query = query.filter(cases::received_at.ge(at));
+        }
+        if let Some(at) = filter.received_to {
+            query = query.filter(cases::received_at.lt(at));
+        }
+        if let Some(text) = &filter.text {
+            let pattern = like_pattern(text);
+            let tracking_pattern = like_pattern(&text.to_ascii_uppercase());
+            query = query.filter(
+                cases::title
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(cases::content.like(pattern).escape('\\'))
+                    .or(cases::tracking_no.like(tracking_pattern).escape('\\')),
+            );
+        }
+        if let Some(before_id) = filter.before_id {
+            query = query.filter(cases::id.lt(before_id));
+        }
+        query.order(cases::id.desc()).limit(limit + 1).select(CaseSummaryRow::as_select()).load(c)
+    })?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     Ok((rows, more))

@@ -184,6 +184,61 @@ pub struct ChannelChanges {
     pub updated_at: Option<NaiveDateTime>,
 }
 
+/// What a list shows of a case: everything but the long texts (letter,
+/// reply, notes) and the deadline bookkeeping that only one case's page needs.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cases)]
+pub struct CaseSummaryRow {
+    /// Id.
+    pub id: i64,
+    /// Tracking number.
+    pub tracking_no: String,
+    /// Channel code.
+    pub channel: String,
+    /// The platform's own id.
+    pub external_ref: Option<String>,
+    /// Subject.
+    pub title: String,
+    /// Category.
+    pub category: Option<String>,
+    /// Citizen's name.
+    pub citizen_name: Option<String>,
+    /// Citizen's phone.
+    pub citizen_phone: Option<String>,
+    /// Citizen's email.
+    pub citizen_email: Option<String>,
+    /// Citizen's address.
+    pub citizen_address: Option<String>,
+    /// Received.
+    pub received_at: NaiveDateTime,
+    /// End of the due day.
+    pub due_at: Option<NaiveDateTime>,
+    /// State.
+    pub state: String,
+    /// Department.
+    pub department_id: Option<i64>,
+    /// Last closed.
+    pub closed_at: Option<NaiveDateTime>,
+    /// Rating in force.
+    pub rating: Option<String>,
+    /// Result rating in force.
+    pub result_rating: Option<String>,
+    /// Reopened this often.
+    pub reopen_count: i32,
+    /// Clock paused.
+    pub suspended: bool,
+    /// Since when.
+    pub suspended_at: Option<NaiveDateTime>,
+    /// Days of a pending extension request.
+    pub pending_extension_days: Option<i32>,
+    /// 督办 count.
+    pub supervision_count: i32,
+    /// Version.
+    pub version: i32,
+    /// Last changed.
+    pub updated_at: NaiveDateTime,
+}
+
 /// A case, as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cases)]
