@@ -104,7 +104,16 @@ fn progress(message: &str) {
     let _ = std::io::stderr().flush();
 }
 
-/// The peak resident memory of this process (server and clients), in MB.
+/// Starts counting this process's peak resident memory afresh (Linux:
+/// writing 5 to `clear_refs` resets the high-water mark to what is resident now).
+fn reset_peak_rss() {
+    if let Err(error) = std::fs::write("/proc/self/clear_refs", "5") {
+        eprintln!("\ncannot reset the peak memory count ({error}); it includes the database limit's threads");
+    }
+}
+
+/// The peak resident memory of this process since it started or since
+/// [`reset_peak_rss`], in MB.
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -426,9 +435,7 @@ async fn run_api(url: &str, o: &ApiOptions) -> Result<Value, String> {
         .await?;
         tokens.push(login["token"].as_str().unwrap_or_default().to_owned());
     }
-    let clerk = Rc::new(tokens[0].clone());
-    let handler = Rc::new(tokens[1].clone());
-    let base = Rc::new(base);
+    let (clerk, handler) = (tokens[0].clone(), tokens[1].clone());
 
     // The database's limit first: the table then grows under the service's
     // intake, so any slowdown from a larger table counts against the service.
@@ -438,10 +445,114 @@ async fn run_api(url: &str, o: &ApiOptions) -> Result<Value, String> {
         .await
         .map_err(|e| e.to_string())?;
 
+    // The load generator runs in a process of its own, so that from here on
+    // this process's peak memory is the service's alone.
+    reset_peak_rss();
+    let job = LoadJob {
+        base,
+        clerk,
+        handler,
+        department_id,
+        concurrency: o.concurrency,
+        duration_s: o.duration.as_secs_f64(),
+    };
+    let load = actix_web::web::block(move || run_load_process(&job)).await.map_err(|e| e.to_string())??;
+    let server_peak_rss_mb = round(peak_rss_mb());
+    service.handle.stop(true).await;
+    let phase = |name: &str, key: &str| load[name][key].clone();
+    let intake_rps = load["intake"]["rps"].as_f64().unwrap_or(0.0);
+    let mut report = json!({
+        "backend": match o.backend { BenchBackend::Sqlite => "sqlite", BenchBackend::Postgres => "postgres" },
+        "concurrency": o.concurrency,
+        "duration_s": o.duration.as_secs_f64(),
+        "limit_rps": round(limit.rate()),
+        "limit_p99_ms": round(limit.percentile_ms(0.99)),
+        "intake_ratio": round(intake_rps / limit.rate().max(1e-9)),
+        "server_peak_rss_mb": server_peak_rss_mb,
+        "client_peak_rss_mb": load["client_peak_rss_mb"].clone(),
+    });
+    let mut errors = limit.errors as u64;
+    for name in PHASES {
+        for key in ["rps", "p50_ms", "p99_ms", "max_ms", "errors"] {
+            report[format!("{name}_{key}")] = phase(name, key);
+        }
+        errors += load[name]["errors"].as_u64().unwrap_or(0);
+    }
+    report["errors"] = json!(errors);
+    Ok(report)
+}
+
+/// The phases the load generator drives, in order.
+const PHASES: [&str; 4] = ["intake", "get", "list", "workflow"];
+
+/// What `casedesk bench-load` is asked to do, on its standard input.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct LoadJob {
+    base: String,
+    clerk: String,
+    handler: String,
+    department_id: i64,
+    concurrency: usize,
+    duration_s: f64,
+}
+
+/// Runs `casedesk bench-load` with `job`; returns the figures it printed.
+fn run_load_process(job: &LoadJob) -> Result<Value, String> {
+    use std::process::{Command, Stdio};
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find the casedesk binary: {e}"))?;
+    let mut child = Command::new(exe)
+        .arg("bench-load")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot start the load generator: {e}"))?;
+    let input = serde_json::to_vec(job).map_err(|e| e.to_string())?;
+    child
+        .stdin
+        .take()
+        .ok_or("the load generator has no standard input")?
+        .write_all(&input)
+        .map_err(|e| e.to_string())?;
+    let output = child.wait_with_output().map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        return Err(format!("the load generator failed ({})", output.status));
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| format!("the load generator printed no report: {e}"))
+}
+
+/// `casedesk bench-load`: the HTTP phases of `bench api`, run from a
+/// process of its own against a service that `bench api` started. Reads a
+/// [`LoadJob`] as JSON on standard input, shows progress on standard error
+/// and prints each phase's figures as one JSON object.
+pub fn load() -> Result<(), String> {
+    let job: LoadJob = serde_json::from_reader(std::io::stdin()).map_err(|e| format!("bench-load: {e}"))?;
+    let report = actix_web::rt::System::new().block_on(run_load(job))?;
+    println!("{report}");
+    Ok(())
+}
+
+fn phase_json(phase: &Phase) -> Value {
+    json!({
+        "rps": round(phase.rate()),
+        "p50_ms": round(phase.percentile_ms(0.5)),
+        "p99_ms": round(phase.percentile_ms(0.99)),
+        "max_ms": round(phase.percentile_ms(1.0)),
+        "errors": phase.errors,
+    })
+}
+
+async fn run_load(job: LoadJob) -> Result<Value, String> {
+    let duration = Duration::from_secs_f64(job.duration_s.max(0.1));
+    let concurrency = job.concurrency.max(1);
+    let department_id = job.department_id;
+    let base = Rc::new(job.base);
+    let clerk = Rc::new(job.clerk);
+    let handler = Rc::new(job.handler);
     let created: Rc<RefCell<Vec<i64>>> = Rc::new(RefCell::new(Vec::new()));
     let intake = {
         let (base, clerk, created) = (base.clone(), clerk.clone(), created.clone());
-        drive(o.concurrency, o.duration, "intake over HTTP", move |client, n| {
+        drive(concurrency, duration, "intake over HTTP", move |client, n| {
             let (base, clerk, created) = (base.clone(), clerk.clone(), created.clone());
             async move {
                 let case =
@@ -456,7 +567,7 @@ async fn run_api(url: &str, o: &ApiOptions) -> Result<Value, String> {
     let ids = Rc::new(created.borrow().clone());
     let get = {
         let (base, clerk, ids) = (base.clone(), clerk.clone(), ids.clone());
-        drive(o.concurrency, o.duration, "one case by id", move |client, n| {
+        drive(concurrency, duration, "one case by id", move |client, n| {
             let (base, clerk, ids) = (base.clone(), clerk.clone(), ids.clone());
             async move {
                 let id = ids[n % ids.len().max(1)];
@@ -468,7 +579,7 @@ async fn run_api(url: &str, o: &ApiOptions) -> Result<Value, String> {
     };
     let list = {
         let (base, clerk) = (base.clone(), clerk.clone());
-        drive(o.concurrency, o.duration, "list page of 50", move |client, _| {
+        drive(concurrency, duration, "list page of 50", move |client, _| {
             let (base, clerk) = (base.clone(), clerk.clone());
             async move {
                 let url = format!("{base}/api/v1/cases?state=registered&channel=mailbox&limit=50");
@@ -481,7 +592,7 @@ async fn run_api(url: &str, o: &ApiOptions) -> Result<Value, String> {
     let queue = Rc::new(RefCell::new(ids.iter().copied().collect::<Vec<_>>()));
     let workflow = {
         let (base, clerk, handler, queue) = (base.clone(), clerk.clone(), handler.clone(), queue.clone());
-        drive(o.concurrency, o.duration, "workflow (assign, accept, reply, approve)", move |client, _| {
+        drive(concurrency, duration, "workflow (assign, accept, reply, approve)", move |client, _| {
             let (base, clerk, handler, queue) = (base.clone(), clerk.clone(), handler.clone(), queue.clone());
             async move {
                 let Some(id) = queue.borrow_mut().pop() else { return Ok(Next::Stop) };
@@ -497,34 +608,12 @@ async fn run_api(url: &str, o: &ApiOptions) -> Result<Value, String> {
         })
         .await
     };
-    service.handle.stop(true).await;
-    let ratio = intake.rate() / limit.rate().max(1e-9);
     Ok(json!({
-        "backend": match o.backend { BenchBackend::Sqlite => "sqlite", BenchBackend::Postgres => "postgres" },
-        "concurrency": o.concurrency,
-        "duration_s": o.duration.as_secs_f64(),
-        "intake_rps": round(intake.rate()),
-        "intake_p50_ms": round(intake.percentile_ms(0.5)),
-        "intake_p99_ms": round(intake.percentile_ms(0.99)),
-        "intake_max_ms": round(intake.percentile_ms(1.0)),
-        "intake_errors": intake.errors,
-        "limit_rps": round(limit.rate()),
-        "limit_p99_ms": round(limit.percentile_ms(0.99)),
-        "intake_ratio": round(ratio),
-        "get_rps": round(get.rate()),
-        "get_p50_ms": round(get.percentile_ms(0.5)),
-        "get_p99_ms": round(get.percentile_ms(0.99)),
-        "get_max_ms": round(get.percentile_ms(1.0)),
-        "list_rps": round(list.rate()),
-        "list_p50_ms": round(list.percentile_ms(0.5)),
-        "list_p99_ms": round(list.percentile_ms(0.99)),
-        "list_max_ms": round(list.percentile_ms(1.0)),
-        "workflow_rps": round(workflow.rate()),
-        "workflow_p50_ms": round(workflow.percentile_ms(0.5)),
-        "workflow_p99_ms": round(workflow.percentile_ms(0.99)),
-        "workflow_max_ms": round(workflow.percentile_ms(1.0)),
-        "errors": intake.errors + get.errors + list.errors + workflow.errors,
-        "server_peak_rss_mb": round(peak_rss_mb()),
+        "intake": phase_json(&intake),
+        "get": phase_json(&get),
+        "list": phase_json(&list),
+        "workflow": phase_json(&workflow),
+        "client_peak_rss_mb": round(peak_rss_mb()),
     }))
 }
 
@@ -565,7 +654,10 @@ fn print_api_table(r: &Value, o: &ApiOptions) {
         f("limit_p99_ms")
     );
     println!("intake over HTTP / database limit: {}", r["intake_ratio"]);
-    println!("peak resident memory (server and clients): {} MB", r["server_peak_rss_mb"]);
+    println!(
+        "peak resident memory: service {} MB, load generator (a process of its own) {} MB",
+        r["server_peak_rss_mb"], r["client_peak_rss_mb"]
+    );
     println!("errors: {}", r["errors"]);
 }
 

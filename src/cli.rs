@@ -41,6 +41,9 @@ enum Command {
     Demo,
     /// Measure the service: `casedesk bench` (the same as `bench api`) or `bench stats`.
     Bench(BenchArgs),
+    /// The load generator of `bench api`, which starts it in a process of its own.
+    #[command(hide = true)]
+    BenchLoad,
 }
 
 #[derive(Debug, Args)]
@@ -195,6 +198,7 @@ pub fn run() -> ExitCode {
                 json: args.target.json,
             })
         }
+        Command::BenchLoad => crate::bench::load(),
         Command::Bench(BenchArgs { command: Some(BenchCommand::Stats(args)), .. }) => {
             crate::bench::stats(crate::bench::StatsOptions {
                 backend: args.target.backend,
