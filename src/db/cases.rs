@@ -11,16 +11,31 @@ use super::DbConnection;
 /// Takes the next sequence number of a channel's year. The counter row is
 /// locked until the transaction ends, so concurrent intakes queue on it, and a
 /// rolled-back intake gives its number back: the numbers have no gaps.
+///
+/// A plain `UPDATE` takes the number, so that PostgreSQL queues the waiters
+/// on the row lock; the row is inserted once, by the first intake of the
+/// year. With an upsert (`INSERT … ON CONFLICT DO UPDATE`) each waiter
+/// restarts its insertion after every commit: the direct intake limit at 32
+/// threads was 374/s against 422/s this way (means of three runs, p99 307
+/// against 237 ms).
 pub fn next_sequence(conn: &mut DbConnection, channel: &str, year: i32) -> QueryResult<i32> {
     use super::schema::tracking_counters as t;
-    // One upsert statement; `ON CONFLICT` exists only on the concrete connections.
+    let take = |conn: &mut DbConnection| {
+        super::on_backend!(conn, |c| diesel::update(t::table.find((channel, year)))
+            .set(t::last_seq.eq(t::last_seq + 1))
+            .returning(t::last_seq)
+            .get_result::<i32>(c)
+            .optional())
+    };
+    if let Some(sequence) = take(conn)? {
+        return Ok(sequence);
+    }
+    // `ON CONFLICT DO NOTHING`: a concurrent first intake may insert it too.
     super::on_backend!(conn, |c| diesel::insert_into(t::table)
-        .values((t::channel.eq(channel), t::year.eq(year), t::last_seq.eq(1)))
-        .on_conflict((t::channel, t::year))
-        .do_update()
-        .set(t::last_seq.eq(t::last_seq + 1))
-        .returning(t::last_seq)
-        .get_result(c))
+        .values((t::channel.eq(channel), t::year.eq(year), t::last_seq.eq(0)))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    take(conn)?.ok_or(diesel::result::Error::NotFound)
 }
 
 /// Stores a new case; returns it as stored (`RETURNING` every column, which
