@@ -47,7 +47,7 @@ pub fn counts(
         Breakdown::Total => Grouping::Total,
         Breakdown::Channel => Grouping::Channel,
         Breakdown::Department => Grouping::Department,
-        Breakdown::Month => Grouping::Day,
+        Breakdown::Month => Grouping::Month,
     };
     // The period may end after as_of; sums beyond it are empty anyway.
     let rows = if as_of >= now {

@@ -2,12 +2,12 @@
 //! with every change to a case, and the recount from the cases themselves
 //! that they must always equal.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text, Timestamp};
 
 use super::models::Case;
-use super::schema::case_rollups;
+use super::schema::{case_rollups, case_rollups_monthly};
 use super::DbConnection;
 use crate::domain::figures::Counts;
 use crate::domain::time;
@@ -103,11 +103,21 @@ fn placeholders(conn: &DbConnection, from: usize, count: usize) -> Vec<String> {
     (from..from + count).map(|i| format!("{sigil}{i}")).collect()
 }
 
-/// Adds `delta` to the row of `key`, creating it if needed. The statement
-/// names only the measures that change (at intake, `received` alone): diesel
-/// cannot cache an upsert's prepared statement, so every call compiles it
-/// anew, and a statement of four columns compiles several times faster than
-/// one of seventeen.
+/// The two tables of sums: per day of receipt, and per month (keyed by its
+/// first day). Both are moved by every change.
+const TABLES: [(&str, &str); 2] =
+    [("case_rollups", "received_day"), ("case_rollups_monthly", "received_month")];
+
+/// The first day of `day`'s month.
+fn month_of(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
+/// Adds `delta` to the rows of `key` (its day and its month), creating them
+/// if needed. The statements name only the measures that change (at intake,
+/// `received` alone): diesel cannot cache an upsert's prepared statement, so
+/// every call compiles it anew, and a statement of four columns compiles
+/// several times faster than one of seventeen.
 fn add(conn: &mut DbConnection, key: &RollupKey, delta: &Counts) -> QueryResult<()> {
     let changed: Vec<(&str, i64)> =
         MEASURES.iter().copied().zip(measure_values(delta)).filter(|(_, v)| *v != 0).collect();
@@ -116,24 +126,26 @@ fn add(conn: &mut DbConnection, key: &RollupKey, delta: &Counts) -> QueryResult<
     }
     let marks = placeholders(conn, 1, 3 + changed.len());
     let columns: Vec<&str> = changed.iter().map(|(m, _)| *m).collect();
-    let sums: Vec<String> =
-        columns.iter().map(|m| format!("{m} = case_rollups.{m} + excluded.{m}")).collect();
-    let sql = format!(
-        "INSERT INTO case_rollups (received_day, channel, department_key, {}) VALUES ({}) \
-         ON CONFLICT (received_day, channel, department_key) DO UPDATE SET {}",
-        columns.join(", "),
-        marks.join(", "),
-        sums.join(", "),
-    );
-    let mut query = diesel::sql_query(sql)
-        .into_boxed()
-        .bind::<Date, _>(key.day)
-        .bind::<Text, _>(key.channel.clone())
-        .bind::<BigInt, _>(key.department);
-    for (_, value) in changed {
-        query = query.bind::<BigInt, _>(value);
+    for ((table, day_column), day) in TABLES.into_iter().zip([key.day, month_of(key.day)]) {
+        let sums: Vec<String> = columns.iter().map(|m| format!("{m} = {table}.{m} + excluded.{m}")).collect();
+        let sql = format!(
+            "INSERT INTO {table} ({day_column}, channel, department_key, {}) VALUES ({}) \
+             ON CONFLICT ({day_column}, channel, department_key) DO UPDATE SET {}",
+            columns.join(", "),
+            marks.join(", "),
+            sums.join(", "),
+        );
+        let mut query = diesel::sql_query(sql)
+            .into_boxed()
+            .bind::<Date, _>(day)
+            .bind::<Text, _>(key.channel.clone())
+            .bind::<BigInt, _>(key.department);
+        for (_, value) in &changed {
+            query = query.bind::<BigInt, _>(*value);
+        }
+        query.execute(conn)?;
     }
-    query.execute(conn).map(drop)
+    Ok(())
 }
 
 /// Moves the sums from what `before` contributed to what `after` does, in the
@@ -228,8 +240,8 @@ pub enum Grouping {
     Channel,
     /// Per department key.
     Department,
-    /// Per day of receipt (folded into months by the caller).
-    Day,
+    /// Per month of receipt (`YYYY-MM`).
+    Month,
     /// Per (day, channel, department): the rollup rows themselves.
     Key,
 }
@@ -254,12 +266,19 @@ fn day_text(conn: &DbConnection, column: &str) -> String {
     }
 }
 
+fn month_text(conn: &DbConnection, column: &str) -> String {
+    match conn {
+        DbConnection::Pg(_) => format!("to_char({column}, 'YYYY-MM')"),
+        DbConnection::Sqlite(_) => format!("substr({column}, 1, 7)"),
+    }
+}
+
 fn group_expr(conn: &DbConnection, grouping: Grouping, day: &str, department: &str) -> String {
     match grouping {
         Grouping::Total => "CAST('all' AS TEXT)".to_owned(),
         Grouping::Channel => "channel".to_owned(),
         Grouping::Department => format!("CAST({department} AS TEXT)"),
-        Grouping::Day => day_text(conn, day),
+        Grouping::Month => month_text(conn, day),
         Grouping::Key => {
             format!("{} || '|' || channel || '|' || CAST({department} AS TEXT)", day_text(conn, day))
         }
@@ -297,14 +316,45 @@ fn bind_scope(mut query: Boxed, scope: &Scope) -> Boxed {
     query
 }
 
-/// Sums from the rollups, grouped.
+/// Sums from the rollups, grouped; a group may come in several rows, which
+/// the caller adds up. Whole months of the period are read from the monthly
+/// table, the days before the first and after the last whole month from the
+/// daily one; rows per day (`Grouping::Key`) come from the daily table alone.
 pub fn sums(conn: &mut DbConnection, scope: &Scope, grouping: Grouping) -> QueryResult<Vec<SumRow>> {
-    let grp = group_expr(conn, grouping, "received_day", "department_key");
+    let [daily, monthly] = TABLES;
+    let first_whole = if scope.from.day() == 1 {
+        scope.from
+    } else {
+        month_of(scope.from).checked_add_months(Months::new(1)).unwrap_or(scope.to)
+    };
+    let after_whole = month_of(scope.to);
+    if grouping == Grouping::Key || first_whole >= after_whole {
+        return sums_in(conn, daily, scope.from, scope.to, scope, grouping);
+    }
+    let mut rows = sums_in(conn, monthly, first_whole, after_whole, scope, grouping)?;
+    for (from, to) in [(scope.from, first_whole), (after_whole, scope.to)] {
+        if from < to {
+            rows.extend(sums_in(conn, daily, from, to, scope, grouping)?);
+        }
+    }
+    Ok(rows)
+}
+
+/// Sums of one rollup table over the days [from, to) in `scope`'s channel and department.
+fn sums_in(
+    conn: &mut DbConnection,
+    (table, day_column): (&str, &str),
+    from: NaiveDate,
+    to: NaiveDate,
+    scope: &Scope,
+    grouping: Grouping,
+) -> QueryResult<Vec<SumRow>> {
+    let grp = group_expr(conn, grouping, day_column, "department_key");
     let sums: Vec<String> =
         MEASURES.iter().map(|m| format!("CAST(COALESCE(SUM({m}), 0) AS BIGINT) AS {m}")).collect();
     let marks = placeholders(conn, 1, 4);
     let mut sql = format!(
-        "SELECT {grp} AS grp, {} FROM case_rollups WHERE received_day >= {} AND received_day < {}",
+        "SELECT {grp} AS grp, {} FROM {table} WHERE {day_column} >= {} AND {day_column} < {}",
         sums.join(", "),
         marks[0],
         marks[1]
@@ -313,7 +363,7 @@ pub fn sums(conn: &mut DbConnection, scope: &Scope, grouping: Grouping) -> Query
     if grouping != Grouping::Total {
         sql.push_str(&format!(" GROUP BY {grp}"));
     }
-    let query = diesel::sql_query(sql).into_boxed().bind::<Date, _>(scope.from).bind::<Date, _>(scope.to);
+    let query = diesel::sql_query(sql).into_boxed().bind::<Date, _>(from).bind::<Date, _>(to);
     let query = bind_scope(query, scope);
     query.load(conn)
 }
@@ -438,6 +488,7 @@ pub fn overdue_open(
 /// or a backfill); returns the rows written.
 pub fn rebuild(conn: &mut DbConnection) -> QueryResult<usize> {
     diesel::delete(case_rollups::table).execute(conn)?;
+    diesel::delete(case_rollups_monthly::table).execute(conn)?;
     let marks = placeholders(conn, 1, 1);
     let sql = format!(
         "INSERT INTO case_rollups (received_day, channel, department_key, {}) \
@@ -450,7 +501,20 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<usize> {
     );
     let far_future =
         NaiveDate::from_ymd_opt(9999, 1, 1).unwrap_or(NaiveDate::MAX).and_time(chrono::NaiveTime::MIN);
-    diesel::sql_query(sql).bind::<Timestamp, _>(far_future).execute(conn)
+    let written = diesel::sql_query(sql).bind::<Timestamp, _>(far_future).execute(conn)?;
+    let month = match conn {
+        DbConnection::Pg(_) => "CAST(date_trunc('month', received_day) AS DATE)",
+        DbConnection::Sqlite(_) => "date(received_day, 'start of month')",
+    };
+    let sums: Vec<String> = MEASURES.iter().map(|m| format!("SUM({m})")).collect();
+    diesel::sql_query(format!(
+        "INSERT INTO case_rollups_monthly (received_month, channel, department_key, {}) \
+         SELECT {month}, channel, department_key, {} FROM case_rollups GROUP BY {month}, channel, department_key",
+        MEASURES.join(", "),
+        sums.join(", "),
+    ))
+    .execute(conn)?;
+    Ok(written)
 }
 
 /// Whether any rollup row exists.

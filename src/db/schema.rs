@@ -139,6 +139,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    case_rollups_monthly (received_month, channel, department_key) {
+        received_month -> Date,
+        channel -> Text,
+        department_key -> BigInt,
+        received -> BigInt,
+        closed -> BigInt,
+        closed_on_time -> BigInt,
+        handling_seconds -> BigInt,
+        handling_workdays -> BigInt,
+        rated -> BigInt,
+        satisfied -> BigInt,
+        basically_satisfied -> BigInt,
+        unsatisfied -> BigInt,
+        result_rated -> BigInt,
+        result_satisfied -> BigInt,
+        result_basically_satisfied -> BigInt,
+        result_unsatisfied -> BigInt,
+        reopened_closed -> BigInt,
+    }
+}
+
+diesel::table! {
     calendar_days (day) {
         day -> Date,
         is_workday -> Bool,
@@ -201,6 +223,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     channels,
     calendar_days,
     case_rollups,
+    case_rollups_monthly,
     tracking_counters,
     cases,
     case_events,

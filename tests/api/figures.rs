@@ -362,12 +362,12 @@ async fn rollups_equal_a_recount_after_a_random_workload(app: &TestApp) {
     for _ in 0..40 {
         let day = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + Duration::days(rng.random_range(0..700));
         let channel = channels[rng.random_range(0..channels.len())];
-        let case = app
-            .new_case(
-                &office.clerk.token,
-                json!({"channel": channel, "received_at": at(day.min(today() - Duration::days(1)))}),
-            )
-            .await;
+        // Some just after midnight and before it in Beijing, when the UTC
+        // date is the day before: the rollups' day must be Beijing's.
+        let clock = ["00:20", "07:59", "10:00", "23:40"][rng.random_range(0..4)];
+        let received_at = format!("{}T{clock}:00+08:00", day.min(today() - Duration::days(1)));
+        let case =
+            app.new_case(&office.clerk.token, json!({"channel": channel, "received_at": received_at})).await;
         ids.push((case["id"].as_i64().unwrap(), channel));
     }
     for _ in 0..300 {
@@ -423,6 +423,57 @@ async fn rollups_equal_a_recount_after_a_random_workload(app: &TestApp) {
         .await;
     assert!(!maintained.is_empty());
     assert_eq!(maintained, recounted);
+
+    // Periods that start and end inside months, and whole ones, read the
+    // monthly and the daily sums together: every grouping must still equal
+    // the recount.
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let periods = [
+        (day(2024, 1, 1), day(2025, 1, 1)),
+        (day(2024, 1, 15), day(2025, 11, 20)),
+        (day(2024, 2, 1), day(2025, 3, 1)),
+        (day(2024, 3, 10), day(2024, 3, 25)),
+        (day(2024, 5, 31), day(2024, 7, 2)),
+        (day(2000, 1, 1), day(2100, 1, 1)),
+    ];
+    let (dept_a, dept_b) = (office.dept_a, office.dept_b);
+    let compared = app
+        .with_conn(move |conn| {
+            let far = time::start_of_office_day(day(2100, 1, 1));
+            let folded = |rows: Vec<rollups::SumRow>| -> BTreeMap<String, String> {
+                let mut groups: BTreeMap<String, casedesk::domain::figures::Counts> = BTreeMap::new();
+                for row in rows {
+                    *groups.entry(row.grp.clone()).or_default() += row.counts();
+                }
+                groups
+                    .into_iter()
+                    .filter(|(_, c)| *c != casedesk::domain::figures::Counts::default())
+                    .map(|(g, c)| (g, format!("{c:?}")))
+                    .collect()
+            };
+            let mut compared = 0;
+            for (from, to) in periods {
+                for (channel, department) in [
+                    (None, None),
+                    (Some("minhu"), None),
+                    (None, Some(dept_a)),
+                    (Some("mailbox"), Some(dept_b)),
+                ] {
+                    let scope = Scope { from, to, channel: channel.map(str::to_owned), department };
+                    for grouping in
+                        [Grouping::Total, Grouping::Channel, Grouping::Department, Grouping::Month]
+                    {
+                        let maintained = folded(rollups::sums(conn, &scope, grouping).unwrap());
+                        let recounted = folded(rollups::recount(conn, &scope, grouping, far).unwrap());
+                        assert_eq!(maintained, recounted, "{scope:?} {grouping:?}");
+                        compared += usize::from(!maintained.is_empty());
+                    }
+                }
+            }
+            compared
+        })
+        .await;
+    assert!(compared > 40, "most comparisons had cases to count ({compared})");
 }
 
 backend_tests!(
