@@ -1,0 +1,67 @@
+//! `casedesk bench` end to end, in a test binary of its own: cargo runs test
+//! binaries one after another, so the benchmarks' load does not share the
+//! machine with the API suite (whose timing-sensitive tests, such as the
+//! SQLite log staying small under writers, it would disturb).
+
+use std::process::Command;
+
+/// The PostgreSQL server the suite uses (as in `tests/api/helpers.rs`).
+fn pg_base_url() -> String {
+    std::env::var("CASEDESK_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// Runs `casedesk bench …` against a scratch database of `backend` and
+/// returns the JSON object it prints.
+fn bench_json(backend: &str, args: &[&str]) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_casedesk"))
+        .env_remove("DATABASE_URL")
+        .arg("bench")
+        .args(args)
+        .args(["--backend", backend, "--pg-url", &pg_base_url(), "--json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "bench failed: {stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("one JSON object on stdout ({e}): {stdout}"));
+    assert_eq!(report["backend"], backend);
+    report
+}
+
+/// The benchmarks run end to end and print every figure the closing notes
+/// quote, measured rather than written in.
+fn benchmarks_print_measured_figures(backend: &str) {
+    let api = bench_json(backend, &["api", "--duration", "1", "--concurrency", "2", "--pool-size", "4"]);
+    assert_eq!(api["concurrency"], 2);
+    assert_eq!(api["errors"], 0, "{api}");
+    for key in [
+        "intake_rps",
+        "limit_rps",
+        "intake_ratio",
+        "get_rps",
+        "list_rps",
+        "workflow_rps",
+        "server_peak_rss_mb",
+    ] {
+        assert!(api[key].as_f64().is_some_and(|v| v > 0.0), "{key} measured: {api}");
+    }
+    let p50 = api["intake_p50_ms"].as_f64().unwrap();
+    assert!(api["intake_p99_ms"].as_f64().is_some_and(|p99| p99 >= p50), "{api}");
+
+    // bench stats itself refuses to report unless the summary counts every loaded case.
+    let stats = bench_json(backend, &["stats", "--cases", "3000", "--repeat", "3", "--intake-rate", "5"]);
+    assert_eq!(stats["cases"], 3000);
+    for key in ["summary_ms", "by_channel_ms", "by_department_ms", "trend_ms"] {
+        assert!(stats[key].as_f64().is_some_and(|v| v > 0.0), "{key} measured: {stats}");
+    }
+}
+
+#[test]
+fn benchmarks_print_measured_figures_on_sqlite() {
+    benchmarks_print_measured_figures("sqlite");
+}
+
+#[test]
+fn benchmarks_print_measured_figures_on_postgres() {
+    benchmarks_print_measured_figures("postgres");
+}
