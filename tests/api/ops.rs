@@ -233,3 +233,67 @@ fn sqlite_log_starts_over_under_a_steady_stream_of_writers() {
         "the log stayed small: at most {largest} bytes while {written} rows of 3 KB were written"
     );
 }
+
+/// SIGTERM stops the service gracefully: a request already being received
+/// is answered in full, new connections are refused, and the process exits
+/// successfully.
+#[test]
+fn sigterm_lets_the_request_in_flight_finish() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let address = format!("127.0.0.1:{port}");
+    let mut service = casedesk()
+        .current_dir(dir.path())
+        .env("CASEDESK_JWT_SECRET", "a-test-secret-that-is-long-enough-for-hs256")
+        .env("CASEDESK_ADMIN_PASSWORD", "long-enough-password")
+        .env("CASEDESK_LISTEN", &address)
+        .arg("serve")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut connection = loop {
+        match std::net::TcpStream::connect(&address) {
+            Ok(stream) => break stream,
+            Err(_) if started.elapsed() < std::time::Duration::from_secs(30) => {
+                std::thread::sleep(std::time::Duration::from_millis(50))
+            }
+            Err(e) => panic!("the service did not start listening on {address}: {e}"),
+        }
+    };
+    let body = r#"{"username":"admin","password":"long-enough-password"}"#;
+    let (first_half, second_half) = body.split_at(20);
+    write!(
+        connection,
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{first_half}",
+        body.len()
+    )
+    .unwrap();
+    connection.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let kill = Command::new("kill").args(["-TERM", &service.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    // Long enough for a service that did not wait for its connections to be gone.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert!(
+        std::net::TcpStream::connect(&address).is_err(),
+        "after SIGTERM the service accepts no new connections"
+    );
+    connection.write_all(second_half.as_bytes()).unwrap();
+    let mut response = String::new();
+    connection.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "the request in flight was answered: {response}");
+    assert!(response.contains("\"token\""), "{response}");
+    let waited = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = service.try_wait().unwrap() {
+            break status;
+        }
+        assert!(waited.elapsed() < std::time::Duration::from_secs(30), "the service exits after SIGTERM");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "a graceful stop exits successfully: {status}");
+}
