@@ -428,6 +428,41 @@ impl Db {
             Backend::Postgres => None,
         };
         let mut conn = self.pool.get()?;
-        conn.transaction(|c| work(c))
+        match &mut *conn {
+            DbConnection::Sqlite(_) => sqlite_write_transaction(&mut conn, work),
+            DbConnection::Pg(_) => conn.transaction(|c| work(c)),
+        }
+    }
+}
+
+/// A SQLite transaction begun with `BEGIN IMMEDIATE`. A deferred transaction
+/// that has read and then writes must take the write lock without waiting
+/// (SQLite returns `SQLITE_BUSY` at once rather than risk a deadlock), so it
+/// fails with "database is locked" whenever any other connection holds that
+/// lock at that moment — another process such as `casedesk user add`, or a
+/// checkpoint starting the log over; the benchmark test saw the service fail
+/// to start this way under load. Taking the lock at the start waits for it
+/// under the busy timeout instead.
+fn sqlite_write_transaction<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    fn sqlite(conn: &mut DbConnection) -> QueryResult<&mut SqliteConnection> {
+        match conn {
+            DbConnection::Sqlite(c) => Ok(c),
+            DbConnection::Pg(_) => Err(diesel::result::Error::BrokenTransactionManager),
+        }
+    }
+    AnsiTransactionManager::begin_transaction_sql(sqlite(conn)?, "BEGIN IMMEDIATE")?;
+    match work(conn) {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(sqlite(conn)?)?;
+            Ok(value)
+        }
+        Err(error) => {
+            AnsiTransactionManager::rollback_transaction(sqlite(conn)?)?;
+            Err(error)
+        }
     }
 }
