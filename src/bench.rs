@@ -834,10 +834,18 @@ fn bulk_load(db: &Db, n: usize) -> Result<(), AppError> {
             loaded as f64 / started.elapsed().as_secs_f64()
         ));
     }
-    progress("building the rollups and the planner's statistics ...");
+    progress("building the rollups, the planner's statistics and the visibility map ...");
     db.write_blocking(|conn| Ok(db::rollups::rebuild(conn)?))?;
     let mut conn = db.pool().get()?;
-    conn.batch_execute("ANALYZE")?;
+    // A running database has been vacuumed and analysed by autovacuum long
+    // before it holds millions of cases. Freshly loaded, PostgreSQL's
+    // visibility map is empty, and every index-only scan (the overdue count
+    // over open cases) would visit each row's heap page as well.
+    let statistics = match &*conn {
+        db::DbConnection::Pg(_) => "VACUUM (ANALYZE)",
+        db::DbConnection::Sqlite(_) => "ANALYZE",
+    };
+    conn.batch_execute(statistics)?;
     Ok(())
 }
 
