@@ -169,10 +169,9 @@ impl ConnectionManager {
                 // threshold would copy the log and wait for two fsyncs while
                 // every other writer waits for it; the checkpointer thread
                 // of the `Db` does that work beside the writers instead.
-                // The busy timeout comes first: switching to (or confirming)
-                // WAL mode takes a lock, and without a timeout a connection
-                // opened while another one holds it failed at once with
-                // "database is locked".
+                // The busy timeout comes first: connections opened together
+                // race to recover the log, and those without a timeout yet
+                // failed at once with "database is locked".
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
@@ -265,9 +264,8 @@ fn spawn_checkpointer(manager: ConnectionManager, writer: Arc<FairMutex<()>>, al
             if checkpoint("PASSIVE").is_some_and(|c| c.log > RESTART_AFTER_FRAMES) {
                 // A second round copies what was committed during the first;
                 // a third, in a writer turn, copies the little left and starts
-                // the log over itself. Leaving the start-over to the next
-                // writer (a passive third round) failed now and then: the
-                // suite saw the log reach 64 MB under four writers alone.
+                // the log over itself (RESTART), instead of relying on the next
+                // writer to find the log wholly copied and no reader on it.
                 checkpoint("PASSIVE");
                 let _turn = writer.lock();
                 checkpoint("RESTART");
