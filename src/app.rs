@@ -22,7 +22,7 @@ use crate::domain::time;
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::request_log::RedactedRootSpan;
-use crate::{api, deadlines, figures, maintenance, notify};
+use crate::{accounts, api, deadlines, maintenance, notify};
 
 /// What every handler can reach.
 pub struct AppState {
@@ -63,12 +63,7 @@ impl Application {
         let admin_password = settings.admin_password.clone();
         let bootstrap_db = db.clone();
         web::block(move || {
-            // Figures first: the deadline backfill moves rollup sums it expects to exist.
-            bootstrap_db.write_blocking(figures::backfill)?;
-            let backfilled = bootstrap_db.write_blocking(deadlines::backfill)?;
-            if backfilled > 0 {
-                tracing::info!(backfilled, "gave earlier cases their due dates");
-            }
+            prepare_database(&bootstrap_db)?;
             bootstrap_admin(&bootstrap_db, admin_password.as_deref())
         })
         .await
@@ -155,6 +150,20 @@ impl Application {
     }
 }
 
+/// Brings a database's rows up to this version, after its migrations: earlier
+/// cases get their handling times, rollups and due dates. Idempotent; the
+/// service runs it at every start and `casedesk migrate` runs it too. Returns
+/// how many cases were given a due date.
+pub fn prepare_database(db: &Db) -> Result<usize, AppError> {
+    // Figures first: the deadline backfill moves rollup sums it expects to exist.
+    db.write_blocking(|conn| Ok(db::rollups::backfill(conn)?))?;
+    let backfilled = db.write_blocking(deadlines::backfill)?;
+    if backfilled > 0 {
+        tracing::info!(backfilled, "gave earlier cases their due dates");
+    }
+    Ok(backfilled)
+}
+
 /// On an empty database, creates user `admin` with the configured password, or
 /// with a random one printed once.
 pub fn bootstrap_admin(db: &Db, configured: Option<&str>) -> Result<(), AppError> {
@@ -170,13 +179,13 @@ pub fn bootstrap_admin(db: &Db, configured: Option<&str>) -> Result<(), AppError
             None => (password::generate(), true),
         };
         let now = time::now_utc();
-        db::users::insert(
+        accounts::create(
             conn,
             &db::models::NewUser {
                 username: "admin".into(),
                 password_hash: password::hash(&password).map_err(AppError::Internal)?,
                 display_name: "系统管理员".into(),
-                role: Role::Admin.as_str().into(),
+                role: Role::Admin,
                 department_id: None,
                 email: None,
                 active: true,

@@ -16,16 +16,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
 use crate::app::Application;
 use crate::config::Settings;
+use crate::db::models::NewCaseRow;
 use crate::db::{self, Db};
-use crate::domain::calendar::Clock;
-use crate::domain::intake::NewCaseInput;
+use crate::domain::calendar::{Clock, LimitUnit, TimeLimit};
+use crate::domain::ids::DepartmentId;
+use crate::domain::intake::{self, NewCaseInput};
+use crate::domain::lifecycle::CaseState;
+use crate::domain::rating::{Rating, RatingSource};
 use crate::domain::time;
 use crate::error::AppError;
 use crate::workflow::{self, Registrar};
@@ -39,37 +41,11 @@ pub enum BenchBackend {
     Postgres,
 }
 
-/// A fresh database for one run, removed afterwards.
-struct Scratch {
-    url: String,
-    cleanup: Box<dyn FnOnce()>,
-}
-
-fn scratch_database(backend: BenchBackend, pg_url: &str) -> Result<Scratch, String> {
-    let tag =
-        format!("casedesk_bench_{}_{}", std::process::id(), time::now_utc().and_utc().timestamp_micros());
-    match backend {
-        BenchBackend::Sqlite => {
-            let dir = std::env::temp_dir().join(&tag);
-            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-            let url = format!("sqlite://{}", dir.join("bench.db").display());
-            Ok(Scratch { url, cleanup: Box::new(move || drop(std::fs::remove_dir_all(dir))) })
-        }
-        BenchBackend::Postgres => {
-            let mut conn =
-                PgConnection::establish(pg_url).map_err(|e| format!("cannot reach {pg_url}: {e}"))?;
-            conn.batch_execute(&format!("CREATE SCHEMA {tag}")).map_err(|e| e.to_string())?;
-            let separator = if pg_url.contains('?') { '&' } else { '?' };
-            let url = format!("{pg_url}{separator}options=-csearch_path%3D{tag}");
-            let base = pg_url.to_owned();
-            Ok(Scratch {
-                url,
-                cleanup: Box::new(move || {
-                    if let Ok(mut conn) = PgConnection::establish(&base) {
-                        let _ = conn.batch_execute(&format!("DROP SCHEMA {tag} CASCADE"));
-                    }
-                }),
-            })
+impl BenchBackend {
+    fn backend(self) -> db::Backend {
+        match self {
+            BenchBackend::Sqlite => db::Backend::Sqlite,
+            BenchBackend::Postgres => db::Backend::Postgres,
         }
     }
 }
@@ -349,7 +325,6 @@ fn direct_intake(db: &Db, clerk: i64, concurrency: usize, duration: Duration) ->
 /// Options of `casedesk bench api`.
 #[derive(Debug, Clone)]
 pub struct ApiOptions {
-    /// Database.
     pub backend: BenchBackend,
     /// PostgreSQL server for `--backend postgres`.
     pub pg_url: String,
@@ -375,9 +350,9 @@ fn run_in_scratch<Fut>(
 where
     Fut: std::future::Future<Output = Result<Value, String>>,
 {
-    let scratch = scratch_database(backend, pg_url)?;
+    let scratch = db::scratch::Scratch::create(backend.backend(), pg_url, "casedesk_bench")?;
     let result = actix_web::rt::System::new().block_on(run(scratch.url.clone()));
-    (scratch.cleanup)();
+    drop(scratch);
     eprintln!();
     let report = result?;
     if json {
@@ -451,7 +426,7 @@ async fn run_api(url: &str, o: &ApiOptions) -> Result<Value, String> {
         // guessed one matching row and planned the list page as a bitmap AND
         // and a sort (22 ms) instead of a walk down the (state, id) index.
         let db = service.db.clone();
-        actix_web::web::block(move || db.write_blocking(|conn| Ok(conn.batch_execute("ANALYZE")?)))
+        actix_web::web::block(move || db.write_blocking(|conn| Ok(db::refresh_statistics(conn)?)))
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
@@ -675,7 +650,6 @@ fn print_api_table(r: &Value, o: &ApiOptions) {
 /// Options of `casedesk bench stats`.
 #[derive(Debug, Clone)]
 pub struct StatsOptions {
-    /// Database.
     pub backend: BenchBackend,
     /// PostgreSQL server for `--backend postgres`.
     pub pg_url: String,
@@ -729,11 +703,12 @@ fn print_stats_table(report: &Value, options: &StatsOptions) {
     }
 }
 
-/// Loads `n` cases received in 2024 straight into the tables (multi-row
-/// inserts, a few thousand per transaction), then builds the rollups.
+/// Loads `n` cases received in 2024 straight into the tables (through the
+/// same insert as every loader of history, a few thousand per transaction),
+/// then builds the rollups.
 fn bulk_load(db: &Db, n: usize) -> Result<(), AppError> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(42);
-    let departments: Vec<i64> = db.write_blocking(|conn| {
+    let departments: Vec<DepartmentId> = db.write_blocking(|conn| {
         let now = time::now_utc();
         (0..50)
             .map(|i| {
@@ -760,19 +735,14 @@ fn bulk_load(db: &Db, n: usize) -> Result<(), AppError> {
         ("suggestion", "JY", 10),
     ];
     let year_start = NaiveDate::from_ymd_opt(2024, 1, 1).expect("valid date");
+    let limit = Some(TimeLimit { amount: 15, unit: LimitUnit::Workday });
     let mut sequences = [0usize; 5];
-    let batch = 500;
+    let batch = 5_000;
     let mut loaded = 0;
     let started = Instant::now();
     while loaded < n {
-        let mut statements = Vec::new();
-        for _ in 0..10 {
-            let rows = batch.min(n - loaded);
-            if rows == 0 {
-                break;
-            }
-            let mut values = Vec::with_capacity(rows);
-            for _ in 0..rows {
+        let rows: Vec<NewCaseRow> = (0..batch.min(n - loaded))
+            .map(|_| {
                 let pick = rng.random_range(0..100);
                 let mut cumulative = 0;
                 let c = channels
@@ -788,47 +758,51 @@ fn bulk_load(db: &Db, n: usize) -> Result<(), AppError> {
                 let received = time::start_of_office_day(year_start)
                     + chrono::Duration::seconds(rng.random_range(0..366 * 86_400));
                 let seconds: i64 = rng.random_range(3_600..30 * 86_400);
-                let due = received + chrono::Duration::days(21);
                 let closed_at = received + chrono::Duration::seconds(seconds);
-                let state = if rng.random_bool(0.98) { "closed" } else { "processing" };
-                let closed = state == "closed";
+                let closed = rng.random_bool(0.98);
                 let rating = match rng.random_range(0..10) {
-                    0..=6 => "'satisfied'",
-                    7..=8 => "'basically_satisfied'",
-                    _ => "'unsatisfied'",
+                    0..=6 => Rating::Satisfied,
+                    7..=8 => Rating::BasicallySatisfied,
+                    _ => Rating::Unsatisfied,
                 };
-                let department = departments[rng.random_range(0..departments.len())];
-                let ts = |t: chrono::NaiveDateTime| format!("'{}'", t.format("%Y-%m-%d %H:%M:%S"));
-                values.push(format!(
-                    "('{prefix}2024{:07}', '{code}', '关于小区停车难的问题', '我们小区停车位严重不足，希望有关部门协调解决。', FALSE, 'x', {}, {}, '{state}', {department}, {}, {}, {}, {}, {}, 0, FALSE, 1, {}, {}, 15, 'workday', 15, 'workday', {}, {})",
-                    sequences[c],
-                    ts(received),
-                    ts(due),
-                    if closed { ts(closed_at) } else { "NULL".into() },
-                    if closed { rating.to_owned() } else { "NULL".into() },
-                    if closed && code == "suggestion" { rating.to_owned() } else { "NULL".into() },
-                    if closed { "'callback'".to_owned() } else { "NULL".into() },
-                    if closed { ts(closed_at) } else { "NULL".into() },
-                    ts(received),
-                    ts(received),
-                    if closed { seconds.to_string() } else { "NULL".into() },
-                    if closed { (seconds / 86_400 * 5 / 7).to_string() } else { "NULL".into() },
-                ));
-            }
-            statements.push(format!(
-                "INSERT INTO cases (tracking_no, channel, title, content, is_public, query_code_hash, received_at, due_at, state, department_id, \
-                 closed_at, rating, result_rating, rating_source, rated_at, reopen_count, suspended, version, created_at, updated_at, \
-                 time_limit, time_limit_unit, extension_limit, extension_unit, handling_seconds, handling_workdays) VALUES {}",
-                values.join(", ")
-            ));
-            loaded += rows;
-        }
-        db.write_blocking(|conn| {
-            for statement in &statements {
-                conn.batch_execute(statement)?;
-            }
-            Ok(())
-        })?;
+                NewCaseRow {
+                    tracking_no: intake::tracking_number(prefix, 2024, sequences[c] as i32),
+                    channel: code.into(),
+                    external_ref: None,
+                    title: "关于小区停车难的问题".into(),
+                    content: "我们小区停车位严重不足，希望有关部门协调解决。".into(),
+                    category: None,
+                    citizen_name: None,
+                    citizen_phone: None,
+                    citizen_email: None,
+                    citizen_address: None,
+                    is_public: false,
+                    query_code_hash: "x".into(),
+                    received_at: received,
+                    due_at: Some(received + chrono::Duration::days(21)),
+                    state: if closed { CaseState::Closed } else { CaseState::Processing },
+                    created_by: None,
+                    created_at: received,
+                    updated_at: received,
+                    time_limit: limit.map(|l| l.amount as i32),
+                    time_limit_unit: limit.map(|l| l.unit),
+                    extension_limit: limit.map(|l| l.amount as i32),
+                    extension_unit: limit.map(|l| l.unit),
+                    department_id: Some(departments[rng.random_range(0..departments.len())]),
+                    reply: None,
+                    replied_at: None,
+                    closed_at: closed.then_some(closed_at),
+                    rating: closed.then_some(rating),
+                    result_rating: if code == "suggestion" { closed.then_some(rating) } else { None },
+                    rating_source: closed.then_some(RatingSource::Callback),
+                    rated_at: closed.then_some(closed_at),
+                    handling_seconds: closed.then_some(seconds),
+                    handling_workdays: closed.then_some((seconds / 86_400 * 5 / 7) as i32),
+                }
+            })
+            .collect();
+        db.write_blocking(|conn| Ok(db::cases::insert_many(conn, &rows)?))?;
+        loaded += rows.len();
         progress(&format!(
             "loading cases: {loaded}/{n} ({:.0} per second)",
             loaded as f64 / started.elapsed().as_secs_f64()
@@ -836,16 +810,8 @@ fn bulk_load(db: &Db, n: usize) -> Result<(), AppError> {
     }
     progress("building the rollups, the planner's statistics and the visibility map ...");
     db.write_blocking(|conn| Ok(db::rollups::rebuild(conn)?))?;
-    let mut conn = db.pool().get()?;
-    // A running database has been vacuumed and analysed by autovacuum long
-    // before it holds millions of cases. Freshly loaded, PostgreSQL's
-    // visibility map is empty, and every index-only scan (the overdue count
-    // over open cases) would visit each row's heap page as well.
-    let statistics = match &*conn {
-        db::DbConnection::Pg(_) => "VACUUM (ANALYZE)",
-        db::DbConnection::Sqlite(_) => "ANALYZE",
-    };
-    conn.batch_execute(statistics)?;
+    // Outside a transaction: PostgreSQL does not vacuum inside one.
+    db::refresh_statistics(&mut *db.pool().get()?)?;
     Ok(())
 }
 

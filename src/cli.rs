@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use diesel::Connection;
 
+use crate::accounts;
 use crate::app::Application;
 use crate::auth::password;
 use crate::config::Settings;
@@ -14,6 +14,7 @@ use crate::domain::role::Role;
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
+use crate::report::ReportFormat;
 
 /// casedesk — citizen case tracking for a county government office.
 #[derive(Debug, Parser)]
@@ -113,9 +114,9 @@ struct ReportArgs {
     /// The year, e.g. 2024.
     #[arg(long)]
     year: i32,
-    /// text, json or xlsx (xlsx needs --output).
-    #[arg(long, default_value = "text")]
-    format: String,
+    /// The format (xlsx needs --output).
+    #[arg(long, value_enum, default_value = "text")]
+    format: ReportFormat,
     /// Write to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -250,13 +251,9 @@ fn serve(settings: Settings) -> Result<(), String> {
 }
 
 fn migrate(settings: &Settings) -> Result<(), String> {
-    let manager = db::ConnectionManager::new(&settings.database_url)?;
-    let mut conn = manager.establish().map_err(|e| format!("cannot connect: {e}"))?;
-    let applied = db::run_migrations(&mut conn)?;
-    conn.transaction(crate::figures::backfill).map_err(|e| format!("cannot prepare the figures: {e}"))?;
-    let backfilled = conn
-        .transaction(crate::deadlines::backfill)
-        .map_err(|e| format!("cannot compute due dates of earlier cases: {e}"))?;
+    let (db, applied) = Db::open(&settings.database_url, 1)?;
+    let backfilled =
+        crate::app::prepare_database(&db).map_err(|e| format!("cannot prepare the database: {e}"))?;
     if backfilled > 0 {
         println!("gave {backfilled} earlier cases their due dates");
     }
@@ -307,20 +304,14 @@ fn add_user(settings: &Settings, args: UserAddArgs) -> Result<(), String> {
             }
             None => None,
         };
-        if db::users::find_by_username(conn, &name)?.is_some() {
-            return Err(AppError::Duplicate {
-                detail: format!("the username '{name}' is taken"),
-                existing: None,
-            });
-        }
         let now = time::now_utc();
-        db::users::insert(
+        accounts::create(
             conn,
             &db::models::NewUser {
                 username: name,
                 password_hash: hash,
                 display_name,
-                role: role.as_str().into(),
+                role,
                 department_id,
                 email,
                 active: true,
@@ -345,10 +336,7 @@ fn add_user(settings: &Settings, args: UserAddArgs) -> Result<(), String> {
 }
 
 fn print_report(settings: &Settings, args: ReportArgs) -> Result<(), String> {
-    if !matches!(args.format.as_str(), "text" | "json" | "xlsx") {
-        return Err("--format must be text, json or xlsx".into());
-    }
-    if args.format == "xlsx" && args.output.is_none() {
+    if args.format == ReportFormat::Xlsx && args.output.is_none() {
         return Err("--format xlsx needs --output FILE".into());
     }
     let db = Db::connect(&settings.database_url, 1)?;
@@ -356,10 +344,10 @@ fn print_report(settings: &Settings, args: ReportArgs) -> Result<(), String> {
     let now = time::now_utc();
     let report = crate::report::annual(&mut conn, args.year, &settings.definition, now, now)
         .map_err(|e| e.to_string())?;
-    let bytes = match args.format.as_str() {
-        "json" => serde_json::to_vec_pretty(&report).map_err(|e| e.to_string())?,
-        "xlsx" => report.xlsx().map_err(|e| e.to_string())?,
-        _ => report.text().into_bytes(),
+    let bytes = match args.format {
+        ReportFormat::Json => serde_json::to_vec_pretty(&report).map_err(|e| e.to_string())?,
+        ReportFormat::Xlsx => report.xlsx().map_err(|e| e.to_string())?,
+        ReportFormat::Text => report.text().into_bytes(),
     };
     match args.output {
         Some(path) => {

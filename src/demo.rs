@@ -14,16 +14,17 @@ use rand::{Rng, SeedableRng};
 use crate::auth::password;
 use crate::db::models::{Channel, NewDepartment, NewUser};
 use crate::db::{self, Db, DbConnection};
+use crate::domain::actions::{ActionBody, AssignBody, NoteBody, RateBody, ReasonBody, ReplyBody};
 use crate::domain::calendar::{Calendar, Clock};
 use crate::domain::citizen::CitizenInput;
-use crate::domain::ids::{CaseId, DepartmentId, UserId};
+use crate::domain::ids::{DepartmentId, UserId};
 use crate::domain::intake::NewCaseInput;
-use crate::domain::lifecycle::{Action, Actor};
+use crate::domain::lifecycle::Actor;
 use crate::domain::rating::Rating;
 use crate::domain::role::Role;
 use crate::domain::time;
 use crate::error::AppError;
-use crate::workflow::{self, Acting, ActionInput, Registrar};
+use crate::workflow::{self, Acting, Registrar};
 
 /// Departments of the demo county: name, code, and the categories they handle.
 const DEPARTMENTS: &[(&str, &str, &[&str])] = &[
@@ -169,7 +170,6 @@ fn durations(rng: &mut StdRng, n: usize, typical_days: f64, mean_hundredths: Opt
 pub struct DemoLogin {
     /// Login name.
     pub username: String,
-    /// Role.
     pub role: Role,
     /// What the account is.
     pub description: String,
@@ -187,11 +187,7 @@ pub struct DemoSummary {
 
 /// Whether the database holds no cases and no departments yet.
 pub fn is_empty(conn: &mut DbConnection) -> Result<bool, AppError> {
-    use crate::db::schema::{cases, departments};
-    use diesel::prelude::*;
-    let cases: i64 = cases::table.count().get_result(conn)?;
-    let departments: i64 = departments::table.count().get_result(conn)?;
-    Ok(cases == 0 && departments == 0)
+    Ok(!db::cases::any(conn)? && db::departments::count(conn)? == 0)
 }
 
 /// Loads the demo county into an empty database, printing progress to stderr.
@@ -263,7 +259,7 @@ fn staff(db: &Db) -> Result<(Vec<DemoDepartment>, Vec<DemoLogin>, UserId), AppEr
                     username,
                     password_hash: hash,
                     display_name,
-                    role: role.as_str().into(),
+                    role,
                     department_id: department.map(|i| department_ids[i]),
                     email: None,
                     active: true,
@@ -272,10 +268,10 @@ fn staff(db: &Db) -> Result<(Vec<DemoDepartment>, Vec<DemoLogin>, UserId), AppEr
                 },
             )?;
             match (role, department) {
-                (Role::Clerk, _) => clerk = UserId(id),
+                (Role::Clerk, _) => clerk = id,
                 (Role::Handler, Some(i)) => departments.push(DemoDepartment {
-                    id: DepartmentId(department_ids[i]),
-                    handler: UserId(id),
+                    id: department_ids[i],
+                    handler: id,
                     categories: DEPARTMENTS[i].2,
                 }),
                 _ => {}
@@ -443,18 +439,16 @@ fn handle_case(
     let new = input.validate(registered_at, |_| true)?;
     let clock = Clock { calendar, now: registered_at };
     let (case, _) = workflow::register(conn, &new, channel, Registrar::Staff(clerk_id), clock)?;
-    let id = CaseId(case.id);
-    let mut act = |id: CaseId, action: Action, acting: Acting, input: ActionInput, at: NaiveDateTime| {
-        workflow::act(conn, id, action, &acting, &input, None, Clock { calendar, now: at }).map(drop)
+    let id = case.id;
+    let mut act = |acting: Acting, body: ActionBody, at: NaiveDateTime| {
+        workflow::act(conn, id, &acting, body.into(), None, Clock { calendar, now: at }).map(drop)
     };
-    let note = |text: &str| ActionInput { reason: Some(text.into()), ..Default::default() };
+    let reason = |text: &str| ReasonBody { reason: Some(text.into()) };
     let (seconds, rating, result, reopened) = match outcome {
         Outcome::Invalid => {
             return act(
-                id,
-                Action::Invalidate,
                 clerk,
-                note("重复来信或内容与本机关职责无关"),
+                ActionBody::Invalidate(reason("重复来信或内容与本机关职责无关")),
                 received + Duration::hours(1),
             )
         }
@@ -463,28 +457,35 @@ fn handle_case(
     };
     let span = Duration::seconds(seconds.unwrap_or(4 * 86_400));
     let at = |fraction: f64| received + Duration::seconds((span.num_seconds() as f64 * fraction) as i64);
-    let assign = ActionInput { department_id: Some(department.id.0), ..Default::default() };
-    act(id, Action::Assign, clerk, assign, at(0.04))?;
-    act(id, Action::Accept, handler, ActionInput::default(), at(0.08))?;
+    let assign = AssignBody { department_id: Some(department.id), note: None };
+    act(clerk, ActionBody::Assign(assign), at(0.04))?;
+    act(handler, ActionBody::Accept(NoteBody::default()), at(0.08))?;
     let Some(_) = seconds else {
         return Ok(());
     };
-    let reply = |text: &str| ActionInput { reply: Some(text.into()), ..Default::default() };
-    let rate = |rating: Rating, result: Option<Rating>| ActionInput {
-        rating: Some(rating),
-        result_rating: if plan.channel == "suggestion" { result.or(Some(Rating::Satisfied)) } else { None },
-        ..Default::default()
+    let reply = |text: &str| ActionBody::Reply(ReplyBody { reply: Some(text.into()) });
+    let rate = |rating: Rating, result: Option<Rating>| {
+        ActionBody::Rate(RateBody {
+            rating: Some(rating),
+            result_rating: if plan.channel == "suggestion" {
+                result.or(Some(Rating::Satisfied))
+            } else {
+                None
+            },
+            comment: None,
+        })
     };
+    let approve = || ActionBody::Approve(NoteBody::default());
     if reopened {
-        act(id, Action::Reply, handler, reply("经核实，已初步处理。"), at(0.45))?;
-        act(id, Action::Approve, clerk, ActionInput::default(), at(0.5))?;
-        act(id, Action::Rate, clerk, rate(Rating::Unsatisfied, Some(Rating::Unsatisfied)), at(0.52))?;
-        act(id, Action::Reopen, clerk, note("回访不满意，重新办理"), at(0.55))?;
+        act(handler, reply("经核实，已初步处理。"), at(0.45))?;
+        act(clerk, approve(), at(0.5))?;
+        act(clerk, rate(Rating::Unsatisfied, Some(Rating::Unsatisfied)), at(0.52))?;
+        act(clerk, ActionBody::Reopen(reason("回访不满意，重新办理")), at(0.55))?;
     }
-    act(id, Action::Reply, handler, reply("经核实，已按有关规定处理并答复来信人。"), at(0.95))?;
-    act(id, Action::Approve, clerk, ActionInput::default(), at(1.0))?;
+    act(handler, reply("经核实，已按有关规定处理并答复来信人。"), at(0.95))?;
+    act(clerk, approve(), at(1.0))?;
     if let Some(rating) = rating {
-        act(id, Action::Rate, clerk, rate(rating, result), at(1.0) + Duration::hours(26))?;
+        act(clerk, rate(rating, result), at(1.0) + Duration::hours(26))?;
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ use actix_web::{HttpResponse, ResponseError};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde_json::{json, Map, Value};
 
+use crate::domain::actions::Refusal;
 use crate::domain::lifecycle::{Action, CaseState, TransitionError};
 use crate::domain::validation::FieldErrors;
 
@@ -62,6 +63,10 @@ pub enum AppError {
     /// 409 `conflict`: the request contradicts the current state of something other than a case's lifecycle.
     #[error("{0}")]
     Conflict(String),
+    /// 409 `conflict`: a concurrent request with the same `Idempotency-Key`
+    /// holds the key and has not answered (or failed).
+    #[error("a concurrent request with this Idempotency-Key is still being processed or failed; retry")]
+    IdempotencyKeyTaken,
     /// 413 `payload_too_large`.
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge {
@@ -77,7 +82,6 @@ pub enum AppError {
     /// 429 `rate_limited`.
     #[error("{detail}")]
     RateLimited {
-        /// Why.
         detail: String,
         /// Seconds until a retry can succeed.
         retry_after_secs: u64,
@@ -110,7 +114,7 @@ impl AppError {
             AppError::InvalidTransition { .. } => "invalid_transition",
             AppError::VersionConflict { .. } => "version_conflict",
             AppError::Duplicate { .. } => "duplicate",
-            AppError::Conflict(_) => "conflict",
+            AppError::Conflict(_) | AppError::IdempotencyKeyTaken => "conflict",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Validation(_) => "validation_failed",
@@ -177,7 +181,8 @@ impl ResponseError for AppError {
             AppError::InvalidTransition { .. }
             | AppError::VersionConflict { .. }
             | AppError::Duplicate { .. }
-            | AppError::Conflict(_) => StatusCode::CONFLICT,
+            | AppError::Conflict(_)
+            | AppError::IdempotencyKeyTaken => StatusCode::CONFLICT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -243,6 +248,16 @@ impl From<TransitionError> for AppError {
                     suspended: Some(suspended),
                 }
             }
+        }
+    }
+}
+
+impl From<Refusal> for AppError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Transition(error) => error.into(),
+            Refusal::Conflict(detail) => AppError::Conflict(detail),
+            Refusal::Invalid(errors) => AppError::Validation(errors),
         }
     }
 }

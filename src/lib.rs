@@ -1,6 +1,7 @@
 //! casedesk: case tracking and annual-report figures for a county government
 //! office. See README.md for the layout; DESIGN.md (shared) is the contract.
 
+pub mod accounts;
 pub mod api;
 pub mod app;
 pub mod auth;
@@ -12,7 +13,6 @@ pub mod deadlines;
 pub mod demo;
 pub mod domain;
 pub mod error;
-pub mod figures;
 pub mod maintenance;
 pub mod metrics;
 pub mod notify;

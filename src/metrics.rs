@@ -9,6 +9,7 @@ use prometheus::{
 };
 
 use crate::db::Pool;
+use crate::domain::notice::MessageState;
 
 /// The service's metrics, registered in their own registry.
 #[derive(Clone)]
@@ -100,10 +101,10 @@ impl Metrics {
 
     /// The Prometheus text exposition, with pool gauges read now and the
     /// outbox's depth per state as counted by the caller.
-    pub fn render(&self, pool: &Pool, outbox: &[(String, i64)]) -> String {
-        for state in ["pending", "sent", "failed"] {
-            let count = outbox.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
-            self.outbox.with_label_values(&[state]).set(count);
+    pub fn render(&self, pool: &Pool, outbox: &[(MessageState, i64)]) -> String {
+        for state in MessageState::ALL {
+            let count = outbox.iter().find(|(s, _)| *s == state).map_or(0, |(_, n)| *n);
+            self.outbox.with_label_values(&[state.as_str()]).set(count);
         }
         let state = pool.state();
         self.pool_connections.set(i64::from(state.connections));

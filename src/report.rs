@@ -5,20 +5,38 @@
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::prelude::*;
+use clap::ValueEnum;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use serde::Serialize;
 
 use crate::db::models::Channel;
-use crate::db::rollups::Scope;
-use crate::db::schema::cases;
+use crate::db::rollups::counts;
 use crate::db::{self, DbConnection};
 use crate::domain::figures::{
-    self, handling_time_change_text, Change, Counts, Definition, Figures, Hundredths,
+    self, handling_time_change_text, Breakdown, Change, Counts, Definition, Figures, Hundredths, Scope,
 };
 use crate::domain::time;
 use crate::error::AppError;
-use crate::figures::{counts, year_earlier, Breakdown};
+
+/// The forms a report comes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// The paragraphs as plain text, then the definition.
+    Text,
+    /// The figures behind every paragraph, as JSON.
+    Json,
+    /// An Excel workbook: a summary, and per channel by department and by month.
+    Xlsx,
+}
+
+impl ReportFormat {
+    /// Parses `text`, `json` or `xlsx`.
+    pub fn parse(s: &str) -> Option<ReportFormat> {
+        [ReportFormat::Text, ReportFormat::Json, ReportFormat::Xlsx]
+            .into_iter()
+            .find(|f| f.to_possible_value().is_some_and(|v| v.get_name() == s))
+    }
+}
 
 /// Categories the suggestion channel's report line counts separately.
 pub const SUGGESTION_CATEGORIES: [&str; 2] = ["人大代表建议", "政协委员提案"];
@@ -69,18 +87,6 @@ fn year_scope(year: i32, channel: Option<&str>) -> Result<Scope, AppError> {
         NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(|| AppError::invalid_field("year", "is not a valid year"))
     };
     Ok(Scope { from: day(year)?, to: day(year + 1)?, channel: channel.map(str::to_owned), department: None })
-}
-
-fn received_by_category(conn: &mut DbConnection, scope: &Scope) -> Result<BTreeMap<String, i64>, AppError> {
-    let rows: Vec<(Option<String>, i64)> = cases::table
-        .filter(cases::state.ne("invalid"))
-        .filter(cases::channel.eq(scope.channel.clone().unwrap_or_default()))
-        .filter(cases::received_at.ge(time::start_of_office_day(scope.from)))
-        .filter(cases::received_at.lt(time::start_of_office_day(scope.to)))
-        .group_by(cases::category)
-        .select((cases::category, diesel::dsl::count_star()))
-        .load(conn)?;
-    Ok(rows.into_iter().map(|(c, n)| (c.unwrap_or_default(), n)).collect())
 }
 
 fn percent(rate: Option<Hundredths>) -> String {
@@ -172,7 +178,7 @@ pub fn annual(
         db::departments::list(conn)?.into_iter().map(|d| (d.id.to_string(), d.name)).collect();
     let scope = year_scope(year, None)?;
     let this_year = counts(conn, &scope, Breakdown::Channel, as_of, now)?;
-    let last_year = counts(conn, &year_earlier(&scope), Breakdown::Channel, as_of, now)?;
+    let last_year = counts(conn, &scope.year_earlier(), Breakdown::Channel, as_of, now)?;
     let mut paragraphs = Vec::new();
     let mut breakdowns = Vec::new();
     for channel in &channels {
@@ -186,7 +192,7 @@ pub fn annual(
         let previous = figures::figures(&before, definition, two);
         let handling_change = figures::handling_days_change_tenths(&current, &before);
         let channel_scope = year_scope(year, Some(&channel.code))?;
-        let categories = received_by_category(conn, &channel_scope)?;
+        let categories = db::cases::received_by_category(conn, &channel_scope)?;
         let by_department = counts(conn, &channel_scope, Breakdown::Department, as_of, now)?
             .into_iter()
             .map(|(id, c)| {
@@ -343,9 +349,9 @@ mod tests {
             code: code.into(),
             name: name.into(),
             time_limit: 15,
-            time_limit_unit: "workday".into(),
+            time_limit_unit: crate::domain::calendar::LimitUnit::Workday,
             extension_limit: 15,
-            extension_unit: "workday".into(),
+            extension_unit: crate::domain::calendar::LimitUnit::Workday,
             tracking_prefix: "XX".into(),
             two_dimension_rating: two,
             sort_order: 1,

@@ -1,10 +1,10 @@
 //! `POST /api/v1/cases/{id}/{action}`: every lifecycle action, one transaction
-//! each (the change and its audit event), judged by the domain state machine.
+//! each (the change and its audit event), judged by `domain::actions`.
 
 use actix_web::{web, HttpResponse};
 
-use super::body::{from_value, ActionBody, IfMatch};
-use super::cases::{acting, case_response, contact_for};
+use super::access::{acting, case_response, contact_for};
+use super::body::{ActionJson, IfMatch};
 use super::views::{CaseView, Clock};
 use crate::app::AppState;
 use crate::auth::AuthUser;
@@ -20,11 +20,11 @@ pub async fn act(
     user: AuthUser,
     path: web::Path<(i64, String)>,
     if_match: IfMatch,
-    body: ActionBody,
+    body: ActionJson,
 ) -> Result<HttpResponse, AppError> {
     let (id, name) = path.into_inner();
     let action = Action::parse(&name).ok_or_else(|| AppError::NotFound(format!("no action '{name}'")))?;
-    let input: ActionInput = from_value(body.0)?;
+    let input = ActionInput::Json(action, body.0);
     let acting = acting(&user);
     let now = time::now_utc();
     let db = state.db.clone();
@@ -33,7 +33,7 @@ pub async fn act(
         .write(move |conn| {
             let calendar = db.calendar(conn)?;
             let clock = Clock { calendar: &calendar, now };
-            let case = workflow::act(conn, CaseId(id), action, &acting, &input, if_match.0, clock)?;
+            let case = workflow::act(conn, CaseId(id), &acting, input, if_match.0, clock)?;
             Ok((case, calendar))
         })
         .await?;

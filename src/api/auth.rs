@@ -95,7 +95,7 @@ pub async fn login(state: web::Data<AppState>, body: JsonBody<LoginInput>) -> Re
 
 /// `GET /api/v1/auth/me`.
 pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, AppError> {
-    let id = user.id.0;
+    let id = user.id;
     let found = state.db.read(move |conn| Ok(db::users::find(conn, id)?)).await?;
     let user = found.ok_or_else(|| AppError::not_found("user"))?;
     Ok(HttpResponse::Ok().json(UserView::from(user)))
@@ -103,7 +103,7 @@ pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRespon
 
 /// `POST /api/v1/auth/logout`: revokes every token of the user issued until now.
 pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, AppError> {
-    let id = user.id.0;
+    let id = user.id;
     state.db.write(move |conn| Ok(db::users::revoke_tokens(conn, id)?)).await?;
     state.users.forget(id);
     Ok(HttpResponse::NoContent().finish())
@@ -126,7 +126,7 @@ pub async fn change_password(
 ) -> Result<HttpResponse, AppError> {
     let PasswordInput { current_password, new_password } = body.0;
     password::check_new("new_password", &new_password)?;
-    let id = user.id.0;
+    let id = user.id;
     let account = state
         .db
         .read(move |conn| db::users::find(conn, id)?.ok_or_else(|| AppError::not_found("user")))

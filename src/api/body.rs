@@ -11,7 +11,8 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::domain::validation::FieldErrors;
+pub use crate::domain::validation::from_json as from_value;
+use crate::domain::validation::{field_name, strip_position, FieldErrors};
 use crate::error::AppError;
 
 /// Largest accepted request body. A case's content (20,000 characters) fits
@@ -37,9 +38,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 /// The body of a case action: JSON like [`JsonBody`], except that an empty
 /// body means `{}` (most actions need no fields).
 #[derive(Debug)]
-pub struct ActionBody(pub serde_json::Value);
+pub struct ActionJson(pub serde_json::Value);
 
-impl FromRequest for ActionBody {
+impl FromRequest for ActionJson {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
@@ -48,9 +49,9 @@ impl FromRequest for ActionBody {
         Box::pin(async move {
             let bytes = read.await?;
             if bytes.is_empty() {
-                return Ok(ActionBody(serde_json::Value::Object(Default::default())));
+                return Ok(ActionJson(serde_json::Value::Object(Default::default())));
             }
-            parse_json(&bytes).map(ActionBody)
+            parse_json(&bytes).map(ActionJson)
         })
     }
 }
@@ -97,15 +98,6 @@ fn read_body(
     }
 }
 
-/// Converts already-parsed JSON into a typed input, naming the field on error.
-pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
-    serde_path_to_error::deserialize(value).map_err(|error| {
-        let path = error.path().to_string();
-        let message = strip_position(&error.into_inner().to_string());
-        AppError::Validation(FieldErrors::single(field_name(&path, &message), message))
-    })
-}
-
 /// Whether any string (or key) in the JSON holds a NUL character.
 fn holds_nul(value: &serde_json::Value) -> bool {
     use serde_json::Value;
@@ -147,30 +139,6 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     })?;
     deserializer.end().map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
     Ok(value)
-}
-
-/// serde names a missing or unknown field in its message, with the parent's path.
-fn field_name(path: &str, message: &str) -> String {
-    let named = ["missing field `", "unknown field `"]
-        .iter()
-        .find_map(|prefix| message.strip_prefix(prefix))
-        .and_then(|rest| rest.split('`').next());
-    let parent = if path == "." { "" } else { path };
-    match named {
-        // serde_path_to_error already ends an unknown field's path with its name.
-        Some(name) if parent.rsplit('.').next() == Some(name) => parent.to_owned(),
-        Some(name) if parent.is_empty() => name.to_owned(),
-        Some(name) => format!("{parent}.{name}"),
-        None if parent.is_empty() => "body".to_owned(),
-        None => parent.to_owned(),
-    }
-}
-
-fn strip_position(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
-    }
 }
 
 /// Refuses a request whose path or query string encodes a NUL character

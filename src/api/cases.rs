@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::access::{acting, case_response, contact_for};
 use super::body::{decode_cursor, encode_cursor, from_value, page_limit, JsonBody};
 use super::views::{CasePage, CaseSummary, CaseView, Clock, Contact, CreatedCaseView, EventView, Items};
 use crate::app::AppState;
@@ -12,34 +13,15 @@ use crate::auth::{AuthUser, OfficeStaff};
 use crate::db::models::Case;
 use crate::db::{self, cases::CaseFilter, idempotency::StoredResponse};
 use crate::domain::calendar::Calendar;
-use crate::domain::ids::CaseId;
+use crate::domain::ids::{CaseId, DepartmentId};
 use crate::domain::intake::NewCaseInput;
-use crate::domain::lifecycle::{Actor, CaseState};
+use crate::domain::lifecycle::CaseState;
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::maintenance::IDEMPOTENCY_WINDOW;
-use crate::workflow::{self, Acting, Registrar};
+use crate::workflow::{self, Registrar};
 use std::sync::Arc;
-
-/// How the caller acts on cases.
-pub fn acting(user: &AuthUser) -> Acting {
-    Acting { actor: Actor::Staff(user.role), user_id: Some(user.id), department_id: user.department_id }
-}
-
-/// Full contact details for clerks and admins looking at one case; masked otherwise.
-pub fn contact_for(user: &AuthUser) -> Contact {
-    if user.role.is_office_staff() {
-        Contact::Full
-    } else {
-        Contact::Masked
-    }
-}
-
-/// A 200 with a case and its version as ETag.
-pub fn case_response(view: CaseView) -> HttpResponse {
-    HttpResponse::Ok().insert_header((header::ETAG, format!("\"{}\"", view.version))).json(view)
-}
 
 fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
     let Some(value) = req.headers().get("Idempotency-Key") else {
@@ -104,7 +86,7 @@ pub async fn create(
         .db
         .write(move |conn| {
             if let Some(key) = &key {
-                if let Some(stored) = db::idempotency::find(conn, user_id.0, key, now - IDEMPOTENCY_WINDOW)? {
+                if let Some(stored) = db::idempotency::find(conn, user_id, key, now - IDEMPOTENCY_WINDOW)? {
                     return Ok(Intake::Replayed(stored));
                 }
             }
@@ -121,21 +103,21 @@ pub async fn create(
             let (body, version) = created_view(case, query_code, clock)?;
             let stored =
                 StoredResponse { request_hash: request_hash.clone(), status: 201, body: body.clone() };
-            db::idempotency::store(conn, user_id.0, key, &stored, now, now - IDEMPOTENCY_WINDOW)?;
+            if !db::idempotency::store(conn, user_id, key, &stored, now, now - IDEMPOTENCY_WINDOW)? {
+                return Err(AppError::IdempotencyKeyTaken);
+            }
             Ok(Intake::Stored(body, version))
         })
         .await;
     let outcome = match outcome {
         // A concurrent retry with the same key committed first: answer as it did.
-        Err(AppError::Duplicate { existing: None, .. }) if key_for_retry.is_some() => {
+        Err(AppError::IdempotencyKeyTaken) => {
             let key = key_for_retry.unwrap_or_default();
             let stored = state
                 .db
-                .read(move |conn| Ok(db::idempotency::find(conn, user_id.0, &key, now - IDEMPOTENCY_WINDOW)?))
+                .read(move |conn| Ok(db::idempotency::find(conn, user_id, &key, now - IDEMPOTENCY_WINDOW)?))
                 .await?
-                .ok_or_else(|| {
-                    AppError::Conflict("a concurrent request with this Idempotency-Key failed".into())
-                })?;
+                .ok_or(AppError::IdempotencyKeyTaken)?;
             Intake::Replayed(stored)
         }
         other => other?,
@@ -192,7 +174,7 @@ impl ListQuery {
         if let Some(states) = &self.state {
             for name in states.split(',').map(str::trim) {
                 match CaseState::parse(name) {
-                    Some(s) => filter.states.push(s.as_str().to_owned()),
+                    Some(s) => filter.states.push(s),
                     None => errors.add("state", format!("unknown state '{name}'")),
                 }
             }
@@ -200,7 +182,7 @@ impl ListQuery {
         filter.channel = self.channel.filter(|c| !c.is_empty());
         filter.department_id = match self.department_id.as_deref().map(str::parse::<i64>) {
             None => None,
-            Some(Ok(id)) => Some(id),
+            Some(Ok(id)) => Some(DepartmentId(id)),
             Some(Err(_)) => {
                 errors.add("department_id", "must be a department id");
                 None
@@ -224,13 +206,13 @@ impl ListQuery {
             errors.add("q", "must be at most 100 characters");
         }
         let limit = page_limit(self.limit.as_deref(), &mut errors);
-        filter.before_id = self.cursor.as_deref().and_then(|c| decode_cursor(c, &mut errors));
+        filter.before_id = self.cursor.as_deref().and_then(|c| decode_cursor(c, &mut errors)).map(CaseId);
         if let Some(own) = user.department_scope() {
             // A handler asking for another department gets nothing, not an error.
-            if filter.department_id.is_some_and(|asked| asked != own.0) {
-                filter.department_id = Some(-1);
+            if filter.department_id.is_some_and(|asked| asked != own) {
+                filter.department_id = Some(DepartmentId(-1));
             } else {
-                filter.department_id = Some(own.0);
+                filter.department_id = Some(own);
             }
         }
         errors.into_result((filter, limit)).map_err(Into::into)
@@ -253,7 +235,7 @@ pub async fn list(
             Ok((rows, more, db.calendar(conn)?))
         })
         .await?;
-    let next_cursor = if more { rows.last().map(|c| encode_cursor(c.id)) } else { None };
+    let next_cursor = if more { rows.last().map(|c| encode_cursor(c.id.0)) } else { None };
     let clock = Clock { calendar: &calendar, now: time::now_utc() };
     let items: Vec<CaseSummary> = rows.into_iter().map(|c| CaseSummary::new(c, clock)).collect();
     Ok(HttpResponse::Ok().json(CasePage { items, next_cursor }))

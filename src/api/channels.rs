@@ -9,12 +9,10 @@ use super::views::{ChannelView, Items};
 use crate::app::AppState;
 use crate::auth::{Admin, AuthUser};
 use crate::db::{self, models};
+use crate::domain::calendar::LimitUnit;
 use crate::domain::time;
 use crate::domain::validation::{text_in_range, FieldErrors};
 use crate::error::AppError;
-
-/// Units a time limit can be counted in.
-pub const UNITS: [&str; 3] = ["workday", "calendar_day", "month"];
 
 /// `GET /api/v1/channels`.
 pub async fn list(state: web::Data<AppState>, _user: AuthUser) -> Result<HttpResponse, AppError> {
@@ -37,14 +35,12 @@ pub struct UpdateInput {
     sort_order: Option<i32>,
 }
 
-fn unit(errors: &mut FieldErrors, field: &str, raw: Option<String>) -> Option<String> {
-    let raw = raw?;
-    if UNITS.contains(&raw.as_str()) {
-        Some(raw)
-    } else {
+fn unit(errors: &mut FieldErrors, field: &str, raw: Option<String>) -> Option<LimitUnit> {
+    let unit = LimitUnit::parse(&raw?);
+    if unit.is_none() {
         errors.add(field, "must be workday, calendar_day or month");
-        None
     }
+    unit
 }
 
 fn amount(errors: &mut FieldErrors, field: &str, raw: Option<i32>, min: i32) -> Option<i32> {

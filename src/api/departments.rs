@@ -9,6 +9,7 @@ use crate::app::AppState;
 use crate::auth::{Admin, AuthUser};
 use crate::db::{self, models};
 use crate::domain::citizen::optional_email;
+use crate::domain::ids::DepartmentId;
 use crate::domain::time;
 use crate::domain::validation::{text_in_range, FieldErrors};
 use crate::error::AppError;
@@ -94,7 +95,7 @@ pub async fn create(
         })
         .await
         .map_err(duplicate)?;
-    tracing::info!(department = created.id, by = %admin.username, "department created");
+    tracing::info!(department = %created.id, by = %admin.username, "department created");
     Ok(HttpResponse::Created().json(DepartmentView::from(created)))
 }
 
@@ -105,7 +106,7 @@ pub async fn update(
     path: web::Path<i64>,
     body: JsonBody<UpdateInput>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
+    let id = DepartmentId(path.into_inner());
     let input = body.0;
     let mut errors = FieldErrors::new();
     let changes = models::DepartmentChanges {
@@ -128,6 +129,6 @@ pub async fn update(
         })
         .await
         .map_err(duplicate)?;
-    tracing::info!(department = updated.id, by = %admin.username, "department changed");
+    tracing::info!(department = %updated.id, by = %admin.username, "department changed");
     Ok(HttpResponse::Ok().json(DepartmentView::from(updated)))
 }

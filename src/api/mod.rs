@@ -2,6 +2,7 @@
 //! as [`ROUTES`] so that a test can hold it against `api-spec/openapi.yaml`.
 //! Handlers live in one module per resource.
 
+mod access;
 mod actions;
 mod auth;
 mod body;

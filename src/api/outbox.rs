@@ -9,6 +9,8 @@ use super::body::{decode_cursor, encode_cursor, page_limit};
 use crate::app::AppState;
 use crate::auth::Admin;
 use crate::db::{self, outbox::Message};
+use crate::domain::ids::CaseId;
+use crate::domain::notice::{MessageState, Notice};
 use crate::domain::time::{self, serde_office};
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
@@ -17,11 +19,11 @@ use crate::error::AppError;
 #[derive(Debug, Serialize)]
 pub struct MessageView {
     id: i64,
-    kind: String,
+    kind: Notice,
     recipient: String,
     subject: String,
-    case_id: Option<i64>,
-    state: String,
+    case_id: Option<CaseId>,
+    state: MessageState,
     attempts: i32,
     #[serde(with = "serde_office")]
     next_attempt_at: NaiveDateTime,
@@ -57,7 +59,7 @@ pub struct MessagePage {
     next_cursor: Option<String>,
 }
 
-/// Filters.
+/// Query parameters of the outbox list.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
@@ -74,16 +76,19 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let ListQuery { state: wanted, limit, cursor } = query.into_inner();
     let mut errors = FieldErrors::new();
-    if wanted.as_deref().is_some_and(|s| !matches!(s, "pending" | "sent" | "failed")) {
-        errors.add("state", "must be pending, sent or failed");
-    }
+    let wanted = wanted.and_then(|raw| {
+        let parsed = MessageState::parse(&raw);
+        if parsed.is_none() {
+            errors.add("state", "must be pending, sent or failed");
+        }
+        parsed
+    });
     let limit = page_limit(limit.as_deref(), &mut errors);
     let before = cursor.as_deref().and_then(|c| decode_cursor(c, &mut errors));
     if !errors.is_empty() {
         return Err(errors.into());
     }
-    let (rows, more) =
-        state.db.read(move |conn| Ok(db::outbox::list(conn, wanted.as_deref(), before, limit)?)).await?;
+    let (rows, more) = state.db.read(move |conn| Ok(db::outbox::list(conn, wanted, before, limit)?)).await?;
     let next_cursor = if more { rows.last().map(|m| encode_cursor(m.id)) } else { None };
     Ok(HttpResponse::Ok()
         .json(MessagePage { items: rows.into_iter().map(Into::into).collect(), next_cursor }))
@@ -103,7 +108,10 @@ pub async fn retry(
         .write(move |conn| {
             let message = db::outbox::find(conn, id)?.ok_or_else(|| AppError::not_found("message"))?;
             if !db::outbox::retry(conn, id, now)? {
-                return Err(AppError::Conflict(format!("message {id} is {}, not failed", message.state)));
+                return Err(AppError::Conflict(format!(
+                    "message {id} is {}, not failed",
+                    message.state.as_str()
+                )));
             }
             db::outbox::find(conn, id)?.ok_or_else(|| AppError::not_found("message"))
         })

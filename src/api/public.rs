@@ -6,15 +6,15 @@
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::body::{from_value, JsonBody};
+use super::body::JsonBody;
 use super::views::PublicCaseView;
 use crate::app::AppState;
 use crate::db::{self, models::Case, DbConnection};
+use crate::domain::actions::ActionBody;
 use crate::domain::calendar::Clock;
 use crate::domain::citizen::CitizenInput;
-use crate::domain::ids::CaseId;
 use crate::domain::intake::{self, NewCaseInput};
-use crate::domain::lifecycle::Action;
+use crate::domain::lifecycle::{Action, CaseState};
 use crate::domain::time;
 use crate::error::AppError;
 use crate::workflow::{self, Acting, ActionInput, Registrar};
@@ -38,7 +38,7 @@ pub struct LetterInput {
 pub struct ReceiptView {
     tracking_no: String,
     query_code: String,
-    state: String,
+    state: CaseState,
 }
 
 /// `POST /api/v1/public/cases`: a citizen writes to the public mailbox.
@@ -116,7 +116,9 @@ pub async fn rate(
 ) -> Result<HttpResponse, AppError> {
     let tracking_no = path.into_inner();
     let code = query.into_inner().code.unwrap_or_default();
-    let input: ActionInput = from_value(body.0)?;
+    // A body of the wrong shape is refused before the code is checked, as
+    // for every other body.
+    let input = ActionInput::Typed(ActionBody::parse(Action::Rate, body.0)?);
     let now = time::now_utc();
     let db = state.db.clone();
     let case = state
@@ -125,7 +127,7 @@ pub async fn rate(
             let case = case_with_code(conn, &tracking_no, &code)?;
             let calendar = db.calendar(conn)?;
             let clock = Clock { calendar: &calendar, now };
-            workflow::act(conn, CaseId(case.id), Action::Rate, &Acting::citizen(), &input, None, clock)
+            workflow::act(conn, case.id, &Acting::citizen(), input, None, clock)
         })
         .await?;
     Ok(HttpResponse::Ok().json(PublicCaseView::from(&case)))

@@ -11,7 +11,7 @@ use crate::domain::role::Role;
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
-use crate::report;
+use crate::report::{self, ReportFormat};
 
 /// Query parameters.
 #[derive(Debug, Deserialize)]
@@ -40,19 +40,23 @@ pub async fn annual(
             None
         }
     };
-    let format = format.unwrap_or_else(|| "text".into());
-    if !matches!(format.as_str(), "text" | "json" | "xlsx") {
-        errors.add("format", "must be text, json or xlsx");
-    }
-    let (Some(year), true) = (year, errors.is_empty()) else {
+    let format = match format.as_deref().map(ReportFormat::parse) {
+        None => Some(ReportFormat::Text),
+        Some(Some(format)) => Some(format),
+        Some(None) => {
+            errors.add("format", "must be text, json or xlsx");
+            None
+        }
+    };
+    let (Some(year), Some(format), true) = (year, format, errors.is_empty()) else {
         return Err(errors.into());
     };
     let definition = state.settings.definition.clone();
     let now = time::now_utc();
     let built = state.db.read(move |conn| report::annual(conn, year, &definition, now, now)).await?;
-    Ok(match format.as_str() {
-        "json" => HttpResponse::Ok().json(&built),
-        "xlsx" => {
+    Ok(match format {
+        ReportFormat::Json => HttpResponse::Ok().json(&built),
+        ReportFormat::Xlsx => {
             let bytes =
                 web::block(move || built.xlsx()).await?.map_err(|e| AppError::Internal(e.to_string()))?;
             HttpResponse::Ok()
@@ -63,6 +67,6 @@ pub async fn annual(
                 ))
                 .body(bytes)
         }
-        _ => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(built.text()),
+        ReportFormat::Text => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(built.text()),
     })
 }

@@ -13,14 +13,13 @@ use serde_json::{json, Value};
 
 use crate::app::AppState;
 use crate::auth::AuthUser;
-use crate::db::rollups::Scope;
+use crate::db::rollups::counts;
 use crate::db::{self, DbConnection};
-use crate::domain::figures::{self, handling_time_change_text, Counts, Definition};
+use crate::domain::figures::{self, handling_time_change_text, Breakdown, Counts, Definition, Scope};
 use crate::domain::rating::Rating;
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
-use crate::figures::{counts, year_earlier, Breakdown};
 
 /// Longest period one request may span, in days (ten years).
 const MAX_PERIOD_DAYS: i64 = 3660;
@@ -162,7 +161,7 @@ fn two_dimensions(conn: &mut DbConnection, channel: Option<&str>) -> Result<bool
 fn envelope(req: &Request, definition: &Definition) -> serde_json::Map<String, Value> {
     let mut body = serde_json::Map::new();
     body.insert("period".into(), period(&req.scope));
-    body.insert("previous_period".into(), period(&year_earlier(&req.scope)));
+    body.insert("previous_period".into(), period(&req.scope.year_earlier()));
     body.insert("as_of".into(), json!(time::to_office(req.as_of).to_rfc3339()));
     body.insert("scope".into(), json!({"channel": req.scope.channel, "department_id": req.scope.department}));
     body.insert("definition".into(), json!(DefinitionView::from(definition)));
@@ -173,7 +172,7 @@ type Grouped = (BTreeMap<String, Counts>, BTreeMap<String, Counts>);
 
 fn both_years(conn: &mut DbConnection, req: &Request, breakdown: Breakdown) -> Result<Grouped, AppError> {
     let current = counts(conn, &req.scope, breakdown, req.as_of, req.now)?;
-    let previous = counts(conn, &year_earlier(&req.scope), breakdown, req.as_of, req.now)?;
+    let previous = counts(conn, &req.scope.year_earlier(), breakdown, req.as_of, req.now)?;
     Ok((current, previous))
 }
 
@@ -265,7 +264,7 @@ pub async fn by_department(
         .read(move |conn| {
             let two = two_dimensions(conn, req.scope.channel.as_deref())?;
             let names: BTreeMap<i64, String> =
-                db::departments::list(conn)?.into_iter().map(|d| (d.id, d.name)).collect();
+                db::departments::list(conn)?.into_iter().map(|d| (d.id.0, d.name)).collect();
             let groups = both_years(conn, &req, Breakdown::Department)?;
             let mut ids: Vec<i64> =
                 groups.0.keys().chain(groups.1.keys()).filter_map(|k| k.parse().ok()).collect();

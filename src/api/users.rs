@@ -5,10 +5,12 @@ use serde::Deserialize;
 
 use super::body::{nullable, JsonBody};
 use super::views::{Items, UserView};
+use crate::accounts;
 use crate::app::AppState;
 use crate::auth::{password, Admin};
-use crate::db::{self, models, DbConnection};
+use crate::db::{self, models};
 use crate::domain::citizen::optional_email;
+use crate::domain::ids::{DepartmentId, UserId};
 use crate::domain::role::Role;
 use crate::domain::time;
 use crate::domain::validation::{text_in_range, FieldErrors};
@@ -29,7 +31,7 @@ pub struct CreateInput {
     password: String,
     display_name: String,
     role: String,
-    department_id: Option<i64>,
+    department_id: Option<DepartmentId>,
     email: Option<String>,
     active: Option<bool>,
 }
@@ -42,7 +44,7 @@ pub struct UpdateInput {
     display_name: Option<String>,
     role: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    department_id: Option<Option<i64>>,
+    department_id: Option<Option<DepartmentId>>,
     #[serde(default, deserialize_with = "nullable")]
     email: Option<Option<String>>,
     active: Option<bool>,
@@ -65,20 +67,6 @@ fn parse_role(errors: &mut FieldErrors, raw: &str) -> Option<Role> {
         errors.add("role", "must be one of admin, clerk, handler, leader");
     }
     role
-}
-
-/// Checks the department an account would end up with.
-fn check_department(conn: &mut DbConnection, role: Role, department_id: Option<i64>) -> Result<(), AppError> {
-    match department_id {
-        None if role == Role::Handler => {
-            Err(AppError::invalid_field("department_id", "a handler must belong to a department"))
-        }
-        None => Ok(()),
-        Some(id) => match db::departments::find(conn, id)? {
-            Some(_) => Ok(()),
-            None => Err(AppError::invalid_field("department_id", format!("no department {id}"))),
-        },
-    }
 }
 
 /// `POST /api/v1/users` (admin).
@@ -108,27 +96,14 @@ pub async fn create(
         username,
         password_hash,
         display_name,
-        role: role.as_str().into(),
+        role,
         department_id: input.department_id,
         email,
         active: input.active.unwrap_or(true),
         created_at: now,
         updated_at: now,
     };
-    let created = state
-        .db
-        .write(move |conn| {
-            check_department(conn, role, new.department_id)?;
-            if db::users::find_by_username(conn, &new.username)?.is_some() {
-                return Err(AppError::Duplicate {
-                    detail: format!("the username '{}' is taken", new.username),
-                    existing: None,
-                });
-            }
-            let id = db::users::insert(conn, &new)?;
-            db::users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))
-        })
-        .await?;
+    let created = state.db.write(move |conn| accounts::create(conn, &new)).await?;
     tracing::info!(user = %created.username, role = %created.role, by = %admin.username, "account created");
     Ok(HttpResponse::Created().json(UserView::from(created)))
 }
@@ -141,7 +116,7 @@ pub async fn update(
     path: web::Path<i64>,
     body: JsonBody<UpdateInput>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
+    let id = UserId(path.into_inner());
     let input = body.0;
     let mut errors = FieldErrors::new();
     if let Some(Err(e)) = input.password.as_deref().map(|p| password::check_new("password", p)) {
@@ -162,7 +137,7 @@ pub async fn update(
     let changes = models::UserChanges {
         password_hash,
         display_name,
-        role: role.map(|r| r.as_str().to_owned()),
+        role,
         department_id: input.department_id,
         email,
         active: input.active,
@@ -173,9 +148,9 @@ pub async fn update(
         .db
         .write(move |conn| {
             let current = db::users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
-            let final_role = role.or(Role::parse(&current.role)).unwrap_or(Role::Clerk);
+            let final_role = role.unwrap_or(current.role);
             let final_department = changes.department_id.unwrap_or(current.department_id);
-            check_department(conn, final_role, final_department)?;
+            accounts::check_department(conn, final_role, final_department)?;
             db::users::update(conn, id, &changes)?;
             if revoke {
                 db::users::revoke_tokens(conn, id)?;

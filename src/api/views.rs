@@ -6,10 +6,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::db::models::{Case, CaseEvent, CaseSummaryRow, Channel, Department, User};
-use crate::deadlines::{self, CaseClock};
 pub use crate::domain::calendar::Clock;
+use crate::domain::calendar::LimitUnit;
 use crate::domain::citizen::Citizen;
+use crate::domain::ids::{CaseId, DepartmentId, UserId};
 use crate::domain::lifecycle::CaseState;
+use crate::domain::rating::{Rating, RatingSource};
+use crate::domain::role::Role;
 use crate::domain::time::serde_office;
 
 /// A list response: `{"items": [...]}`, serialised straight from the views.
@@ -31,19 +34,14 @@ pub struct CasePage {
 /// A staff account, without its password hash.
 #[derive(Debug, Serialize)]
 pub struct UserView {
-    /// Id.
-    pub id: i64,
+    pub id: UserId,
     /// Login name.
     pub username: String,
     /// Display name.
     pub display_name: String,
-    /// Role.
-    pub role: String,
-    /// Department.
-    pub department_id: Option<i64>,
-    /// Email.
+    pub role: Role,
+    pub department_id: Option<DepartmentId>,
     pub email: Option<String>,
-    /// Active.
     pub active: bool,
 }
 
@@ -64,15 +62,10 @@ impl From<User> for UserView {
 /// A department.
 #[derive(Debug, Serialize)]
 pub struct DepartmentView {
-    /// Id.
-    pub id: i64,
-    /// Name.
+    pub id: DepartmentId,
     pub name: String,
-    /// Code.
     pub code: String,
-    /// Email.
     pub email: Option<String>,
-    /// Active.
     pub active: bool,
 }
 
@@ -85,18 +78,16 @@ impl From<Department> for DepartmentView {
 /// A channel and its limits.
 #[derive(Debug, Serialize)]
 pub struct ChannelView {
-    /// Code.
     pub code: String,
-    /// Name.
     pub name: String,
     /// Time limit amount.
     pub time_limit: i32,
     /// Time limit unit.
-    pub time_limit_unit: String,
+    pub time_limit_unit: LimitUnit,
     /// Largest total extension.
     pub extension_limit: i32,
     /// Extension unit.
-    pub extension_unit: String,
+    pub extension_unit: LimitUnit,
     /// Tracking-number prefix.
     pub tracking_prefix: String,
     /// Whether ratings have a work and a result dimension.
@@ -135,47 +126,37 @@ pub enum Contact {
 pub struct PendingExtensionView {
     /// Working days asked for.
     pub days: i32,
-    /// Why.
     pub reason: Option<String>,
-    /// When.
     #[serde(with = "serde_office::option")]
     pub requested_at: Option<NaiveDateTime>,
     /// Who asked.
-    pub requested_by: Option<i64>,
+    pub requested_by: Option<UserId>,
 }
 
 /// A case as staff see it.
 #[derive(Debug, Serialize)]
 pub struct CaseView {
-    /// Id.
-    pub id: i64,
+    pub id: CaseId,
     /// Tracking number.
     pub tracking_no: String,
     /// Channel code.
     pub channel: String,
     /// The platform's own id.
     pub external_ref: Option<String>,
-    /// Subject.
     pub title: String,
-    /// Text.
     pub content: String,
-    /// Category.
     pub category: Option<String>,
     /// Contact details, masked unless the viewer may see them; null for anonymous letters.
     pub citizen: Option<Citizen>,
     /// Whether the reply may be published.
     pub is_public: bool,
-    /// Received.
     #[serde(with = "serde_office")]
     pub received_at: NaiveDateTime,
     /// End of the due day.
     #[serde(with = "serde_office::option")]
     pub due_at: Option<NaiveDateTime>,
-    /// State.
-    pub state: String,
-    /// Department.
-    pub department_id: Option<i64>,
-    /// Reply.
+    pub state: CaseState,
+    pub department_id: Option<DepartmentId>,
     pub reply: Option<String>,
     /// When the reply was submitted.
     #[serde(with = "serde_office::option")]
@@ -184,18 +165,18 @@ pub struct CaseView {
     #[serde(with = "serde_office::option")]
     pub closed_at: Option<NaiveDateTime>,
     /// Rating in force.
-    pub rating: Option<String>,
+    pub rating: Option<Rating>,
     /// Result rating in force.
-    pub result_rating: Option<String>,
+    pub result_rating: Option<Rating>,
     /// Who gave the rating in force.
-    pub rating_source: Option<String>,
+    pub rating_source: Option<RatingSource>,
     /// Rating comment.
     pub rating_comment: Option<String>,
     /// When it was rated.
     #[serde(with = "serde_office::option")]
     pub rated_at: Option<NaiveDateTime>,
     /// The case this one duplicates.
-    pub duplicate_of: Option<i64>,
+    pub duplicate_of: Option<CaseId>,
     /// How often it was reopened.
     pub reopen_count: i32,
     /// Whether the clock is paused.
@@ -221,7 +202,6 @@ pub struct CaseView {
     pub last_supervision_note: Option<String>,
     /// Version, for `If-Match`.
     pub version: i32,
-    /// Created.
     #[serde(with = "serde_office")]
     pub created_at: NaiveDateTime,
     /// Last changed.
@@ -232,13 +212,10 @@ pub struct CaseView {
 impl CaseView {
     /// The view of a stored case with contact details as `contact` allows.
     pub fn new(case: Case, contact: Contact, clock: Clock<'_>) -> CaseView {
-        let overdue = deadlines::is_overdue(&case, clock.now);
-        let remaining_workdays = deadlines::remaining_workdays(clock.calendar, &case, clock.now);
-        let extension_allowance_workdays = if CaseState::parse(&case.state).is_some_and(CaseState::is_open) {
-            deadlines::extension_allowance(clock.calendar, &case)
-        } else {
-            0
-        };
+        let facts = case.facts();
+        let overdue = facts.clock().is_overdue(clock.now);
+        let remaining_workdays = facts.clock().remaining_workdays(clock.calendar, clock.now);
+        let extension_allowance_workdays = facts.extension_allowance(clock.calendar);
         let pending_extension = case.pending_extension_days.map(|days| PendingExtensionView {
             days,
             reason: case.pending_extension_reason.clone(),
@@ -303,37 +280,31 @@ impl CaseView {
 /// always masked in lists.
 #[derive(Debug, Serialize)]
 pub struct CaseSummary {
-    /// Id.
-    pub id: i64,
+    pub id: CaseId,
     /// Tracking number.
     pub tracking_no: String,
     /// Channel code.
     pub channel: String,
     /// The platform's own id.
     pub external_ref: Option<String>,
-    /// Subject.
     pub title: String,
-    /// Category.
     pub category: Option<String>,
     /// Contact details, masked; null for anonymous letters.
     pub citizen: Option<Citizen>,
-    /// Received.
     #[serde(with = "serde_office")]
     pub received_at: NaiveDateTime,
     /// End of the due day.
     #[serde(with = "serde_office::option")]
     pub due_at: Option<NaiveDateTime>,
-    /// State.
-    pub state: String,
-    /// Department.
-    pub department_id: Option<i64>,
+    pub state: CaseState,
+    pub department_id: Option<DepartmentId>,
     /// When it was (last) closed.
     #[serde(with = "serde_office::option")]
     pub closed_at: Option<NaiveDateTime>,
     /// Rating in force.
-    pub rating: Option<String>,
+    pub rating: Option<Rating>,
     /// Result rating in force.
-    pub result_rating: Option<String>,
+    pub result_rating: Option<Rating>,
     /// How often it was reopened.
     pub reopen_count: i32,
     /// Whether the clock is paused.
@@ -356,12 +327,7 @@ pub struct CaseSummary {
 impl CaseSummary {
     /// The list entry of a stored case.
     pub fn new(row: CaseSummaryRow, clock: Clock<'_>) -> CaseSummary {
-        let deadline = CaseClock {
-            state: &row.state,
-            due_at: row.due_at,
-            suspended: row.suspended,
-            suspended_at: row.suspended_at,
-        };
+        let deadline = row.clock();
         let overdue = deadline.is_overdue(clock.now);
         let remaining_workdays = deadline.remaining_workdays(clock.calendar, clock.now);
         let citizen = Citizen {
@@ -410,20 +376,16 @@ pub struct CreatedCaseView {
 /// One audit-trail entry.
 #[derive(Debug, Serialize)]
 pub struct EventView {
-    /// Id.
     pub id: i64,
-    /// Action.
     pub action: String,
     /// Who acted (null for citizens and the system).
-    pub actor_id: Option<i64>,
-    /// When.
+    pub actor_id: Option<UserId>,
     #[serde(with = "serde_office")]
     pub at: NaiveDateTime,
     /// State before.
-    pub from_state: Option<String>,
+    pub from_state: Option<CaseState>,
     /// State after.
-    pub to_state: Option<String>,
-    /// Note.
+    pub to_state: Option<CaseState>,
     pub note: Option<String>,
     /// Action-specific details.
     pub details: Value,
@@ -452,8 +414,7 @@ impl From<CaseEvent> for EventView {
 pub struct PublicCaseView {
     /// Tracking number.
     pub tracking_no: String,
-    /// State.
-    pub state: String,
+    pub state: CaseState,
     /// End of the due day.
     #[serde(with = "serde_office::option")]
     pub due_at: Option<NaiveDateTime>,
@@ -466,10 +427,10 @@ pub struct PublicCaseView {
 
 impl From<&Case> for PublicCaseView {
     fn from(case: &Case) -> Self {
-        let closed = case.state == "closed";
+        let closed = case.state == CaseState::Closed;
         PublicCaseView {
             tracking_no: case.tracking_no.clone(),
-            state: case.state.clone(),
+            state: case.state,
             due_at: case.due_at,
             reply: if closed { case.reply.clone() } else { None },
             closed_at: if closed { case.closed_at } else { None },

@@ -9,6 +9,7 @@ use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use crate::db::models::User;
+use crate::domain::ids::UserId;
 
 /// How long another instance may honour a token that was just revoked.
 pub const USER_TTL: Duration = Duration::from_secs(2);
@@ -16,12 +17,12 @@ pub const USER_TTL: Duration = Duration::from_secs(2);
 /// Recently loaded accounts, by id.
 #[derive(Debug, Default)]
 pub struct UserCache {
-    users: RwLock<HashMap<i64, (User, Instant)>>,
+    users: RwLock<HashMap<UserId, (User, Instant)>>,
 }
 
 impl UserCache {
     /// The account, if loaded within the TTL.
-    pub fn get(&self, id: i64) -> Option<User> {
+    pub fn get(&self, id: UserId) -> Option<User> {
         let users = self.users.read().unwrap_or_else(|p| p.into_inner());
         users.get(&id).filter(|(_, at)| at.elapsed() < USER_TTL).map(|(user, _)| user.clone())
     }
@@ -37,7 +38,7 @@ impl UserCache {
     }
 
     /// Forgets an account (after logout, a password change or an admin's change).
-    pub fn forget(&self, id: i64) {
+    pub fn forget(&self, id: UserId) {
         self.users.write().unwrap_or_else(|p| p.into_inner()).remove(&id);
     }
 }

@@ -26,7 +26,6 @@ pub struct AuthUser {
     pub id: UserId,
     /// Login name.
     pub username: String,
-    /// Role.
     pub role: Role,
     /// Department (handlers always have one).
     pub department_id: Option<DepartmentId>,
@@ -73,10 +72,12 @@ fn bearer_token(req: &HttpRequest) -> Result<String, AppError> {
 
 async fn resolve(state: &AppState, token: String) -> Result<AuthUser, AppError> {
     let claims = state.tokens.verify(&token)?;
-    let user_id: i64 = claims
-        .sub
-        .parse()
-        .map_err(|_| AppError::Unauthenticated("the token's subject is not a user id".into()))?;
+    let user_id = UserId(
+        claims
+            .sub
+            .parse()
+            .map_err(|_| AppError::Unauthenticated("the token's subject is not a user id".into()))?,
+    );
     let user = match state.users.get(user_id) {
         Some(user) => user,
         None => {
@@ -94,17 +95,10 @@ async fn resolve(state: &AppState, token: String) -> Result<AuthUser, AppError> 
     if user.token_epoch != claims.epoch {
         return Err(AppError::Unauthenticated("the token was revoked; log in again".into()));
     }
-    let role = Role::parse(&user.role)
-        .ok_or_else(|| AppError::Internal(format!("stored role '{}' is unknown", user.role)))?;
-    if role == Role::Handler && user.department_id.is_none() {
+    if user.role == Role::Handler && user.department_id.is_none() {
         return Err(AppError::Forbidden("this handler account belongs to no department".into()));
     }
-    Ok(AuthUser {
-        id: UserId(user.id),
-        username: user.username,
-        role,
-        department_id: user.department_id.map(DepartmentId),
-    })
+    Ok(AuthUser { id: user.id, username: user.username, role: user.role, department_id: user.department_id })
 }
 
 /// Middleware: checks the bearer token of every request that carries one.

@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::ids::UserId;
 use crate::error::AppError;
 
 /// What a token says.
@@ -47,7 +48,7 @@ impl TokenKeys {
     /// A token for `user_id` in `epoch`, and when it expires.
     pub fn issue(
         &self,
-        user_id: i64,
+        user_id: UserId,
         epoch: i32,
         now: DateTime<Utc>,
     ) -> Result<(String, DateTime<Utc>), AppError> {
@@ -77,7 +78,7 @@ mod tests {
 
     #[test]
     fn issued_tokens_verify() {
-        let (token, expires_at) = keys().issue(42, 3, Utc::now()).unwrap();
+        let (token, expires_at) = keys().issue(UserId(42), 3, Utc::now()).unwrap();
         let claims = keys().verify(&token).unwrap();
         assert_eq!(claims.sub, "42");
         assert_eq!(claims.epoch, 3);
@@ -86,9 +87,9 @@ mod tests {
 
     #[test]
     fn expired_foreign_and_unsigned_tokens_are_refused() {
-        let (expired, _) = keys().issue(1, 0, Utc::now() - Duration::hours(9)).unwrap();
+        let (expired, _) = keys().issue(UserId(1), 0, Utc::now() - Duration::hours(9)).unwrap();
         assert_eq!(keys().verify(&expired).unwrap_err().code(), "unauthenticated");
-        let (foreign, _) = TokenKeys::new(&[8u8; 32], 8).issue(1, 0, Utc::now()).unwrap();
+        let (foreign, _) = TokenKeys::new(&[8u8; 32], 8).issue(UserId(1), 0, Utc::now()).unwrap();
         assert!(keys().verify(&foreign).is_err());
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let header = b64.encode(r#"{"alg":"none","typ":"JWT"}"#);

@@ -1,12 +1,19 @@
 //! Cases: intake with gap-free tracking numbers, look-ups, filtered lists and
 //! version-checked updates.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::{Case, CaseChanges, CaseSummaryRow, NewCaseRow};
 use super::schema::cases;
 use super::DbConnection;
+use crate::domain::calendar::TimeLimit;
+use crate::domain::figures::Scope;
+use crate::domain::ids::{CaseId, DepartmentId};
+use crate::domain::lifecycle::CaseState;
+use crate::domain::time;
 
 /// Takes the next sequence number of a channel's year. The counter row is
 /// locked until the transaction ends, so concurrent intakes queue on it, and a
@@ -44,12 +51,25 @@ pub fn insert(conn: &mut DbConnection, new: &NewCaseRow) -> QueryResult<Case> {
     super::on_backend!(conn, |c| diesel::insert_into(cases::table).values(new).get_result(c))
 }
 
+/// Stores many cases at once (loaders of history), in the caller's
+/// transaction: one multi-row statement on PostgreSQL, where each statement
+/// is a round trip; row by row on SQLite, where none is and a multi-row
+/// insert does not compile for rows with absent values.
+pub fn insert_many(conn: &mut DbConnection, rows: &[NewCaseRow]) -> QueryResult<usize> {
+    match conn {
+        DbConnection::Pg(c) => diesel::insert_into(cases::table).values(rows).execute(c),
+        DbConnection::Sqlite(c) => rows
+            .iter()
+            .try_fold(0, |n, row| Ok(n + diesel::insert_into(cases::table).values(row).execute(c)?)),
+    }
+}
+
 // Lookups by a unique key use `get_result`, not `first`: `first` adds
 // `LIMIT ?`, and SQLite recompiles a statement whose LIMIT is a bound
 // parameter every time it runs, so diesel's statement cache would not help.
 
 /// One case by id.
-pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Case>> {
+pub fn find(conn: &mut DbConnection, id: CaseId) -> QueryResult<Option<Case>> {
     super::on_backend!(conn, |c| cases::table.find(id).get_result(c).optional())
 }
 
@@ -74,30 +94,34 @@ pub fn find_by_external_ref(
         .optional()
 }
 
-/// Applies `changes` if the case is still at `version`, raising the version.
-/// Returns `false` (and changes nothing) if someone else changed it first.
+/// Applies `changes` and `state` if the case is still at `version`, raising
+/// the version; returns the case as it is now. `None` (and nothing changed)
+/// if someone else changed it first.
 pub fn update_if_version(
     conn: &mut DbConnection,
-    id: i64,
+    id: CaseId,
     version: i32,
+    state: CaseState,
     changes: &CaseChanges,
     now: NaiveDateTime,
-) -> QueryResult<bool> {
-    let updated = diesel::update(cases::table.filter(cases::id.eq(id)).filter(cases::version.eq(version)))
-        .set((changes, cases::version.eq(version + 1), cases::updated_at.eq(now)))
-        .execute(conn)?;
-    Ok(updated == 1)
+) -> QueryResult<Option<Case>> {
+    super::on_backend!(conn, |c| diesel::update(
+        cases::table.filter(cases::id.eq(id)).filter(cases::version.eq(version))
+    )
+    .set((changes, cases::state.eq(state), cases::version.eq(version + 1), cases::updated_at.eq(now)))
+    .get_result(c)
+    .optional())
 }
 
 /// Filters of the case list; every one is optional.
 #[derive(Debug, Default, Clone)]
 pub struct CaseFilter {
     /// Only these states.
-    pub states: Vec<String>,
+    pub states: Vec<CaseState>,
     /// Only this channel.
     pub channel: Option<String>,
     /// Only this department (always set for handlers).
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
     /// Only open, running (not suspended) cases whose due date passed before this instant.
     pub overdue_at: Option<NaiveDateTime>,
     /// Only cases due before this instant.
@@ -111,7 +135,7 @@ pub struct CaseFilter {
     /// Only cases supervised (督办) at least once.
     pub supervised: bool,
     /// Only ids below this one (the page cursor).
-    pub before_id: Option<i64>,
+    pub before_id: Option<CaseId>,
 }
 
 fn like_pattern(text: &str) -> String {
@@ -136,7 +160,7 @@ pub fn list(
         // (state, id) index in order, where `state = ANY($1)` made it sort.
         match filter.states.as_slice() {
             [] => {}
-            [one] => query = query.filter(cases::state.eq(one.clone())),
+            [one] => query = query.filter(cases::state.eq(*one)),
             many => query = query.filter(cases::state.eq_any(many.to_vec())),
         }
         if let Some(channel) = &filter.channel {
@@ -147,7 +171,7 @@ pub fn list(
         }
         if let Some(at) = filter.overdue_at {
             query = query
-                .filter(cases::state.ne_all(["closed", "invalid"]))
+                .filter(cases::state.ne_all([CaseState::Closed, CaseState::Invalid]))
                 .filter(cases::suspended.eq(false))
                 .filter(cases::due_at.lt(at));
         }
@@ -182,4 +206,118 @@ pub fn list(
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     Ok((rows, more))
+}
+
+/// Open, running cases whose `overdue` event (due time passed) or `due_soon`
+/// event (due before `horizon`) is not recorded yet for their due date,
+/// soonest due first, at most `limit`.
+pub fn deadline_candidates(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    horizon: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Case>> {
+    let open = CaseState::ALL.into_iter().filter(|s| s.is_open()).collect::<Vec<_>>();
+    cases::table
+        .filter(cases::state.eq_any(open))
+        .filter(cases::suspended.eq(false))
+        .filter(cases::due_at.lt(now).and(cases::overdue_recorded_at.is_null()).or(
+            cases::due_at.ge(now).and(cases::due_at.lt(horizon)).and(cases::due_soon_recorded_at.is_null()),
+        ))
+        .order(cases::due_at)
+        .limit(limit)
+        .load(conn)
+}
+
+/// Which deadline event a case is claimed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeadlineEvent {
+    /// Two working days or fewer remain.
+    DueSoon,
+    /// The due time passed.
+    Overdue,
+}
+
+/// Marks `event` recorded for the case's current due date; `false` if it
+/// already was (another scan got there first), so it is written once.
+pub fn claim_deadline_event(
+    conn: &mut DbConnection,
+    id: CaseId,
+    event: DeadlineEvent,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let case = cases::table.filter(cases::id.eq(id));
+    let claimed = match event {
+        DeadlineEvent::Overdue => diesel::update(case.filter(cases::overdue_recorded_at.is_null()))
+            .set(cases::overdue_recorded_at.eq(now))
+            .execute(conn)?,
+        DeadlineEvent::DueSoon => diesel::update(case.filter(cases::due_soon_recorded_at.is_null()))
+            .set(cases::due_soon_recorded_at.eq(now))
+            .execute(conn)?,
+    };
+    Ok(claimed == 1)
+}
+
+/// Cases registered before due dates existed: no time limit stored.
+pub fn without_limits(conn: &mut DbConnection) -> QueryResult<Vec<Case>> {
+    cases::table.filter(cases::time_limit.is_null()).load(conn)
+}
+
+/// Stores the limits a case falls under and its due date.
+pub fn set_limits(
+    conn: &mut DbConnection,
+    id: CaseId,
+    (time_limit, extension_limit): (TimeLimit, TimeLimit),
+    due_at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(cases::table.find(id))
+        .set((
+            cases::time_limit.eq(time_limit.amount as i32),
+            cases::time_limit_unit.eq(time_limit.unit),
+            cases::extension_limit.eq(extension_limit.amount as i32),
+            cases::extension_unit.eq(extension_limit.unit),
+            cases::due_at.eq(due_at),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Closed cases from before handling times were stored.
+pub fn closed_without_handling_time(conn: &mut DbConnection) -> QueryResult<Vec<Case>> {
+    cases::table
+        .filter(cases::state.eq(CaseState::Closed))
+        .filter(cases::handling_seconds.is_null())
+        .load(conn)
+}
+
+/// Stores a closed case's handling time.
+pub fn set_handling_time(
+    conn: &mut DbConnection,
+    id: CaseId,
+    seconds: i64,
+    workdays: i32,
+) -> QueryResult<()> {
+    diesel::update(cases::table.find(id))
+        .set((cases::handling_seconds.eq(seconds), cases::handling_workdays.eq(workdays)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Whether any case exists.
+pub fn any(conn: &mut DbConnection) -> QueryResult<bool> {
+    Ok(cases::table.select(cases::id).first::<CaseId>(conn).optional()?.is_some())
+}
+
+/// Cases of `scope`'s channel received in its period (not invalid), per
+/// category; uncategorised ones under "".
+pub fn received_by_category(conn: &mut DbConnection, scope: &Scope) -> QueryResult<BTreeMap<String, i64>> {
+    let rows: Vec<(Option<String>, i64)> = cases::table
+        .filter(cases::state.ne(CaseState::Invalid))
+        .filter(cases::channel.eq(scope.channel.clone().unwrap_or_default()))
+        .filter(cases::received_at.ge(time::start_of_office_day(scope.from)))
+        .filter(cases::received_at.lt(time::start_of_office_day(scope.to)))
+        .group_by(cases::category)
+        .select((cases::category, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(c, n)| (c.unwrap_or_default(), n)).collect())
 }

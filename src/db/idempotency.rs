@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::idempotency_keys;
 use super::DbConnection;
+use crate::domain::ids::UserId;
 
 /// A stored response.
 #[derive(Debug, Clone, Queryable)]
@@ -21,7 +22,7 @@ pub struct StoredResponse {
 /// The response stored for `(user_id, key)` at or after `since`.
 pub fn find(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     key: &str,
     since: NaiveDateTime,
 ) -> QueryResult<Option<StoredResponse>> {
@@ -39,16 +40,17 @@ pub fn find(
 }
 
 /// Stores a response, replacing an expired one under the same key. A live
-/// one is never replaced: a concurrent first use of the key makes this fail
-/// with a unique violation, and the caller answers with that response instead.
+/// one is never replaced: when a concurrent first use of the key has taken
+/// it, this returns `false` — the caller's transaction is then spoilt on
+/// PostgreSQL and must roll back, and the caller answers with that response.
 pub fn store(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     key: &str,
     response: &StoredResponse,
     at: NaiveDateTime,
     expired_before: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
     diesel::delete(
         idempotency_keys::table
             .filter(idempotency_keys::user_id.eq(user_id))
@@ -66,7 +68,8 @@ pub fn store(
             idempotency_keys::created_at.eq(at),
         ))
         .execute(conn)
-        .map(drop)
+        .map(|_| true)
+        .or_else(|error| if super::is_unique_violation(&error) { Ok(false) } else { Err(error) })
 }
 
 /// Deletes stored responses older than `before`: they hold query codes in

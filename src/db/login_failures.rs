@@ -10,13 +10,7 @@ use super::DbConnection;
 /// caller's transaction ends, so that parallel guesses cannot all count the
 /// same failures and slip past the limit. SQLite's writers take turns anyway.
 pub fn lock(conn: &mut DbConnection, username: &str) -> QueryResult<()> {
-    match conn {
-        DbConnection::Pg(_) => diesel::sql_query("SELECT pg_advisory_xact_lock(7216003, hashtext($1))")
-            .bind::<diesel::sql_types::Text, _>(username)
-            .execute(conn)
-            .map(drop),
-        DbConnection::Sqlite(_) => Ok(()),
-    }
+    super::locks::transaction_lock_on(conn, super::locks::LOGIN, username)
 }
 
 /// Failures for `username` at or after `since`, and the time of the

@@ -13,11 +13,14 @@ pub mod channels;
 pub mod departments;
 pub mod events;
 pub mod idempotency;
+pub mod locks;
 pub mod login_failures;
 pub mod models;
 pub mod outbox;
 pub mod rollups;
 pub mod schema;
+pub mod scratch;
+pub mod types;
 pub mod users;
 
 use std::path::PathBuf;
@@ -59,6 +62,35 @@ macro_rules! on_backend {
     };
 }
 pub(crate) use on_backend;
+
+/// Brings the planner's statistics up to date after a bulk load (and on
+/// PostgreSQL the visibility map, which index-only scans rely on), as
+/// autovacuum would have long before a database held that much.
+pub fn refresh_statistics(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(c) => c.batch_execute("VACUUM (ANALYZE)"),
+        DbConnection::Sqlite(c) => c.batch_execute("ANALYZE"),
+    }
+}
+
+/// Whether a statement failed on a unique index: the row it would write
+/// exists already (perhaps written by a concurrent transaction).
+pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Numbered placeholders (`$1` on PostgreSQL, `?1` on SQLite), so that a
+/// parameter used several times in a statement is bound once.
+pub(crate) fn placeholders(conn: &DbConnection, from: usize, count: usize) -> Vec<String> {
+    let sigil = match conn {
+        DbConnection::Pg(_) => '$',
+        DbConnection::Sqlite(_) => '?',
+    };
+    (from..from + count).map(|i| format!("{sigil}{i}")).collect()
+}
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -284,13 +316,11 @@ pub type Pool = r2d2::Pool<ConnectionManager>;
 pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
     let applied = match conn {
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(names),
-        DbConnection::Pg(c) => {
-            // Several instances may start at once against one PostgreSQL database.
-            c.batch_execute("SELECT pg_advisory_lock(7216001)").map_err(|e| e.to_string())?;
-            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(names);
-            c.batch_execute("SELECT pg_advisory_unlock(7216001)").map_err(|e| e.to_string())?;
-            result
-        }
+        // Several instances may start at once against one PostgreSQL database.
+        DbConnection::Pg(c) => locks::with_session_lock(c, locks::MIGRATIONS, |c| {
+            c.run_pending_migrations(POSTGRES_MIGRATIONS).map(names)
+        })
+        .map_err(|e| e.to_string())?,
     };
     applied.map_err(|e| format!("migration failed: {e}"))
 }
@@ -330,12 +360,17 @@ impl Db {
     /// Connects (failing within a few seconds with the real error if the
     /// database cannot be reached) and applies pending migrations.
     pub fn connect(url: &str, pool_size: u32) -> Result<Db, String> {
+        Db::open(url, pool_size).map(|(db, _)| db)
+    }
+
+    /// [`Db::connect`], also returning the names of the migrations it applied.
+    pub fn open(url: &str, pool_size: u32) -> Result<(Db, Vec<String>), String> {
         let manager = ConnectionManager::new(url)?;
         let backend = manager.backend();
         let mut first = manager
             .establish()
             .map_err(|e| format!("cannot connect to the {} database: {e}", backend.name()))?;
-        run_migrations(&mut first)?;
+        let applied = run_migrations(&mut first)?;
         drop(first);
         let sqlite_writer = Arc::new(FairMutex::new(()));
         let checkpointer_alive = match backend {
@@ -355,14 +390,15 @@ impl Db {
             .test_on_check_out(false)
             .build(manager)
             .map_err(|e| format!("cannot open the connection pool: {e}"))?;
-        Ok(Db {
+        let db = Db {
             pool,
             backend,
             sqlite_writer,
             _checkpointer_alive: checkpointer_alive,
             calendar: Arc::default(),
             channels: Arc::default(),
-        })
+        };
+        Ok((db, applied))
     }
 
     /// Which backend this is.

@@ -5,13 +5,19 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::*;
+use crate::domain::actions::CaseUpdate;
+use crate::domain::calendar::{LimitUnit, TimeLimit};
+use crate::domain::case::{CaseClock, CaseFacts};
+use crate::domain::ids::{CaseId, DepartmentId, UserId};
+use crate::domain::lifecycle::CaseState;
+use crate::domain::rating::{Rating, RatingSource};
+use crate::domain::role::Role;
 
 /// A department (承办单位).
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = departments)]
 pub struct Department {
-    /// Key.
-    pub id: i64,
+    pub id: DepartmentId,
     /// Full name, e.g. 县教育局.
     pub name: String,
     /// Short code, e.g. `EDU`.
@@ -20,7 +26,6 @@ pub struct Department {
     pub email: Option<String>,
     /// Inactive departments cannot receive new cases.
     pub active: bool,
-    /// Created.
     pub created_at: NaiveDateTime,
     /// Last changed.
     pub updated_at: NaiveDateTime,
@@ -38,9 +43,7 @@ pub struct NewDepartment {
     pub email: Option<String>,
     /// Active from the start.
     pub active: bool,
-    /// Now.
     pub created_at: NaiveDateTime,
-    /// Now.
     pub updated_at: NaiveDateTime,
 }
 
@@ -56,7 +59,6 @@ pub struct DepartmentChanges {
     pub email: Option<Option<String>>,
     /// Activate or deactivate.
     pub active: Option<bool>,
-    /// Now.
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -64,25 +66,23 @@ pub struct DepartmentChanges {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct User {
-    /// Key.
-    pub id: i64,
+    pub id: UserId,
     /// Login name.
     pub username: String,
     /// argon2id PHC string.
     pub password_hash: String,
     /// Name shown in the event log.
     pub display_name: String,
-    /// `admin`, `clerk`, `handler` or `leader`.
-    pub role: String,
+    /// What the account may do.
+    pub role: Role,
     /// Required for handlers.
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
     /// Address for notifications.
     pub email: Option<String>,
     /// Inactive accounts cannot log in; their tokens stop working.
     pub active: bool,
     /// Tokens carry the epoch they were issued in; raising it revokes them all.
     pub token_epoch: i32,
-    /// Created.
     pub created_at: NaiveDateTime,
     /// Last changed.
     pub updated_at: NaiveDateTime,
@@ -98,17 +98,11 @@ pub struct NewUser {
     pub password_hash: String,
     /// Display name.
     pub display_name: String,
-    /// Role name.
-    pub role: String,
-    /// Department.
-    pub department_id: Option<i64>,
-    /// Email.
+    pub role: Role,
+    pub department_id: Option<DepartmentId>,
     pub email: Option<String>,
-    /// Active.
     pub active: bool,
-    /// Now.
     pub created_at: NaiveDateTime,
-    /// Now.
     pub updated_at: NaiveDateTime,
 }
 
@@ -121,16 +115,15 @@ pub struct UserChanges {
     /// New display name.
     pub display_name: Option<String>,
     /// New role.
-    pub role: Option<String>,
+    pub role: Option<Role>,
     /// New department (`Some(None)` clears it).
-    pub department_id: Option<Option<i64>>,
+    pub department_id: Option<Option<DepartmentId>>,
     /// New email (`Some(None)` clears it).
     pub email: Option<Option<String>>,
     /// Activate or deactivate.
     pub active: Option<bool>,
     /// Raised to revoke every earlier token.
     pub token_epoch: Option<i32>,
-    /// Now.
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -144,12 +137,12 @@ pub struct Channel {
     pub name: String,
     /// Time limit amount.
     pub time_limit: i32,
-    /// `workday`, `calendar_day` or `month`.
-    pub time_limit_unit: String,
+    /// Unit of the time limit.
+    pub time_limit_unit: LimitUnit,
     /// Largest total extension.
     pub extension_limit: i32,
     /// Unit of the extension limit.
-    pub extension_unit: String,
+    pub extension_unit: LimitUnit,
     /// Tracking-number prefix, e.g. `MB`.
     pub tracking_prefix: String,
     /// Whether ratings have a work and a result dimension.
@@ -169,18 +162,17 @@ pub struct ChannelChanges {
     /// New time limit.
     pub time_limit: Option<i32>,
     /// New unit.
-    pub time_limit_unit: Option<String>,
+    pub time_limit_unit: Option<LimitUnit>,
     /// New extension limit.
     pub extension_limit: Option<i32>,
     /// New extension unit.
-    pub extension_unit: Option<String>,
+    pub extension_unit: Option<LimitUnit>,
     /// New prefix.
     pub tracking_prefix: Option<String>,
     /// Two-dimension rating.
     pub two_dimension_rating: Option<bool>,
     /// Display order.
     pub sort_order: Option<i32>,
-    /// Now.
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -189,17 +181,14 @@ pub struct ChannelChanges {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cases)]
 pub struct CaseSummaryRow {
-    /// Id.
-    pub id: i64,
+    pub id: CaseId,
     /// Tracking number.
     pub tracking_no: String,
     /// Channel code.
     pub channel: String,
     /// The platform's own id.
     pub external_ref: Option<String>,
-    /// Subject.
     pub title: String,
-    /// Category.
     pub category: Option<String>,
     /// Citizen's name.
     pub citizen_name: Option<String>,
@@ -209,20 +198,17 @@ pub struct CaseSummaryRow {
     pub citizen_email: Option<String>,
     /// Citizen's address.
     pub citizen_address: Option<String>,
-    /// Received.
     pub received_at: NaiveDateTime,
     /// End of the due day.
     pub due_at: Option<NaiveDateTime>,
-    /// State.
-    pub state: String,
-    /// Department.
-    pub department_id: Option<i64>,
+    pub state: CaseState,
+    pub department_id: Option<DepartmentId>,
     /// Last closed.
     pub closed_at: Option<NaiveDateTime>,
     /// Rating in force.
-    pub rating: Option<String>,
+    pub rating: Option<Rating>,
     /// Result rating in force.
-    pub result_rating: Option<String>,
+    pub result_rating: Option<Rating>,
     /// Reopened this often.
     pub reopen_count: i32,
     /// Clock paused.
@@ -233,7 +219,6 @@ pub struct CaseSummaryRow {
     pub pending_extension_days: Option<i32>,
     /// 督办 count.
     pub supervision_count: i32,
-    /// Version.
     pub version: i32,
     /// Last changed.
     pub updated_at: NaiveDateTime,
@@ -243,19 +228,15 @@ pub struct CaseSummaryRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cases)]
 pub struct Case {
-    /// Key.
-    pub id: i64,
+    pub id: CaseId,
     /// e.g. `MB2024000123`.
     pub tracking_no: String,
     /// Channel code.
     pub channel: String,
     /// The platform's own id.
     pub external_ref: Option<String>,
-    /// Subject.
     pub title: String,
-    /// Text.
     pub content: String,
-    /// Category.
     pub category: Option<String>,
     /// Citizen's name.
     pub citizen_name: Option<String>,
@@ -274,9 +255,9 @@ pub struct Case {
     /// End of the due day.
     pub due_at: Option<NaiveDateTime>,
     /// Lifecycle state.
-    pub state: String,
+    pub state: CaseState,
     /// Department it is assigned to.
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
     /// The department's reply.
     pub reply: Option<String>,
     /// When the reply was submitted.
@@ -284,37 +265,36 @@ pub struct Case {
     /// When it was (last) closed.
     pub closed_at: Option<NaiveDateTime>,
     /// Rating in force.
-    pub rating: Option<String>,
+    pub rating: Option<Rating>,
     /// Result rating in force (two-dimension channels).
-    pub result_rating: Option<String>,
-    /// `citizen` or `callback`.
-    pub rating_source: Option<String>,
+    pub result_rating: Option<Rating>,
+    /// Who gave the rating in force.
+    pub rating_source: Option<RatingSource>,
     /// Rating comment.
     pub rating_comment: Option<String>,
     /// When the rating in force was given.
     pub rated_at: Option<NaiveDateTime>,
     /// The case this one duplicates.
-    pub duplicate_of: Option<i64>,
+    pub duplicate_of: Option<CaseId>,
     /// How often it was reopened.
     pub reopen_count: i32,
     /// Whether the clock is paused.
     pub suspended: bool,
     /// Registering user (none for citizens' own letters).
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     /// Optimistic-concurrency version.
     pub version: i32,
-    /// Created.
     pub created_at: NaiveDateTime,
     /// Last changed.
     pub updated_at: NaiveDateTime,
     /// Time limit it was registered under (null only before the deadline migration's backfill).
     pub time_limit: Option<i32>,
     /// Unit of that limit.
-    pub time_limit_unit: Option<String>,
+    pub time_limit_unit: Option<LimitUnit>,
     /// Largest total extension it was registered under.
     pub extension_limit: Option<i32>,
     /// Unit of the extension limit.
-    pub extension_unit: Option<String>,
+    pub extension_unit: Option<LimitUnit>,
     /// Working days granted by approved extensions.
     pub extended_workdays: i32,
     /// Working days the clock stood still in finished pauses.
@@ -328,7 +308,7 @@ pub struct Case {
     /// When it was asked for.
     pub pending_extension_at: Option<NaiveDateTime>,
     /// Who asked.
-    pub pending_extension_by: Option<i64>,
+    pub pending_extension_by: Option<UserId>,
     /// How often it was supervised (督办).
     pub supervision_count: i32,
     /// The last supervision.
@@ -355,44 +335,52 @@ pub struct NewCaseRow {
     pub channel: String,
     /// External id.
     pub external_ref: Option<String>,
-    /// Subject.
     pub title: String,
-    /// Text.
     pub content: String,
-    /// Category.
     pub category: Option<String>,
-    /// Name.
     pub citizen_name: Option<String>,
-    /// Phone.
     pub citizen_phone: Option<String>,
-    /// Email.
     pub citizen_email: Option<String>,
-    /// Address.
     pub citizen_address: Option<String>,
-    /// Publishable.
     pub is_public: bool,
     /// Query code hash.
     pub query_code_hash: String,
-    /// Received.
     pub received_at: NaiveDateTime,
-    /// Due.
     pub due_at: Option<NaiveDateTime>,
     /// Initial state.
-    pub state: String,
+    pub state: CaseState,
     /// Registering user.
-    pub created_by: Option<i64>,
-    /// Now.
+    pub created_by: Option<UserId>,
     pub created_at: NaiveDateTime,
-    /// Now.
     pub updated_at: NaiveDateTime,
     /// The channel's time limit.
     pub time_limit: Option<i32>,
     /// Its unit.
-    pub time_limit_unit: Option<String>,
+    pub time_limit_unit: Option<LimitUnit>,
     /// The channel's extension limit.
     pub extension_limit: Option<i32>,
     /// Its unit.
-    pub extension_unit: Option<String>,
+    pub extension_unit: Option<LimitUnit>,
+    /// The department, for a case loaded with its history (intake: none).
+    pub department_id: Option<DepartmentId>,
+    /// The reply of a case loaded with its history.
+    pub reply: Option<String>,
+    /// When that reply was given.
+    pub replied_at: Option<NaiveDateTime>,
+    /// When a case loaded with its history was closed.
+    pub closed_at: Option<NaiveDateTime>,
+    /// Its rating in force.
+    pub rating: Option<Rating>,
+    /// Its result rating in force.
+    pub result_rating: Option<Rating>,
+    /// Who rated it.
+    pub rating_source: Option<RatingSource>,
+    /// When it was rated.
+    pub rated_at: Option<NaiveDateTime>,
+    /// Seconds from receipt to closure, for a closed case.
+    pub handling_seconds: Option<i64>,
+    /// Working days from receipt to closure, for a closed case.
+    pub handling_workdays: Option<i32>,
 }
 
 /// What an action changes on a case; `None` leaves a column alone, `Some(None)` clears it.
@@ -400,27 +388,26 @@ pub struct NewCaseRow {
 #[diesel(table_name = cases)]
 pub struct CaseChanges {
     /// New state.
-    pub state: Option<String>,
+    pub state: Option<CaseState>,
     /// New department.
-    pub department_id: Option<Option<i64>>,
+    pub department_id: Option<Option<DepartmentId>>,
     /// New reply.
     pub reply: Option<Option<String>>,
     /// Reply time.
     pub replied_at: Option<Option<NaiveDateTime>>,
     /// Closing time.
     pub closed_at: Option<Option<NaiveDateTime>>,
-    /// Rating.
-    pub rating: Option<Option<String>>,
+    pub rating: Option<Option<Rating>>,
     /// Result rating.
-    pub result_rating: Option<Option<String>>,
+    pub result_rating: Option<Option<Rating>>,
     /// Rating source.
-    pub rating_source: Option<Option<String>>,
+    pub rating_source: Option<Option<RatingSource>>,
     /// Rating comment.
     pub rating_comment: Option<Option<String>>,
     /// Rating time.
     pub rated_at: Option<Option<NaiveDateTime>>,
     /// Duplicate of.
-    pub duplicate_of: Option<Option<i64>>,
+    pub duplicate_of: Option<Option<CaseId>>,
     /// Reopen count.
     pub reopen_count: Option<i32>,
     /// Clock paused.
@@ -440,7 +427,7 @@ pub struct CaseChanges {
     /// Pending extension: when.
     pub pending_extension_at: Option<Option<NaiveDateTime>>,
     /// Pending extension: who.
-    pub pending_extension_by: Option<Option<i64>>,
+    pub pending_extension_by: Option<Option<UserId>>,
     /// Supervision count.
     pub supervision_count: Option<i32>,
     /// Last supervision time.
@@ -464,17 +451,16 @@ pub struct CaseEvent {
     /// Key; increases with time.
     pub id: i64,
     /// The case.
-    pub case_id: i64,
+    pub case_id: CaseId,
     /// Action name (or a system event such as `register`).
     pub action: String,
     /// Who acted; none for citizens and the system.
-    pub actor_id: Option<i64>,
-    /// When.
+    pub actor_id: Option<UserId>,
     pub at: NaiveDateTime,
     /// State before.
-    pub from_state: Option<String>,
+    pub from_state: Option<CaseState>,
     /// State after.
-    pub to_state: Option<String>,
+    pub to_state: Option<CaseState>,
     /// Free text.
     pub note: Option<String>,
     /// JSON object with action-specific details.
@@ -486,19 +472,114 @@ pub struct CaseEvent {
 #[diesel(table_name = case_events)]
 pub struct NewCaseEvent {
     /// The case.
-    pub case_id: i64,
+    pub case_id: CaseId,
     /// Action name.
     pub action: String,
     /// Who acted.
-    pub actor_id: Option<i64>,
-    /// When.
+    pub actor_id: Option<UserId>,
     pub at: NaiveDateTime,
     /// State before.
-    pub from_state: Option<String>,
+    pub from_state: Option<CaseState>,
     /// State after.
-    pub to_state: Option<String>,
+    pub to_state: Option<CaseState>,
     /// Free text.
     pub note: Option<String>,
     /// JSON details.
     pub details: Option<String>,
+}
+
+impl Case {
+    /// The case as the rules see it.
+    pub fn facts(&self) -> CaseFacts<'_> {
+        CaseFacts {
+            id: self.id,
+            channel: &self.channel,
+            state: self.state,
+            department_id: self.department_id,
+            received_at: self.received_at,
+            due_at: self.due_at,
+            closed_at: self.closed_at,
+            suspended_at: self.suspended_at,
+            suspended: self.suspended,
+            time_limit: TimeLimit::stored(self.time_limit, self.time_limit_unit),
+            extension_limit: TimeLimit::stored(self.extension_limit, self.extension_unit),
+            extended_workdays: self.extended_workdays,
+            paused_workdays: self.paused_workdays,
+            pending_extension_days: self.pending_extension_days,
+            reopen_count: self.reopen_count,
+            supervision_count: self.supervision_count,
+            reply: self.reply.as_deref(),
+            handling_seconds: self.handling_seconds,
+            handling_workdays: self.handling_workdays,
+            rating: self.rating,
+            result_rating: self.result_rating,
+        }
+    }
+}
+
+impl CaseSummaryRow {
+    /// What its deadline figures depend on.
+    pub fn clock(&self) -> CaseClock {
+        CaseClock {
+            state: self.state,
+            due_at: self.due_at,
+            suspended: self.suspended,
+            suspended_at: self.suspended_at,
+        }
+    }
+}
+
+impl Channel {
+    /// Its time limit and extension limit.
+    pub fn limits(&self) -> Option<(TimeLimit, TimeLimit)> {
+        TimeLimit::stored(Some(self.time_limit), Some(self.time_limit_unit))
+            .zip(TimeLimit::stored(Some(self.extension_limit), Some(self.extension_unit)))
+    }
+}
+
+impl From<&CaseUpdate> for CaseChanges {
+    fn from(update: &CaseUpdate) -> CaseChanges {
+        let mut changes = CaseChanges { department_id: update.department_id, ..CaseChanges::default() };
+        if let Some((reply, at)) = &update.reply {
+            changes.reply = Some(Some(reply.clone()));
+            changes.replied_at = Some(Some(*at));
+        }
+        if let Some(closure) = update.closure {
+            changes.closed_at = Some(closure.map(|c| c.at));
+            changes.handling_seconds = Some(closure.map(|c| c.handling_seconds));
+            changes.handling_workdays = Some(closure.map(|c| c.handling_workdays));
+        }
+        if let Some(rating) = &update.rating {
+            changes.rating = Some(rating.as_ref().map(|r| r.rating));
+            changes.result_rating = Some(rating.as_ref().and_then(|r| r.result_rating));
+            changes.rating_source = Some(rating.as_ref().map(|r| r.source));
+            changes.rating_comment = Some(rating.as_ref().and_then(|r| r.comment.clone()));
+            changes.rated_at = Some(rating.as_ref().map(|r| r.at));
+        }
+        changes.duplicate_of = update.duplicate_of.map(Some);
+        changes.reopen_count = update.reopen_count;
+        if let Some(suspended_at) = update.suspended_at {
+            changes.suspended = Some(suspended_at.is_some());
+            changes.suspended_at = Some(suspended_at);
+        }
+        changes.paused_workdays = update.paused_workdays;
+        if let Some(due_at) = update.due_at {
+            changes.due_at = Some(Some(due_at));
+            changes.due_soon_recorded_at = Some(None);
+            changes.overdue_recorded_at = Some(None);
+        }
+        changes.extended_workdays = update.extended_workdays;
+        if let Some(pending) = &update.pending_extension {
+            changes.pending_extension_days = Some(pending.as_ref().map(|p| p.days));
+            changes.pending_extension_reason = Some(pending.as_ref().and_then(|p| p.reason.clone()));
+            changes.pending_extension_at = Some(pending.as_ref().map(|p| p.at));
+            changes.pending_extension_by = Some(pending.as_ref().and_then(|p| p.by));
+        }
+        if let Some(supervision) = &update.supervision {
+            changes.supervision_count = Some(supervision.count);
+            changes.last_supervised_at = Some(Some(supervision.at));
+            changes.last_supervision_note = Some(supervision.note.clone());
+        }
+        changes
+    }
 }

@@ -7,19 +7,22 @@ use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use super::schema::{outbox, users};
 use super::DbConnection;
+use crate::domain::ids::{CaseId, DepartmentId};
+use crate::domain::notice::{MessageState, Notice};
+use crate::domain::role::Role;
 
 /// A message to add.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = outbox)]
 pub struct NewMessage {
     /// What it reports (`assigned`, `receipt`, …).
-    pub kind: String,
+    pub kind: Notice,
     /// One address.
     pub recipient: String,
     /// Subject line.
     pub subject: String,
     /// The case it is about.
-    pub case_id: Option<i64>,
+    pub case_id: Option<CaseId>,
     /// JSON the body is rendered from at sending time.
     pub payload: String,
     /// When to try first.
@@ -32,20 +35,15 @@ pub struct NewMessage {
 #[derive(Debug, Clone, Queryable, QueryableByName)]
 #[diesel(table_name = outbox)]
 pub struct Message {
-    /// Key.
     pub id: i64,
-    /// Kind.
-    pub kind: String,
-    /// Address.
+    pub kind: Notice,
     pub recipient: String,
-    /// Subject.
     pub subject: String,
-    /// Case.
-    pub case_id: Option<i64>,
+    pub case_id: Option<CaseId>,
     /// Render data.
     pub payload: String,
-    /// `pending`, `sent` or `failed`.
-    pub state: String,
+    /// Where it stands.
+    pub state: MessageState,
     /// Delivery attempts so far.
     pub attempts: i32,
     /// When the next attempt is due.
@@ -54,9 +52,7 @@ pub struct Message {
     pub claimed_until: Option<NaiveDateTime>,
     /// Why the last attempt failed.
     pub last_error: Option<String>,
-    /// Written.
     pub created_at: NaiveDateTime,
-    /// Delivered.
     pub sent_at: Option<NaiveDateTime>,
 }
 
@@ -69,12 +65,12 @@ pub fn insert(conn: &mut DbConnection, message: &NewMessage) -> QueryResult<()> 
 /// and those of its active handlers.
 pub fn department_recipients(
     conn: &mut DbConnection,
-    department_id: i64,
+    department_id: DepartmentId,
     department_email: Option<&str>,
 ) -> QueryResult<Vec<String>> {
     let mut addresses: Vec<String> = users::table
         .filter(users::department_id.eq(department_id))
-        .filter(users::role.eq("handler"))
+        .filter(users::role.eq(Role::Handler))
         .filter(users::active.eq(true))
         .filter(users::email.is_not_null())
         .select(users::email.assume_not_null())
@@ -94,19 +90,21 @@ pub fn claim(
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<Message>> {
-    let (marks, lock) = match conn {
-        DbConnection::Pg(_) => (["$1", "$2", "$3"], " FOR UPDATE SKIP LOCKED"),
-        DbConnection::Sqlite(_) => (["?1", "?2", "?3"], ""),
+    let marks = super::placeholders(conn, 1, 3);
+    let lock = match conn {
+        DbConnection::Pg(_) => " FOR UPDATE SKIP LOCKED",
+        DbConnection::Sqlite(_) => "",
     };
     let sql = format!(
         "UPDATE outbox SET claimed_until = {lease} WHERE id IN (\
-         SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= {now} \
+         SELECT id FROM outbox WHERE state = '{pending}' AND next_attempt_at <= {now} \
          AND (claimed_until IS NULL OR claimed_until < {now}) ORDER BY id LIMIT {limit}{lock}) \
          RETURNING id, kind, recipient, subject, case_id, payload, state, attempts, next_attempt_at, \
          claimed_until, last_error, created_at, sent_at",
         lease = marks[0],
         now = marks[1],
         limit = marks[2],
+        pending = MessageState::Pending.as_str(),
     );
     diesel::sql_query(sql)
         .bind::<Timestamp, _>(lease_until)
@@ -128,11 +126,11 @@ pub fn mark_sent(
     let updated = diesel::update(
         outbox::table
             .find(id)
-            .filter(outbox::state.eq("pending"))
+            .filter(outbox::state.eq(MessageState::Pending))
             .filter(outbox::claimed_until.eq(lease_until)),
     )
     .set((
-        outbox::state.eq("sent"),
+        outbox::state.eq(MessageState::Sent),
         outbox::sent_at.eq(Some(at)),
         outbox::claimed_until.eq(None::<NaiveDateTime>),
         outbox::attempts.eq(outbox::attempts + 1),
@@ -153,21 +151,21 @@ pub fn mark_attempt_failed(
     error: &str,
     retry_at: Option<NaiveDateTime>,
 ) -> QueryResult<bool> {
-    let state = if retry_at.is_some() { "pending" } else { "failed" };
-    let updated = diesel::sql_query(match conn {
-        DbConnection::Pg(_) => {
-            "UPDATE outbox SET attempts = attempts + 1, last_error = $1, state = $2, \
-             next_attempt_at = COALESCE($3, next_attempt_at), claimed_until = NULL \
-             WHERE id = $4 AND state = 'pending' AND claimed_until = $5"
-        }
-        DbConnection::Sqlite(_) => {
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?1, state = ?2, \
-             next_attempt_at = COALESCE(?3, next_attempt_at), claimed_until = NULL \
-             WHERE id = ?4 AND state = 'pending' AND claimed_until = ?5"
-        }
-    })
+    let state = if retry_at.is_some() { MessageState::Pending } else { MessageState::Failed };
+    let m = super::placeholders(conn, 1, 5);
+    let updated = diesel::sql_query(format!(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = {}, state = {}, \
+         next_attempt_at = COALESCE({}, next_attempt_at), claimed_until = NULL \
+         WHERE id = {} AND state = '{}' AND claimed_until = {}",
+        m[0],
+        m[1],
+        m[2],
+        m[3],
+        MessageState::Pending.as_str(),
+        m[4]
+    ))
     .bind::<Text, _>(error)
-    .bind::<Text, _>(state)
+    .bind::<Text, _>(state.as_str())
     .bind::<Nullable<Timestamp>, _>(retry_at)
     .bind::<BigInt, _>(id)
     .bind::<Timestamp, _>(lease_until)
@@ -188,13 +186,13 @@ pub fn release(conn: &mut DbConnection, ids: &[i64], lease_until: NaiveDateTime)
 /// Messages, newest first, optionally in one state, one page at a time.
 pub fn list(
     conn: &mut DbConnection,
-    state: Option<&str>,
+    state: Option<MessageState>,
     before_id: Option<i64>,
     limit: i64,
 ) -> QueryResult<(Vec<Message>, bool)> {
     let mut query = outbox::table.into_boxed();
     if let Some(state) = state {
-        query = query.filter(outbox::state.eq(state.to_owned()));
+        query = query.filter(outbox::state.eq(state));
     }
     if let Some(id) = before_id {
         query = query.filter(outbox::id.lt(id));
@@ -212,9 +210,9 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Message>> {
 
 /// Puts a failed message back in the queue, due now.
 pub fn retry(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
-    let updated = diesel::update(outbox::table.find(id).filter(outbox::state.eq("failed")))
+    let updated = diesel::update(outbox::table.find(id).filter(outbox::state.eq(MessageState::Failed)))
         .set((
-            outbox::state.eq("pending"),
+            outbox::state.eq(MessageState::Pending),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(now),
             outbox::created_at.eq(now),
@@ -225,7 +223,7 @@ pub fn retry(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResul
 }
 
 /// Messages per state.
-pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(MessageState, i64)>> {
     outbox::table.group_by(outbox::state).select((outbox::state, diesel::dsl::count_star())).load(conn)
 }
 

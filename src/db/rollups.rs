@@ -1,6 +1,11 @@
-//! The figures' sums per (day of receipt, channel, department), maintained
-//! with every change to a case, and the recount from the cases themselves
-//! that they must always equal.
+//! The figures' sums per (day of receipt, channel, department) and per
+//! (month, channel, department), maintained with every change to a case;
+//! the recount from the cases themselves that they must always equal; and
+//! the counts a statistics request asks for, grouped. The measures are
+//! `domain::figures`' list ([`crate::with_measures`]); what one case adds is
+//! `domain::figures::contribution`.
+
+use std::collections::BTreeMap;
 
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -8,100 +13,12 @@ use diesel::sql_types::{BigInt, Date, Text, Timestamp};
 
 use super::models::Case;
 use super::schema::{case_rollups, case_rollups_monthly};
-use super::DbConnection;
-use crate::domain::figures::Counts;
+use super::{placeholders, DbConnection};
+use crate::domain::calendar::Calendar;
+use crate::domain::figures::{contribution, Breakdown, Counts, Measure, RollupKey, Scope};
+use crate::domain::lifecycle::CaseState;
+use crate::domain::rating::Rating;
 use crate::domain::time;
-
-/// Where a case's contribution is summed.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RollupKey {
-    /// Day of receipt in Beijing.
-    pub day: NaiveDate,
-    /// Channel code.
-    pub channel: String,
-    /// Department id, 0 for none.
-    pub department: i64,
-}
-
-/// What one case adds to the sums: nothing if it is invalid.
-pub fn contribution(case: &Case) -> Option<(RollupKey, Counts)> {
-    if case.state == "invalid" {
-        return None;
-    }
-    let key = RollupKey {
-        day: time::office_date(case.received_at),
-        channel: case.channel.clone(),
-        department: case.department_id.unwrap_or(0),
-    };
-    let closed = case.state == "closed";
-    let flag = |b: bool| i64::from(b);
-    let rating = if closed { case.rating.as_deref() } else { None };
-    let result = if closed { case.result_rating.as_deref() } else { None };
-    let counts = Counts {
-        received: 1,
-        closed: flag(closed),
-        closed_on_time: flag(closed && matches!((case.closed_at, case.due_at), (Some(c), Some(d)) if c <= d)),
-        handling_seconds: if closed { case.handling_seconds.unwrap_or(0) } else { 0 },
-        handling_workdays: if closed { i64::from(case.handling_workdays.unwrap_or(0)) } else { 0 },
-        rated: flag(rating.is_some()),
-        satisfied: flag(rating == Some("satisfied")),
-        basically_satisfied: flag(rating == Some("basically_satisfied")),
-        unsatisfied: flag(rating == Some("unsatisfied")),
-        result_rated: flag(result.is_some()),
-        result_satisfied: flag(result == Some("satisfied")),
-        result_basically_satisfied: flag(result == Some("basically_satisfied")),
-        result_unsatisfied: flag(result == Some("unsatisfied")),
-        reopened_closed: flag(closed && case.reopen_count > 0),
-        overdue_open: 0,
-    };
-    Some((key, counts))
-}
-
-const MEASURES: [&str; 14] = [
-    "received",
-    "closed",
-    "closed_on_time",
-    "handling_seconds",
-    "handling_workdays",
-    "rated",
-    "satisfied",
-    "basically_satisfied",
-    "unsatisfied",
-    "result_rated",
-    "result_satisfied",
-    "result_basically_satisfied",
-    "result_unsatisfied",
-    "reopened_closed",
-];
-
-fn measure_values(c: &Counts) -> [i64; 14] {
-    [
-        c.received,
-        c.closed,
-        c.closed_on_time,
-        c.handling_seconds,
-        c.handling_workdays,
-        c.rated,
-        c.satisfied,
-        c.basically_satisfied,
-        c.unsatisfied,
-        c.result_rated,
-        c.result_satisfied,
-        c.result_basically_satisfied,
-        c.result_unsatisfied,
-        c.reopened_closed,
-    ]
-}
-
-/// Numbered placeholders (`$1` on PostgreSQL, `?1` on SQLite), so that a
-/// parameter used several times in a statement is bound once.
-fn placeholders(conn: &DbConnection, from: usize, count: usize) -> Vec<String> {
-    let sigil = match conn {
-        DbConnection::Pg(_) => '$',
-        DbConnection::Sqlite(_) => '?',
-    };
-    (from..from + count).map(|i| format!("{sigil}{i}")).collect()
-}
 
 /// The two tables of sums: per day of receipt, and per month (keyed by its
 /// first day). Both are moved by every change.
@@ -120,7 +37,7 @@ fn month_of(day: NaiveDate) -> NaiveDate {
 /// several times faster than one of seventeen.
 fn add(conn: &mut DbConnection, key: &RollupKey, delta: &Counts) -> QueryResult<()> {
     let changed: Vec<(&str, i64)> =
-        MEASURES.iter().copied().zip(measure_values(delta)).filter(|(_, v)| *v != 0).collect();
+        Measure::ALL.iter().map(|m| (m.name(), m.of(delta))).filter(|(_, v)| *v != 0).collect();
     if changed.is_empty() {
         return Ok(());
     }
@@ -152,8 +69,8 @@ fn add(conn: &mut DbConnection, key: &RollupKey, delta: &Counts) -> QueryResult<
 /// caller's transaction. `None` on either side: the case did not (or no
 /// longer does) exist.
 pub fn apply(conn: &mut DbConnection, before: Option<&Case>, after: Option<&Case>) -> QueryResult<()> {
-    let old = before.and_then(contribution);
-    let new = after.and_then(contribution);
+    let old = before.and_then(|case| contribution(&case.facts()));
+    let new = after.and_then(|case| contribution(&case.facts()));
     match (old, new) {
         (Some((old_key, old_counts)), Some((new_key, new_counts))) if old_key == new_key => {
             let mut delta = new_counts;
@@ -172,64 +89,27 @@ pub fn apply(conn: &mut DbConnection, before: Option<&Case>, after: Option<&Case
     }
 }
 
-/// One row of sums.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct SumRow {
-    /// The group: a day (YYYY-MM-DD), channel code or department key, as text.
-    #[diesel(sql_type = Text)]
-    pub grp: String,
-    #[diesel(sql_type = BigInt)]
-    received: i64,
-    #[diesel(sql_type = BigInt)]
-    closed: i64,
-    #[diesel(sql_type = BigInt)]
-    closed_on_time: i64,
-    #[diesel(sql_type = BigInt)]
-    handling_seconds: i64,
-    #[diesel(sql_type = BigInt)]
-    handling_workdays: i64,
-    #[diesel(sql_type = BigInt)]
-    rated: i64,
-    #[diesel(sql_type = BigInt)]
-    satisfied: i64,
-    #[diesel(sql_type = BigInt)]
-    basically_satisfied: i64,
-    #[diesel(sql_type = BigInt)]
-    unsatisfied: i64,
-    #[diesel(sql_type = BigInt)]
-    result_rated: i64,
-    #[diesel(sql_type = BigInt)]
-    result_satisfied: i64,
-    #[diesel(sql_type = BigInt)]
-    result_basically_satisfied: i64,
-    #[diesel(sql_type = BigInt)]
-    result_unsatisfied: i64,
-    #[diesel(sql_type = BigInt)]
-    reopened_closed: i64,
+macro_rules! define_sum_row {
+    ($(($variant:ident, $field:ident, $doc:literal)),* $(,)?) => {
+        /// One row of sums.
+        #[derive(Debug, Clone, QueryableByName)]
+        pub struct SumRow {
+            /// The group: a day (YYYY-MM-DD), channel code or department key, as text.
+            #[diesel(sql_type = Text)]
+            pub grp: String,
+            $(#[doc = $doc] #[diesel(sql_type = BigInt)] $field: i64,)*
+        }
+
+        impl SumRow {
+            /// The sums as counts.
+            pub fn counts(&self) -> Counts {
+                Counts { $($field: self.$field,)* overdue_open: 0 }
+            }
+        }
+    };
 }
 
-impl SumRow {
-    /// The sums as counts.
-    pub fn counts(&self) -> Counts {
-        Counts {
-            received: self.received,
-            closed: self.closed,
-            closed_on_time: self.closed_on_time,
-            handling_seconds: self.handling_seconds,
-            handling_workdays: self.handling_workdays,
-            rated: self.rated,
-            satisfied: self.satisfied,
-            basically_satisfied: self.basically_satisfied,
-            unsatisfied: self.unsatisfied,
-            result_rated: self.result_rated,
-            result_satisfied: self.result_satisfied,
-            result_basically_satisfied: self.result_basically_satisfied,
-            result_unsatisfied: self.result_unsatisfied,
-            reopened_closed: self.reopened_closed,
-            overdue_open: 0,
-        }
-    }
-}
+crate::with_measures!(define_sum_row);
 
 /// How sums are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,19 +124,6 @@ pub enum Grouping {
     Month,
     /// Per (day, channel, department): the rollup rows themselves.
     Key,
-}
-
-/// The scope of a query.
-#[derive(Debug, Clone)]
-pub struct Scope {
-    /// First day (Beijing), inclusive.
-    pub from: NaiveDate,
-    /// Last day, exclusive.
-    pub to: NaiveDate,
-    /// One channel.
-    pub channel: Option<String>,
-    /// One department (0: unassigned cases).
-    pub department: Option<i64>,
 }
 
 fn day_text(conn: &DbConnection, column: &str) -> String {
@@ -351,7 +218,7 @@ fn sums_in(
 ) -> QueryResult<Vec<SumRow>> {
     let grp = group_expr(conn, grouping, day_column, "department_key");
     let sums: Vec<String> =
-        MEASURES.iter().map(|m| format!("CAST(COALESCE(SUM({m}), 0) AS BIGINT) AS {m}")).collect();
+        measure_names().iter().map(|m| format!("CAST(COALESCE(SUM({m}), 0) AS BIGINT) AS {m}")).collect();
     let marks = placeholders(conn, 1, 4);
     let mut sql = format!(
         "SELECT {grp} AS grp, {} FROM {table} WHERE {day_column} >= {} AND {day_column} < {}",
@@ -376,34 +243,46 @@ fn received_day(conn: &DbConnection) -> &'static str {
     }
 }
 
-/// The measures summed from cases, closed and rated no later than the
-/// instant bound at `as_of_mark`.
-fn measure_columns(as_of_mark: &str) -> Vec<String> {
-    let closed = format!("(state = 'closed' AND closed_at <= {as_of_mark})");
+/// How `measure` is counted from the cases themselves, as they stood at
+/// the instant bound at `as_of_mark`: closed and rated no later than then.
+/// The SQL twin of `domain::figures::contribution`.
+fn recount_expression(measure: Measure, as_of_mark: &str) -> String {
+    let closed = format!("(state = '{}' AND closed_at <= {as_of_mark})", CaseState::Closed.as_str());
     let rated = format!("(rated_at <= {as_of_mark})");
     let count = |condition: String| {
         format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS BIGINT)")
     };
     let total =
         |expr: &str| format!("CAST(COALESCE(SUM(CASE WHEN {closed} THEN {expr} ELSE 0 END), 0) AS BIGINT)");
-    let rating_is =
-        |column: &str, value: &str| count(format!("{closed} AND {rated} AND {column} = '{value}'"));
-    vec![
-        "CAST(COUNT(*) AS BIGINT) AS received".to_owned(),
-        format!("{} AS closed", count(closed.clone())),
-        format!("{} AS closed_on_time", count(format!("{closed} AND closed_at <= due_at"))),
-        format!("{} AS handling_seconds", total("COALESCE(handling_seconds, 0)")),
-        format!("{} AS handling_workdays", total("COALESCE(handling_workdays, 0)")),
-        format!("{} AS rated", count(format!("{closed} AND {rated} AND rating IS NOT NULL"))),
-        format!("{} AS satisfied", rating_is("rating", "satisfied")),
-        format!("{} AS basically_satisfied", rating_is("rating", "basically_satisfied")),
-        format!("{} AS unsatisfied", rating_is("rating", "unsatisfied")),
-        format!("{} AS result_rated", count(format!("{closed} AND {rated} AND result_rating IS NOT NULL"))),
-        format!("{} AS result_satisfied", rating_is("result_rating", "satisfied")),
-        format!("{} AS result_basically_satisfied", rating_is("result_rating", "basically_satisfied")),
-        format!("{} AS result_unsatisfied", rating_is("result_rating", "unsatisfied")),
-        format!("{} AS reopened_closed", count(format!("{closed} AND reopen_count > 0"))),
-    ]
+    let rating_is = |column: &str, value: Rating| {
+        count(format!("{closed} AND {rated} AND {column} = '{}'", value.as_str()))
+    };
+    match measure {
+        Measure::Received => "CAST(COUNT(*) AS BIGINT)".to_owned(),
+        Measure::Closed => count(closed.clone()),
+        Measure::ClosedOnTime => count(format!("{closed} AND closed_at <= due_at")),
+        Measure::HandlingSeconds => total("COALESCE(handling_seconds, 0)"),
+        Measure::HandlingWorkdays => total("COALESCE(handling_workdays, 0)"),
+        Measure::Rated => count(format!("{closed} AND {rated} AND rating IS NOT NULL")),
+        Measure::Satisfied => rating_is("rating", Rating::Satisfied),
+        Measure::BasicallySatisfied => rating_is("rating", Rating::BasicallySatisfied),
+        Measure::Unsatisfied => rating_is("rating", Rating::Unsatisfied),
+        Measure::ResultRated => count(format!("{closed} AND {rated} AND result_rating IS NOT NULL")),
+        Measure::ResultSatisfied => rating_is("result_rating", Rating::Satisfied),
+        Measure::ResultBasicallySatisfied => rating_is("result_rating", Rating::BasicallySatisfied),
+        Measure::ResultUnsatisfied => rating_is("result_rating", Rating::Unsatisfied),
+        Measure::ReopenedClosed => count(format!("{closed} AND reopen_count > 0")),
+    }
+}
+
+/// Every measure's recount, named as its column.
+fn measure_columns(as_of_mark: &str) -> Vec<String> {
+    Measure::ALL.iter().map(|m| format!("{} AS {}", recount_expression(*m, as_of_mark), m.name())).collect()
+}
+
+/// Every measure's column name.
+fn measure_names() -> Vec<&'static str> {
+    Measure::ALL.iter().map(|m| m.name()).collect()
 }
 
 /// The same sums counted from the cases themselves, as they stood at `as_of`
@@ -418,11 +297,12 @@ pub fn recount(
     let grp = group_expr(conn, grouping, received_day(conn), "COALESCE(department_id, 0)");
     let marks = placeholders(conn, 1, 6);
     let mut sql = format!(
-        "SELECT {grp} AS grp, {} FROM cases WHERE state <> 'invalid' AND received_at >= {} AND received_at < {} AND received_at <= {}",
+        "SELECT {grp} AS grp, {} FROM cases WHERE state <> '{invalid}' AND received_at >= {} AND received_at < {} AND received_at <= {}",
         measure_columns(&marks[0]).join(", "),
         marks[1],
         marks[2],
-        marks[0]
+        marks[0],
+        invalid = CaseState::Invalid.as_str(),
     );
     sql.push_str(&scope_conditions(scope, "COALESCE(department_id, 0)", &marks, 3));
     if grouping != Grouping::Total {
@@ -465,10 +345,13 @@ pub fn overdue_open(
         DbConnection::Pg(_) => ("", "FALSE"),
         DbConnection::Sqlite(_) => (" INDEXED BY cases_open_by_receipt", "0"),
     };
+    let open: Vec<String> =
+        CaseState::ALL.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
     let mut sql = format!(
         "SELECT {grp} AS grp, CAST(COUNT(*) AS BIGINT) AS count FROM cases{index} \
-         WHERE state IN ('registered', 'assigned', 'processing', 'reviewing') AND suspended = {not_suspended} \
+         WHERE state IN ({}) AND suspended = {not_suspended} \
          AND due_at < {} AND received_at >= {} AND received_at < {}",
+        open.join(", "),
         marks[0],
         marks[1],
         marks[2]
@@ -494,11 +377,12 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<usize> {
     let marks = placeholders(conn, 1, 1);
     let sql = format!(
         "INSERT INTO case_rollups (received_day, channel, department_key, {}) \
-         SELECT {}, channel, COALESCE(department_id, 0), {} FROM cases WHERE state <> 'invalid' \
+         SELECT {}, channel, COALESCE(department_id, 0), {} FROM cases WHERE state <> '{}' \
          GROUP BY {}, channel, COALESCE(department_id, 0)",
-        MEASURES.join(", "),
+        measure_names().join(", "),
         received_day(conn),
         measure_columns(&marks[0]).join(", "),
+        CaseState::Invalid.as_str(),
         received_day(conn),
     );
     let far_future =
@@ -508,11 +392,11 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<usize> {
         DbConnection::Pg(_) => "CAST(date_trunc('month', received_day) AS DATE)",
         DbConnection::Sqlite(_) => "date(received_day, 'start of month')",
     };
-    let sums: Vec<String> = MEASURES.iter().map(|m| format!("SUM({m})")).collect();
+    let sums: Vec<String> = measure_names().iter().map(|m| format!("SUM({m})")).collect();
     diesel::sql_query(format!(
         "INSERT INTO case_rollups_monthly (received_month, channel, department_key, {}) \
          SELECT {month}, channel, department_key, {} FROM case_rollups GROUP BY {month}, channel, department_key",
-        MEASURES.join(", "),
+        measure_names().join(", "),
         sums.join(", "),
     ))
     .execute(conn)?;
@@ -522,4 +406,66 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<usize> {
 /// Whether any rollup row exists.
 pub fn is_empty(conn: &mut DbConnection) -> QueryResult<bool> {
     Ok(case_rollups::table.count().get_result::<i64>(conn)? == 0)
+}
+
+/// How a breakdown groups the sums.
+fn grouping(breakdown: Breakdown) -> Grouping {
+    match breakdown {
+        Breakdown::Total => Grouping::Total,
+        Breakdown::Channel => Grouping::Channel,
+        Breakdown::Department => Grouping::Department,
+        Breakdown::Month => Grouping::Month,
+    }
+}
+
+/// Sums per group for `scope`, counted as of `as_of`, with the live count of
+/// overdue open cases. Figures as of now (or later) come from the rollups;
+/// an earlier `as_of` recounts from the cases.
+pub fn counts(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    breakdown: Breakdown,
+    as_of: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<BTreeMap<String, Counts>> {
+    let grouping = grouping(breakdown);
+    // The period may end after as_of; sums beyond it are empty anyway.
+    let rows =
+        if as_of >= now { sums(conn, scope, grouping)? } else { recount(conn, scope, grouping, as_of)? };
+    let group_of = |key: &str| -> String {
+        match breakdown {
+            Breakdown::Month => key.get(..7).unwrap_or(key).to_owned(),
+            Breakdown::Total => "all".to_owned(),
+            _ => key.to_owned(),
+        }
+    };
+    let mut grouped: BTreeMap<String, Counts> = BTreeMap::new();
+    for row in rows {
+        *grouped.entry(group_of(&row.grp)).or_default() += row.counts();
+    }
+    for row in overdue_open(conn, scope, grouping, as_of)? {
+        grouped.entry(group_of(&row.grp)).or_default().overdue_open += row.count;
+    }
+    Ok(grouped)
+}
+
+/// Gives closed cases from before handling times were stored their handling
+/// time, and builds the rollups when there are cases but no rollups yet.
+/// Runs at start and in `casedesk migrate`; idempotent. Returns the cases
+/// given a handling time.
+pub fn backfill(conn: &mut DbConnection) -> QueryResult<usize> {
+    let missing = super::cases::closed_without_handling_time(conn)?;
+    let calendar = if missing.is_empty() { Calendar::default() } else { super::calendar::load(conn)? };
+    for case in &missing {
+        let Some(closed_at) = case.closed_at else { continue };
+        let workdays = calendar
+            .workdays_between(time::office_date(case.received_at), time::office_date(closed_at))
+            .max(0);
+        let seconds = (closed_at - case.received_at).num_seconds().max(0);
+        super::cases::set_handling_time(conn, case.id, seconds, workdays as i32)?;
+    }
+    if !missing.is_empty() || (super::cases::any(conn)? && is_empty(conn)?) {
+        rebuild(conn)?;
+    }
+    Ok(missing.len())
 }

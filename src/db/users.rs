@@ -5,6 +5,8 @@ use diesel::prelude::*;
 use super::models::{NewUser, User, UserChanges};
 use super::schema::users;
 use super::DbConnection;
+use crate::domain::ids::UserId;
+use crate::domain::role::Role;
 
 /// Every account, by username.
 pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
@@ -12,7 +14,7 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
 }
 
 /// One account.
-pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<User>> {
+pub fn find(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<User>> {
     super::on_backend!(conn, |c| users::table.find(id).get_result(c).optional())
 }
 
@@ -28,21 +30,21 @@ pub fn none_exist(conn: &mut DbConnection) -> QueryResult<bool> {
 
 /// Active accounts with role `admin`.
 pub fn count_active_admins(conn: &mut DbConnection) -> QueryResult<i64> {
-    users::table.filter(users::role.eq("admin")).filter(users::active.eq(true)).count().get_result(conn)
+    users::table.filter(users::role.eq(Role::Admin)).filter(users::active.eq(true)).count().get_result(conn)
 }
 
 /// Creates an account; returns its id.
-pub fn insert(conn: &mut DbConnection, new: &NewUser) -> QueryResult<i64> {
+pub fn insert(conn: &mut DbConnection, new: &NewUser) -> QueryResult<UserId> {
     diesel::insert_into(users::table).values(new).returning(users::id).get_result(conn)
 }
 
 /// Applies changes; returns whether the account exists.
-pub fn update(conn: &mut DbConnection, id: i64, changes: &UserChanges) -> QueryResult<bool> {
+pub fn update(conn: &mut DbConnection, id: UserId, changes: &UserChanges) -> QueryResult<bool> {
     Ok(diesel::update(users::table.find(id)).set(changes).execute(conn)? == 1)
 }
 
 /// Revokes every token issued so far by moving the account to a new epoch.
-pub fn revoke_tokens(conn: &mut DbConnection, id: i64) -> QueryResult<i32> {
+pub fn revoke_tokens(conn: &mut DbConnection, id: UserId) -> QueryResult<i32> {
     diesel::update(users::table.find(id))
         .set(users::token_epoch.eq(users::token_epoch + 1))
         .returning(users::token_epoch)

@@ -160,6 +160,11 @@ pub struct TimeLimit {
 }
 
 impl TimeLimit {
+    /// A limit as stored: an amount and a unit, both present, the amount not negative.
+    pub fn stored(amount: Option<i32>, unit: Option<LimitUnit>) -> Option<TimeLimit> {
+        Some(TimeLimit { amount: u32::try_from(amount?).ok()?, unit: unit? })
+    }
+
     /// The due day of a case received on `receipt_day`.
     pub fn due_day(self, calendar: &Calendar, receipt_day: NaiveDate) -> NaiveDate {
         match self.unit {

@@ -125,7 +125,6 @@ pub struct CitizenInput {
 /// Contact details after validation, as stored and (possibly masked) shown.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Citizen {
-    /// Name.
     pub name: Option<String>,
     /// Phone digits (or their mask).
     pub phone: Option<String>,

@@ -5,9 +5,13 @@
 //! arithmetic so that 98.915 never becomes 98.91 through binary floating
 //! point; a rate over zero cases is `None` (null), never 0 or NaN.
 
+use chrono::{Months, NaiveDate};
 use serde::{Serialize, Serializer};
 
+use super::case::CaseFacts;
+use super::lifecycle::CaseState;
 use super::rating::Rating;
+use super::time;
 
 /// Seconds in a day of 24 hours.
 pub const SECONDS_PER_DAY: i64 = 86_400;
@@ -53,83 +57,175 @@ impl Serialize for Hundredths {
     }
 }
 
-/// Sums over a set of cases, as the database aggregates them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Counts {
-    /// Received in the period, not invalid.
-    pub received: i64,
-    /// Of those, closed as of the reference time.
-    pub closed: i64,
-    /// Closed no later than their due time.
-    pub closed_on_time: i64,
-    /// Sum over closed cases of closed_at − received_at, in seconds.
-    pub handling_seconds: i64,
-    /// Sum over closed cases of the working days from receipt to closure.
-    pub handling_workdays: i64,
-    /// Closed cases with a rating in force.
-    pub rated: i64,
-    /// Of those, rated 满意.
-    pub satisfied: i64,
-    /// Rated 基本满意.
-    pub basically_satisfied: i64,
-    /// Rated 不满意.
-    pub unsatisfied: i64,
-    /// Closed cases with a result rating (two-dimension channels).
-    pub result_rated: i64,
-    /// Result rated 满意.
-    pub result_satisfied: i64,
-    /// Result rated 基本满意.
-    pub result_basically_satisfied: i64,
-    /// Result rated 不满意.
-    pub result_unsatisfied: i64,
-    /// Closed cases that were reopened at least once.
-    pub reopened_closed: i64,
-    /// Open, running cases past their due time.
-    pub overdue_open: i64,
-}
-
-impl std::ops::AddAssign for Counts {
-    fn add_assign(&mut self, o: Counts) {
-        self.received += o.received;
-        self.closed += o.closed;
-        self.closed_on_time += o.closed_on_time;
-        self.handling_seconds += o.handling_seconds;
-        self.handling_workdays += o.handling_workdays;
-        self.rated += o.rated;
-        self.satisfied += o.satisfied;
-        self.basically_satisfied += o.basically_satisfied;
-        self.unsatisfied += o.unsatisfied;
-        self.result_rated += o.result_rated;
-        self.result_satisfied += o.result_satisfied;
-        self.result_basically_satisfied += o.result_basically_satisfied;
-        self.result_unsatisfied += o.result_unsatisfied;
-        self.reopened_closed += o.reopened_closed;
-        self.overdue_open += o.overdue_open;
-    }
-}
-
-impl std::ops::Neg for Counts {
-    type Output = Counts;
-
-    fn neg(self) -> Counts {
-        Counts {
-            received: -self.received,
-            closed: -self.closed,
-            closed_on_time: -self.closed_on_time,
-            handling_seconds: -self.handling_seconds,
-            handling_workdays: -self.handling_workdays,
-            rated: -self.rated,
-            satisfied: -self.satisfied,
-            basically_satisfied: -self.basically_satisfied,
-            unsatisfied: -self.unsatisfied,
-            result_rated: -self.result_rated,
-            result_satisfied: -self.result_satisfied,
-            result_basically_satisfied: -self.result_basically_satisfied,
-            result_unsatisfied: -self.result_unsatisfied,
-            reopened_closed: -self.reopened_closed,
-            overdue_open: -self.overdue_open,
+/// Calls `$then!` with every measure the rollups sum per (day or month,
+/// channel, department): its name as a `Measure` variant, as a `Counts`
+/// field and as a rollup column, and its doc. This is the one list of the
+/// measures; `Counts`, `Measure`, the rollup row type and the SQL that sums
+/// and recounts them are all made from it (adding a measure also needs its
+/// column in a migration, which `tests/api/migrations.rs` checks).
+#[macro_export]
+macro_rules! with_measures {
+    ($then:ident) => {
+        $then! {
+            (Received, received, "Received in the period, not invalid."),
+            (Closed, closed, "Of those, closed as of the reference time."),
+            (ClosedOnTime, closed_on_time, "Closed no later than their due time."),
+            (HandlingSeconds, handling_seconds, "Sum over closed cases of closed_at − received_at, in seconds."),
+            (HandlingWorkdays, handling_workdays, "Sum over closed cases of the working days from receipt to closure."),
+            (Rated, rated, "Closed cases with a rating in force."),
+            (Satisfied, satisfied, "Of those, rated 满意."),
+            (BasicallySatisfied, basically_satisfied, "Rated 基本满意."),
+            (Unsatisfied, unsatisfied, "Rated 不满意."),
+            (ResultRated, result_rated, "Closed cases with a result rating (two-dimension channels)."),
+            (ResultSatisfied, result_satisfied, "Result rated 满意."),
+            (ResultBasicallySatisfied, result_basically_satisfied, "Result rated 基本满意."),
+            (ResultUnsatisfied, result_unsatisfied, "Result rated 不满意."),
+            (ReopenedClosed, reopened_closed, "Closed cases that were reopened at least once."),
         }
+    };
+}
+
+macro_rules! define_counts {
+    ($(($variant:ident, $field:ident, $doc:literal)),* $(,)?) => {
+        /// Sums over a set of cases, as the database aggregates them.
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+        pub struct Counts {
+            $(#[doc = $doc] pub $field: i64,)*
+            /// Open, running cases past their due time (counted live, not summed in the rollups).
+            pub overdue_open: i64,
+        }
+
+        /// One summed measure of [`Counts`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Measure {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Measure {
+            /// Every measure, in the order of [`Counts`].
+            pub const ALL: &'static [Measure] = &[$(Measure::$variant),*];
+
+            /// Its name: the field of [`Counts`] and the rollup column.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Measure::$variant => stringify!($field),)*
+                }
+            }
+
+            /// Its value in `counts`.
+            pub fn of(self, counts: &Counts) -> i64 {
+                match self {
+                    $(Measure::$variant => counts.$field,)*
+                }
+            }
+
+            /// A mutable reference to its value in `counts`.
+            pub fn of_mut(self, counts: &mut Counts) -> &mut i64 {
+                match self {
+                    $(Measure::$variant => &mut counts.$field,)*
+                }
+            }
+        }
+
+        impl std::ops::AddAssign for Counts {
+            fn add_assign(&mut self, o: Counts) {
+                $(self.$field += o.$field;)*
+                self.overdue_open += o.overdue_open;
+            }
+        }
+
+        impl std::ops::Neg for Counts {
+            type Output = Counts;
+
+            fn neg(self) -> Counts {
+                Counts { $($field: -self.$field,)* overdue_open: -self.overdue_open }
+            }
+        }
+    };
+}
+
+with_measures!(define_counts);
+
+/// Where a case's contribution is summed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RollupKey {
+    /// Day of receipt in Beijing.
+    pub day: NaiveDate,
+    /// Channel code.
+    pub channel: String,
+    /// Department id, 0 for none.
+    pub department: i64,
+}
+
+/// What one case adds to the sums: nothing if it is invalid. A case counts
+/// where and when it was received; only a closed case counts as closed,
+/// rated and timed, with the rating in force.
+pub fn contribution(case: &CaseFacts<'_>) -> Option<(RollupKey, Counts)> {
+    if case.state == CaseState::Invalid {
+        return None;
     }
+    let key = RollupKey {
+        day: time::office_date(case.received_at),
+        channel: case.channel.to_owned(),
+        department: case.department_id.map_or(0, |d| d.0),
+    };
+    let closed = case.state == CaseState::Closed;
+    let flag = |b: bool| i64::from(b);
+    let rating = if closed { case.rating } else { None };
+    let result = if closed { case.result_rating } else { None };
+    let counts = Counts {
+        received: 1,
+        closed: flag(closed),
+        closed_on_time: flag(closed && matches!((case.closed_at, case.due_at), (Some(c), Some(d)) if c <= d)),
+        handling_seconds: if closed { case.handling_seconds.unwrap_or(0) } else { 0 },
+        handling_workdays: if closed { i64::from(case.handling_workdays.unwrap_or(0)) } else { 0 },
+        rated: flag(rating.is_some()),
+        satisfied: flag(rating == Some(Rating::Satisfied)),
+        basically_satisfied: flag(rating == Some(Rating::BasicallySatisfied)),
+        unsatisfied: flag(rating == Some(Rating::Unsatisfied)),
+        result_rated: flag(result.is_some()),
+        result_satisfied: flag(result == Some(Rating::Satisfied)),
+        result_basically_satisfied: flag(result == Some(Rating::BasicallySatisfied)),
+        result_unsatisfied: flag(result == Some(Rating::Unsatisfied)),
+        reopened_closed: flag(closed && case.reopen_count > 0),
+        overdue_open: 0,
+    };
+    Some((key, counts))
+}
+
+/// Which cases a figure counts: a period of Beijing days and, optionally,
+/// one channel and one department.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    /// First day (Beijing), inclusive.
+    pub from: NaiveDate,
+    /// Last day, exclusive.
+    pub to: NaiveDate,
+    /// One channel.
+    pub channel: Option<String>,
+    /// One department (0: cases not yet assigned).
+    pub department: Option<i64>,
+}
+
+impl Scope {
+    /// The same scope a year earlier (Feb 29 falls back to Feb 28).
+    pub fn year_earlier(&self) -> Scope {
+        let back = |d: NaiveDate| d.checked_sub_months(Months::new(12)).unwrap_or(d);
+        Scope { from: back(self.from), to: back(self.to), ..self.clone() }
+    }
+}
+
+/// How figures are broken down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breakdown {
+    /// One total.
+    Total,
+    /// Per channel (code).
+    Channel,
+    /// Per department (id as text; `0` for unassigned).
+    Department,
+    /// Per month of receipt (`YYYY-MM`).
+    Month,
 }
 
 /// A weight of the composite satisfaction, held in ten-thousandths (0.8 → 8000).
@@ -309,9 +405,7 @@ pub fn figures(c: &Counts, definition: &Definition, two_dimensions: bool) -> Fig
 /// null where either side is null.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Change {
-    /// Received.
     pub received: i64,
-    /// Closed.
     pub closed: i64,
     /// Completion rate, percentage points.
     pub completion_rate: Option<Hundredths>,
@@ -548,5 +642,63 @@ mod tests {
         assert_eq!(handling_days_change_tenths(&closed_in(100, 4 * day), &closed_in(1, 0)), Some(0));
         assert_eq!(handling_days_change_tenths(&closed_in(100, 5 * day), &closed_in(1, 0)), Some(1));
         assert_eq!(handling_days_change_tenths(&closed_in(3, 3 * day), &Counts::default()), None);
+    }
+
+    #[test]
+    fn a_case_contributes_where_it_was_received_and_what_it_ended_as() {
+        use crate::domain::case::tests::facts;
+        use crate::domain::ids::DepartmentId;
+        let open = facts();
+        let (key, counts) = contribution(&open).unwrap();
+        assert_eq!((key.day, key.channel.as_str(), key.department), (open.received_at.date(), "mailbox", 3));
+        assert_eq!(counts, Counts { received: 1, ..Counts::default() }, "open: received only");
+        let closed = CaseFacts {
+            state: CaseState::Closed,
+            closed_at: open.due_at,
+            handling_seconds: Some(86_400),
+            handling_workdays: Some(1),
+            rating: Some(Rating::BasicallySatisfied),
+            result_rating: Some(Rating::Satisfied),
+            reopen_count: 1,
+            ..open
+        };
+        let (_, counts) = contribution(&closed).unwrap();
+        assert_eq!(
+            counts,
+            Counts {
+                received: 1,
+                closed: 1,
+                closed_on_time: 1,
+                handling_seconds: 86_400,
+                handling_workdays: 1,
+                rated: 1,
+                basically_satisfied: 1,
+                result_rated: 1,
+                result_satisfied: 1,
+                reopened_closed: 1,
+                ..Counts::default()
+            }
+        );
+        let late = CaseFacts { closed_at: open.due_at.map(|d| d + chrono::Duration::seconds(1)), ..closed };
+        assert_eq!(contribution(&late).unwrap().1.closed_on_time, 0, "a second past the due time is late");
+        let rated_but_reopened = CaseFacts { state: CaseState::Processing, ..closed };
+        assert_eq!(contribution(&rated_but_reopened).unwrap().1.rated, 0, "only closed cases count ratings");
+        let unassigned = CaseFacts { department_id: None, ..open };
+        assert_eq!(contribution(&unassigned).unwrap().0.department, 0);
+        assert_eq!(contribution(&CaseFacts { state: CaseState::Invalid, ..open }), None);
+        let elsewhere = CaseFacts { department_id: Some(DepartmentId(9)), ..open };
+        assert_eq!(contribution(&elsewhere).unwrap().0.department, 9);
+    }
+
+    #[test]
+    fn measures_name_their_counts_field() {
+        let mut counts = Counts::default();
+        for (i, measure) in Measure::ALL.iter().enumerate() {
+            *measure.of_mut(&mut counts) = i as i64 + 1;
+        }
+        assert_eq!(counts.received, 1);
+        assert_eq!(counts.reopened_closed, Measure::ALL.len() as i64);
+        assert_eq!(Measure::ALL.last().map(|m| m.name()), Some("reopened_closed"));
+        assert_eq!(-(-counts), counts);
     }
 }

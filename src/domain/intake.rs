@@ -50,7 +50,6 @@ pub struct NewCase {
     pub received_at: NaiveDateTime,
     /// The platform's own id.
     pub external_ref: Option<String>,
-    /// Category.
     pub category: Option<String>,
     /// Whether the reply may be published.
     pub is_public: bool,

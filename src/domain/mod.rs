@@ -2,12 +2,15 @@
 //! the shapes of valid input, and time in the office's zone. Everything here is
 //! unit-tested directly; the database and HTTP layers only call into it.
 
+pub mod actions;
 pub mod calendar;
+pub mod case;
 pub mod citizen;
 pub mod figures;
 pub mod ids;
 pub mod intake;
 pub mod lifecycle;
+pub mod notice;
 pub mod rating;
 pub mod role;
 pub mod time;

@@ -53,6 +53,11 @@ impl RatingSource {
             RatingSource::Callback => "callback",
         }
     }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<RatingSource> {
+        [RatingSource::Citizen, RatingSource::Callback].into_iter().find(|r| r.as_str() == s)
+    }
 }
 
 /// A rating as submitted.

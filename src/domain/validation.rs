@@ -88,6 +88,40 @@ pub fn optional_text(
     }
 }
 
+/// Reads a typed input from JSON, naming the field at fault: a missing,
+/// unknown or mistyped member is one field error (serde stops at the first).
+pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, FieldErrors> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let message = strip_position(&error.into_inner().to_string());
+        FieldErrors::single(field_name(&path, &message), message)
+    })
+}
+
+/// serde names a missing or unknown field in its message, with the parent's path.
+pub(crate) fn field_name(path: &str, message: &str) -> String {
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next());
+    let parent = if path == "." { "" } else { path };
+    match named {
+        // serde_path_to_error already ends an unknown field's path with its name.
+        Some(name) if parent.rsplit('.').next() == Some(name) => parent.to_owned(),
+        Some(name) if parent.is_empty() => name.to_owned(),
+        Some(name) => format!("{parent}.{name}"),
+        None if parent.is_empty() => "body".to_owned(),
+        None => parent.to_owned(),
+    }
+}
+
+pub(crate) fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

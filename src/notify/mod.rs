@@ -21,6 +21,7 @@ use crate::config::Settings;
 use crate::db::models::Case;
 use crate::db::outbox::{self, NewMessage};
 use crate::db::{self, Db, DbConnection};
+pub use crate::domain::notice::Notice;
 use crate::domain::time;
 use crate::error::AppError;
 use crate::metrics::Metrics;
@@ -35,58 +36,6 @@ pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
 pub const LEASE: chrono::Duration = chrono::Duration::minutes(2);
 /// Messages claimed per round.
 const BATCH: i64 = 50;
-
-/// What happened that someone must hear about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Notice {
-    /// To the citizen: the letter was registered (tracking number, query code).
-    Receipt,
-    /// To the department: a case was assigned to it.
-    Assigned,
-    /// To the department: two working days or fewer remain.
-    DueSoon,
-    /// To the department: the due time passed.
-    Overdue,
-    /// To the department: 督办.
-    Supervised,
-    /// To the department: its reply was sent back.
-    ReplyRejected,
-    /// To the citizen: the reply, with how to rate it.
-    Closed,
-    /// To the citizen: the due date was extended.
-    Extended,
-}
-
-impl Notice {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Notice::Receipt => "receipt",
-            Notice::Assigned => "assigned",
-            Notice::DueSoon => "due_soon",
-            Notice::Overdue => "overdue",
-            Notice::Supervised => "supervised",
-            Notice::ReplyRejected => "reply_rejected",
-            Notice::Closed => "closed",
-            Notice::Extended => "extended",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Option<Notice> {
-        use Notice::*;
-        [Receipt, Assigned, DueSoon, Overdue, Supervised, ReplyRejected, Closed, Extended]
-            .into_iter()
-            .find(|n| n.as_str() == s)
-    }
-
-    fn to_department(self) -> bool {
-        matches!(
-            self,
-            Notice::Assigned | Notice::DueSoon | Notice::Overdue | Notice::Supervised | Notice::ReplyRejected
-        )
-    }
-}
 
 /// What every message about a case carries. Departments never get the
 /// citizen's contact details; citizens never get internal notes.
@@ -128,7 +77,7 @@ pub fn enqueue(
         outbox::insert(
             conn,
             &NewMessage {
-                kind: notice.as_str().into(),
+                kind: notice,
                 recipient: recipient.clone(),
                 subject: subject.clone(),
                 case_id: Some(case.id),
@@ -180,7 +129,7 @@ impl Mailer {
 
 /// Builds the message for one outbox row.
 fn build(settings: &Settings, row: &outbox::Message) -> Result<lettre::Message, String> {
-    let notice = Notice::parse(&row.kind).ok_or_else(|| format!("unknown kind {}", row.kind))?;
+    let notice = row.kind;
     let payload: Value = serde_json::from_str(&row.payload).map_err(|e| e.to_string())?;
     let (text, html) = templates::bodies(notice, &payload, &settings.public_url);
     let from: Mailbox = settings.mail_from.parse().map_err(|e| format!("CASEDESK_MAIL_FROM: {e}"))?;
@@ -208,7 +157,6 @@ pub fn backoff(base: chrono::Duration, attempts: i32) -> chrono::Duration {
 /// What one round of sending did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Delivery {
-    /// Delivered.
     pub sent: usize,
     /// Failed, to be retried.
     pub retrying: usize,

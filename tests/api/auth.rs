@@ -2,6 +2,7 @@
 
 use base64::Engine;
 use casedesk::auth::token::TokenKeys;
+use casedesk::domain::ids::UserId;
 use chrono::{Duration, Utc};
 use serde_json::json;
 
@@ -192,9 +193,9 @@ async fn deactivated_accounts_lose_access_at_once(app: &TestApp) {
 async fn forged_expired_and_unsigned_tokens_are_refused(app: &TestApp) {
     let admin = app.admin().await;
     let keys = TokenKeys::new(JWT_SECRET.as_bytes(), 8);
-    let (expired, _) = keys.issue(1, 0, Utc::now() - Duration::hours(9)).unwrap();
+    let (expired, _) = keys.issue(UserId(1), 0, Utc::now() - Duration::hours(9)).unwrap();
     let (foreign, _) =
-        TokenKeys::new(b"another-secret-another-secret-another", 8).issue(1, 0, Utc::now()).unwrap();
+        TokenKeys::new(b"another-secret-another-secret-another", 8).issue(UserId(1), 0, Utc::now()).unwrap();
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let claims = admin.split('.').nth(1).unwrap();
     let unsigned = format!("{}.{claims}.", b64.encode(r#"{"alg":"none","typ":"JWT"}"#));
@@ -210,7 +211,7 @@ async fn forged_expired_and_unsigned_tokens_are_refused(app: &TestApp) {
         parts[1] = b64.encode(body.to_string());
         parts.join(".")
     };
-    let (unknown_user, _) = keys.issue(424242, 0, Utc::now()).unwrap();
+    let (unknown_user, _) = keys.issue(UserId(424242), 0, Utc::now()).unwrap();
     for (what, token) in [
         ("expired", expired.as_str()),
         ("foreign key", foreign.as_str()),

@@ -73,7 +73,34 @@ async fn concurrent_actions_with_if_match_let_one_through(app: &TestApp) {
     assert_eq!(supervise_events, 1);
 }
 
+/// Concurrent intakes of one external reference, each under an
+/// `Idempotency-Key` of its own: one is registered, and every other is told
+/// the case is a `duplicate` — not a `conflict` over idempotency keys, which
+/// they did not share.
+async fn concurrent_intakes_of_one_external_reference_are_duplicates(app: &TestApp) {
+    let office = app.office().await;
+    let requests = (0..12).map(|i| {
+        let body = json!({
+            "channel": "minhu",
+            "external_ref": "MH-PLATFORM-77",
+            "title": "同一平台件",
+            "content": "内容",
+        });
+        app.send(
+            app.request(reqwest::Method::POST, "/api/v1/cases", Some(&office.clerk.token))
+                .header("Idempotency-Key", format!("key-{i}"))
+                .json(&body),
+        )
+    });
+    let responses = futures_util::future::join_all(requests).await;
+    assert_eq!(responses.iter().filter(|r| r.status == 201).count(), 1, "one case is registered");
+    for refused in responses.iter().filter(|r| r.status != 201) {
+        assert_eq!((refused.status, refused.code()), (409, "duplicate"), "{}", refused.text);
+    }
+}
+
 backend_tests!(
+    concurrent_intakes_of_one_external_reference_are_duplicates,
     concurrent_intake_numbers_without_gaps_or_duplicates,
     concurrent_approvals_close_a_case_once,
     concurrent_actions_with_if_match_let_one_through,

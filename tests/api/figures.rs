@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use casedesk::db::rollups::{self, Grouping, Scope};
+use casedesk::db::rollups::{self, Grouping};
 use casedesk::domain::calendar::{parse_csv, Calendar};
+use casedesk::domain::figures::Scope;
 use casedesk::domain::time;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
 use rand::{Rng, SeedableRng};

@@ -4,15 +4,12 @@
 //! (default `postgres://postgres@127.0.0.1:5432/test`). A PostgreSQL test that
 //! cannot connect fails; it is never skipped.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use actix_web::dev::ServerHandle;
 use actix_web::web;
 use casedesk::app::{AppState, Application};
 use casedesk::config::Settings;
+use casedesk::db::scratch::Scratch;
 use casedesk::db::DbConnection;
-use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection};
 use reqwest::header::HeaderMap;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -38,59 +35,25 @@ pub fn pg_base_url() -> String {
     std::env::var("CASEDESK_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
-/// A database of its own for one test, removed when dropped.
-pub enum TestDb {
-    /// The SQLite file lives in this directory, deleted on drop.
-    Sqlite {
-        /// Held for its `Drop`.
-        _dir: tempfile::TempDir,
-    },
-    /// This schema holds the test's tables.
-    Postgres(String),
+/// A database of its own for one test, removed when dropped: the same
+/// scratch databases `casedesk bench` uses.
+pub struct TestDb {
+    /// Held for its `Drop`, which removes the database.
+    _scratch: Scratch,
 }
-
-static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl TestDb {
-    /// Creates an empty database; returns it and its `DATABASE_URL`.
+    /// Creates an empty database; returns it and its `DATABASE_URL`. A
+    /// PostgreSQL test that cannot reach the server fails here, loudly.
     pub fn create(backend: Backend) -> (TestDb, String) {
-        match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temporary directory");
-                let url = format!("sqlite://{}", dir.path().join("casedesk.db").display());
-                (TestDb::Sqlite { _dir: dir }, url)
-            }
-            Backend::Postgres => {
-                let schema = format!(
-                    "t_{}_{}_{}",
-                    std::process::id(),
-                    COUNTER.fetch_add(1, Ordering::Relaxed),
-                    rand_suffix()
-                );
-                let base = pg_base_url();
-                let mut conn = PgConnection::establish(&base).unwrap_or_else(|e| {
-                    panic!("PostgreSQL tests need the server at {base} (set CASEDESK_TEST_PG_URL): {e}")
-                });
-                conn.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create test schema");
-                let separator = if base.contains('?') { '&' } else { '?' };
-                let url = format!("{base}{separator}options=-csearch_path%3D{schema}");
-                (TestDb::Postgres(schema), url)
-            }
-        }
-    }
-}
-
-fn rand_suffix() -> u32 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let TestDb::Postgres(schema) = self {
-            if let Ok(mut conn) = PgConnection::establish(&pg_base_url()) {
-                let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-            }
-        }
+        let backend = match backend {
+            Backend::Sqlite => casedesk::db::Backend::Sqlite,
+            Backend::Postgres => casedesk::db::Backend::Postgres,
+        };
+        let scratch = Scratch::create(backend, &pg_base_url(), "t")
+            .unwrap_or_else(|e| panic!("tests need a scratch database (set CASEDESK_TEST_PG_URL): {e}"));
+        let url = scratch.url.clone();
+        (TestDb { _scratch: scratch }, url)
     }
 }
 

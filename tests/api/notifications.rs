@@ -9,14 +9,16 @@ use std::sync::{Arc, Mutex};
 
 use casedesk::config::Settings;
 use casedesk::db::Db;
+use casedesk::domain::actions::{ActionBody, AssignBody};
 use casedesk::domain::calendar::Clock;
-use casedesk::domain::ids::{CaseId, UserId};
-use casedesk::domain::lifecycle::{Action, Actor};
+use casedesk::domain::ids::{CaseId, DepartmentId, UserId};
+use casedesk::domain::lifecycle::Actor;
+use casedesk::domain::notice::Notice;
 use casedesk::domain::role::Role;
 use casedesk::domain::time;
 use casedesk::error::AppError;
 use casedesk::notify::{self, Mailer};
-use casedesk::workflow::{self, Acting, ActionInput};
+use casedesk::workflow::{self, Acting};
 use serde_json::json;
 
 use crate::backend_tests;
@@ -280,9 +282,9 @@ async fn a_rolled_back_change_sends_nothing(app: &TestApp) {
                 user_id: Some(UserId(clerk)),
                 department_id: None,
             };
-            let input = ActionInput { department_id: Some(dept), ..Default::default() };
+            let assign = AssignBody { department_id: Some(DepartmentId(dept)), note: None };
             let clock = Clock { calendar: &calendar, now: time::now_utc() };
-            workflow::act(conn, CaseId(id), Action::Assign, &acting, &input, None, clock)?;
+            workflow::act(conn, CaseId(id), &acting, ActionBody::Assign(assign).into(), None, clock)?;
             Err::<(), _>(AppError::Conflict("a later step failed".into()))
         })
         .await;
@@ -383,10 +385,10 @@ fn two_senders_on_postgres_deliver_each_message_once() {
                 casedesk::db::outbox::insert(
                     conn,
                     &casedesk::db::outbox::NewMessage {
-                        kind: "assigned".into(),
+                        kind: Notice::Assigned,
                         recipient: format!("handler{i}@county.gov.cn"),
                         subject: format!("【交办】MB2024{i:06} 测试"),
-                        case_id: Some(case_id),
+                        case_id: Some(CaseId(case_id)),
                         payload: json!({"case_id": case_id, "tracking_no": format!("MB2024{i:06}"), "title": "测试"}).to_string(),
                         next_attempt_at: now,
                         created_at: now,
@@ -440,10 +442,10 @@ fn queue_messages(db: &Db, case_id: i64, n: usize) {
             casedesk::db::outbox::insert(
                 conn,
                 &casedesk::db::outbox::NewMessage {
-                    kind: "assigned".into(),
+                    kind: Notice::Assigned,
                     recipient: format!("handler{i}@county.gov.cn"),
                     subject: format!("【交办】MB2024{i:06} 测试"),
-                    case_id: Some(case_id),
+                    case_id: Some(CaseId(case_id)),
                     payload:
                         json!({"case_id": case_id, "tracking_no": format!("MB2024{i:06}"), "title": "测试"})
                             .to_string(),
@@ -496,7 +498,14 @@ fn a_slow_smtp_server_never_gets_a_message_twice() {
                         released += d.released;
                         let pending = db
                             .read(|conn| {
-                                Ok(casedesk::db::outbox::list(conn, Some("pending"), None, 1)?.0.len())
+                                Ok(casedesk::db::outbox::list(
+                                    conn,
+                                    Some(casedesk::domain::notice::MessageState::Pending),
+                                    None,
+                                    1,
+                                )?
+                                .0
+                                .len())
                             })
                             .await
                             .unwrap();

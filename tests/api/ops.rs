@@ -136,7 +136,7 @@ fn sqlite_pages_reach_the_database_file_while_the_service_runs() {
             casedesk::db::outbox::insert(
                 conn,
                 &casedesk::db::outbox::NewMessage {
-                    kind: "assigned".into(),
+                    kind: casedesk::domain::notice::Notice::Assigned,
                     recipient: format!("handler{i}@county.gov.cn"),
                     subject: "【交办】".into(),
                     case_id: None,
@@ -192,7 +192,7 @@ fn sqlite_log_starts_over_under_a_steady_stream_of_writers() {
                         casedesk::db::outbox::insert(
                             conn,
                             &casedesk::db::outbox::NewMessage {
-                                kind: "assigned".into(),
+                                kind: casedesk::domain::notice::Notice::Assigned,
                                 recipient: "handler@county.gov.cn".into(),
                                 subject: "【交办】".into(),
                                 case_id: None,
