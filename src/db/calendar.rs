@@ -42,7 +42,7 @@ pub fn replace_year(conn: &mut DbConnection, year: i32, days: &[CalendarDay]) ->
         calendar_days::table.filter(calendar_days::day.ge(first)).filter(calendar_days::day.lt(next)),
     )
     .execute(conn)?;
-    // Multi-row inserts do not compile on the combined backend (DEPENDENCIES.md, pitfall 4).
+    // Multi-row inserts do not compile on the MultiConnection backend.
     for day in days {
         diesel::insert_into(calendar_days::table).values(day).execute(conn)?;
     }

@@ -103,7 +103,8 @@ pub enum Backend {
 
 impl Backend {
     /// Picks the backend from the URL scheme (the derived `establish` would try
-    /// each backend in turn and hide the real error: DEPENDENCIES.md, pitfall 1).
+    /// each backend in turn and hide the real error, a wrong PostgreSQL
+    /// password showing only "invalid connection url").
     pub fn of_url(url: &str) -> Result<Backend, String> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Backend::Postgres)
@@ -194,7 +195,7 @@ impl ConnectionManager {
             Backend::Postgres => PgConnection::establish(&self.target).map(DbConnection::Pg),
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.target)?;
-                // One statement per PRAGMA would be needed with sql_query (pitfall 6).
+                // `sql_query` would run only the first PRAGMA of the batch on SQLite.
                 // 1 MB of page cache per connection (not SQLite's 2 MB): the
                 // operating system caches the file as well, and a pool holds many.
                 // No automatic checkpoints: the commit that crosses the

@@ -1,5 +1,5 @@
 //! Table definitions shared by both backends. Written by hand to the subset of
-//! column types that `MultiConnection` supports (DEPENDENCIES.md, pitfall 2);
+//! column types that `MultiConnection` supports (no timestamptz, jsonb or uuid);
 //! `tests/api/migrations.rs` checks it against both migrated databases.
 
 diesel::table! {

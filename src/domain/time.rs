@@ -1,5 +1,5 @@
 //! Time as the office sees it. Instants are stored as UTC `NaiveDateTime`
-//! (DEPENDENCIES.md, pitfall 2); days, deadlines and report periods are days of
+//! (the MultiConnection backend has no timestamptz); days, deadlines and report periods are days of
 //! Asia/Shanghai. China has kept UTC+8 without daylight saving since 1991, so a
 //! fixed offset is exact for every date casedesk handles and needs no tz database.
 

@@ -150,7 +150,7 @@ fn sqlite_pages_reach_the_database_file_while_the_service_runs() {
     })
     .unwrap();
     let written_to_log = size();
-    // A checkpoint every quarter of a second; a busy machine may delay a few.
+    // A checkpoint every 100 ms; a busy machine may delay a few.
     let waited = std::time::Instant::now();
     while size() - before < 2_000_000 && waited.elapsed() < std::time::Duration::from_secs(10) {
         std::thread::sleep(std::time::Duration::from_millis(50));
