@@ -42,6 +42,7 @@ pub struct AppState {
 pub struct Application {
     port: u16,
     server: Server,
+    metrics_server: Option<(ServerHandle, u16)>,
     state: web::Data<AppState>,
 }
 
@@ -95,17 +96,19 @@ impl Application {
                 .wrap(api::problem_json_errors())
                 .wrap_fn(move |req, srv| {
                     let started = Instant::now();
-                    let method = req.method().to_string();
+                    let method = Metrics::method_label(req.method());
                     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
                     let metrics = metrics.clone();
                     let response = srv.call(req);
                     async move {
                         let mut response = response.await?;
                         let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".into());
-                        metrics.observe(&method, &route, response.status().as_u16(), started.elapsed());
+                        metrics.observe(method, &route, response.status().as_u16(), started.elapsed());
+                        let headers = response.headers_mut();
                         if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-                            response.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+                            headers.insert(HeaderName::from_static("x-request-id"), value);
                         }
+                        secure_headers(headers);
                         Ok(response)
                     }
                 })
@@ -120,18 +123,27 @@ impl Application {
             server = server.workers(workers);
         }
         let server = server.listen(listener).map_err(|e| StartError(format!("cannot serve: {e}")))?.run();
+        let metrics_server = match &state.settings.metrics_listen {
+            Some(address) => Some(metrics_server(address, state.clone())?),
+            None => None,
+        };
         if state.settings.background_tasks {
             maintenance::spawn(state.db.clone());
             deadlines::spawn(state.db.clone());
             let mailer = notify::Mailer::from_settings(&state.settings).map_err(StartError)?;
             notify::spawn(state.db.clone(), mailer, state.settings.clone(), state.metrics.clone());
         }
-        Ok(Application { port, server, state })
+        Ok(Application { port, server, metrics_server, state })
     }
 
     /// The bound port.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of `CASEDESK_METRICS_LISTEN`, when set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(|(_, port)| *port)
     }
 
     /// The shared state (tests reach the database through it).
@@ -146,7 +158,11 @@ impl Application {
 
     /// Serves until stopped by a signal or the handle.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some((metrics, _)) = self.metrics_server {
+            metrics.stop(true).await;
+        }
+        result
     }
 }
 
@@ -162,6 +178,43 @@ pub fn prepare_database(db: &Db) -> Result<usize, AppError> {
         tracing::info!(backfilled, "gave earlier cases their due dates");
     }
     Ok(backfilled)
+}
+
+/// The `/metrics` page alone, on an address of its own; returns it running
+/// and its port.
+fn metrics_server(address: &str, state: web::Data<AppState>) -> Result<(ServerHandle, u16), StartError> {
+    let listener = TcpListener::bind(address)
+        .map_err(|e| StartError(format!("cannot listen on CASEDESK_METRICS_LISTEN {address}: {e}")))?;
+    let port = listener.local_addr().map_err(|e| StartError(e.to_string()))?.port();
+    let server = HttpServer::new(move || {
+        App::new().app_data(state.clone()).route("/metrics", web::get().to(api::metrics_page))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .map_err(|e| StartError(format!("cannot serve metrics: {e}")))?
+    .run();
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    Ok((handle, port))
+}
+
+/// Headers every response carries unless it set its own: no type sniffing,
+/// no referrer beyond this site, and — as almost every answer carries a
+/// token or personal data — nothing kept in shared or browser caches.
+/// Assets with a content hash in their name set a long cache lifetime
+/// themselves.
+fn secure_headers(headers: &mut actix_web::http::header::HeaderMap) {
+    use actix_web::http::header;
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::CACHE_CONTROL, "no-store"),
+    ] {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
 }
 
 /// On an empty database, creates user `admin` with the configured password, or

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use ipnet::IpNet;
 use serde::Deserialize;
 
 use crate::domain::figures::{Definition, Weight};
@@ -47,6 +48,13 @@ pub struct Settings {
     pub definition: Definition,
     /// The first wait before a failed mail is tried again, in seconds (doubling after).
     pub mail_retry_base_secs: i64,
+    /// Proxies whose `X-Forwarded-For` is believed; from anyone else the
+    /// connection's address is the client's.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Bearer token that may read `/metrics` on the service's own address.
+    pub metrics_token: Option<String>,
+    /// A separate address serving `/metrics` alone, without a token.
+    pub metrics_listen: Option<String>,
 }
 
 impl Default for Settings {
@@ -67,6 +75,9 @@ impl Default for Settings {
             background_tasks: true,
             definition: Definition::default(),
             mail_retry_base_secs: 30,
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
+            metrics_listen: None,
         }
     }
 }
@@ -96,6 +107,23 @@ struct FileSettings {
     satisfied_ratings: Option<String>,
     composite_weights: Option<String>,
     mail_retry_seconds: Option<i64>,
+    trusted_proxies: Option<String>,
+    metrics_token: Option<String>,
+    metrics_listen: Option<String>,
+}
+
+/// `10.0.0.5, 10.1.0.0/16, ::1`: addresses or networks, comma-separated.
+fn parse_proxies(raw: Option<&str>) -> Result<Vec<IpNet>, ConfigError> {
+    let Some(raw) = raw else { return Ok(Vec::new()) };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry.parse::<IpNet>().or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from)).map_err(
+                |_| ConfigError(format!("CASEDESK_TRUSTED_PROXIES: '{entry}' is not an address or network")),
+            )
+        })
+        .collect()
 }
 
 /// `satisfied,basically_satisfied` and `1,0.8,0` (weights of 满意, 基本满意, 不满意).
@@ -188,12 +216,20 @@ impl Settings {
                 env("CASEDESK_SATISFIED_RATINGS").or(file.satisfied_ratings).as_deref(),
                 env("CASEDESK_COMPOSITE_WEIGHTS").or(file.composite_weights).as_deref(),
             )?,
+            trusted_proxies: parse_proxies(
+                env("CASEDESK_TRUSTED_PROXIES").or(file.trusted_proxies).as_deref(),
+            )?,
+            metrics_token: env("CASEDESK_METRICS_TOKEN").or(file.metrics_token),
+            metrics_listen: env("CASEDESK_METRICS_LISTEN").or(file.metrics_listen),
         };
         settings.check()?;
         Ok(settings)
     }
 
     fn check(&self) -> Result<(), ConfigError> {
+        if self.metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err(ConfigError("CASEDESK_METRICS_TOKEN must be at least 16 characters".into()));
+        }
         if !(1..=24 * 30).contains(&self.token_ttl_hours) {
             return Err(ConfigError("CASEDESK_TOKEN_TTL_HOURS must be between 1 and 720".into()));
         }

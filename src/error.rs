@@ -87,6 +87,8 @@ pub enum AppError {
         retry_after_secs: u64,
     },
     /// 503 `unavailable`: the database cannot be reached or is overloaded.
+    /// The cause is logged (with the request id); the client is told only
+    /// to try again.
     #[error("{0}")]
     Unavailable(String),
     /// 500 `internal`: a bug or an unexpected failure; the cause is logged only.
@@ -139,6 +141,9 @@ impl AppError {
         let status = self.status_code();
         let detail = match self {
             AppError::Internal(_) => "an internal error occurred; it has been logged".to_owned(),
+            AppError::Unavailable(_) => {
+                "the service cannot reach its database just now; try again shortly".to_owned()
+            }
             other => other.to_string(),
         };
         let mut body = Map::new();
@@ -193,8 +198,11 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let AppError::Internal(cause) = self {
-            tracing::error!(%cause, "internal error");
+        // Inside the request's span, so these lines carry its request id.
+        match self {
+            AppError::Internal(cause) => tracing::error!(%cause, "internal error"),
+            AppError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
@@ -336,6 +344,17 @@ mod tests {
         let (status, body, _) = body_of(AppError::Internal("relation \"cases\" does not exist".into()));
         assert_eq!(status, 500);
         assert!(!body.to_string().contains("relation"));
+    }
+
+    #[test]
+    fn unavailable_databases_do_not_leak_their_error_text() {
+        let cause = "no database connection available: timed out waiting for connection: \
+                     connection to server at \"127.0.0.1\", port 5432 failed: Connection refused";
+        let (status, body, _) = body_of(AppError::Unavailable(cause.into()));
+        assert_eq!((status, body["code"].as_str()), (503, Some("unavailable")));
+        for leak in ["5432", "127.0.0.1", "connection", "timed out"] {
+            assert!(!body.to_string().contains(leak), "{leak} in {body}");
+        }
     }
 
     #[test]

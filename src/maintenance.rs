@@ -4,6 +4,7 @@
 
 use chrono::Duration;
 
+use crate::auth::throttle;
 use crate::db::{self, Db};
 use crate::domain::time;
 
@@ -11,8 +12,6 @@ use crate::domain::time;
 pub const MAINTENANCE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
 /// How long a retry with the same `Idempotency-Key` is answered from the store.
 pub const IDEMPOTENCY_WINDOW: Duration = Duration::hours(24);
-/// The window in which failed logins count towards throttling.
-pub const LOGIN_FAILURE_WINDOW: Duration = Duration::minutes(15);
 
 /// Starts the housekeeping loop on the current runtime.
 pub fn spawn(db: Db) {
@@ -24,7 +23,7 @@ pub fn spawn(db: Db) {
             let result = db
                 .write(move |conn| {
                     let keys = db::idempotency::purge(conn, now - IDEMPOTENCY_WINDOW)?;
-                    let failures = db::login_failures::purge(conn, now - LOGIN_FAILURE_WINDOW)?;
+                    let failures = db::login_failures::purge(conn, now - throttle::WINDOW)?;
                     Ok((keys, failures))
                 })
                 .await;

@@ -81,6 +81,24 @@ impl Metrics {
         }
     }
 
+    /// The label of a request method: the standard ones by name, anything
+    /// else as `OTHER`, so that invented methods cannot grow the metrics.
+    pub fn method_label(method: &actix_web::http::Method) -> &'static str {
+        use actix_web::http::Method;
+        const KNOWN: [(Method, &str); 9] = [
+            (Method::GET, "GET"),
+            (Method::POST, "POST"),
+            (Method::PUT, "PUT"),
+            (Method::PATCH, "PATCH"),
+            (Method::DELETE, "DELETE"),
+            (Method::HEAD, "HEAD"),
+            (Method::OPTIONS, "OPTIONS"),
+            (Method::CONNECT, "CONNECT"),
+            (Method::TRACE, "TRACE"),
+        ];
+        KNOWN.iter().find(|(known, _)| known == method).map_or("OTHER", |(_, label)| label)
+    }
+
     /// Records one finished request. `route` is the matched template
     /// (`/api/v1/cases/{id}`), never the raw path, to bound label cardinality.
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
@@ -122,5 +140,25 @@ impl Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         Metrics::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::Method;
+
+    #[test]
+    fn invented_methods_share_one_label() {
+        assert_eq!(Metrics::method_label(&Method::GET), "GET");
+        assert_eq!(Metrics::method_label(&Method::from_bytes(b"FROB").unwrap()), "OTHER");
+        let metrics = Metrics::new();
+        for i in 0..50 {
+            let method = Method::from_bytes(format!("X{i}").as_bytes()).unwrap();
+            metrics.observe(Metrics::method_label(&method), "unmatched", 404, Duration::from_millis(1));
+        }
+        let families = metrics.registry.gather();
+        let requests = families.iter().find(|f| f.name() == "casedesk_http_requests_total").unwrap();
+        assert_eq!(requests.get_metric().len(), 1, "fifty invented methods, one series");
     }
 }

@@ -45,11 +45,19 @@ pub fn redacted_target(path: &str, query: &str) -> String {
     if query.is_empty() {
         return path.to_owned();
     }
+    // Names are compared as the service reads them, percent-decoded:
+    // `?%63ode=…` is `code` to the handler and must be to the log too.
     let pairs: Vec<String> = query
         .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((name, _)) if REDACTED_PARAMETERS.contains(&name) => format!("{name}=***"),
-            _ => pair.to_owned(),
+        .map(|pair| {
+            let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+            let decoded: String =
+                form_urlencoded::parse(name.as_bytes()).map(|(n, _)| n.into_owned()).collect();
+            if REDACTED_PARAMETERS.contains(&decoded.as_str()) {
+                format!("{name}=***")
+            } else {
+                pair.to_owned()
+            }
         })
         .collect();
     format!("{path}?{}", pairs.join("&"))
@@ -71,5 +79,11 @@ mod tests {
         );
         assert_eq!(redacted_target("/api/v1/cases", ""), "/api/v1/cases");
         assert_eq!(redacted_target("/api/v1/cases", "codes=1"), "/api/v1/cases?codes=1");
+        assert_eq!(
+            redacted_target("/api/v1/public/cases/MB2024000001", "%63ode=K7PQ2MX9RT&%71=%E7%8E%8B"),
+            "/api/v1/public/cases/MB2024000001?%63ode=***&%71=***",
+            "names are compared percent-decoded"
+        );
+        assert_eq!(redacted_target("/x", "code"), "/x?code=***", "even without a value");
     }
 }

@@ -8,15 +8,12 @@ use serde::{Deserialize, Serialize};
 use super::body::JsonBody;
 use super::views::UserView;
 use crate::app::AppState;
-use crate::auth::{password, AuthUser};
+use crate::auth::{password, throttle, AuthUser};
+use crate::client::ClientAddress;
 use crate::db;
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
-use crate::maintenance::LOGIN_FAILURE_WINDOW;
-
-/// Failed logins for one username within the window before further attempts are refused.
-pub const MAX_FAILED_LOGINS: i64 = 5;
 
 /// Login body.
 #[derive(Debug, Deserialize)]
@@ -36,17 +33,23 @@ pub struct LoginView {
 
 /// `POST /api/v1/auth/login`.
 ///
-/// Each attempt is first counted as a failure, with concurrent attempts for
-/// the same username taking turns (so parallel guesses cannot slip past the
-/// limit while a slow hash is checked), then the password is checked outside
-/// any transaction, and a success clears the count. A name no account could
-/// have is refused without being recorded.
-pub async fn login(state: web::Data<AppState>, body: JsonBody<LoginInput>) -> Result<HttpResponse, AppError> {
+/// Each check is first admitted by the throttle (and counted as a failure
+/// until it succeeds), then the password is checked outside any transaction,
+/// and a success clears the count for this username from this address. A
+/// name no account could have is refused without being checked or recorded.
+/// Failures are logged with the username and the client's address, as an
+/// audit trail (never the password).
+pub async fn login(
+    state: web::Data<AppState>,
+    client: ClientAddress,
+    body: JsonBody<LoginInput>,
+) -> Result<HttpResponse, AppError> {
     let LoginInput { username, password: given } = body.0;
     let possible_account =
         super::parse_username(&mut FieldErrors::new(), &username).is_some_and(|n| n == username);
     if !possible_account {
         web::block(move || password::verify_against_nothing(&given)).await?;
+        tracing::warn!(username = %username.escape_debug(), %client, "login failed: no such account");
         return Err(AppError::Unauthenticated("wrong username or password".into()));
     }
     let now = time::now_utc();
@@ -54,24 +57,15 @@ pub async fn login(state: web::Data<AppState>, body: JsonBody<LoginInput>) -> Re
     let user = state
         .db
         .write(move |conn| {
-            db::login_failures::lock(conn, &name)?;
-            let (failures, oldest_counted) =
-                db::login_failures::recent(conn, &name, now - LOGIN_FAILURE_WINDOW, MAX_FAILED_LOGINS)?;
-            if failures >= MAX_FAILED_LOGINS {
-                let free_at = oldest_counted.unwrap_or(now) + LOGIN_FAILURE_WINDOW;
-                let retry_after_secs = (free_at - now).num_seconds().max(1) as u64;
-                return Err(AppError::RateLimited {
-                    detail: format!(
-                        "too many failed logins for this username; try again in {} minutes",
-                        retry_after_secs.div_ceil(60)
-                    ),
-                    retry_after_secs,
-                });
-            }
-            db::login_failures::record(conn, &name, now)?;
+            throttle::admit(conn, &name, client, now)?;
             Ok(db::users::find_by_username(conn, &name)?)
         })
-        .await?;
+        .await
+        .inspect_err(|error| {
+            if let AppError::RateLimited { .. } = error {
+                tracing::warn!(%username, %client, "login refused: too many failures");
+            }
+        })?;
     let valid = web::block(move || match user {
         Some(found) if password::verify(&given, &found.password_hash) && found.active => Some(found),
         Some(_) => None,
@@ -82,9 +76,10 @@ pub async fn login(state: web::Data<AppState>, body: JsonBody<LoginInput>) -> Re
     })
     .await?;
     let Some(user) = valid else {
+        tracing::warn!(%username, %client, "login failed");
         return Err(AppError::Unauthenticated("wrong username or password".into()));
     };
-    state.db.write(move |conn| Ok(db::login_failures::clear(conn, &username)?)).await?;
+    state.db.write(move |conn| throttle::succeeded(conn, &username, client)).await?;
     let (token, expires_at) = state.tokens.issue(user.id, user.token_epoch, Utc::now())?;
     Ok(HttpResponse::Ok().json(LoginView {
         token,
@@ -122,14 +117,21 @@ pub struct PasswordInput {
 pub async fn change_password(
     state: web::Data<AppState>,
     user: AuthUser,
+    client: ClientAddress,
     body: JsonBody<PasswordInput>,
 ) -> Result<HttpResponse, AppError> {
     let PasswordInput { current_password, new_password } = body.0;
     password::check_new("new_password", &new_password)?;
     let id = user.id;
+    let now = time::now_utc();
+    let username = user.username.clone();
+    // Guessing the current password with a stolen token is throttled like a login.
     let account = state
         .db
-        .read(move |conn| db::users::find(conn, id)?.ok_or_else(|| AppError::not_found("user")))
+        .write(move |conn| {
+            throttle::admit(conn, &username, client, now)?;
+            db::users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))
+        })
         .await?;
     let hash = web::block(move || {
         if !password::verify(&current_password, &account.password_hash) {
@@ -137,10 +139,15 @@ pub async fn change_password(
         }
         password::hash(&new_password).map_err(AppError::Internal)
     })
-    .await??;
+    .await?
+    .inspect_err(
+        |_| tracing::warn!(username = %user.username, %client, "password change: wrong current password"),
+    )?;
+    let name = user.username.clone();
     let updated = state
         .db
         .write(move |conn| {
+            throttle::succeeded(conn, &name, client)?;
             db::users::revoke_tokens(conn, id)?;
             let changes = db::models::UserChanges {
                 password_hash: Some(hash),

@@ -28,6 +28,7 @@ use crate::error::{AppError, PROBLEM_JSON};
 
 pub use body::{refuse_nul_in_url, BODY_LIMIT};
 pub use calendar::schedule_warnings;
+pub use ops::metrics_page;
 pub use users::parse_username;
 
 macro_rules! routes {

@@ -1,6 +1,7 @@
 //! Operations endpoints: liveness, readiness and metrics.
 
-use actix_web::{web, HttpResponse, ResponseError};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde_json::json;
 
 use crate::app::AppState;
@@ -30,8 +31,36 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// `GET /metrics`: Prometheus text format.
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+/// `GET /metrics` on the service's own address: Prometheus text format, for
+/// the bearer of `CASEDESK_METRICS_TOKEN` only (route templates and error
+/// counts tell an attacker what to try). Without a token configured, it is
+/// served only on `CASEDESK_METRICS_LISTEN`.
+pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+    let allowed = match (&state.settings.metrics_token, presented) {
+        (Some(expected), Some(given)) => {
+            expected.len() == given.len()
+                && expected.bytes().zip(given.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        }
+        _ => false,
+    };
+    if !allowed {
+        return AppError::Unauthenticated(
+            "/metrics needs the bearer token of CASEDESK_METRICS_TOKEN (or use CASEDESK_METRICS_LISTEN)"
+                .into(),
+        )
+        .error_response();
+    }
+    metrics_page(state).await
+}
+
+/// `GET /metrics` on `CASEDESK_METRICS_LISTEN`, an address only the
+/// operator's scraper reaches: no token.
+pub async fn metrics_page(state: web::Data<AppState>) -> HttpResponse {
     // A scrape still answers when the database does not: pool gauges tell why.
     let outbox = state.db.read(|conn| Ok(db::outbox::counts(conn)?)).await.unwrap_or_default();
     HttpResponse::Ok()

@@ -4,6 +4,7 @@
 pub mod cache;
 mod extract;
 pub mod password;
+pub mod throttle;
 pub mod token;
 
 pub use extract::{authenticate, Admin, AuthUser, OfficeStaff};

@@ -61,9 +61,24 @@ impl TokenKeys {
         Ok((token, expires_at))
     }
 
-    /// Checks signature, algorithm and expiry; returns the claims.
+    /// Checks signature, algorithm and expiry; returns the claims. A token
+    /// issued in the future (beyond the leeway) is refused, and none lives
+    /// longer than the configured lifetime from its issue, whatever its
+    /// `exp` says: a token signed with a leaked key cannot be made to last.
     pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
-        Ok(decode::<Claims>(token, &self.decoding, &self.validation)?.claims)
+        self.verify_at(token, Utc::now())
+    }
+
+    fn verify_at(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, AppError> {
+        let claims = decode::<Claims>(token, &self.decoding, &self.validation)?.claims;
+        let leeway = self.validation.leeway as i64;
+        if claims.iat > now.timestamp() + leeway {
+            return Err(AppError::Unauthenticated("the token claims to be issued in the future".into()));
+        }
+        if now.timestamp() > claims.iat + self.ttl.num_seconds() + leeway {
+            return Err(AppError::Unauthenticated("the token has expired; log in again".into()));
+        }
+        Ok(claims)
     }
 }
 
@@ -83,6 +98,21 @@ mod tests {
         assert_eq!(claims.sub, "42");
         assert_eq!(claims.epoch, 3);
         assert_eq!(claims.exp, expires_at.timestamp());
+    }
+
+    fn forged(iat: i64, exp: i64) -> String {
+        let claims = Claims { sub: "1".into(), iat, exp, epoch: 0 };
+        encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(&[7u8; 32])).unwrap()
+    }
+
+    #[test]
+    fn tokens_from_the_future_or_beyond_the_lifetime_are_refused() {
+        let now = Utc::now().timestamp();
+        let far = now + 365 * 86_400;
+        assert!(keys().verify(&forged(now + 3600, far)).is_err(), "issued an hour from now");
+        assert!(keys().verify(&forged(now - 9 * 3600, far)).is_err(), "issued nine hours ago, TTL eight");
+        assert!(keys().verify(&forged(now - 7 * 3600, far)).is_ok(), "within the lifetime");
+        assert!(keys().verify(&forged(now + 2, now + 3600)).is_ok(), "within the leeway");
     }
 
     #[test]

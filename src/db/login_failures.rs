@@ -1,4 +1,5 @@
-//! Failed logins, for throttling guessing per username across every instance.
+//! Failed password checks, for throttling guesses across every instance:
+//! counted per (username, client address), and per address across usernames.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -6,25 +7,40 @@ use diesel::prelude::*;
 use super::schema::login_failures;
 use super::DbConnection;
 
-/// Makes concurrent login attempts for `username` take turns until the
+/// Makes concurrent password checks from `client` take turns until the
 /// caller's transaction ends, so that parallel guesses cannot all count the
-/// same failures and slip past the limit. SQLite's writers take turns anyway.
-pub fn lock(conn: &mut DbConnection, username: &str) -> QueryResult<()> {
-    super::locks::transaction_lock_on(conn, super::locks::LOGIN, username)
+/// same failures and slip past the limits. SQLite's writers take turns anyway.
+pub fn lock(conn: &mut DbConnection, client: &str) -> QueryResult<()> {
+    super::locks::transaction_lock_on(conn, super::locks::LOGIN, client)
 }
 
-/// Failures for `username` at or after `since`, and the time of the
-/// `nth`-latest of them (the one whose leaving the window lets `nth - 1`
-/// remain).
-pub fn recent(
+/// Failures for `username` from `client` at or after `since`, and the latest.
+pub fn recent_for(
     conn: &mut DbConnection,
     username: &str,
+    client: &str,
     since: NaiveDateTime,
-    nth: i64,
 ) -> QueryResult<(i64, Option<NaiveDateTime>)> {
     let recent = login_failures::table
         .filter(login_failures::username.eq(username))
+        .filter(login_failures::client.eq(client))
         .filter(login_failures::at.ge(since));
+    let count = recent.count().get_result(conn)?;
+    let latest = recent.select(diesel::dsl::max(login_failures::at)).get_result(conn)?;
+    Ok((count, latest))
+}
+
+/// Failures from `client` for any username at or after `since`, and the time
+/// of the `nth`-latest of them (the one whose leaving the window lets
+/// `nth - 1` remain).
+pub fn recent_from(
+    conn: &mut DbConnection,
+    client: &str,
+    since: NaiveDateTime,
+    nth: i64,
+) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    let recent =
+        login_failures::table.filter(login_failures::client.eq(client)).filter(login_failures::at.ge(since));
     let count = recent.count().get_result(conn)?;
     let nth_latest = recent
         .select(login_failures::at)
@@ -36,18 +52,26 @@ pub fn recent(
 }
 
 /// Records a failure.
-pub fn record(conn: &mut DbConnection, username: &str, at: NaiveDateTime) -> QueryResult<()> {
+pub fn record(conn: &mut DbConnection, username: &str, client: &str, at: NaiveDateTime) -> QueryResult<()> {
     diesel::insert_into(login_failures::table)
-        .values((login_failures::username.eq(username), login_failures::at.eq(at)))
+        .values((
+            login_failures::username.eq(username),
+            login_failures::client.eq(client),
+            login_failures::at.eq(at),
+        ))
         .execute(conn)
         .map(drop)
 }
 
-/// Forgets the failures of `username` (after a successful login).
-pub fn clear(conn: &mut DbConnection, username: &str) -> QueryResult<()> {
-    diesel::delete(login_failures::table.filter(login_failures::username.eq(username)))
-        .execute(conn)
-        .map(drop)
+/// Forgets the failures of `username` from `client` (after a success there).
+pub fn clear(conn: &mut DbConnection, username: &str, client: &str) -> QueryResult<()> {
+    diesel::delete(
+        login_failures::table
+            .filter(login_failures::username.eq(username))
+            .filter(login_failures::client.eq(client)),
+    )
+    .execute(conn)
+    .map(drop)
 }
 
 /// Deletes failures older than `before`, which no longer count for anything.

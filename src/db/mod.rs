@@ -175,9 +175,13 @@ impl ConnectionManager {
                     return Err("DATABASE_URL sqlite:// needs a file path".into());
                 }
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(parent)
+                    crate::files::private_dir(parent)
                         .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
                 }
+                // SQLite gives its log and shared-memory files the database
+                // file's mode, so creating that one private keeps all three so.
+                crate::files::private_file_if_absent(&path)
+                    .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
                 path.to_string_lossy().into_owned()
             }
         };

@@ -35,6 +35,7 @@ diesel::table! {
         id -> BigInt,
         username -> Text,
         at -> Timestamp,
+        client -> Text,
     }
 }
 

@@ -14,6 +14,12 @@ use super::validation::{optional_text, text_in_range, FieldErrors};
 pub const TITLE_MAX: usize = 200;
 /// Longest content, in characters.
 pub const CONTENT_MAX: usize = 20_000;
+/// How far ahead of this server's clock a sender's clock may run: a
+/// `received_at` up to this much in the future counts as now.
+pub const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
+/// No office's records of citizens' letters reach back further; an earlier
+/// year is a typing error.
+pub const EARLIEST_RECEIPT_YEAR: i32 = 2000;
 
 /// `POST /api/v1/cases` as submitted.
 #[derive(Debug, Clone, Deserialize)]
@@ -74,17 +80,16 @@ impl NewCaseInput {
         let received_at = match self.received_at.as_deref() {
             None => Some(now),
             Some(raw) => match chrono::DateTime::parse_from_rfc3339(raw) {
-                Ok(at) if time::to_storage(at) > now => {
+                Ok(at) if time::to_storage(at) > now + CLOCK_SKEW => {
                     errors.add("received_at", "must not be in the future");
                     None
                 }
-                Ok(at)
-                    if !time::SUPPORTED_YEARS.contains(&time::office_date(time::to_storage(at)).year()) =>
-                {
-                    errors.add("received_at", "must be in a year from 1900 on");
+                Ok(at) if time::office_date(time::to_storage(at)).year() < EARLIEST_RECEIPT_YEAR => {
+                    errors.add("received_at", format!("must be in a year from {EARLIEST_RECEIPT_YEAR} on"));
                     None
                 }
-                Ok(at) => Some(time::to_storage(at)),
+                // A moment ahead is the sender's clock, not a receipt to come.
+                Ok(at) => Some(time::to_storage(at).min(now)),
                 Err(_) => {
                     errors.add("received_at", "must be an RFC 3339 timestamp with offset");
                     None
@@ -198,6 +203,24 @@ mod tests {
         assert!(earlier.validate(now(), |_| true).is_ok());
         earlier.received_at = Some("2024-05-20 09:30:00".into());
         assert!(earlier.validate(now(), |_| true).is_err());
+    }
+
+    #[test]
+    fn receipts_before_2000_or_in_the_future_are_refused() {
+        for (at, ok) in [
+            ("1999-12-31T23:59:59+08:00", false),
+            ("2000-01-01T00:00:00+08:00", true),
+            ("2024-06-01T10:05:01+08:00", false),
+            ("2024-06-01T10:05:00+08:00", true),
+        ] {
+            let mut case = input();
+            case.received_at = Some(at.into());
+            let validated = case.validate(now(), |_| true);
+            assert_eq!(validated.is_ok(), ok, "{at}");
+            if let Ok(case) = validated {
+                assert!(case.received_at <= now(), "a moment ahead counts as now");
+            }
+        }
     }
 
     #[test]

@@ -116,8 +116,8 @@ impl Mailer {
             Mailer::Files(dir) => {
                 let dir = dir.clone();
                 actix_web::web::block(move || {
-                    std::fs::create_dir_all(&dir)?;
-                    std::fs::write(dir.join(format!("{id:010}.eml")), message.formatted())
+                    crate::files::private_dir(&dir)?;
+                    crate::files::write_private(&dir.join(format!("{id:010}.eml")), &message.formatted())
                 })
                 .await
                 .map_err(|e| e.to_string())?

@@ -29,7 +29,7 @@ async fn login_returns_a_token_for_the_account(app: &TestApp) {
     assert_eq!(unknown.body["detail"], wrong.body["detail"], "unknown users look like wrong passwords");
 }
 
-async fn five_failures_throttle_the_username_even_for_the_right_password(app: &TestApp) {
+async fn five_failures_from_one_address_hold_it_back_even_with_the_right_password(app: &TestApp) {
     let admin = app.admin().await;
     app.staff(&admin, "clerk", "clerk", None).await;
     for attempt in 1..=5 {
@@ -48,8 +48,8 @@ async fn five_failures_throttle_the_username_even_for_the_right_password(app: &T
     assert_eq!(blocked.code(), "rate_limited");
     let retry_after: i64 = blocked.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
-    // Throttling is per username: another account still logs in, and tokens
-    // already issued keep working.
+    // Throttling is per username and address: another account still logs
+    // in, and tokens already issued keep working.
     app.login("clerk", PASSWORD).await;
     app.get("/api/v1/auth/me", Some(&admin)).await.expect(200);
 }
@@ -233,10 +233,65 @@ async fn forged_expired_and_unsigned_tokens_are_refused(app: &TestApp) {
     }
 }
 
+/// An attacker guessing from one address slows only their own guesses: the
+/// account's owner at another address logs in at once.
+async fn guesses_from_one_address_do_not_lock_out_the_owner_at_another(app: &TestApp) {
+    let attacker = app.client_from("127.0.0.2");
+    for attempt in 1..=8 {
+        let guess = json!({"username": "admin", "password": format!("guess-{attempt}")});
+        app.send_via(&attacker, app.request(reqwest::Method::POST, "/api/v1/auth/login", None).json(&guess))
+            .await;
+    }
+    let right = json!({"username": "admin", "password": ADMIN_PASSWORD});
+    let held_back = app
+        .send_via(&attacker, app.request(reqwest::Method::POST, "/api/v1/auth/login", None).json(&right))
+        .await;
+    assert_eq!((held_back.status, held_back.code()), (429, "rate_limited"), "{}", held_back.text);
+    app.login("admin", ADMIN_PASSWORD).await;
+}
+
+/// One address may not try many usernames (password spraying): after 20
+/// failures across usernames within the window, it is refused for all.
+async fn one_address_cannot_spray_many_usernames(app: &TestApp) {
+    let admin = app.admin().await;
+    for i in 0..21 {
+        app.staff(&admin, &format!("user-{i:02}"), "clerk", None).await;
+    }
+    let sprayer = app.client_from("127.0.0.3");
+    let mut statuses = Vec::new();
+    for i in 0..21 {
+        let guess = json!({"username": format!("user-{i:02}"), "password": "Password123"});
+        let resp = app
+            .send_via(&sprayer, app.request(reqwest::Method::POST, "/api/v1/auth/login", None).json(&guess))
+            .await;
+        statuses.push(resp.status);
+    }
+    assert_eq!(&statuses[..20], &[401; 20], "twenty checks: {statuses:?}");
+    assert_eq!(statuses[20], 429, "the twenty-first is refused: {statuses:?}");
+    app.login("user-20", PASSWORD).await;
+}
+
+/// Guessing the current password with a stolen token is throttled like a login.
+async fn password_changes_are_throttled_like_logins(app: &TestApp) {
+    let admin = app.admin().await;
+    let clerk = app.staff(&admin, "clerk", "clerk", None).await;
+    let guess =
+        |i: usize| json!({"current_password": format!("guess-{i}-guess"), "new_password": "a-new-password"});
+    for i in 0..5 {
+        app.post("/api/v1/auth/password", Some(&clerk.token), guess(i)).await.expect(422);
+    }
+    let held_back = app.post("/api/v1/auth/password", Some(&clerk.token), guess(5)).await;
+    assert_eq!((held_back.status, held_back.code()), (429, "rate_limited"), "{}", held_back.text);
+    assert!(held_back.header("retry-after").is_some());
+}
+
 backend_tests!(
+    guesses_from_one_address_do_not_lock_out_the_owner_at_another,
+    one_address_cannot_spray_many_usernames,
+    password_changes_are_throttled_like_logins,
     parallel_guesses_cannot_slip_past_the_limit,
     login_returns_a_token_for_the_account,
-    five_failures_throttle_the_username_even_for_the_right_password,
+    five_failures_from_one_address_hold_it_back_even_with_the_right_password,
     the_window_passes_and_success_clears_failures,
     logout_revokes_every_earlier_token,
     password_change_revokes_tokens_and_needs_the_current_password,

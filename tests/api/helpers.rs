@@ -18,6 +18,8 @@ use serde_json::{json, Value};
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 /// Password of every other account tests create.
 pub const PASSWORD: &str = "password-for-tests";
+/// Bearer token of `/metrics` in tests.
+pub const METRICS_TOKEN: &str = "metrics-token-for-tests";
 /// JWT secret of test services.
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
@@ -64,6 +66,7 @@ pub fn test_settings(url: &str) -> Settings {
         listen: "127.0.0.1:0".into(),
         jwt_secret: Some(JWT_SECRET.into()),
         admin_password: Some(ADMIN_PASSWORD.into()),
+        metrics_token: Some(METRICS_TOKEN.into()),
         workers: Some(2),
         db_pool_size: 8,
         // Tests that need the deadline scan run it themselves, at a chosen time.
@@ -116,6 +119,8 @@ pub struct TestApp {
     pub backend: Backend,
     /// The test database's `DATABASE_URL`.
     pub database_url: String,
+    /// The port of `CASEDESK_METRICS_LISTEN`, when the settings ask for one.
+    pub metrics_port: Option<u16>,
     handle: ServerHandle,
     db: Option<TestDb>,
 }
@@ -136,8 +141,18 @@ impl TestApp {
         let base = format!("http://127.0.0.1:{}", app.port());
         let state = app.state();
         let handle = app.handle();
+        let metrics_port = app.metrics_port();
         actix_web::rt::spawn(app.run_until_stopped());
-        TestApp { base, client: reqwest::Client::new(), state, backend, database_url, handle, db: Some(db) }
+        TestApp {
+            base,
+            client: reqwest::Client::new(),
+            state,
+            backend,
+            database_url,
+            metrics_port,
+            handle,
+            db: Some(db),
+        }
     }
 
     /// Stops the server, closes its connections and removes the database.
@@ -160,10 +175,15 @@ impl TestApp {
     /// Sends a prepared request and reads the response whole, checking it
     /// against the OpenAPI document.
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Resp {
+        self.send_via(&self.client, request).await
+    }
+
+    /// [`TestApp::send`] over `client`'s connections (see [`TestApp::client_from`]).
+    pub async fn send_via(&self, client: &reqwest::Client, request: reqwest::RequestBuilder) -> Resp {
         let request = request.build().expect("request builds");
         let method = request.method().to_string();
         let path = request.url().path().to_owned();
-        let response = self.client.execute(request).await.expect("the service answers");
+        let response = client.execute(request).await.expect("the service answers");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.expect("body");
@@ -175,6 +195,15 @@ impl TestApp {
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Resp { status, headers, body, text }
+    }
+
+    /// A client whose connections come from `address` (a loopback address
+    /// such as 127.0.0.2), to tell clients apart by address.
+    pub fn client_from(&self, address: &str) -> reqwest::Client {
+        reqwest::Client::builder()
+            .local_address(address.parse::<std::net::IpAddr>().ok())
+            .build()
+            .expect("client")
     }
 
     /// A request with an optional bearer token.

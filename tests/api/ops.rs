@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use crate::backend_tests;
-use crate::helpers::{Backend, TestApp, TestDb};
+use crate::helpers::{Backend, TestApp, TestDb, METRICS_TOKEN};
 
 async fn health_readiness_and_metrics(app: &TestApp) {
     let health = app.get("/healthz", None).await.expect(200);
@@ -12,7 +12,7 @@ async fn health_readiness_and_metrics(app: &TestApp) {
     assert_eq!(ready.body["database"], if app.backend == Backend::Sqlite { "sqlite" } else { "postgres" });
     assert!(ready.header("x-request-id").is_some_and(|id| id.len() >= 32), "requests carry an id");
     app.get("/api/v1/cases/1", None).await.expect(401);
-    let metrics = app.get("/metrics", None).await.expect(200);
+    let metrics = app.get("/metrics", Some(METRICS_TOKEN)).await.expect(200);
     assert!(metrics.header("content-type").unwrap().starts_with("text/plain"));
     assert!(
         metrics.text.contains(
@@ -34,7 +34,78 @@ async fn health_readiness_and_metrics(app: &TestApp) {
     assert!(metrics.text.contains("casedesk_db_pool_connections"));
 }
 
-backend_tests!(health_readiness_and_metrics);
+/// `/metrics` is for the operator's scraper only, and invented methods
+/// cannot grow it: they are all `OTHER`.
+async fn metrics_need_their_token_and_label_unknown_methods_as_other(app: &TestApp) {
+    for token in [None, Some("wrong-token-wrong-token"), Some(crate::helpers::JWT_SECRET)] {
+        let refused = app.get("/metrics", token).await;
+        assert_eq!((refused.status, refused.code()), (401, "unauthenticated"), "{token:?}");
+    }
+    for i in 0..20 {
+        let method = reqwest::Method::from_bytes(format!("FROB{i}").as_bytes()).unwrap();
+        app.send(app.request(method, &format!("/no/such/path/{i}"), None)).await;
+    }
+    let metrics = app.get("/metrics", Some(METRICS_TOKEN)).await.expect(200);
+    assert!(!metrics.text.contains("FROB"), "{}", metrics.text);
+    assert!(metrics
+        .text
+        .contains(r#"casedesk_http_requests_total{method="OTHER",route="unmatched",status="#));
+    let series = metrics.text.lines().filter(|l| l.starts_with("casedesk_http_requests_total{")).count();
+    assert!(series < 10, "{series} series after 20 invented methods");
+}
+
+/// Every answer tells the browser not to sniff types, not to send the
+/// address on, and — since they carry tokens and personal data — not to
+/// keep it.
+async fn responses_carry_security_headers(app: &TestApp) {
+    let admin = app.admin().await;
+    for path in ["/healthz", "/api/v1/auth/me", "/api/v1/cases", "/no/such/path"] {
+        let resp = app.get(path, Some(&admin)).await;
+        assert_eq!(resp.header("x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(resp.header("referrer-policy"), Some("same-origin"), "{path}");
+        assert_eq!(resp.header("cache-control"), Some("no-store"), "{path}");
+    }
+}
+
+backend_tests!(
+    health_readiness_and_metrics,
+    metrics_need_their_token_and_label_unknown_methods_as_other,
+    responses_carry_security_headers,
+);
+
+/// `CASEDESK_METRICS_LISTEN` serves `/metrics` alone, without a token, on an
+/// address of its own.
+#[actix_web::test]
+async fn metrics_on_their_own_address_need_no_token() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.metrics_token = None;
+        s.metrics_listen = Some("127.0.0.1:0".into());
+    })
+    .await;
+    let port = app.metrics_port.expect("a metrics port");
+    let page = reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("casedesk_db_pool_max_connections"));
+    let other = reqwest::get(format!("http://127.0.0.1:{port}/api/v1/cases")).await.unwrap();
+    assert_eq!(other.status(), 404, "nothing else is served there");
+    app.get("/metrics", None).await.expect(401);
+    app.shutdown().await;
+}
+
+/// The database and its log are readable by the service's account only.
+#[actix_web::test]
+async fn sqlite_files_are_private_to_the_service() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.admin().await;
+    app.department(&admin, "EDU").await;
+    let file = std::path::PathBuf::from(app.database_url.trim_start_matches("sqlite://"));
+    for path in [file.clone(), file.with_extension("db-wal"), file.with_extension("db-shm")] {
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", path.display());
+    }
+    app.shutdown().await;
+}
 
 fn casedesk() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_casedesk"));
