@@ -15,6 +15,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod files;
+pub mod limits;
 pub mod maintenance;
 pub mod metrics;
 pub mod notify;

@@ -7,6 +7,7 @@ use chrono::Duration;
 use crate::auth::throttle;
 use crate::db::{self, Db};
 use crate::domain::time;
+use crate::limits;
 
 /// How often housekeeping runs.
 pub const MAINTENANCE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -24,7 +25,8 @@ pub fn spawn(db: Db) {
                 .write(move |conn| {
                     let keys = db::idempotency::purge(conn, now - IDEMPOTENCY_WINDOW)?;
                     let failures = db::login_failures::purge(conn, now - throttle::WINDOW)?;
-                    Ok((keys, failures))
+                    let public = db::public_requests::purge(conn, now - limits::LONGEST_WINDOW)?;
+                    Ok((keys, failures + public))
                 })
                 .await;
             match result {

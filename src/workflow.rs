@@ -5,6 +5,7 @@
 
 use serde_json::{json, Value};
 
+use crate::client::ClientAddress;
 use crate::db::models::{Case, CaseChanges, Channel, NewCaseEvent, NewCaseRow};
 use crate::db::{self, DbConnection};
 use crate::domain::actions::{self, ActionBody, Lookups};
@@ -15,6 +16,7 @@ use crate::domain::intake::{self, NewCase};
 use crate::domain::lifecycle::{Action, Actor, CaseState};
 use crate::domain::role::Role;
 use crate::error::AppError;
+use crate::limits::{self, PublicRequest};
 use crate::notify::{self, Notice};
 
 /// Who registers a case.
@@ -22,8 +24,27 @@ use crate::notify::{self, Notice};
 pub enum Registrar {
     /// A clerk (or admin) logging a letter, call or platform message.
     Staff(UserId),
-    /// A citizen writing to the public mailbox.
-    Citizen,
+    /// A citizen writing to the public mailbox; `mail_receipt` is false
+    /// when their address has had as many receipts today as it may.
+    Citizen {
+        /// Whether the receipt is mailed (when an address was given).
+        mail_receipt: bool,
+    },
+}
+
+/// Receipt mails one address may get in a day from the public mailbox;
+/// beyond them a letter is still registered, but not mailed about, so that
+/// the mailbox cannot be used to flood someone's inbox.
+pub const RECEIPTS_PER_ADDRESS_AND_DAY: i64 = 3;
+
+/// Whether a citizen's letter from `email` may still be mailed a receipt today.
+pub fn may_mail_receipt(
+    conn: &mut DbConnection,
+    email: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<bool, AppError> {
+    let sent = db::outbox::count_to(conn, Notice::Receipt, email, now - chrono::Duration::days(1))?;
+    Ok(sent < RECEIPTS_PER_ADDRESS_AND_DAY)
 }
 
 /// Registers a case; returns it with its query code (the only time the code
@@ -61,7 +82,7 @@ pub fn register(
     let query_code = intake::new_query_code();
     let (created_by, source) = match registrar {
         Registrar::Staff(id) => (Some(id), "staff"),
-        Registrar::Citizen => (None, "citizen"),
+        Registrar::Citizen { .. } => (None, "citizen"),
     };
     let row = NewCaseRow {
         query_code_hash: intake::hash_query_code(&tracking_no, &query_code),
@@ -123,8 +144,54 @@ pub fn register(
         },
     )?;
     db::rollups::apply(conn, None, Some(&case))?;
-    notify::enqueue(conn, Notice::Receipt, &case, json!({ "query_code": query_code }), now)?;
+    if !matches!(registrar, Registrar::Citizen { mail_receipt: false }) {
+        notify::enqueue(conn, Notice::Receipt, &case, json!({ "query_code": query_code }), now)?;
+    }
     Ok((case, query_code))
+}
+
+/// A citizen's letter, as registered.
+#[derive(Debug)]
+pub struct Letter {
+    /// The case.
+    pub case: Case,
+    /// Its query code, shown this once.
+    pub query_code: String,
+    /// Whether a receipt was mailed: false without an address, or when the
+    /// address has had its receipts for today.
+    pub receipt_mailed: bool,
+}
+
+/// Registers a letter a citizen wrote to the public mailbox (channel
+/// `mailbox`) from `client`, within the public limits, in the caller's
+/// transaction.
+pub fn submit_letter(
+    conn: &mut DbConnection,
+    new: &NewCase,
+    channel: &Channel,
+    client: ClientAddress,
+    clock: Clock<'_>,
+) -> Result<Letter, AppError> {
+    limits::admit(conn, PublicRequest::Letter, client, clock.now)?;
+    let mail_receipt = match &new.citizen.email {
+        Some(email) => may_mail_receipt(conn, email, clock.now)?,
+        None => false,
+    };
+    let (case, query_code) = register(conn, new, channel, Registrar::Citizen { mail_receipt }, clock)?;
+    Ok(Letter { case, query_code, receipt_mailed: mail_receipt })
+}
+
+/// The case a citizen names by tracking number and query code; the same 404
+/// for a wrong code as for an unknown number.
+pub fn case_with_code(conn: &mut DbConnection, tracking_no: &str, code: &str) -> Result<Case, AppError> {
+    let case = db::cases::find_by_tracking_no(conn, tracking_no)?;
+    let stored = case.as_ref().map(|c| c.query_code_hash.as_str()).unwrap_or("");
+    // Compare even when the number is unknown, so timing tells nothing either.
+    let matches = intake::query_code_matches(tracking_no, code, stored);
+    match case {
+        Some(case) if matches => Ok(case),
+        _ => Err(AppError::NotFound("no case with this tracking number and query code".into())),
+    }
 }
 
 /// The channel a new case names, from the list of channels.

@@ -9,15 +9,16 @@ use serde::{Deserialize, Serialize};
 use super::body::JsonBody;
 use super::views::PublicCaseView;
 use crate::app::AppState;
-use crate::db::{self, models::Case, DbConnection};
+use crate::client::ClientAddress;
 use crate::domain::actions::ActionBody;
 use crate::domain::calendar::Clock;
 use crate::domain::citizen::CitizenInput;
-use crate::domain::intake::{self, NewCaseInput};
+use crate::domain::intake::NewCaseInput;
 use crate::domain::lifecycle::{Action, CaseState};
 use crate::domain::time;
 use crate::error::AppError;
-use crate::workflow::{self, Acting, ActionInput, Registrar};
+use crate::limits::{self, PublicRequest};
+use crate::workflow::{self, Acting, ActionInput};
 
 /// The channel citizens write to directly.
 pub const PUBLIC_CHANNEL: &str = "mailbox";
@@ -39,11 +40,13 @@ pub struct ReceiptView {
     tracking_no: String,
     query_code: String,
     state: CaseState,
+    receipt_mailed: bool,
 }
 
 /// `POST /api/v1/public/cases`: a citizen writes to the public mailbox.
 pub async fn submit(
     state: web::Data<AppState>,
+    client: ClientAddress,
     body: JsonBody<LetterInput>,
 ) -> Result<HttpResponse, AppError> {
     let letter = body.0;
@@ -60,18 +63,19 @@ pub async fn submit(
     };
     let new = input.validate(now, |code| code == PUBLIC_CHANNEL)?;
     let db = state.db.clone();
-    let (case, query_code) = state
+    let letter = state
         .db
         .write(move |conn| {
             let (channels, calendar) = (db.channels(conn)?, db.calendar(conn)?);
             let channel = workflow::channel_of(&channels, PUBLIC_CHANNEL)?;
-            workflow::register(conn, &new, channel, Registrar::Citizen, Clock { calendar: &calendar, now })
+            workflow::submit_letter(conn, &new, channel, client, Clock { calendar: &calendar, now })
         })
         .await?;
     Ok(HttpResponse::Created().json(ReceiptView {
-        tracking_no: case.tracking_no,
-        query_code,
-        state: case.state,
+        tracking_no: letter.case.tracking_no,
+        query_code: letter.query_code,
+        state: letter.case.state,
+        receipt_mailed: letter.receipt_mailed,
     }))
 }
 
@@ -82,27 +86,20 @@ pub struct CodeQuery {
     code: Option<String>,
 }
 
-/// The case if the code matches it; the same 404 otherwise.
-fn case_with_code(conn: &mut DbConnection, tracking_no: &str, code: &str) -> Result<Case, AppError> {
-    let case = db::cases::find_by_tracking_no(conn, tracking_no)?;
-    let stored = case.as_ref().map(|c| c.query_code_hash.as_str()).unwrap_or("");
-    // Compare even when the number is unknown, so timing tells nothing either.
-    let matches = intake::query_code_matches(tracking_no, code, stored);
-    match case {
-        Some(case) if matches => Ok(case),
-        _ => Err(AppError::NotFound("no case with this tracking number and query code".into())),
-    }
-}
-
 /// `GET /api/v1/public/cases/{tracking_no}?code=…`.
+/// Every look-up counts towards the client's limit, found or not (that is
+/// what keeps query codes from being guessed).
 pub async fn lookup(
     state: web::Data<AppState>,
+    client: ClientAddress,
     path: web::Path<String>,
     query: web::Query<CodeQuery>,
 ) -> Result<HttpResponse, AppError> {
     let tracking_no = path.into_inner();
     let code = query.into_inner().code.unwrap_or_default();
-    let case = state.db.read(move |conn| case_with_code(conn, &tracking_no, &code)).await?;
+    let now = time::now_utc();
+    state.db.write(move |conn| limits::admit(conn, PublicRequest::Lookup, client, now)).await?;
+    let case = state.db.read(move |conn| workflow::case_with_code(conn, &tracking_no, &code)).await?;
     Ok(HttpResponse::Ok().json(PublicCaseView::from(&case)))
 }
 
@@ -110,6 +107,7 @@ pub async fn lookup(
 /// the reply of a closed case. A later rating replaces the earlier one in the figures.
 pub async fn rate(
     state: web::Data<AppState>,
+    client: ClientAddress,
     path: web::Path<String>,
     query: web::Query<CodeQuery>,
     body: JsonBody<serde_json::Value>,
@@ -120,11 +118,12 @@ pub async fn rate(
     // for every other body.
     let input = ActionInput::Typed(ActionBody::parse(Action::Rate, body.0)?);
     let now = time::now_utc();
+    state.db.write(move |conn| limits::admit(conn, PublicRequest::Rating, client, now)).await?;
     let db = state.db.clone();
     let case = state
         .db
         .write(move |conn| {
-            let case = case_with_code(conn, &tracking_no, &code)?;
+            let case = workflow::case_with_code(conn, &tracking_no, &code)?;
             let calendar = db.calendar(conn)?;
             let clock = Clock { calendar: &calendar, now };
             workflow::act(conn, case.id, &Acting::citizen(), input, None, clock)

@@ -14,6 +14,8 @@ pub const MIGRATIONS: i64 = 7_216_001;
 pub const DEADLINE_SCAN: i64 = 7_216_002;
 /// Keyed further by the username: login attempts for one name take turns (transaction lock).
 pub const LOGIN: i64 = 7_216_003;
+/// Keyed further by the client address: public requests of one address take turns (transaction lock).
+pub const PUBLIC_REQUESTS: i64 = 7_216_004;
 
 /// Runs `work` while holding the session-level lock `id` on PostgreSQL.
 pub fn with_session_lock<T>(

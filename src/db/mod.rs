@@ -17,6 +17,7 @@ pub mod locks;
 pub mod login_failures;
 pub mod models;
 pub mod outbox;
+pub mod public_requests;
 pub mod rollups;
 pub mod schema;
 pub mod scratch;

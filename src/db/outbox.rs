@@ -222,6 +222,21 @@ pub fn retry(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResul
     Ok(updated == 1)
 }
 
+/// Messages of `kind` written to `recipient` at or after `since`, whatever became of them.
+pub fn count_to(
+    conn: &mut DbConnection,
+    kind: Notice,
+    recipient: &str,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    outbox::table
+        .filter(outbox::kind.eq(kind))
+        .filter(outbox::recipient.eq(recipient))
+        .filter(outbox::created_at.ge(since))
+        .count()
+        .get_result(conn)
+}
+
 /// Messages per state.
 pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(MessageState, i64)>> {
     outbox::table.group_by(outbox::state).select((outbox::state, diesel::dsl::count_star())).load(conn)

@@ -212,6 +212,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    public_requests (id) {
+        id -> BigInt,
+        kind -> Text,
+        client -> Text,
+        at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(cases -> departments (department_id));
 diesel::joinable!(cases -> channels (channel));
@@ -230,4 +239,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_events,
     idempotency_keys,
     outbox,
+    public_requests,
 );

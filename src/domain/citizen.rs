@@ -55,6 +55,11 @@ impl Email {
             trimmed,
             email_address::Options::default().without_display_text(),
         ) {
+            // An IP-literal domain (`a@[127.0.0.1]`) would let anyone aim the
+            // office's mail at any host, the internal network included.
+            Ok(address) if address.domain().starts_with('[') => {
+                Err("must be an address at a mail domain, not at an IP address")
+            }
             Ok(address) if address.domain().contains('.') => Ok(Email(address.email().to_string())),
             _ => Err("must be an email address such as name@example.cn"),
         }
@@ -200,6 +205,8 @@ mod tests {
         assert!(Email::parse("Wang <a@example.cn>").is_err());
         assert!(Email::parse("no-at-sign").is_err());
         assert!(Email::parse("a@localhost").is_err());
+        assert!(Email::parse("a@[127.0.0.1]").is_err());
+        assert!(Email::parse("a@[IPv6:::1]").is_err());
     }
 
     #[test]

@@ -194,7 +194,7 @@ async fn departments_and_citizens_get_their_mail(app: &TestApp) {
     let listed = app.get("/api/v1/outbox?state=sent", Some(&office.admin.token)).await.expect(200);
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 3);
     assert!(!listed.text.contains(&code));
-    let metrics = app.get("/metrics", None).await.expect(200);
+    let metrics = app.get("/metrics", Some(crate::helpers::METRICS_TOKEN)).await.expect(200);
     assert!(metrics.text.contains("casedesk_outbox_messages{state=\"sent\"} 3"), "{}", metrics.text);
 }
 

@@ -91,7 +91,104 @@ async fn citizens_rate_closed_cases_and_the_later_rating_counts(app: &TestApp) {
     assert_eq!(app.post(&wrong_code, None, json!({"rating": "satisfied"})).await.status, 404);
 }
 
+fn letter(i: usize, email: &str) -> serde_json::Value {
+    json!({
+        "title": format!("来信 {i}"),
+        "content": "反映的问题。",
+        "citizen": {"name": "李明", "email": email},
+    })
+}
+
+/// Letters from one address are limited (five an hour): the sixth is 429
+/// with `Retry-After` and registers nothing, while a letter from another
+/// address still goes through. `X-Forwarded-For` from an untrusted peer
+/// changes nothing.
+async fn one_address_may_send_five_letters_an_hour(app: &TestApp) {
+    let office = app.office().await;
+    let first = app.client_from("127.0.0.2");
+    let post = |i: usize, forwarded: Option<&str>| {
+        let mut request = app
+            .request(reqwest::Method::POST, "/api/v1/public/cases", None)
+            .json(&letter(i, "liming@example.cn"));
+        if let Some(address) = forwarded {
+            request = request.header("X-Forwarded-For", address);
+        }
+        request
+    };
+    for i in 0..5 {
+        app.send_via(&first, post(i, None)).await.expect(201);
+    }
+    let sixth = app.send_via(&first, post(5, Some("198.51.100.7"))).await;
+    assert_eq!((sixth.status, sixth.code()), (429, "rate_limited"), "{}", sixth.text);
+    let retry_after: i64 = sixth.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=3600).contains(&retry_after), "{retry_after}");
+    let listed = app.get("/api/v1/cases?limit=50", Some(&office.clerk.token)).await.expect(200);
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 5, "the sixth registered nothing");
+    app.send_via(&app.client_from("127.0.0.3"), post(6, None)).await.expect(201);
+}
+
+/// One mail address gets at most three receipts a day from the mailbox; the
+/// fourth letter is registered but not mailed about, and says so.
+async fn one_mail_address_gets_three_receipts_a_day(app: &TestApp) {
+    let mut mailed = Vec::new();
+    for i in 0..4 {
+        let client = app.client_from(&format!("127.0.1.{}", i + 1));
+        let request = app
+            .request(reqwest::Method::POST, "/api/v1/public/cases", None)
+            .json(&letter(i, "target@example.cn"));
+        let receipt = app.send_via(&client, request).await.expect(201);
+        mailed.push(receipt.body["receipt_mailed"].as_bool().unwrap());
+    }
+    assert_eq!(mailed, [true, true, true, false]);
+    let queued: i64 = app
+        .with_conn(|conn| {
+            use casedesk::db::schema::outbox::dsl::*;
+            use diesel::prelude::*;
+            outbox.filter(recipient.eq("target@example.cn")).count().get_result(conn).unwrap()
+        })
+        .await;
+    assert_eq!(queued, 3, "the fourth receipt was not queued");
+}
+
+/// Thirty look-ups a minute from one address, found or not: the 31st is 429.
+async fn look_ups_are_limited_per_address(app: &TestApp) {
+    let client = app.client_from("127.0.0.4");
+    for i in 0..30 {
+        let resp = app
+            .send_via(
+                &client,
+                app.request(
+                    reqwest::Method::GET,
+                    &format!("/api/v1/public/cases/MB2024{i:06}?code=WRONGCODE2"),
+                    None,
+                ),
+            )
+            .await;
+        assert_eq!(resp.status, 404);
+    }
+    let refused = app
+        .send_via(
+            &client,
+            app.request(reqwest::Method::GET, "/api/v1/public/cases/MB2024000031?code=WRONGCODE2", None),
+        )
+        .await;
+    assert_eq!((refused.status, refused.code()), (429, "rate_limited"));
+    assert!(refused.header("retry-after").is_some());
+    app.get("/api/v1/public/cases/MB2024000031?code=WRONGCODE2", None).await.expect(404);
+}
+
+/// Mail to an IP-literal domain could be aimed at any host.
+async fn ip_literal_mail_addresses_are_refused(app: &TestApp) {
+    let refused = app.post("/api/v1/public/cases", None, letter(1, "a@[127.0.0.1]")).await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert_eq!(refused.body["errors"][0]["field"], "citizen.email");
+}
+
 backend_tests!(
+    one_address_may_send_five_letters_an_hour,
+    one_mail_address_gets_three_receipts_a_day,
+    look_ups_are_limited_per_address,
+    ip_literal_mail_addresses_are_refused,
     citizens_write_and_follow_their_letter,
     a_wrong_code_looks_like_an_unknown_number,
     citizens_rate_closed_cases_and_the_later_rating_counts,
