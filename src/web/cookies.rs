@@ -53,3 +53,25 @@ pub fn large_type(settings: &Settings, on: bool) -> Cookie<'static> {
 pub fn wants_large_type(req: &HttpRequest) -> bool {
     req.cookie(LARGE_TYPE).is_some_and(|c| c.value() == "1")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_http_only_strict_and_secure_on_https() {
+        let mut settings = Settings::default();
+        let plain = session(&settings, "t".into());
+        assert_eq!(plain.http_only(), Some(true));
+        assert_eq!(plain.same_site(), Some(SameSite::Strict));
+        assert_eq!(plain.path(), Some("/"));
+        assert_ne!(plain.secure(), Some(true), "http: a Secure cookie would never come back");
+        assert_eq!(plain.max_age(), None, "ends with the browser");
+        settings.public_url = "https://xinxiang.example.gov.cn".into();
+        for cookie in
+            [session(&settings, "t".into()), login_nonce(&settings, "n".into()), large_type(&settings, true)]
+        {
+            assert_eq!(cookie.secure(), Some(true), "{cookie}");
+        }
+    }
+}

@@ -125,3 +125,39 @@ pub fn not_found_page() -> HttpResponse {
 pub async fn not_found(_req: HttpRequest) -> HttpResponse {
     not_found_page()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(response: HttpResponse) -> (u16, String) {
+        let status = response.status().as_u16();
+        let bytes = actix_web::body::to_bytes(response.into_body());
+        let bytes = futures_util::FutureExt::now_or_never(bytes).expect("ready").expect("body");
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    #[test]
+    fn a_500_page_says_nothing_of_its_cause() {
+        let error = PageError::App(AppError::Internal("database password is hunter2".into()));
+        let (status, html) = body(error.error_response());
+        assert_eq!(status, 500);
+        assert!(html.contains("系统暂时无法处理") && !html.contains("hunter2"), "{html}");
+    }
+
+    #[test]
+    fn refusals_are_pages_with_their_status() {
+        let (status, html) = body(PageError::Csrf.error_response());
+        assert_eq!(status, 403);
+        assert!(html.starts_with("<!DOCTYPE html>") && html.contains("lang=\"zh-CN\""));
+        let limited = PageError::App(AppError::RateLimited { detail: "x".into(), retry_after_secs: 90 });
+        let response = limited.error_response();
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "90");
+        let (status, html) = body(response);
+        assert_eq!(status, 429);
+        assert!(html.contains("请 2 分钟后再试"), "{html}");
+        let sign_in = PageError::SignIn.error_response();
+        assert_eq!(sign_in.status(), StatusCode::SEE_OTHER);
+        assert_eq!(sign_in.headers().get(header::LOCATION).unwrap(), "/login");
+    }
+}
