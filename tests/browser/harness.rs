@@ -18,6 +18,8 @@ use serde_json::{json, Value};
 pub const DESKTOP: (u32, u32) = (1024, 768);
 /// A small phone.
 pub const PHONE: (u32, u32) = (375, 667);
+/// 1024×768 at 200 % zoom: what the page's layout sees.
+pub const ZOOMED: (u32, u32) = (512, 384);
 
 /// The build's target directory (`target/` or `CARGO_TARGET_DIR`).
 pub fn target_dir() -> PathBuf {

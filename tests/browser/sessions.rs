@@ -5,7 +5,7 @@
 use chrono::{Duration, Utc};
 use serde_json::json;
 
-use crate::harness::{Browser, DESKTOP, PHONE};
+use crate::harness::{Browser, DESKTOP, PHONE, ZOOMED};
 use crate::helpers::{Backend, Office, TestApp, PASSWORD};
 
 crate::browser_tests!(
@@ -61,8 +61,10 @@ async fn a_clerk_signs_in_through_the_form_and_lands_on_the_dashboard(app: &Test
     assert_eq!(cookie.http_only(), Some(true));
     assert_eq!(format!("{:?}", cookie.same_site()), "Some(Strict)");
     assert_eq!(cookie.path(), Some("/"));
-    for size in [DESKTOP, PHONE] {
+    for size in [DESKTOP, ZOOMED, PHONE] {
         browser.viewport(size).await;
+        let width = browser.js("return [window.innerWidth, document.documentElement.scrollWidth];").await;
+        assert!(width[1].as_u64() <= width[0].as_u64(), "no sideways scrolling at {size:?}: {width}");
         browser.assert_accessible("the dashboard").await;
         browser.screenshot(&shot(app, "dashboard-clerk", size)).await;
     }
