@@ -90,8 +90,10 @@ impl Application {
             let metrics = app_state.metrics.clone();
             App::new()
                 .app_data(app_state.clone())
+                .configure(crate::web::configure)
                 .configure(api::configure)
                 .wrap(actix_web::middleware::from_fn(crate::auth::authenticate))
+                .wrap(actix_web::middleware::from_fn(crate::web::page_middleware))
                 .wrap(actix_web::middleware::from_fn(api::refuse_nul_in_url))
                 .wrap(api::problem_json_errors())
                 .wrap_fn(move |req, srv| {

@@ -55,6 +55,8 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// A separate address serving `/metrics` alone, without a token.
     pub metrics_listen: Option<String>,
+    /// A browser session ends after this many minutes without a request.
+    pub session_idle_minutes: i64,
 }
 
 impl Default for Settings {
@@ -78,6 +80,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             metrics_token: None,
             metrics_listen: None,
+            session_idle_minutes: 30,
         }
     }
 }
@@ -107,6 +110,7 @@ struct FileSettings {
     satisfied_ratings: Option<String>,
     composite_weights: Option<String>,
     mail_retry_seconds: Option<i64>,
+    session_idle_minutes: Option<i64>,
     trusted_proxies: Option<String>,
     metrics_token: Option<String>,
     metrics_listen: Option<String>,
@@ -212,6 +216,9 @@ impl Settings {
             mail_retry_base_secs: env_num("CASEDESK_MAIL_RETRY_SECONDS")?
                 .or(file.mail_retry_seconds)
                 .unwrap_or(defaults.mail_retry_base_secs),
+            session_idle_minutes: env_num("CASEDESK_SESSION_IDLE_MINUTES")?
+                .or(file.session_idle_minutes)
+                .unwrap_or(defaults.session_idle_minutes),
             definition: parse_definition(
                 env("CASEDESK_SATISFIED_RATINGS").or(file.satisfied_ratings).as_deref(),
                 env("CASEDESK_COMPOSITE_WEIGHTS").or(file.composite_weights).as_deref(),
@@ -238,6 +245,9 @@ impl Settings {
         }
         if !(1..=3600).contains(&self.mail_retry_base_secs) {
             return Err(ConfigError("CASEDESK_MAIL_RETRY_SECONDS must be between 1 and 3600".into()));
+        }
+        if !(1..=24 * 60).contains(&self.session_idle_minutes) {
+            return Err(ConfigError("CASEDESK_SESSION_IDLE_MINUTES must be between 1 and 1440".into()));
         }
         if let Some(url) = &self.smtp_url {
             if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
@@ -327,5 +337,14 @@ mod tests {
         let err = merge("", &[("CASEDESK_TOKEN_TTL_HOURS", "eight")], false).unwrap_err();
         assert!(err.0.contains("CASEDESK_TOKEN_TTL_HOURS"));
         assert!(merge("", &[("CASEDESK_TOKEN_TTL_HOURS", "0")], false).is_err());
+    }
+
+    #[test]
+    fn the_session_idle_timeout_defaults_to_30_minutes() {
+        assert_eq!(merge("", &[], false).unwrap().session_idle_minutes, 30);
+        assert_eq!(merge("session_idle_minutes = 10", &[], false).unwrap().session_idle_minutes, 10);
+        let s = merge("session_idle_minutes = 10", &[("CASEDESK_SESSION_IDLE_MINUTES", "5")], false).unwrap();
+        assert_eq!(s.session_idle_minutes, 5);
+        assert!(merge("", &[("CASEDESK_SESSION_IDLE_MINUTES", "0")], false).is_err());
     }
 }

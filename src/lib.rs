@@ -21,4 +21,5 @@ pub mod metrics;
 pub mod notify;
 pub mod report;
 pub mod request_log;
+pub mod web;
 pub mod workflow;

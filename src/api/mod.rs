@@ -92,8 +92,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .default_service(web::to(fallback));
 }
 
-/// 405 when the path exists with other methods (naming them), else 404.
+/// 405 when the path exists with other methods (naming them), else 404 (a
+/// page for a browser asking for one outside the API).
 async fn fallback(req: HttpRequest) -> actix_web::HttpResponse {
+    if crate::web::wants_html(&req) {
+        return crate::web::not_found_page();
+    }
     let path = req.path();
     let allowed: Vec<&str> = ROUTES
         .iter()
@@ -129,15 +133,15 @@ pub fn template_matches(template: &str, path: &str) -> bool {
 
 /// Rewrites any error response that is not already problem+json (actix's own
 /// 404/405/413 and the like) into one, so clients see a single error shape.
+/// Error pages (`text/html`, rendered by `src/web/`) pass as they are.
 pub fn problem_json_errors<B: 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(to_problem_json)
 }
 
 fn to_problem_json<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let already = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    let already = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()) || v.as_bytes().starts_with(b"text/html")
+    });
     if already {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }

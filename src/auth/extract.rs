@@ -3,6 +3,10 @@
 //! wrong with the request; handlers then take [`AuthUser`] (any staff),
 //! [`Admin`] or [`OfficeStaff`] as their first argument, and the role is checked
 //! before the body is read.
+//!
+//! [`resolve`] is the one place a token becomes a user: the bearer token of
+//! the API and the session cookie of the pages (`src/web/`) both go through it,
+//! so revocation, deactivation and the idle timeout end both alike.
 
 use std::future::{ready, Ready};
 
@@ -13,6 +17,7 @@ use actix_web::middleware::Next;
 use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 
 use crate::app::AppState;
+use crate::auth::token::Claims;
 use crate::db;
 use crate::domain::ids::{DepartmentId, UserId};
 use crate::domain::role::Role;
@@ -70,8 +75,22 @@ fn bearer_token(req: &HttpRequest) -> Result<String, AppError> {
     }
 }
 
-async fn resolve(state: &AppState, token: String) -> Result<AuthUser, AppError> {
-    let claims = state.tokens.verify(&token)?;
+/// A token that checked out: who it is, what the token says, and the name the
+/// account shows (pages greet the user with it).
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The caller.
+    pub user: AuthUser,
+    /// The token's claims (a session is renewed from them).
+    pub claims: Claims,
+    /// The account's display name.
+    pub display_name: String,
+}
+
+/// Checks a token (signature, expiry, idle deadline) against the current
+/// account: it must exist, be active and not have been revoked since.
+pub async fn resolve(state: &AppState, token: &str) -> Result<Resolved, AppError> {
+    let claims = state.tokens.verify(token)?;
     let user_id = UserId(
         claims
             .sub
@@ -98,7 +117,16 @@ async fn resolve(state: &AppState, token: String) -> Result<AuthUser, AppError> 
     if user.role == Role::Handler && user.department_id.is_none() {
         return Err(AppError::Forbidden("this handler account belongs to no department".into()));
     }
-    Ok(AuthUser { id: user.id, username: user.username, role: user.role, department_id: user.department_id })
+    Ok(Resolved {
+        user: AuthUser {
+            id: user.id,
+            username: user.username,
+            role: user.role,
+            department_id: user.department_id,
+        },
+        claims,
+        display_name: user.display_name,
+    })
 }
 
 /// Middleware: checks the bearer token of every request that carries one.
@@ -108,7 +136,7 @@ pub async fn authenticate(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     if req.headers().contains_key(header::AUTHORIZATION) {
         let outcome = match (req.app_data::<web::Data<AppState>>().cloned(), bearer_token(req.request())) {
-            (Some(state), Ok(token)) => resolve(&state, token).await,
+            (Some(state), Ok(token)) => resolve(&state, &token).await.map(|resolved| resolved.user),
             (None, _) => Err(AppError::Internal("application state missing".into())),
             (_, Err(e)) => Err(e),
         };

@@ -1,0 +1,129 @@
+//! Signing in and out, and changing one's password: the checks that
+//! `POST /api/v1/auth/login`, `/logout` and `/password` and the sign-in pages
+//! (`src/web/login.rs`) share, so that the throttle, the timing equaliser and
+//! the refusal of inactive accounts hold on both ways in. Each returns the
+//! account; the caller issues what it hands out (a bearer token or a session
+//! cookie).
+
+use actix_web::web;
+
+use crate::app::AppState;
+use crate::auth::{password, throttle};
+use crate::client::ClientAddress;
+use crate::db;
+use crate::db::models::User;
+use crate::domain::ids::UserId;
+use crate::domain::time;
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+
+/// Checks a username and password from `client`; returns the active account
+/// they belong to.
+///
+/// Each check is first admitted by the throttle (and counted as a failure
+/// until it succeeds; checks from one address take turns, so parallel
+/// guesses cannot slip past the limits while a slow hash is checked), then
+/// the password is checked outside any transaction, and a success clears the
+/// count for this username from this address. A name no account could have
+/// is refused without being recorded. Wrong names, wrong passwords and
+/// inactive accounts are all the same 401, in the same time. Failures are
+/// logged with the username and address (never the password), as an audit trail.
+pub async fn check_credentials(
+    state: &AppState,
+    client: ClientAddress,
+    username: String,
+    given: String,
+) -> Result<User, AppError> {
+    let possible_account =
+        crate::api::parse_username(&mut FieldErrors::new(), &username).is_some_and(|n| n == username);
+    if !possible_account {
+        web::block(move || password::verify_against_nothing(&given)).await?;
+        tracing::warn!(username = %username.escape_debug(), %client, "login failed: no such account");
+        return Err(AppError::Unauthenticated("wrong username or password".into()));
+    }
+    let now = time::now_utc();
+    let name = username.clone();
+    let user = state
+        .db
+        .write(move |conn| {
+            throttle::admit(conn, &name, client, now)?;
+            Ok(db::users::find_by_username(conn, &name)?)
+        })
+        .await
+        .inspect_err(|error| {
+            if let AppError::RateLimited { .. } = error {
+                tracing::warn!(%username, %client, "login refused: too many failures");
+            }
+        })?;
+    let valid = web::block(move || match user {
+        Some(found) if password::verify(&given, &found.password_hash) && found.active => Some(found),
+        Some(_) => None,
+        None => {
+            password::verify_against_nothing(&given);
+            None
+        }
+    })
+    .await?;
+    let Some(user) = valid else {
+        tracing::warn!(%username, %client, "login failed");
+        return Err(AppError::Unauthenticated("wrong username or password".into()));
+    };
+    state.db.write(move |conn| throttle::succeeded(conn, &username, client)).await?;
+    Ok(user)
+}
+
+/// Revokes every token and session of the account issued until now.
+pub async fn revoke_all(state: &AppState, user_id: UserId) -> Result<(), AppError> {
+    state.db.write(move |conn| Ok(db::users::revoke_tokens(conn, user_id)?)).await?;
+    state.users.forget(user_id);
+    Ok(())
+}
+
+/// Changes the account's password after checking the current one, and revokes
+/// every earlier token and session. Returns the account as it is now (with its
+/// new token epoch). A wrong current password is a 422 on `current_password`,
+/// a bad new one on `new_password`; guessing the current one with a stolen
+/// token or session is throttled as logins are.
+pub async fn change_password(
+    state: &AppState,
+    client: ClientAddress,
+    user_id: UserId,
+    current_password: String,
+    new_password: String,
+) -> Result<User, AppError> {
+    password::check_new("new_password", &new_password)?;
+    let now = time::now_utc();
+    let account = state
+        .db
+        .write(move |conn| {
+            let account = db::users::find(conn, user_id)?.ok_or_else(|| AppError::not_found("user"))?;
+            throttle::admit(conn, &account.username, client, now)?;
+            Ok(account)
+        })
+        .await?;
+    let username = account.username.clone();
+    let hash = web::block(move || {
+        if !password::verify(&current_password, &account.password_hash) {
+            return Err(AppError::invalid_field("current_password", "is not your current password"));
+        }
+        password::hash(&new_password).map_err(AppError::Internal)
+    })
+    .await?
+    .inspect_err(|_| tracing::warn!(%username, %client, "password change: wrong current password"))?;
+    let updated = state
+        .db
+        .write(move |conn| {
+            throttle::succeeded(conn, &username, client)?;
+            db::users::revoke_tokens(conn, user_id)?;
+            let changes = db::models::UserChanges {
+                password_hash: Some(hash),
+                updated_at: Some(time::now_utc()),
+                ..Default::default()
+            };
+            db::users::update(conn, user_id, &changes)?;
+            db::users::find(conn, user_id)?.ok_or_else(|| AppError::not_found("user"))
+        })
+        .await?;
+    state.users.forget(updated.id);
+    Ok(updated)
+}

@@ -1,0 +1,93 @@
+//! The pages for people (DESIGN.md "Pages"), beside the API and built on the
+//! same functions: one module per page family, this one wiring every page
+//! route ([`configure`]) and the middleware that gives HTML responses their
+//! security headers and renews the browser session ([`page_middleware`]).
+//!
+//! Templates are askama (compile-time checked) in `templates/`; the stylesheet
+//! is embedded from `assets/` ([`assets`]). A page handler asks the same
+//! functions the API handlers ask (`crate::auth::login`, `crate::auth::resolve`,
+//! `AuthUser::require`) and renders a view model; it never re-decides a
+//! permission. Refusals are pages ([`errors`]), never problem+json, which stays
+//! the API's.
+
+pub mod assets;
+mod console;
+pub mod cookies;
+mod csrf;
+pub mod errors;
+mod home;
+mod layout;
+mod login;
+mod session;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage};
+
+pub use errors::{not_found_page, wants_html};
+
+/// Longest form body a page accepts (the forms are a few short fields).
+const FORM_LIMIT: usize = 64 * 1024;
+
+/// The policy every page is served under: nothing from outside, no inline
+/// script, no framing.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+/// Wires every page route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::FormConfig::default()
+            .limit(FORM_LIMIT)
+            .error_handler(|_, _| errors::PageError::BadRequest.into()),
+    )
+    .route("/", web::get().to(home::landing))
+    .route("/display/{mode}", web::get().to(home::display))
+    .route("/assets/{name}", web::get().to(assets::serve))
+    .route("/login", web::get().to(login::form))
+    .route("/login", web::post().to(login::submit))
+    .route("/logout", web::post().to(login::logout))
+    .route("/console", web::get().to(console::home))
+    .route("/console/", web::get().to(console::home))
+    .route("/console/dashboard", web::get().to(console::dashboard))
+    .route("/console/cases", web::get().to(console::cases))
+    .route("/console/password", web::get().to(login::password_form))
+    .route("/console/password", web::post().to(login::password_submit))
+    .route("/console/{rest:.*}", web::route().to(errors::not_found));
+}
+
+/// Middleware for every response: HTML gets the security headers and is not
+/// stored by caches (pages carry a session or personal data; the few that do
+/// not are too small to be worth a second rule), and a request that came with
+/// a valid session gets it back renewed (the idle timeout slides), unless the
+/// handler has set or ended the session itself. API responses pass untouched.
+pub async fn page_middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut response = next.call(req).await?;
+    let is_html =
+        response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    let renewal = response.request().extensions().get::<session::Renewal>().cloned();
+    if let Some(session::Renewal(cookie)) = renewal {
+        let handled = response.response().cookies().any(|c| c.name() == cookies::SESSION);
+        if !handled {
+            response.response_mut().add_cookie(&cookie)?;
+        }
+    }
+    if is_html {
+        let headers = response.headers_mut();
+        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        headers.insert(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(response)
+}
