@@ -230,6 +230,18 @@ impl From<DieselError> for AppError {
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 AppError::Unavailable(format!("database connection lost: {}", info.message()))
             }
+            // SQLite cannot write its files: SQLITE_FULL on a full disk
+            // (ENOSPC), SQLITE_IOERR when a write fails otherwise (EFBIG past a
+            // file-size limit, a failing disk). The transaction is rolled back
+            // and reads go on; the client may retry once space returns.
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if ["database or disk is full", "disk I/O error"].contains(&info.message()) =>
+            {
+                AppError::Unavailable(format!(
+                    "the database cannot write ({}); try again later",
+                    info.message()
+                ))
+            }
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -361,5 +373,9 @@ mod tests {
     fn diesel_errors_map_to_stable_codes() {
         assert_eq!(AppError::from(DieselError::NotFound).code(), "not_found");
         assert_eq!(AppError::from(DieselError::RollbackTransaction).code(), "internal");
+        for storage in ["database or disk is full", "disk I/O error"] {
+            let error = DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new(storage.to_owned()));
+            assert_eq!(AppError::from(error).status_code(), StatusCode::SERVICE_UNAVAILABLE, "{storage}");
+        }
     }
 }

@@ -125,6 +125,11 @@ pub fn template_matches(template: &str, path: &str) -> bool {
                 if ps.is_empty() && ts.starts_with('{') {
                     return false;
                 }
+                // `{action}` stands for the case actions only: `Allow` on
+                // `/cases/{id}/events` must not name the actions' POST.
+                if ts == "{action}" && crate::domain::lifecycle::Action::parse(ps).is_none() {
+                    return false;
+                }
             }
             _ => return false,
         }
@@ -183,6 +188,8 @@ mod tests {
         assert!(!template_matches("/api/v1/cases/{id}", "/api/v1/cases"));
         assert!(!template_matches("/api/v1/cases/{id}", "/api/v1/cases/1/2"));
         assert!(!template_matches("/api/v1/cases/{id}", "/api/v1/cases//"));
+        assert!(template_matches("/api/v1/cases/{id}/{action}", "/api/v1/cases/1/assign"));
+        assert!(!template_matches("/api/v1/cases/{id}/{action}", "/api/v1/cases/1/events"));
     }
 
     #[test]

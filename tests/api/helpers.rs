@@ -183,6 +183,10 @@ impl TestApp {
         let request = request.build().expect("request builds");
         let method = request.method().to_string();
         let path = request.url().path().to_owned();
+        let query: Vec<(String, String)> = request.url().query_pairs().into_owned().collect();
+        let request_type =
+            request.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let request_body = request.body().and_then(|b| b.as_bytes()).map(<[u8]>::to_vec).unwrap_or_default();
         let response = client.execute(request).await.expect("the service answers");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
@@ -191,6 +195,19 @@ impl TestApp {
         if let Err(problem) = crate::openapi::validate_response(&method, &path, status, content_type, &bytes)
         {
             panic!("response does not match api-spec/openapi.yaml: {problem}");
+        }
+        // Tests send bad input on purpose; a request the service accepted
+        // must be one the spec allows.
+        if (200..300).contains(&status) {
+            if let Err(problem) = crate::openapi::validate_request(
+                &method,
+                &path,
+                &query,
+                request_type.as_deref(),
+                &request_body,
+            ) {
+                panic!("an accepted request does not match api-spec/openapi.yaml: {problem}");
+            }
         }
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);

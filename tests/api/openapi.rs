@@ -1,8 +1,9 @@
 //! Holds the service against `api-spec/openapi.yaml`: every route in
 //! [`casedesk::api::ROUTES`] is documented and nothing else is, the document
-//! is well-formed OpenAPI 3.1, and [`validate_response`] checks each response
+//! is well-formed OpenAPI 3.1, [`validate_response`] checks each response
 //! the API tests receive against the documented operation (status, media type
-//! and JSON Schema of the body).
+//! and JSON Schema of the body), and [`validate_request`] each request the
+//! service accepted (query parameters and JSON body).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -311,6 +312,96 @@ pub fn validate_response(
         .map_err(|e| format!("{context} (documented as {} {template}): {e}", method.to_ascii_uppercase()))
 }
 
+/// A query value as the type its schema names, so that `limit=5` validates
+/// against `type: integer`.
+fn typed_query_value(schema: &Value, raw: &str) -> Value {
+    let kind = schema.get("type").and_then(Value::as_str).unwrap_or("string");
+    if kind == "array" {
+        // `style: form, explode: false`: one comma-separated value.
+        let items = schema.get("items").unwrap_or(&Value::Null);
+        return Value::Array(raw.split(',').map(|item| typed_query_value(items, item)).collect());
+    }
+    let parsed = match kind {
+        "integer" => raw.parse::<i64>().ok().map(Value::from),
+        "number" => raw.parse::<f64>().ok().map(Value::from),
+        "boolean" => raw.parse::<bool>().ok().map(Value::from),
+        _ => None,
+    };
+    parsed.unwrap_or_else(|| Value::from(raw))
+}
+
+/// Checks a request against its documented operation: every query parameter
+/// is documented, required ones are present, each value fits its schema, and
+/// a JSON body fits the request body's schema. The API tests call it for
+/// requests the service accepted (2xx): a request the service takes must be
+/// one the spec allows. Requests to undocumented routes are left to
+/// [`validate_response`].
+pub fn validate_request(
+    method: &str,
+    path: &str,
+    query: &[(String, String)],
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<(), String> {
+    let context = format!("{} {path}", method.to_ascii_uppercase());
+    let Ok((template, operation, pointer)) = find_operation(method, path) else { return Ok(()) };
+    let item_pointer = pointer.rsplit_once('/').map(|(item, _)| item.to_owned()).unwrap_or_default();
+    let item = spec().pointer(&item_pointer).unwrap_or(&Value::Null);
+    let mut documented = HashMap::new();
+    for (owner, owner_pointer) in [(item, &item_pointer), (operation, &pointer)] {
+        let parameters = owner.get("parameters").and_then(Value::as_array).into_iter().flatten();
+        for (i, parameter) in parameters.enumerate() {
+            let at = format!("{owner_pointer}/parameters/{i}");
+            let (parameter, at) = resolve(parameter, at).map_err(|e| format!("{context}: {e}"))?;
+            if parameter["in"] == "query" {
+                documented.insert(parameter["name"].as_str().unwrap_or("").to_owned(), (parameter, at));
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for (name, raw) in query {
+        match documented.get(name) {
+            None => problems.push(format!("query parameter {name} is not documented")),
+            Some((parameter, at)) => {
+                let schema = &parameter["schema"];
+                let (resolved, _) =
+                    resolve(schema, format!("{at}/schema")).map_err(|e| format!("{context}: {e}"))?;
+                if let Err(e) = check_json(schema, &format!("{at}/schema"), &typed_query_value(resolved, raw))
+                {
+                    problems.push(format!("query parameter {name}={raw}: {e}"));
+                }
+            }
+        }
+    }
+    for (name, (parameter, _)) in &documented {
+        if parameter["required"] == true && !query.iter().any(|(n, _)| n == name) {
+            problems.push(format!("required query parameter {name} is missing"));
+        }
+    }
+    let media = content_type.map(essence).unwrap_or_default();
+    if !body.is_empty() && is_json(&media) {
+        let content = operation.pointer("/requestBody/content").and_then(Value::as_object);
+        let documented_body = content.and_then(|c| c.iter().find(|(key, _)| media_matches(key, &media)));
+        match (documented_body, serde_json::from_slice::<Value>(body)) {
+            // The tests' `post` helper sends `{}` where an operation takes no body.
+            (None, Ok(instance)) if instance == json!({}) => {}
+            (None, _) => problems.push(format!("a {media} body is not documented")),
+            (Some(_), Err(e)) => problems.push(format!("the body is not JSON: {e}")),
+            (Some((key, media_object)), Ok(instance)) => {
+                let at = format!("{pointer}/requestBody/content/{}/schema", escape_token(key));
+                if let Err(e) = check_json(&media_object["schema"], &at, &instance) {
+                    problems.push(e);
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{context} (documented as {template}): {}", problems.join("; ")))
+    }
+}
+
 /// Every `$ref` in `value`, with the pointer where it occurs.
 fn collect_refs(value: &Value, pointer: &str, found: &mut Vec<(String, String)>) {
     match value {
@@ -569,4 +660,18 @@ fn the_validator_catches_drift() {
     // The literal `events` segment wins over `{action}`, and each keeps its own method.
     validate_response("GET", "/api/v1/cases/1/events", 200, json, br#"{"items": []}"#).expect("events");
     assert!(validate_response("GET", "/api/v1/cases/1/events/", 200, json, br#"{"items": []}"#).is_err());
+}
+
+#[test]
+fn the_request_validator_catches_requests_the_spec_does_not_allow() {
+    let query = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    };
+    let list = |pairs: &[(&str, &str)]| validate_request("GET", "/api/v1/cases", &query(pairs), None, b"");
+    assert!(list(&[("state", "registered,assigned"), ("limit", "5")]).is_ok());
+    assert!(list(&[("limit", "0")]).is_err(), "below the minimum");
+    assert!(list(&[("colour", "red")]).is_err(), "undocumented parameter");
+    let body = br#"{"channel": "mailbox", "title": "t", "content": "c", "citizen": {"email": ""}}"#;
+    let intake = validate_request("POST", "/api/v1/cases", &[], Some("application/json"), body);
+    assert!(intake.is_err(), "an empty email is not format email");
 }

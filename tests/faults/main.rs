@@ -1,0 +1,18 @@
+//! Fault tests (issue 12): the real binary as child processes, killed with
+//! SIGKILL during intake, cut off from PostgreSQL, run twice on one database,
+//! and out of disk space — and afterwards what the clients were told must
+//! agree with what the database holds. Each test prints the counts it
+//! checked; see them with `cargo test --test faults -- --nocapture`.
+//!
+//! A test binary of its own: cargo runs test binaries one after another, so
+//! these loads do not share the machine with the API suite, and the tests
+//! here take turns among themselves (`harness::serial`).
+
+mod harness;
+mod load;
+mod proxy;
+
+mod disk_full;
+mod kill;
+mod outage;
+mod two_instances;
