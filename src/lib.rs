@@ -16,6 +16,7 @@ pub mod error;
 pub mod maintenance;
 pub mod metrics;
 pub mod notify;
+pub mod progress;
 pub mod report;
 pub mod request_log;
 pub mod workflow;
