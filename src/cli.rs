@@ -199,7 +199,7 @@ pub fn run() -> ExitCode {
                 json: args.target.json,
             })
         }
-        Command::BenchLoad => crate::bench::load(),
+        Command::BenchLoad => crate::bench::load_generator(),
         Command::Bench(BenchArgs { command: Some(BenchCommand::Stats(args)), .. }) => {
             crate::bench::stats(crate::bench::StatsOptions {
                 backend: args.target.backend,

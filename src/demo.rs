@@ -4,8 +4,6 @@
 //! of the office's own 2024 report. Deterministic: the same seed gives the
 //! same county.
 
-use std::io::Write;
-
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -24,6 +22,7 @@ use crate::domain::rating::Rating;
 use crate::domain::role::Role;
 use crate::domain::time;
 use crate::error::AppError;
+use crate::progress::Progress;
 use crate::workflow::{self, Acting, Registrar};
 
 /// Departments of the demo county: name, code, and the categories they handle.
@@ -205,7 +204,6 @@ pub fn load(db: &Db) -> Result<DemoSummary, AppError> {
     }
     // The demo's history happened in 2023 and 2024: nobody is to be mailed about it.
     db.write_blocking(|conn| Ok(db::outbox::clear(conn)?))?;
-    eprintln!();
     Ok(DemoSummary { logins, cases: total })
 }
 
@@ -339,6 +337,7 @@ fn load_channel_year(
     }
     outcomes.sort_by_key(|(received, _)| *received);
     let total = outcomes.len();
+    let progress = Progress::counted(format!("{} {}", plan.year, plan.channel), total as u64, "cases");
     for (batch_index, batch) in outcomes.chunks(200).enumerate() {
         let prepared: Vec<(NewCaseInput, usize, Outcome, NaiveDateTime)> = batch
             .iter()
@@ -363,10 +362,9 @@ fn load_channel_year(
             }
             Ok(())
         })?;
-        eprint!("\r{} {}: {}/{} cases", plan.year, plan.channel, ((batch_index + 1) * 200).min(total), total);
-        let _ = std::io::stderr().flush();
+        progress.set(((batch_index + 1) * 200).min(total) as u64);
     }
-    eprintln!();
+    progress.finish();
     Ok(total)
 }
 

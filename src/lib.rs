@@ -19,6 +19,7 @@ pub mod limits;
 pub mod maintenance;
 pub mod metrics;
 pub mod notify;
+pub mod progress;
 pub mod report;
 pub mod request_log;
 pub mod web;

@@ -57,7 +57,11 @@ pub fn insert(conn: &mut DbConnection, new: &NewCaseRow) -> QueryResult<Case> {
 /// insert does not compile for rows with absent values.
 pub fn insert_many(conn: &mut DbConnection, rows: &[NewCaseRow]) -> QueryResult<usize> {
     match conn {
-        DbConnection::Pg(c) => diesel::insert_into(cases::table).values(rows).execute(c),
+        // PostgreSQL takes at most 65,535 parameters a statement: 32 columns
+        // a row, so a thousand rows at a time.
+        DbConnection::Pg(c) => rows
+            .chunks(1000)
+            .try_fold(0, |n, chunk| Ok(n + diesel::insert_into(cases::table).values(chunk).execute(c)?)),
         DbConnection::Sqlite(c) => rows
             .iter()
             .try_fold(0, |n, row| Ok(n + diesel::insert_into(cases::table).values(row).execute(c)?)),

@@ -74,6 +74,16 @@ pub fn refresh_statistics(conn: &mut DbConnection) -> QueryResult<()> {
     }
 }
 
+/// Brings the planner's statistics up to date, as autovacuum's analyses do
+/// for tables that grow; unlike [`refresh_statistics`], it may run inside a
+/// transaction.
+pub fn analyze(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(c) => c.batch_execute("ANALYZE"),
+        DbConnection::Sqlite(c) => c.batch_execute("ANALYZE"),
+    }
+}
+
 /// Whether a statement failed on a unique index: the row it would write
 /// exists already (perhaps written by a concurrent transaction).
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
