@@ -26,7 +26,7 @@ pub mod users;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -370,7 +370,21 @@ pub struct Db {
     _checkpointer_alive: Option<Arc<()>>,
     calendar: Arc<cache::Cached<crate::domain::calendar::Calendar>>,
     channels: Arc<cache::Cached<Vec<models::Channel>>>,
+    /// Until when to answer "unavailable" at once: set when a connection
+    /// could not be had within the pool's wait.
+    unreachable_until: Arc<parking_lot::Mutex<Option<Instant>>>,
 }
+
+/// How long a request may wait for a database connection, counted from when
+/// it asked — its wait for a blocking thread included.
+pub const CONNECTION_WAIT: Duration = Duration::from_secs(10);
+
+/// After a connection could not be had in [`CONNECTION_WAIT`], requests are
+/// answered "unavailable" at once for this long, instead of each waiting
+/// the whole time again: during an outage every blocking thread would
+/// otherwise be held by a waiting request, and the requests queued behind
+/// them would wait twice.
+const UNREACHABLE_PAUSE: Duration = Duration::from_secs(1);
 
 impl Db {
     /// Connects (failing within a few seconds with the real error if the
@@ -400,7 +414,7 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
-            .connection_timeout(Duration::from_secs(10))
+            .connection_timeout(CONNECTION_WAIT)
             // r2d2 would run a query on every checkout to test the connection;
             // a broken one is noticed by `has_broken` after its failed query.
             .test_on_check_out(false)
@@ -413,6 +427,7 @@ impl Db {
             _checkpointer_alive: checkpointer_alive,
             calendar: Arc::default(),
             channels: Arc::default(),
+            unreachable_until: Arc::default(),
         };
         Ok((db, applied))
     }
@@ -443,15 +458,39 @@ impl Db {
         &self.pool
     }
 
+    /// A pooled connection for a request that asked at `asked`: waits at
+    /// most what is left of [`CONNECTION_WAIT`], and not at all just after
+    /// the database could not be reached.
+    fn connection(&self, asked: Instant) -> Result<r2d2::PooledConnection<ConnectionManager>, AppError> {
+        let unavailable = || AppError::Unavailable("no database connection could be had in time".into());
+        if self.unreachable_until.lock().is_some_and(|until| Instant::now() < until) {
+            return Err(unavailable());
+        }
+        let left = CONNECTION_WAIT.saturating_sub(asked.elapsed());
+        if left.is_zero() {
+            return Err(unavailable());
+        }
+        let started = Instant::now();
+        self.pool.get_timeout(left).map_err(|error| {
+            // Only a full wait says the database is unreachable; a short one
+            // left over after queueing says only that this request was late.
+            if started.elapsed() >= CONNECTION_WAIT / 2 {
+                *self.unreachable_until.lock() = Some(Instant::now() + UNREACHABLE_PAUSE);
+            }
+            AppError::from(error)
+        })
+    }
+
     /// Runs read-only work on a pooled connection, off the async executor.
     pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
+        let db = self.clone();
+        let asked = Instant::now();
         actix_web::web::block(move || {
-            let mut conn = pool.get()?;
+            let mut conn = db.connection(asked)?;
             work(&mut conn)
         })
         .await?
@@ -465,7 +504,8 @@ impl Db {
         T: Send + 'static,
     {
         let db = self.clone();
-        actix_web::web::block(move || db.write_blocking(work)).await?
+        let asked = Instant::now();
+        actix_web::web::block(move || db.write_asked_at(asked, work)).await?
     }
 
     /// [`Db::write`] for callers already on a blocking thread (command-line tools, loaders).
@@ -473,11 +513,21 @@ impl Db {
     where
         F: FnOnce(&mut DbConnection) -> Result<T, AppError>,
     {
+        self.write_asked_at(Instant::now(), work)
+    }
+
+    fn write_asked_at<T, F>(&self, asked: Instant, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError>,
+    {
         let _turn = match self.backend {
             Backend::Sqlite => Some(self.sqlite_writer.lock()),
             Backend::Postgres => None,
         };
-        let mut conn = self.pool.get()?;
+        // A SQLite writer's turn may be long under load; its wait for a
+        // connection counts from when it got the turn.
+        let asked = if self.backend == Backend::Sqlite { Instant::now() } else { asked };
+        let mut conn = self.connection(asked)?;
         match &mut *conn {
             DbConnection::Sqlite(_) => sqlite_write_transaction(&mut conn, work),
             DbConnection::Pg(_) => conn.transaction(|c| work(c)),
