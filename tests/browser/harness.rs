@@ -169,6 +169,7 @@ impl Browser {
 
     /// Clicks `css` and waits for the page it leads to.
     pub async fn click(&self, css: &str) {
+        let before = self.client.find(Locator::Css("html")).await.expect("a page is shown");
         self.client
             .find(Locator::Css(css))
             .await
@@ -176,6 +177,12 @@ impl Browser {
             .click()
             .await
             .expect("click");
+        // The old page's elements still answer until the next page replaces
+        // it: wait for that, or a check may read the page that was left.
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while before.tag_name().await.is_ok() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         self.client.wait().for_element(Locator::Css("body")).await.expect("the next page loads");
     }
 
