@@ -13,7 +13,7 @@ use crate::auth::{AuthUser, OfficeStaff};
 use crate::db::models::Case;
 use crate::db::{self, cases::CaseFilter, idempotency::StoredResponse};
 use crate::domain::calendar::Calendar;
-use crate::domain::ids::{CaseId, DepartmentId};
+use crate::domain::ids::{CaseId, DepartmentId, UserId};
 use crate::domain::intake::NewCaseInput;
 use crate::domain::lifecycle::CaseState;
 use crate::domain::time;
@@ -49,12 +49,23 @@ fn replay(stored: StoredResponse) -> HttpResponse {
     response.content_type("application/json").body(stored.body)
 }
 
-enum Intake {
+/// What an intake came to: the response body (the created case with its
+/// query code) and the case's version.
+pub enum Intake {
+    /// The case was created now.
+    Created(String, i32),
+    /// The key was used before with this same request: its first response.
+    Replayed(StoredResponse),
+}
+
+/// The write's outcome.
+enum Written {
     /// Created without an idempotency key: the response is built after the
     /// transaction, outside SQLite's writer turn.
     Created(Box<Case>, String, Arc<Calendar>),
     /// Created under an idempotency key: the response was stored with the case.
     Stored(String, i32),
+    /// The key's first response.
     Replayed(StoredResponse),
 }
 
@@ -63,6 +74,75 @@ fn created_view(case: Case, query_code: String, clock: Clock<'_>) -> Result<(Str
     let view = CreatedCaseView { case: CaseView::new(case, Contact::Full, clock), query_code };
     let body = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok((body, version))
+}
+
+/// Registers the case `body` describes for `user_id`, once per idempotency
+/// `key` (the API's `Idempotency-Key`, the console form's hidden key): a
+/// retry within 24 hours gets the first response and creates nothing; the
+/// same key with a different body is refused.
+pub async fn register(
+    state: &AppState,
+    user_id: UserId,
+    key: Option<String>,
+    body: serde_json::Value,
+) -> Result<Intake, AppError> {
+    let request_hash = format!("{:x}", Sha256::digest(body.to_string().as_bytes()));
+    let input: NewCaseInput = from_value(body)?;
+    let now = time::now_utc();
+    let this_request = request_hash.clone();
+    let key_for_retry = key.clone();
+    let db = state.db.clone();
+    let outcome = state
+        .db
+        .write(move |conn| {
+            if let Some(key) = &key {
+                if let Some(stored) = db::idempotency::find(conn, user_id, key, now - IDEMPOTENCY_WINDOW)? {
+                    return Ok(Written::Replayed(stored));
+                }
+            }
+            let channels = db.channels(conn)?;
+            let new = input.validate(now, |code| channels.iter().any(|c| c.code == code))?;
+            let channel = workflow::channel_of(&channels, &new.channel)?;
+            let calendar = db.calendar(conn)?;
+            let clock = Clock { calendar: &calendar, now };
+            let (case, query_code) =
+                workflow::register(conn, &new, channel, Registrar::Staff(user_id), clock)?;
+            let Some(key) = &key else {
+                return Ok(Written::Created(Box::new(case), query_code, calendar));
+            };
+            let (body, version) = created_view(case, query_code, clock)?;
+            let stored =
+                StoredResponse { request_hash: request_hash.clone(), status: 201, body: body.clone() };
+            if !db::idempotency::store(conn, user_id, key, &stored, now, now - IDEMPOTENCY_WINDOW)? {
+                return Err(AppError::IdempotencyKeyTaken);
+            }
+            Ok(Written::Stored(body, version))
+        })
+        .await;
+    let outcome = match outcome {
+        // A concurrent retry with the same key committed first: answer as it did.
+        Err(AppError::IdempotencyKeyTaken) => {
+            let key = key_for_retry.unwrap_or_default();
+            let stored = state
+                .db
+                .read(move |conn| Ok(db::idempotency::find(conn, user_id, &key, now - IDEMPOTENCY_WINDOW)?))
+                .await?
+                .ok_or(AppError::IdempotencyKeyTaken)?;
+            Written::Replayed(stored)
+        }
+        other => other?,
+    };
+    match outcome {
+        Written::Replayed(stored) if stored.request_hash != this_request => {
+            Err(AppError::invalid_field("Idempotency-Key", "was already used with a different request body"))
+        }
+        Written::Replayed(stored) => Ok(Intake::Replayed(stored)),
+        Written::Created(case, query_code, calendar) => {
+            let (body, version) = created_view(*case, query_code, Clock { calendar: &calendar, now })?;
+            Ok(Intake::Created(body, version))
+        }
+        Written::Stored(body, version) => Ok(Intake::Created(body, version)),
+    }
 }
 
 /// `POST /api/v1/cases` (clerk, admin). With an `Idempotency-Key`, a retry
@@ -75,87 +155,41 @@ pub async fn create(
     body: JsonBody<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let key = idempotency_key(&req)?;
-    let request_hash = format!("{:x}", Sha256::digest(body.0.to_string().as_bytes()));
-    let input: NewCaseInput = from_value(body.0)?;
-    let now = time::now_utc();
-    let user_id = user.id;
-    let this_request = request_hash.clone();
-    let key_for_retry = key.clone();
-    let db = state.db.clone();
-    let outcome = state
-        .db
-        .write(move |conn| {
-            if let Some(key) = &key {
-                if let Some(stored) = db::idempotency::find(conn, user_id, key, now - IDEMPOTENCY_WINDOW)? {
-                    return Ok(Intake::Replayed(stored));
-                }
-            }
-            let channels = db.channels(conn)?;
-            let new = input.validate(now, |code| channels.iter().any(|c| c.code == code))?;
-            let channel = workflow::channel_of(&channels, &new.channel)?;
-            let calendar = db.calendar(conn)?;
-            let clock = Clock { calendar: &calendar, now };
-            let (case, query_code) =
-                workflow::register(conn, &new, channel, Registrar::Staff(user_id), clock)?;
-            let Some(key) = &key else {
-                return Ok(Intake::Created(Box::new(case), query_code, calendar));
-            };
-            let (body, version) = created_view(case, query_code, clock)?;
-            let stored =
-                StoredResponse { request_hash: request_hash.clone(), status: 201, body: body.clone() };
-            if !db::idempotency::store(conn, user_id, key, &stored, now, now - IDEMPOTENCY_WINDOW)? {
-                return Err(AppError::IdempotencyKeyTaken);
-            }
-            Ok(Intake::Stored(body, version))
-        })
-        .await;
-    let outcome = match outcome {
-        // A concurrent retry with the same key committed first: answer as it did.
-        Err(AppError::IdempotencyKeyTaken) => {
-            let key = key_for_retry.unwrap_or_default();
-            let stored = state
-                .db
-                .read(move |conn| Ok(db::idempotency::find(conn, user_id, &key, now - IDEMPOTENCY_WINDOW)?))
-                .await?
-                .ok_or(AppError::IdempotencyKeyTaken)?;
-            Intake::Replayed(stored)
-        }
-        other => other?,
-    };
-    match outcome {
-        Intake::Created(case, query_code, calendar) => {
-            let (body, version) = created_view(*case, query_code, Clock { calendar: &calendar, now })?;
-            Ok(HttpResponse::Created()
-                .insert_header((header::ETAG, format!("\"{version}\"")))
-                .content_type("application/json")
-                .body(body))
-        }
-        Intake::Stored(body, version) => Ok(HttpResponse::Created()
+    match register(&state, user.id, key, body.0).await? {
+        Intake::Created(body, version) => Ok(HttpResponse::Created()
             .insert_header((header::ETAG, format!("\"{version}\"")))
             .content_type("application/json")
             .body(body)),
-        Intake::Replayed(stored) if stored.request_hash == this_request => Ok(replay(stored)),
-        Intake::Replayed(_) => {
-            Err(AppError::invalid_field("Idempotency-Key", "was already used with a different request body"))
-        }
+        Intake::Replayed(stored) => Ok(replay(stored)),
     }
 }
 
-/// List filters, as query parameters.
-#[derive(Debug, Deserialize)]
+/// List filters, as query parameters (also the console's case list's).
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    state: Option<String>,
-    channel: Option<String>,
-    department_id: Option<String>,
-    overdue: Option<String>,
-    due_before: Option<String>,
-    received_from: Option<String>,
-    received_to: Option<String>,
-    q: Option<String>,
-    supervised: Option<String>,
-    limit: Option<String>,
-    cursor: Option<String>,
+    /// States, comma-separated.
+    pub state: Option<String>,
+    /// Channel code.
+    pub channel: Option<String>,
+    /// Department id.
+    pub department_id: Option<String>,
+    /// `true`: only overdue open cases.
+    pub overdue: Option<String>,
+    /// Due before this date or instant.
+    pub due_before: Option<String>,
+    /// Received at or after.
+    pub received_from: Option<String>,
+    /// Received before.
+    pub received_to: Option<String>,
+    /// Text search.
+    pub q: Option<String>,
+    /// `true`: only supervised cases.
+    pub supervised: Option<String>,
+    /// Page size.
+    pub limit: Option<String>,
+    /// The page cursor.
+    pub cursor: Option<String>,
 }
 
 fn instant(errors: &mut FieldErrors, field: &str, raw: Option<&str>) -> Option<chrono::NaiveDateTime> {
@@ -168,7 +202,8 @@ fn instant(errors: &mut FieldErrors, field: &str, raw: Option<&str>) -> Option<c
 }
 
 impl ListQuery {
-    fn into_filter(self, user: &AuthUser) -> Result<(CaseFilter, i64), AppError> {
+    /// The filter and page size for `user` (a handler's list is their department's).
+    pub fn into_filter(self, user: &AuthUser) -> Result<(CaseFilter, i64), AppError> {
         let mut errors = FieldErrors::new();
         let mut filter = CaseFilter::default();
         if let Some(states) = &self.state {

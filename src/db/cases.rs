@@ -126,8 +126,12 @@ pub struct CaseFilter {
     pub channel: Option<String>,
     /// Only this department (always set for handlers).
     pub department_id: Option<DepartmentId>,
+    /// Only cases not yet routed to a department.
+    pub unassigned: bool,
     /// Only open, running (not suspended) cases whose due date passed before this instant.
     pub overdue_at: Option<NaiveDateTime>,
+    /// Only open, running cases due in `[start, end)`: not overdue yet, due soon.
+    pub due_between: Option<(NaiveDateTime, NaiveDateTime)>,
     /// Only cases due before this instant.
     pub due_before: Option<NaiveDateTime>,
     /// Received at or after.
@@ -138,8 +142,22 @@ pub struct CaseFilter {
     pub text: Option<String>,
     /// Only cases supervised (督办) at least once.
     pub supervised: bool,
+    /// Only cases with an extension request waiting for a decision.
+    pub extension_requested: bool,
+    /// Only cases that carry a reply (in `processing`: the reply was sent back).
+    pub replied: bool,
     /// Only ids below this one (the page cursor).
     pub before_id: Option<CaseId>,
+}
+
+/// The order of a list.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum ListOrder {
+    /// Newest first (by id), the API's order, paged by cursor.
+    #[default]
+    Newest,
+    /// Soonest due first: a handler's working queue.
+    SoonestDue,
 }
 
 fn like_pattern(text: &str) -> String {
@@ -147,18 +165,17 @@ fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// One page of case summaries, newest first: at most `limit` rows, plus
-/// whether more follow.
-///
-/// The query is built for the concrete connection (the same code for each
-/// backend): through the multi-backend connection every value was converted
-/// twice.
-pub fn list(
-    conn: &mut DbConnection,
-    filter: &CaseFilter,
-    limit: i64,
-) -> QueryResult<(Vec<CaseSummaryRow>, bool)> {
-    let mut rows: Vec<CaseSummaryRow> = super::on_backend!(conn, |c| {
+/// The open states (the ones a deadline runs in).
+fn open_states() -> Vec<CaseState> {
+    CaseState::ALL.into_iter().filter(|s| s.is_open()).collect()
+}
+
+/// `cases` narrowed by a [`CaseFilter`], boxed for the concrete connection
+/// `$c` (the same code for each backend: through the multi-backend
+/// connection every value was converted twice).
+macro_rules! filtered {
+    ($c:ident, $filter:expr) => {{
+        let filter: &CaseFilter = $filter;
         let mut query = cases::table.into_boxed();
         // One state is the common case, and `state = $1` lets PostgreSQL walk the
         // (state, id) index in order, where `state = ANY($1)` made it sort.
@@ -173,14 +190,30 @@ pub fn list(
         if let Some(department_id) = filter.department_id {
             query = query.filter(cases::department_id.eq(department_id));
         }
+        if filter.unassigned {
+            query = query.filter(cases::department_id.is_null());
+        }
         if let Some(at) = filter.overdue_at {
             query = query
                 .filter(cases::state.ne_all([CaseState::Closed, CaseState::Invalid]))
                 .filter(cases::suspended.eq(false))
                 .filter(cases::due_at.lt(at));
         }
+        if let Some((start, end)) = filter.due_between {
+            query = query
+                .filter(cases::state.eq_any(open_states()))
+                .filter(cases::suspended.eq(false))
+                .filter(cases::due_at.ge(start))
+                .filter(cases::due_at.lt(end));
+        }
         if filter.supervised {
             query = query.filter(cases::supervision_count.gt(0));
+        }
+        if filter.extension_requested {
+            query = query.filter(cases::pending_extension_days.is_not_null());
+        }
+        if filter.replied {
+            query = query.filter(cases::reply.is_not_null());
         }
         if let Some(at) = filter.due_before {
             query = query.filter(cases::due_at.lt(at));
@@ -205,11 +238,90 @@ pub fn list(
         if let Some(before_id) = filter.before_id {
             query = query.filter(cases::id.lt(before_id));
         }
-        query.order(cases::id.desc()).limit(limit + 1).select(CaseSummaryRow::as_select()).load(c)
+        query
+    }};
+}
+
+/// One page of case summaries, newest first: at most `limit` rows, plus
+/// whether more follow.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &CaseFilter,
+    limit: i64,
+) -> QueryResult<(Vec<CaseSummaryRow>, bool)> {
+    list_page(conn, filter, ListOrder::Newest, 0, limit)
+}
+
+/// One page of case summaries in `order`, skipping `offset` rows: at most
+/// `limit` rows, plus whether more follow.
+pub fn list_page(
+    conn: &mut DbConnection,
+    filter: &CaseFilter,
+    order: ListOrder,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<CaseSummaryRow>, bool)> {
+    let mut rows: Vec<CaseSummaryRow> = super::on_backend!(conn, |c| {
+        let query = filtered!(c, filter);
+        let query = match order {
+            ListOrder::Newest => query.order(cases::id.desc()),
+            ListOrder::SoonestDue => query.order((cases::due_at.asc(), cases::id.asc())),
+        };
+        query.offset(offset).limit(limit + 1).select(CaseSummaryRow::as_select()).load(c)
     })?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     Ok((rows, more))
+}
+
+/// How many cases the filter matches, counted up to `cap` (a list over a
+/// million cases should not wait for an exact count nobody reads past the
+/// first digits): `Ok(n)` with `n <= cap`, or `cap + 1` for "more than `cap`".
+pub fn count(conn: &mut DbConnection, filter: &CaseFilter, cap: i64) -> QueryResult<i64> {
+    let ids: Vec<CaseId> =
+        super::on_backend!(conn, |c| { filtered!(c, filter).select(cases::id).limit(cap + 1).load(c) })?;
+    Ok(ids.len() as i64)
+}
+
+/// Open, running cases per department (`None`: not yet assigned): how many
+/// are overdue at `now`, and how many are due in `[now, horizon)`. Counted
+/// in the database, over the open cases only.
+pub fn at_risk(
+    conn: &mut DbConnection,
+    channel: Option<&str>,
+    department_id: Option<DepartmentId>,
+    now: NaiveDateTime,
+    horizon: NaiveDateTime,
+) -> QueryResult<BTreeMap<Option<DepartmentId>, (i64, i64)>> {
+    let mut per_department = |start: Option<NaiveDateTime>, end: NaiveDateTime| {
+        let mut query = cases::table
+            .group_by(cases::department_id)
+            .select((cases::department_id, diesel::dsl::count_star()))
+            .filter(cases::state.eq_any(open_states()))
+            .filter(cases::suspended.eq(false))
+            .filter(cases::due_at.lt(end))
+            .into_boxed();
+        if let Some(start) = start {
+            query = query.filter(cases::due_at.ge(start));
+        }
+        if let Some(channel) = channel {
+            query = query.filter(cases::channel.eq(channel.to_owned()));
+        }
+        if let Some(department_id) = department_id {
+            query = query.filter(cases::department_id.eq(department_id));
+        }
+        query.load::<(Option<DepartmentId>, i64)>(conn)
+    };
+    let overdue = per_department(None, now)?;
+    let due_soon = per_department(Some(now), horizon)?;
+    let mut at_risk: BTreeMap<Option<DepartmentId>, (i64, i64)> = BTreeMap::new();
+    for (department, n) in overdue {
+        at_risk.entry(department).or_default().0 = n;
+    }
+    for (department, n) in due_soon {
+        at_risk.entry(department).or_default().1 = n;
+    }
+    Ok(at_risk)
 }
 
 /// Open, running cases whose `overdue` event (due time passed) or `due_soon`
@@ -221,9 +333,8 @@ pub fn deadline_candidates(
     horizon: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<Case>> {
-    let open = CaseState::ALL.into_iter().filter(|s| s.is_open()).collect::<Vec<_>>();
     cases::table
-        .filter(cases::state.eq_any(open))
+        .filter(cases::state.eq_any(open_states()))
         .filter(cases::suspended.eq(false))
         .filter(cases::due_at.lt(now).and(cases::overdue_recorded_at.is_null()).or(
             cases::due_at.ge(now).and(cases::due_at.lt(horizon)).and(cases::due_soon_recorded_at.is_null()),

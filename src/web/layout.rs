@@ -81,6 +81,11 @@ pub fn beijing(at: DateTime<Utc>) -> String {
     at.with_timezone(&time::office_offset()).format("%Y年%m月%d日 %H:%M").to_string()
 }
 
+/// A stored (UTC) instant as pages print it, Beijing time.
+pub fn beijing_naive(at: chrono::NaiveDateTime) -> String {
+    beijing(DateTime::from_naive_utc_and_offset(at, Utc))
+}
+
 impl Layout {
     /// The layout of a page nobody needs to be signed in for.
     pub fn public(req: &HttpRequest, title: &str, csrf: String) -> Layout {

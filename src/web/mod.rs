@@ -11,6 +11,7 @@
 //! the API's.
 
 pub mod assets;
+pub mod chart;
 mod console;
 pub mod cookies;
 mod csrf;
@@ -18,7 +19,8 @@ pub mod errors;
 mod home;
 mod layout;
 mod login;
-mod session;
+pub mod session;
+pub mod words;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -51,8 +53,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/logout", web::post().to(login::logout))
     .route("/console", web::get().to(console::home))
     .route("/console/", web::get().to(console::home))
-    .route("/console/dashboard", web::get().to(console::dashboard))
-    .route("/console/cases", web::get().to(console::cases))
+    .route("/console/dashboard", web::get().to(console::dashboard::page))
+    .route("/console/dashboard.xlsx", web::get().to(console::dashboard::workbook))
+    .route("/console/cases", web::get().to(console::cases::page))
+    .route("/console/cases/new", web::get().to(console::intake::form))
+    .route("/console/cases/new", web::post().to(console::intake::submit))
+    .route("/console/cases/{id:\\d+}", web::get().to(console::case::page))
+    .route("/console/cases/{id:\\d+}/{action}", web::post().to(console::case::act))
     .route("/console/password", web::get().to(login::password_form))
     .route("/console/password", web::post().to(login::password_submit))
     .route("/console/{rest:.*}", web::route().to(errors::not_found));

@@ -1,0 +1,492 @@
+//! `/console/cases/{id}`: one case as this user may see it (masked as the
+//! API masks it for their role), its deadline, its timeline, and a form for
+//! each action this user may take in this state — and only those: the
+//! choice is `domain::actions::permitted`, the rule the API applies.
+//!
+//! An action form posts to `/console/cases/{id}/{action}` with the API
+//! body's members as fields and a hidden `version`; the page turns the form
+//! into the API's JSON body and takes the action through `workflow::act`,
+//! exactly as `POST /api/v1/cases/{id}/{action}` does. A stale version
+//! changes nothing and says so; field errors come back beside their fields.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde_json::{json, Map, Value};
+
+use super::messages;
+use crate::api::access::{acting, contact_for};
+use crate::api::views::{CaseView, Clock};
+use crate::app::AppState;
+use crate::db::models::CaseEvent;
+use crate::db::{self};
+use crate::domain::actions;
+use crate::domain::ids::CaseId;
+use crate::domain::lifecycle::Action;
+use crate::domain::rating::Rating;
+use crate::domain::time;
+use crate::error::AppError;
+use crate::web::csrf;
+use crate::web::errors::PageError;
+use crate::web::home::html;
+use crate::web::layout::{beijing_naive, Layout};
+use crate::web::session::Session;
+use crate::web::words;
+use crate::workflow::{self, ActionInput};
+
+/// How a form field is entered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// Several lines.
+    Text,
+    /// A whole number.
+    Number,
+    /// A department, chosen from the active ones.
+    Department,
+    /// 满意 / 基本满意 / 不满意.
+    Rating,
+    /// Yes or no (同意 / 不同意).
+    YesNo,
+}
+
+/// A field of an action form: the API body member it fills.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldSpec {
+    /// The body member's name.
+    pub name: &'static str,
+    /// Label.
+    pub label: &'static str,
+    /// How it is entered.
+    pub input: Input,
+    /// Whether the action needs it.
+    pub required: bool,
+}
+
+const fn field(name: &'static str, label: &'static str, input: Input, required: bool) -> FieldSpec {
+    FieldSpec { name, label, input, required }
+}
+
+const NOTE: FieldSpec = field("note", "备注", Input::Text, false);
+const REASON: FieldSpec = field("reason", "理由", Input::Text, true);
+const ASSIGN: [FieldSpec; 2] = [field("department_id", "承办单位", Input::Department, true), NOTE];
+const SUPERVISE: [FieldSpec; 1] = [field("note", "督办意见", Input::Text, true)];
+const REPLY: [FieldSpec; 1] = [field("reply", "答复内容", Input::Text, true)];
+const EXTENSION: [FieldSpec; 2] = [field("days", "延期工作日数", Input::Number, true), REASON];
+const DECISION: [FieldSpec; 2] = [field("approve", "审批意见", Input::YesNo, true), NOTE];
+const RATE: [FieldSpec; 3] = [
+    field("rating", "评价（对办理工作）", Input::Rating, true),
+    field("result_rating", "对办理结果的评价（仅双维度评价渠道）", Input::Rating, false),
+    field("comment", "评价意见", Input::Text, false),
+];
+const DUPLICATE: [FieldSpec; 2] = [field("duplicate_of", "重复的案件 ID", Input::Number, true), NOTE];
+
+/// The fields of an action's form: its body's members (`domain::actions`).
+pub fn fields(action: Action) -> &'static [FieldSpec] {
+    match action {
+        Action::Assign => &ASSIGN,
+        Action::Accept | Action::Approve | Action::Resume => &[NOTE],
+        Action::Supervise => &SUPERVISE,
+        Action::Return | Action::RejectReply | Action::Invalidate | Action::Suspend | Action::Reopen => {
+            &[REASON]
+        }
+        Action::Reply => &REPLY,
+        Action::RequestExtension => &EXTENSION,
+        Action::DecideExtension => &DECISION,
+        Action::Rate => &RATE,
+        Action::MarkDuplicate => &DUPLICATE,
+    }
+}
+
+/// The form's fields as the API's JSON body: empty fields are left out,
+/// numbers and yes/no become JSON numbers and booleans; a number that is not
+/// one is an error of its field. Fields the action does not have are ignored.
+pub fn body_of(action: Action, form: &BTreeMap<String, String>) -> Result<Value, Vec<(String, String)>> {
+    let mut body = Map::new();
+    let mut errors = Vec::new();
+    for spec in fields(action) {
+        let Some(raw) = form.get(spec.name).map(|v| v.trim()).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let value = match spec.input {
+            Input::Number | Input::Department => match raw.parse::<i64>() {
+                Ok(n) => json!(n),
+                Err(_) => {
+                    errors.push((spec.name.to_owned(), "请填写整数".to_owned()));
+                    continue;
+                }
+            },
+            Input::YesNo => match raw {
+                "true" => json!(true),
+                "false" => json!(false),
+                _ => {
+                    errors.push((spec.name.to_owned(), "请选择同意或不同意".to_owned()));
+                    continue;
+                }
+            },
+            Input::Text | Input::Rating => json!(raw),
+        };
+        body.insert(spec.name.to_owned(), value);
+    }
+    if errors.is_empty() {
+        Ok(Value::Object(body))
+    } else {
+        Err(errors)
+    }
+}
+
+/// A field as the page renders it.
+pub struct FieldView {
+    /// The spec.
+    pub spec: FieldSpec,
+    /// The form element's id.
+    pub id: String,
+    /// The value typed (kept on an error).
+    pub value: String,
+    /// Its error, in Chinese.
+    pub error: Option<String>,
+}
+
+impl FieldView {
+    /// Whether the value typed is `option` (for a select's choice).
+    pub fn is(&self, option: &str) -> bool {
+        self.value == option
+    }
+
+    /// Whether the value typed is the number `option`.
+    pub fn is_number(&self, option: &i64) -> bool {
+        self.value.trim().parse::<i64>().ok() == Some(*option)
+    }
+}
+
+/// An action form as the page renders it.
+pub struct ActionForm {
+    /// The action's name in the URL.
+    pub action: &'static str,
+    /// The button's label.
+    pub label: &'static str,
+    /// The fields.
+    pub fields: Vec<FieldView>,
+    /// Whether this form was posted and refused.
+    pub refused: bool,
+}
+
+/// One event of the timeline.
+pub struct TimelineEntry {
+    /// When, Beijing time.
+    pub at: String,
+    /// What, in words.
+    pub what: String,
+    /// Who.
+    pub who: String,
+    /// State change in words.
+    pub states: Option<String>,
+    /// The note.
+    pub note: Option<String>,
+}
+
+/// What came of a posted form, for the page shown after it.
+#[derive(Default)]
+pub struct Posted {
+    /// The action posted.
+    pub action: Option<Action>,
+    /// The values typed.
+    pub values: BTreeMap<String, String>,
+    /// Field errors (field, message in Chinese).
+    pub errors: Vec<(String, String)>,
+    /// A message about the whole form.
+    pub notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/case.html")]
+struct CasePage {
+    layout: Layout,
+    case: CaseView,
+    channel: String,
+    department: String,
+    state: &'static str,
+    received_at: String,
+    due_at: String,
+    deadline: String,
+    replied_at: String,
+    closed_at: String,
+    rating: String,
+    pending_extension: Option<String>,
+    forms: Vec<ActionForm>,
+    departments: Vec<(i64, String)>,
+    ratings: Vec<(&'static str, &'static str)>,
+    timeline: Vec<TimelineEntry>,
+    done: Option<&'static str>,
+    notice: Option<String>,
+}
+
+fn deadline_words(case: &CaseView) -> String {
+    if !case.state.is_open() {
+        return "已结束".to_owned();
+    }
+    if case.suspended {
+        return "暂停计时中".to_owned();
+    }
+    if case.overdue {
+        return match case.remaining_workdays {
+            Some(n) if n < 0 => format!("已超期 {} 个工作日", -n),
+            _ => "已超期".to_owned(),
+        };
+    }
+    match case.remaining_workdays {
+        Some(0) => "今日到期".to_owned(),
+        Some(n) => format!("剩余 {n} 个工作日"),
+        None => "—".to_owned(),
+    }
+}
+
+fn timeline(events: Vec<CaseEvent>, names: &BTreeMap<i64, String>) -> Vec<TimelineEntry> {
+    events
+        .into_iter()
+        .map(|e| TimelineEntry {
+            at: beijing_naive(e.at),
+            what: words::event(&e.action),
+            who: match e.actor_id {
+                Some(id) => names.get(&id.0).cloned().unwrap_or_else(|| format!("用户 {}", id.0)),
+                None if e.action == "rate" || e.action == "public_rate" => "群众".to_owned(),
+                None => "系统".to_owned(),
+            },
+            states: match (e.from_state, e.to_state) {
+                (Some(from), Some(to)) if from != to => {
+                    Some(format!("{} → {}", words::state(from), words::state(to)))
+                }
+                (None, Some(to)) => Some(words::state(to).to_owned()),
+                _ => None,
+            },
+            note: e.note,
+        })
+        .collect()
+}
+
+/// Renders the case page for the session, with what came of a post.
+async fn render(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    session: &crate::auth::Resolved,
+    id: CaseId,
+    posted: Posted,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let user = session.user.clone();
+    let acting_as = acting(&user);
+    let db = state.db.clone();
+    let (case, calendar, events, departments, users, channels) = state
+        .db
+        .read(move |conn| {
+            let case = workflow::visible_case(conn, id, &acting_as)?;
+            let events = db::events::for_case(conn, case.id)?;
+            let departments = db::departments::list(conn)?;
+            let users = db::users::list(conn)?;
+            Ok((case, db.calendar(conn)?, events, departments, users, db.channels(conn)?))
+        })
+        .await?;
+    let now = time::now_utc();
+    let facts_ok: Vec<Action> = {
+        let facts = case.facts();
+        Action::ALL
+            .into_iter()
+            .filter(|a| actions::permitted(&facts, *a, acting(&user).actor).is_ok())
+            .collect()
+    };
+    let view = CaseView::new(case, contact_for(&user), Clock { calendar: &calendar, now });
+    let names: BTreeMap<i64, String> = users.into_iter().map(|u| (u.id.0, u.display_name)).collect();
+    let department_names: BTreeMap<i64, String> =
+        departments.iter().map(|d| (d.id.0, d.name.clone())).collect();
+    let forms = facts_ok
+        .into_iter()
+        .map(|action| {
+            let this_one = posted.action == Some(action);
+            ActionForm {
+                action: action.as_str(),
+                label: words::action(action),
+                refused: this_one && !posted.errors.is_empty(),
+                fields: fields(action)
+                    .iter()
+                    .map(|spec| FieldView {
+                        spec: *spec,
+                        id: format!("{}-{}", action.as_str(), spec.name),
+                        value: if this_one {
+                            posted.values.get(spec.name).cloned().unwrap_or_default()
+                        } else {
+                            String::new()
+                        },
+                        error: if this_one {
+                            posted.errors.iter().find(|(f, _)| f == spec.name).map(|(_, m)| m.clone())
+                        } else {
+                            None
+                        },
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let done = req.query_string().strip_prefix("done=").and_then(Action::parse).map(words::action);
+    let pending_extension = view.pending_extension.as_ref().map(|p| {
+        format!(
+            "申请延期 {} 个工作日{}",
+            p.days,
+            p.reason.as_deref().map(|r| format!("，理由：{r}")).unwrap_or_default()
+        )
+    });
+    let page = CasePage {
+        layout: Layout::console(req, state, session, &format!("案件 {}", view.tracking_no), "cases"),
+        channel: channels
+            .iter()
+            .find(|c| c.code == view.channel)
+            .map_or(view.channel.clone(), |c| c.name.clone()),
+        department: view
+            .department_id
+            .map(|d| department_names.get(&d.0).cloned().unwrap_or_else(|| format!("单位 {}", d.0)))
+            .unwrap_or_else(|| "未交办".to_owned()),
+        state: words::state(view.state),
+        received_at: beijing_naive(view.received_at),
+        due_at: view.due_at.map(beijing_naive).unwrap_or_else(|| "—".into()),
+        deadline: deadline_words(&view),
+        replied_at: view.replied_at.map(beijing_naive).unwrap_or_default(),
+        closed_at: view.closed_at.map(beijing_naive).unwrap_or_default(),
+        rating: match (view.rating, view.result_rating) {
+            (Some(r), Some(result)) => {
+                format!("办理工作：{}；办理结果：{}", words::rating(r), words::rating(result))
+            }
+            (Some(r), None) => words::rating(r).to_owned(),
+            _ => "未评价".to_owned(),
+        },
+        pending_extension,
+        forms,
+        departments: departments.into_iter().filter(|d| d.active).map(|d| (d.id.0, d.name)).collect(),
+        ratings: [Rating::Satisfied, Rating::BasicallySatisfied, Rating::Unsatisfied]
+            .into_iter()
+            .map(|r| (r.as_str(), words::rating(r)))
+            .collect(),
+        timeline: timeline(events, &names),
+        done,
+        notice: posted.notice,
+        case: view,
+    };
+    let mut response = html(&page)?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// `GET /console/cases/{id}`: a handler asking for another department's
+/// case gets the 404 page, as in the API.
+pub async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Session(session): Session,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    render(&req, &state, &session, CaseId(path.into_inner()), Posted::default(), StatusCode::OK).await
+}
+
+/// `POST /console/cases/{id}/{action}`: the form's CSRF token first (a
+/// wrong one changes nothing), then the action as the API takes it.
+pub async fn act(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Session(session): Session,
+    path: web::Path<(i64, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let form: BTreeMap<String, String> = form.into_inner().into_iter().collect();
+    if !csrf::session_token_matches(
+        &state.tokens,
+        &session.claims,
+        form.get("csrf_token").map(String::as_str),
+    ) {
+        return Err(PageError::Csrf);
+    }
+    let (id, name) = path.into_inner();
+    let id = CaseId(id);
+    let action = Action::parse(&name).ok_or_else(|| AppError::not_found("action"))?;
+    let version = form.get("version").and_then(|v| v.trim().parse::<i32>().ok());
+    let Some(version) = version else {
+        return Err(PageError::BadRequest);
+    };
+    let mut posted = Posted { action: Some(action), values: form.clone(), ..Posted::default() };
+    let body = match body_of(action, &form) {
+        Ok(body) => body,
+        Err(errors) => {
+            posted.errors = errors;
+            posted.notice = Some("未提交：请按提示改正后重新提交。".into());
+            return render(&req, &state, &session, id, posted, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let acting_as = acting(&session.user);
+    let db = state.db.clone();
+    let outcome = state
+        .db
+        .write(move |conn| {
+            let calendar = db.calendar(conn)?;
+            let clock = Clock { calendar: &calendar, now: time::now_utc() };
+            workflow::act(conn, id, &acting_as, ActionInput::Json(action, body), Some(version), clock)
+                .map(drop)
+        })
+        .await;
+    match outcome {
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/console/cases/{}?done={}", id.0, action.as_str())))
+            .finish()),
+        Err(AppError::Validation(errors)) => {
+            posted.errors =
+                errors.0.iter().map(|e| (e.field.clone(), messages::message(&e.message))).collect();
+            posted.notice = Some("未提交：请按提示改正后重新提交。".into());
+            render(&req, &state, &session, id, posted, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(AppError::VersionConflict { .. }) => {
+            posted.values.clear();
+            posted.notice = Some(
+                "此案件已被他人修改（您看到的不是最新内容），本次操作没有执行。下面是最新内容，请确认后重新操作。"
+                    .into(),
+            );
+            render(&req, &state, &session, id, posted, StatusCode::CONFLICT).await
+        }
+        Err(AppError::InvalidTransition { .. }) => {
+            posted.values.clear();
+            posted.notice = Some("案件当前的状态不能进行这项操作，本次操作没有执行。".into());
+            render(&req, &state, &session, id, posted, StatusCode::CONFLICT).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn forms_become_the_apis_bodies() {
+        let body =
+            body_of(Action::Assign, &form(&[("department_id", "3"), ("note", " 请办理 "), ("version", "2")]));
+        assert_eq!(body.unwrap(), json!({"department_id": 3, "note": "请办理"}));
+        let body = body_of(Action::DecideExtension, &form(&[("approve", "false"), ("note", "")]));
+        assert_eq!(body.unwrap(), json!({"approve": false}));
+        let errors =
+            body_of(Action::RequestExtension, &form(&[("days", "三"), ("reason", "x")])).unwrap_err();
+        assert_eq!(errors, vec![("days".to_owned(), "请填写整数".to_owned())]);
+    }
+
+    #[test]
+    fn every_action_has_a_form_of_its_bodys_members() {
+        for action in Action::ALL {
+            for spec in fields(action) {
+                let mut body = Map::new();
+                body.insert(spec.name.to_owned(), json!(null));
+                // A member the typed body does not know is refused by deny_unknown_fields.
+                let parsed = actions::ActionBody::parse(action, Value::Object(body));
+                assert!(parsed.is_ok(), "{action:?}.{} is not a member of its body: {parsed:?}", spec.name);
+            }
+        }
+    }
+}
