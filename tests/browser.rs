@@ -12,6 +12,8 @@ mod helpers;
 #[allow(dead_code)]
 mod openapi;
 
+#[path = "browser/console.rs"]
+mod console;
 #[path = "browser/harness.rs"]
 mod harness;
 #[path = "browser/pages.rs"]
