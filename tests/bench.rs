@@ -76,12 +76,26 @@ fn benchmarks_print_measured_figures(backend: &str) {
     let (stats, progress) =
         bench_json(backend, &["stats", "--cases", "3000", "--repeat", "3", "--intake-rate", "5"]);
     assert_eq!(stats["cases"], 3000);
-    for key in ["summary_ms", "by_channel_ms", "by_department_ms", "trend_ms"] {
+    for key in [
+        "summary_ms",
+        "by_channel_ms",
+        "by_department_ms",
+        "trend_ms",
+        "dashboard_ms",
+        "case_list_ms",
+        "case_queue_ms",
+        "case_page_ms",
+        "dashboard_kb",
+    ] {
         assert!(stats[key].as_f64().is_some_and(|v| v > 0.0), "{key} measured: {stats}");
     }
     assert_phase_lines(
         &progress,
-        &["loading cases: 3000/3000 in ", "GET /api/v1/stats/summary: 3/3 calls in "],
+        &[
+            "loading cases: 3000/3000 in ",
+            "GET /api/v1/stats/summary: 3/3 calls in ",
+            "GET /console/dashboard: 3/3 calls in ",
+        ],
     );
 }
 

@@ -23,6 +23,8 @@ pub(super) struct Service {
     pub db: Db,
     /// The admin's token.
     pub admin: String,
+    /// The admin's password, for signing in to the pages.
+    pub admin_password: String,
 }
 
 /// Starts the service against the database at `url` and logs the admin in.
@@ -52,7 +54,7 @@ pub(super) async fn start(url: &str, pool_size: u32) -> Result<Service, String> 
         .map_err(|e| e.to_string())?;
     let body: Value = response.json().await.map_err(|e| e.to_string())?;
     let admin = body["token"].as_str().ok_or("login failed")?.to_owned();
-    Ok(Service { base, handle, db, admin })
+    Ok(Service { base, handle, db, admin, admin_password })
 }
 
 /// An HTTP client as each simulated user has one.

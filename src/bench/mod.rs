@@ -17,6 +17,7 @@
 mod http;
 mod limit;
 mod load;
+mod pages;
 mod report;
 
 use std::rc::Rc;
@@ -367,6 +368,9 @@ async fn run_stats(url: &str, o: &StatsOptions) -> Result<Value, String> {
         timings.insert(format!("{key}_ms"), json!(round(samples[samples.len() / 2])));
         timings.insert(format!("{key}_max_ms"), json!(round(samples[samples.len() - 1])));
     }
+    // The pages phase: the console over the same cases, intake still going on.
+    let session = pages::sign_in(&base, "admin", &service.admin_password).await?;
+    timings.extend(pages::measure(&base, &session, o.repeat).await?);
     stop.set(true);
     for writer in writers {
         let _ = writer.await;

@@ -60,9 +60,14 @@ pub(super) fn print_stats_table(report: &Value, options: &StatsOptions) {
         ("GET /stats/by-channel", "by_channel"),
         ("GET /stats/by-department", "by_department"),
         ("GET /stats/trend?interval=month", "trend"),
+        ("page /console/dashboard (a year)", "dashboard"),
+        ("page /console/cases", "case_list"),
+        ("page /console/cases?queue=overdue", "case_queue"),
+        ("page /console/cases/1", "case_page"),
     ] {
         let f = |suffix: &str| report[format!("{key}_{suffix}")].as_f64().unwrap_or(0.0);
         println!("{:<40} {:>10.2} {:>10.2}", label, f("ms"), f("max_ms"));
     }
+    println!("dashboard HTML and stylesheet: {} KB", report["dashboard_kb"]);
     println!("load: {} s; intake during the measurement: {} cases/s", report["load_s"], report["intake_rps"]);
 }
