@@ -396,6 +396,13 @@ async fn console_refusals_change_nothing(app: &TestApp, browser: &Browser) {
         (Some("processing"), version.clone())
     );
 
+    // A handler's dashboard is their department's; another's figures are refused.
+    let (status, html) = page(app, "/console/dashboard", &handler).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("（本单位）") && !html.contains("id=\"department_id\""), "no department choice");
+    let (status, _) = page(app, &format!("/console/dashboard?department_id={}", office.dept_b), &handler).await;
+    assert_eq!(status, 403);
+
     // Another department's case: the 404 page, for the page and its forms.
     let other = session_of("handler-b").await;
     let (status, html) = page(app, &format!("/console/cases/{id}"), &other).await;
