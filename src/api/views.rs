@@ -200,6 +200,11 @@ pub struct CaseView {
     pub last_supervised_at: Option<NaiveDateTime>,
     /// The last supervision's note.
     pub last_supervision_note: Option<String>,
+    /// When a clerk approved the letter for publication (信件选登); null when not published.
+    #[serde(with = "serde_office::option")]
+    pub published_at: Option<NaiveDateTime>,
+    /// Who approved it.
+    pub published_by: Option<UserId>,
     /// Version, for `If-Match`.
     pub version: i32,
     #[serde(with = "serde_office")]
@@ -266,6 +271,8 @@ impl CaseView {
             supervision_count: case.supervision_count,
             last_supervised_at: case.last_supervised_at,
             last_supervision_note: case.last_supervision_note,
+            published_at: case.published_at,
+            published_by: case.published_by,
             version: case.version,
             created_at: case.created_at,
             updated_at: case.updated_at,

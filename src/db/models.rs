@@ -323,6 +323,10 @@ pub struct Case {
     pub handling_seconds: Option<i64>,
     /// Working days from receipt to (last) closure, while closed.
     pub handling_workdays: Option<i32>,
+    /// When a clerk approved the letter and reply for publication (信件选登).
+    pub published_at: Option<NaiveDateTime>,
+    /// Who approved it.
+    pub published_by: Option<UserId>,
 }
 
 /// A case to create.
@@ -442,6 +446,10 @@ pub struct CaseChanges {
     pub handling_seconds: Option<Option<i64>>,
     /// Handling time in working days, set on closure.
     pub handling_workdays: Option<Option<i32>>,
+    /// Publication approved at (`Some(None)` withdraws it).
+    pub published_at: Option<Option<NaiveDateTime>>,
+    /// Publication approved by.
+    pub published_by: Option<Option<UserId>>,
 }
 
 /// One entry of a case's audit trail.
@@ -513,6 +521,8 @@ impl Case {
             handling_workdays: self.handling_workdays,
             rating: self.rating,
             result_rating: self.result_rating,
+            is_public: self.is_public,
+            published: self.published_at.is_some(),
         }
     }
 }
@@ -579,6 +589,10 @@ impl From<&CaseUpdate> for CaseChanges {
             changes.supervision_count = Some(supervision.count);
             changes.last_supervised_at = Some(Some(supervision.at));
             changes.last_supervision_note = Some(supervision.note.clone());
+        }
+        if let Some(publication) = &update.publication {
+            changes.published_at = Some(publication.map(|p| p.at));
+            changes.published_by = Some(publication.and_then(|p| p.by));
         }
         changes
     }

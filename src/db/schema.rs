@@ -114,6 +114,8 @@ diesel::table! {
         overdue_recorded_at -> Nullable<Timestamp>,
         handling_seconds -> Nullable<BigInt>,
         handling_workdays -> Nullable<Integer>,
+        published_at -> Nullable<Timestamp>,
+        published_by -> Nullable<BigInt>,
     }
 }
 

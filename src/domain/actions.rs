@@ -22,8 +22,8 @@ use super::validation::{from_json, optional_text, text_in_range, FieldErrors};
 /// Longest note or reason, in characters.
 pub const NOTE_MAX: usize = 2000;
 
-/// A body with an optional note (`accept`, `approve`, `resume`, and
-/// `supervise`, where the note is required).
+/// A body with an optional note (`accept`, `approve`, `resume`, `publish`,
+/// `unpublish`, and `supervise`, where the note is required).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NoteBody {
@@ -133,6 +133,10 @@ pub enum ActionBody {
     Rate(RateBody),
     /// Not accepted because another case covers it.
     MarkDuplicate(DuplicateBody),
+    /// Approve for publication (信件选登).
+    Publish(NoteBody),
+    /// Withdraw the approval to publish.
+    Unpublish(NoteBody),
 }
 
 impl ActionBody {
@@ -154,6 +158,8 @@ impl ActionBody {
             ActionBody::Reopen(_) => Action::Reopen,
             ActionBody::Rate(_) => Action::Rate,
             ActionBody::MarkDuplicate(_) => Action::MarkDuplicate,
+            ActionBody::Publish(_) => Action::Publish,
+            ActionBody::Unpublish(_) => Action::Unpublish,
         }
     }
 
@@ -176,6 +182,8 @@ impl ActionBody {
             Action::Reopen => ActionBody::Reopen(from_json(json)?),
             Action::Rate => ActionBody::Rate(from_json(json)?),
             Action::MarkDuplicate => ActionBody::MarkDuplicate(from_json(json)?),
+            Action::Publish => ActionBody::Publish(from_json(json)?),
+            Action::Unpublish => ActionBody::Unpublish(from_json(json)?),
         })
     }
 
@@ -268,6 +276,15 @@ pub struct Supervision {
     pub note: Option<String>,
 }
 
+/// A clerk's approval to publish a letter and its reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Publication {
+    /// When it was approved.
+    pub at: NaiveDateTime,
+    /// Who approved it.
+    pub by: Option<UserId>,
+}
+
 /// The fields an action sets; `None` leaves a field alone, `Some(None)` clears it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaseUpdate {
@@ -295,6 +312,8 @@ pub struct CaseUpdate {
     pub pending_extension: Option<Option<PendingExtension>>,
     /// The latest 督办.
     pub supervision: Option<Supervision>,
+    /// The approval to publish: `Some(Some(_))` publishes, `Some(None)` withdraws it.
+    pub publication: Option<Option<Publication>>,
 }
 
 /// What an action does to a case.
@@ -441,7 +460,32 @@ pub fn effect(
             update.closure = Some(None);
             update.rating = Some(None);
             update.reopen_count = Some(case.reopen_count + 1);
+            // The approval was for the reply that is now being redone: the
+            // next reply must be approved for publication afresh.
+            if case.published {
+                update.publication = Some(None);
+                details = json!({ "unpublished": true });
+            }
             reason(&mut errors, given)
+        }
+        ActionBody::Publish(NoteBody { note: given }) => {
+            if !case.is_public {
+                return Err(Refusal::Conflict(
+                    "the citizen did not agree to publication (is_public is false)".into(),
+                ));
+            }
+            if case.published {
+                return Err(Refusal::Conflict("the letter is already published".into()));
+            }
+            update.publication = Some(Some(Publication { at: now, by: acting.user_id }));
+            note(&mut errors, given)
+        }
+        ActionBody::Unpublish(NoteBody { note: given }) => {
+            if !case.published {
+                return Err(Refusal::Conflict("the letter is not published".into()));
+            }
+            update.publication = Some(None);
+            note(&mut errors, given)
         }
         ActionBody::Reply(ReplyBody { reply }) => {
             if let Some(reply) = required_text(&mut errors, "reply", reply.as_deref(), CONTENT_MAX) {
@@ -926,6 +970,54 @@ mod tests {
         assert!(run(closed, rate(Some(Rating::BasicallySatisfied)), clerk(), NOW, two).is_ok());
         let missing = ActionBody::Rate(RateBody::default());
         assert_eq!(fields(run(closed, missing, clerk(), NOW, Lookups::default()).unwrap_err()), ["rating"]);
+    }
+
+    #[test]
+    fn only_consented_closed_letters_are_published_and_reopening_withdraws_it() {
+        let closed = in_state(CaseState::Closed);
+        let publish = ActionBody::Publish(NoteBody::default());
+        assert!(
+            matches!(
+                run(closed, publish.clone(), clerk(), NOW, Lookups::default()),
+                Err(Refusal::Conflict(_))
+            ),
+            "the citizen did not consent"
+        );
+        let consented = CaseFacts { is_public: true, ..closed };
+        let effect = run(consented, publish.clone(), clerk(), NOW, Lookups::default()).unwrap();
+        assert_eq!(effect.state, CaseState::Closed);
+        assert_eq!(
+            effect.update,
+            CaseUpdate {
+                publication: Some(Some(Publication { at: at(NOW), by: Some(UserId(5)) })),
+                ..CaseUpdate::default()
+            }
+        );
+        let published = CaseFacts { published: true, ..consented };
+        assert!(matches!(
+            run(published, publish.clone(), clerk(), NOW, Lookups::default()),
+            Err(Refusal::Conflict(_))
+        ));
+        assert_eq!(
+            run(in_state(CaseState::Reviewing), publish, clerk(), NOW, Lookups::default()),
+            Err(Refusal::Transition(TransitionError::InvalidTransition {
+                state: CaseState::Reviewing,
+                action: Action::Publish
+            }))
+        );
+        let unpublish = ActionBody::Unpublish(NoteBody::default());
+        assert_eq!(
+            run(published, unpublish.clone(), clerk(), NOW, Lookups::default()).unwrap().update.publication,
+            Some(None)
+        );
+        assert!(matches!(
+            run(consented, unpublish, clerk(), NOW, Lookups::default()),
+            Err(Refusal::Conflict(_))
+        ));
+        let reopen = ActionBody::Reopen(ReasonBody { reason: Some("回访不满意".into()) });
+        let reopened = run(published, reopen, clerk(), NOW, Lookups::default()).unwrap();
+        assert_eq!(reopened.update.publication, Some(None));
+        assert_eq!(reopened.details, json!({"unpublished": true}));
     }
 
     #[test]

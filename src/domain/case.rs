@@ -55,6 +55,10 @@ pub struct CaseFacts<'a> {
     pub rating: Option<Rating>,
     /// The result rating in force (two-dimension channels).
     pub result_rating: Option<Rating>,
+    /// Whether the citizen agreed that the letter and reply may be published.
+    pub is_public: bool,
+    /// Whether a clerk approved it for publication.
+    pub published: bool,
 }
 
 /// The due date of a case received at `received_at` under `time_limit`.
@@ -165,6 +169,8 @@ pub(crate) mod tests {
             handling_workdays: None,
             rating: None,
             result_rating: None,
+            is_public: false,
+            published: false,
         }
     }
 

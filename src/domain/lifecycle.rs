@@ -97,11 +97,15 @@ pub enum Action {
     Rate,
     /// Not accepted because another case covers it.
     MarkDuplicate,
+    /// 信件选登: approve a closed letter the citizen let be published.
+    Publish,
+    /// Withdraw the approval to publish.
+    Unpublish,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 17] = [
         Action::Assign,
         Action::Accept,
         Action::Return,
@@ -117,6 +121,8 @@ impl Action {
         Action::Reopen,
         Action::Rate,
         Action::MarkDuplicate,
+        Action::Publish,
+        Action::Unpublish,
     ];
 
     /// The name in the URL and in the event log.
@@ -137,6 +143,8 @@ impl Action {
             Action::Reopen => "reopen",
             Action::Rate => "rate",
             Action::MarkDuplicate => "mark-duplicate",
+            Action::Publish => "publish",
+            Action::Unpublish => "unpublish",
         }
     }
 
@@ -211,7 +219,9 @@ pub fn may_act(actor: Actor, action: Action) -> bool {
     };
     match action {
         Accept | Return | Reply | RequestExtension => role == Role::Handler,
-        Assign | Approve | RejectReply | Invalidate | MarkDuplicate | Rate => role.is_office_staff(),
+        Assign | Approve | RejectReply | Invalidate | MarkDuplicate | Rate | Publish | Unpublish => {
+            role.is_office_staff()
+        }
         DecideExtension | Supervise | Reopen => role.is_office_staff() || role == Role::Leader,
         Suspend | Resume => role.is_office_staff() || role == Role::Handler,
     }
@@ -233,7 +243,7 @@ pub fn next_state(state: CaseState, action: Action) -> Option<CaseState> {
         (Supervise, s) if s.is_open() => Some(s),
         (Invalidate | MarkDuplicate, Registered) => Some(Invalid),
         (Reopen, Closed) => Some(Processing),
-        (Rate, Closed) => Some(Closed),
+        (Rate | Publish | Unpublish, Closed) => Some(Closed),
         _ => None,
     }
 }
@@ -277,6 +287,8 @@ mod tests {
         (Reopen, Closed, Processing),
         (Rate, Closed, Closed),
         (MarkDuplicate, Registered, Invalid),
+        (Publish, Closed, Closed),
+        (Unpublish, Closed, Closed),
     ];
 
     #[test]
@@ -291,11 +303,15 @@ mod tests {
     }
 
     #[test]
-    fn invalid_is_terminal_and_closed_only_reopens_or_rates() {
+    fn invalid_is_terminal_and_closed_only_reopens_rates_or_publishes() {
         for action in Action::ALL {
             assert_eq!(next_state(Invalid, action), None, "{action}");
             let from_closed = next_state(Closed, action);
-            assert_eq!(from_closed.is_some(), matches!(action, Reopen | Rate), "{action}");
+            assert_eq!(
+                from_closed.is_some(),
+                matches!(action, Reopen | Rate | Publish | Unpublish),
+                "{action}"
+            );
         }
     }
 
@@ -328,6 +344,8 @@ mod tests {
         raters.push(Actor::Citizen);
         assert_eq!(who(Rate), raters);
         assert_eq!(who(MarkDuplicate), staff(&[Admin, Clerk]));
+        assert_eq!(who(Publish), staff(&[Admin, Clerk]));
+        assert_eq!(who(Unpublish), staff(&[Admin, Clerk]));
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub fn action(action: Action) -> &'static str {
         Action::Reopen => "重办",
         Action::Rate => "录入评价",
         Action::MarkDuplicate => "标记为重复件",
+        Action::Publish => "同意选登（公开来信和答复）",
+        Action::Unpublish => "撤销选登",
     }
 }
 

@@ -86,7 +86,7 @@ const DUPLICATE: [FieldSpec; 2] = [field("duplicate_of", "重复的案件 ID", I
 pub fn fields(action: Action) -> &'static [FieldSpec] {
     match action {
         Action::Assign => &ASSIGN,
-        Action::Accept | Action::Approve | Action::Resume => &[NOTE],
+        Action::Accept | Action::Approve | Action::Resume | Action::Publish | Action::Unpublish => &[NOTE],
         Action::Supervise => &SUPERVISE,
         Action::Return | Action::RejectReply | Action::Invalidate | Action::Suspend | Action::Reopen => {
             &[REASON]
