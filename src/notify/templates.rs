@@ -37,7 +37,10 @@ pub fn bodies(notice: Notice, payload: &Value, public_url: &str) -> (String, Str
     let (no, title) = (field(payload, "tracking_no"), field(payload, "title"));
     let department = field(payload, "department");
     let case_link = format!("{base}/api/v1/cases/{}", payload["case_id"]);
-    let lookup = format!("{base}/api/v1/public/cases/{no}");
+    // The citizen's look-up page with the tracking number filled in. Never
+    // the query code: a URL ends up in browser histories, proxy logs and
+    // Referer headers; the code is typed in from this mail or the receipt.
+    let lookup = format!("{base}/mailbox/lookup?tracking_no={}", url_encode(no));
     let lines: Vec<String> = match notice {
         Notice::Receipt => vec![
             "您好：".into(),
@@ -46,7 +49,7 @@ pub fn bodies(notice: Notice, payload: &Value, public_url: &str) -> (String, Str
                 "我们将在 {} 前办理答复。请妥善保管查询码，凭受理编号和查询码可查询办理进度、评价答复：",
                 due(payload)
             ),
-            format!("{lookup}?code={}", field(payload, "query_code")),
+            lookup.clone(),
         ],
         Notice::Assigned => vec![
             format!("{department}："),
@@ -104,6 +107,12 @@ fn note_line(label: &str, payload: &Value) -> String {
     }
 }
 
+/// Percent-encodes a query parameter's value (tracking numbers are letters
+/// and digits, but the payload is data, not a promise).
+fn url_encode(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -140,6 +149,19 @@ mod tests {
     }
 
     #[test]
+    fn citizens_mail_links_the_lookup_page_without_the_code() {
+        for notice in [Notice::Receipt, Notice::Closed, Notice::Extended] {
+            let (text, _) = bodies(notice, &payload(), "https://xf.example.gov.cn/");
+            assert!(
+                text.contains("https://xf.example.gov.cn/mailbox/lookup?tracking_no=MB2024000007"),
+                "{text}"
+            );
+            assert!(!text.contains("code="), "{text}");
+            assert!(!text.contains("/api/"), "citizens get pages, not the API: {text}");
+        }
+    }
+
+    #[test]
     fn subjects_carry_the_tracking_number() {
         assert_eq!(subject(Notice::Assigned, &payload()), "【交办】MB2024000007 路灯<不亮>");
         assert!(subject(Notice::Overdue, &payload()).starts_with("【已超期】MB2024000007"));
@@ -160,6 +182,8 @@ mod tests {
     fn the_receipt_gives_the_code_once_and_it_is_then_removed() {
         let (text, _) = bodies(Notice::Receipt, &payload(), "http://127.0.0.1:8080");
         assert!(text.contains("查询码 ABCDEFGH23"));
+        assert!(text.contains("http://127.0.0.1:8080/mailbox/lookup?tracking_no=MB2024000007\n"), "{text}");
+        assert_eq!(text.matches("ABCDEFGH23").count(), 1, "the code is in the text, never in a link: {text}");
         let kept = redacted(&payload().to_string());
         assert!(!kept.contains("ABCDEFGH23"));
         assert!(kept.contains("MB2024000007"));

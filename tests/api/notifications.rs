@@ -187,7 +187,9 @@ async fn departments_and_citizens_get_their_mail(app: &TestApp) {
     let closing = smtp.mails().into_iter().find(|m| m.subject.starts_with("【已办结】")).expect("the reply");
     assert_eq!(closing.to, ["wangfang@example.cn"]);
     assert!(closing.text.contains("已在小区东侧增设停车位60个。"));
-    assert!(closing.text.contains(&format!("https://xf.county.gov.cn/api/v1/public/cases/{tracking_no}")));
+    assert!(closing
+        .text
+        .contains(&format!("https://xf.county.gov.cn/mailbox/lookup?tracking_no={tracking_no}")));
     assert_eq!(deliver(app, &settings, time::now_utc()).await, notify::Delivery::default(), "nothing twice");
     assert_eq!(smtp.mails().len(), 3);
 
