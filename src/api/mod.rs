@@ -12,7 +12,7 @@ mod channels;
 mod departments;
 mod ops;
 mod outbox;
-mod public;
+pub(crate) mod public;
 mod reports;
 mod stats;
 mod users;

@@ -13,6 +13,7 @@ pub mod channels;
 pub mod departments;
 pub mod events;
 pub mod idempotency;
+pub mod letters;
 pub mod locks;
 pub mod login_failures;
 pub mod models;

@@ -115,6 +115,16 @@ pub fn mask_email(email: &str) -> String {
     }
 }
 
+/// `王芳` → `王**`, `欧阳娜娜` → `欧**`: the first character and two stars,
+/// whatever the name's length, so that the mask does not tell the length
+/// either. Published letters (信件选登) show names so. A blank name is `""`.
+pub fn mask_name(name: &str) -> String {
+    match name.trim().chars().next() {
+        Some(first) => format!("{first}**"),
+        None => String::new(),
+    }
+}
+
 /// Contact details as submitted.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -198,6 +208,17 @@ mod tests {
         assert_eq!(mask_phone("13812345678"), "138****5678");
         assert_eq!(mask_phone("057188886666"), "057*****6666");
         assert_eq!(mask_email("wangfang@example.cn"), "w***@example.cn");
+    }
+
+    #[test]
+    fn names_keep_one_character_and_hide_their_length() {
+        assert_eq!(mask_name("王芳"), "王**");
+        assert_eq!(mask_name("王小明"), "王**");
+        assert_eq!(mask_name("欧阳娜娜"), "欧**");
+        assert_eq!(mask_name(" 李 "), "李**");
+        assert_eq!(mask_name("Li Ming"), "L**");
+        assert_eq!(mask_name("   "), "");
+        assert_eq!(mask_name(""), "");
     }
 
     #[test]

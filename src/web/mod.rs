@@ -19,6 +19,7 @@ pub mod errors;
 mod home;
 mod layout;
 mod login;
+mod mailbox;
 pub mod session;
 pub mod words;
 
@@ -62,7 +63,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/console/cases/{id:\\d+}/{action}", web::post().to(console::case::act))
     .route("/console/password", web::get().to(login::password_form))
     .route("/console/password", web::post().to(login::password_submit))
-    .route("/console/{rest:.*}", web::route().to(errors::not_found));
+    .route("/console/{rest:.*}", web::route().to(errors::not_found))
+    .service(
+        web::resource("/mailbox")
+            .app_data(mailbox::letter_form_config())
+            .route(web::get().to(mailbox::form))
+            .route(web::post().to(mailbox::submit)),
+    )
+    .route("/mailbox/lookup", web::get().to(mailbox::lookup_form))
+    .route("/mailbox/lookup", web::post().to(mailbox::lookup))
+    .route("/mailbox/rating", web::post().to(mailbox::rate))
+    .route("/mailbox/letters", web::get().to(mailbox::letters));
 }
 
 /// Middleware for every response: HTML gets the security headers and is not
