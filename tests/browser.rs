@@ -16,6 +16,8 @@ mod openapi;
 mod console;
 #[path = "browser/harness.rs"]
 mod harness;
+#[path = "browser/mailbox.rs"]
+mod mailbox;
 #[path = "browser/pages.rs"]
 mod pages;
 #[path = "browser/sessions.rs"]

@@ -19,3 +19,4 @@ mod migrations;
 mod notifications;
 mod ops;
 mod public;
+mod publication;
