@@ -279,6 +279,11 @@ async fn every_citizen_page_in_large_type_passes_axe(app: &TestApp, browser: &Br
     let (tracking, code) = write_letter(browser, "建议增设公交站点", None).await;
     assert!(browser.text("main").await.contains("没有填写电子邮箱"));
     no_sideways_scrolling(browser, "the large receipt").await;
+    let lines = browser
+        .js("const e = document.querySelector('[data-tracking-no]'); return Math.round(e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight));")
+        .await;
+    assert_eq!(lines, 1, "the tracking number stays on one line");
+    browser.js("document.querySelector('.receipt').scrollIntoView();").await;
     browser.assert_accessible("the receipt, 长辈版").await;
     browser.screenshot(&shot(app, "receipt-large")).await;
 
@@ -400,12 +405,13 @@ async fn bad_input_comes_back_with_errors_and_registers_nothing(app: &TestApp, b
         .client
         .post(format!("{}/mailbox", app.base))
         .header("Cookie", &forms.cookie)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(format!("title=%FF%FE&content=x&csrf_token={}", forms.token))
+        .header("Content-Type", "application/json")
+        .body(format!(r#"{{"title": "x", "content": "x", "csrf_token": "{}"}}"#, forms.token))
         .send()
         .await
         .unwrap();
     assert_eq!(bytes.status(), 400, "an unreadable form is a 400 page, never a 500");
+    assert!(bytes.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/html"));
     let (status, _, _) = forms
         .post("/mailbox/rating", &[("tracking_no", &tracking), ("code", &code), ("rating", "great")])
         .await;
