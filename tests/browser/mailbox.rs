@@ -34,7 +34,7 @@ async fn attribute(browser: &Browser, css: &str, name: &str) -> String {
 }
 
 async fn exists(browser: &Browser, css: &str) -> bool {
-    browser.client.find_all(Locator::Css(css)).await.expect("query").len() > 0
+    !browser.client.find_all(Locator::Css(css)).await.expect("query").is_empty()
 }
 
 async fn no_sideways_scrolling(browser: &Browser, what: &str) {
