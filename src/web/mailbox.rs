@@ -39,7 +39,7 @@ use serde::Deserialize;
 use super::errors::PageError;
 use super::home::html;
 use super::layout::{beijing, Layout};
-use super::{cookies, csrf};
+use super::{cookies, csrf, words};
 use crate::api::public::PUBLIC_CHANNEL;
 use crate::api::views::PublicCaseView;
 use crate::app::AppState;
@@ -165,6 +165,8 @@ fn beijing_day(at: chrono::NaiveDateTime) -> String {
 }
 
 /// A state as a citizen reads it: its name and what it means for them.
+/// Not `words::state`, which names the office's next step (待分办, 待签收):
+/// a citizen is told where their letter is, in their terms.
 pub fn state_words(state: CaseState) -> (&'static str, &'static str) {
     match state {
         CaseState::Registered => ("已登记", "您的来信已收到，正在分送有关部门。"),
@@ -173,15 +175,6 @@ pub fn state_words(state: CaseState) -> (&'static str, &'static str) {
         CaseState::Reviewing => ("待审核", "有关部门已拟好答复，县政府办公室正在审核。"),
         CaseState::Closed => ("已办结", "您的来信已办结，答复见下。"),
         CaseState::Invalid => ("不予受理", "您的来信不属于受理范围或与其他来信重复，不予受理。"),
-    }
-}
-
-/// A rating in Chinese.
-pub fn rating_words(rating: Rating) -> &'static str {
-    match rating {
-        Rating::Satisfied => "满意",
-        Rating::BasicallySatisfied => "基本满意",
-        Rating::Unsatisfied => "不满意",
     }
 }
 
@@ -541,7 +534,7 @@ impl CasePage {
             state_name,
             state_meaning,
             code,
-            rated: case.rating.map(rating_words),
+            rated: case.rating.map(words::rating),
             may_rate: may_rate(case),
             thanks: false,
             rating: String::new(),
@@ -555,7 +548,7 @@ impl CasePage {
 
     /// The choices of the rating form: value, label, whether chosen.
     fn ratings(&self) -> Vec<(&'static str, &'static str, bool)> {
-        Rating::ALL.iter().map(|r| (r.as_str(), rating_words(*r), self.rating == r.as_str())).collect()
+        Rating::ALL.iter().map(|r| (r.as_str(), words::rating(*r), self.rating == r.as_str())).collect()
     }
 }
 
@@ -897,13 +890,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_state_and_rating_has_chinese_words() {
+    fn every_state_has_words_for_citizens() {
         for state in CaseState::ALL {
             let (name, meaning) = state_words(state);
             assert!(!name.is_empty() && meaning.ends_with('。'), "{state}");
         }
         assert_eq!(state_words(CaseState::Closed).0, "已办结");
-        assert_eq!(rating_words(Rating::BasicallySatisfied), "基本满意");
     }
 
     #[test]
