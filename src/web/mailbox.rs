@@ -137,6 +137,21 @@ fn respond(
     Ok(response)
 }
 
+/// The look-up page with `tracking_no` filled in.
+fn lookup_href(tracking_no: &str) -> String {
+    let query: String =
+        form_urlencoded::Serializer::new(String::new()).append_pair("tracking_no", tracking_no).finish();
+    format!("/mailbox/lookup?{query}")
+}
+
+/// The layout of a page rendered from a POST (the receipt, a case): the
+/// 长辈版 switch reloads its page by GET, which would show an empty form (or
+/// nothing, for `/mailbox/rating`), so it goes back to the look-up with the
+/// tracking number filled in instead.
+fn posted_layout(req: &HttpRequest, title: &str, csrf: String, tracking_no: &str) -> Layout {
+    Layout { path: lookup_href(tracking_no), ..Layout::public(req, title, csrf) }
+}
+
 /// What a page says when a limit is reached.
 fn too_often(retry_after_secs: u64) -> String {
     format!(
@@ -395,7 +410,7 @@ pub async fn submit(
     match submitted {
         Ok(letter) => {
             let page = ReceiptPage {
-                layout: Layout::public(&req, "来信已收到", String::new()),
+                layout: posted_layout(&req, "来信已收到", String::new(), &letter.case.tracking_no),
                 email: letter.case.citizen_email.as_deref().map(mask_email),
                 receipt_mailed: letter.receipt_mailed,
                 due_day: letter.case.due_at.map(beijing_day),
@@ -527,7 +542,7 @@ impl CasePage {
         let view = PublicCaseView::from(case);
         let (state_name, state_meaning) = state_words(view.state);
         let page = CasePage {
-            layout: Layout::public(req, "来信办理情况", token),
+            layout: posted_layout(req, "来信办理情况", token, &case.tracking_no),
             due_day: view.due_at.map(beijing_day),
             closed_at: view.closed_at.map(|at| beijing(at.and_utc())),
             view,
@@ -915,6 +930,12 @@ mod tests {
         assert!(plausible_tracking_no("MB2026000001"));
         assert!(!plausible_tracking_no("MB2026<script>"));
         assert_eq!(shown_again("MB\u{7}"), "");
+    }
+
+    #[test]
+    fn the_look_up_link_carries_the_number_only() {
+        assert_eq!(lookup_href("MB2026000001"), "/mailbox/lookup?tracking_no=MB2026000001");
+        assert_eq!(lookup_href("A&B"), "/mailbox/lookup?tracking_no=A%26B");
     }
 
     #[test]

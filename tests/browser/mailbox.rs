@@ -228,6 +228,15 @@ async fn a_citizen_writes_looks_up_reads_the_reply_and_rates_once(app: &TestApp,
     );
     assert_eq!(rated["rating_comment"], "修得及时，希望以后多巡查。");
 
+    // The 长辈版 switch on a page that answered a POST comes back to the
+    // look-up with the number filled in (a GET of /mailbox/rating is nothing).
+    browser.click("a.layout-switch").await;
+    assert_eq!(browser.path().await, "/mailbox/lookup");
+    assert_eq!(value_of(browser, "#tracking_no").await, tracking);
+    assert_eq!(browser.js("return document.body.classList.contains('large');").await, true);
+    browser.click("a.layout-switch").await;
+    assert_eq!(browser.js("return document.body.classList.contains('large');").await, false);
+
     // A second rating posted anyway (an old tab, a double click) changes nothing.
     let forms = FormClient::new(app, "127.0.0.1").await;
     let (status, _, html) = forms
