@@ -213,6 +213,8 @@ async fn a_citizen_writes_looks_up_reads_the_reply_and_rates_once(app: &TestApp,
     no_sideways_scrolling(browser, "the case").await;
     browser.assert_accessible("the closed case with its rating form").await;
     browser.screenshot(&shot(app, "closed")).await;
+    browser.js("document.querySelector('.rating').scrollIntoView();").await;
+    browser.screenshot(&shot(app, "rating")).await;
 
     browser.client.find(Locator::Css("#rating-basically_satisfied")).await.unwrap().click().await.unwrap();
     browser.fill("#comment", "修得及时，希望以后多巡查。").await;
@@ -284,6 +286,8 @@ async fn every_citizen_page_in_large_type_passes_axe(app: &TestApp, browser: &Br
     no_sideways_scrolling(browser, "the large letter form").await;
     browser.assert_accessible("the letter form, 长辈版").await;
     browser.screenshot(&shot(app, "form-large")).await;
+    browser.js("document.querySelector('#is_public').scrollIntoView();").await;
+    browser.screenshot(&shot(app, "form-large-consent")).await;
 
     let (tracking, code) = write_letter(browser, "建议增设公交站点", None).await;
     assert!(browser.text("main").await.contains("没有填写电子邮箱"));
@@ -306,6 +310,8 @@ async fn every_citizen_page_in_large_type_passes_axe(app: &TestApp, browser: &Br
     no_sideways_scrolling(browser, "the large case").await;
     browser.assert_accessible("the closed case, 长辈版").await;
     browser.screenshot(&shot(app, "closed-large")).await;
+    browser.js("document.querySelector('.rating').scrollIntoView();").await;
+    browser.screenshot(&shot(app, "rating-large")).await;
     browser.goto("/mailbox/letters").await;
     assert!(exists(browser, &format!("[data-letter='{tracking}']")).await);
     browser.assert_accessible("the published letters, 长辈版").await;
