@@ -400,7 +400,8 @@ async fn console_refusals_change_nothing(app: &TestApp, browser: &Browser) {
     let (status, html) = page(app, "/console/dashboard", &handler).await;
     assert_eq!(status, 200);
     assert!(html.contains("（本单位）") && !html.contains("id=\"department_id\""), "no department choice");
-    let (status, _) = page(app, &format!("/console/dashboard?department_id={}", office.dept_b), &handler).await;
+    let (status, _) =
+        page(app, &format!("/console/dashboard?department_id={}", office.dept_b), &handler).await;
     assert_eq!(status, 403);
 
     // Another department's case: the 404 page, for the page and its forms.

@@ -214,6 +214,7 @@ struct CasePage {
     closed_at: String,
     rating: String,
     pending_extension: Option<String>,
+    published_at: Option<String>,
     forms: Vec<ActionForm>,
     departments: Vec<(i64, String)>,
     ratings: Vec<(&'static str, &'static str)>,
@@ -265,6 +266,18 @@ fn timeline(events: Vec<CaseEvent>, names: &BTreeMap<i64, String>) -> Vec<Timeli
         .collect()
 }
 
+/// Publication is offered only where it can succeed: a letter the citizen
+/// let be published and not yet published, or one published now. The state
+/// machine allows both on every closed case; the action itself refuses the
+/// rest (409), and a form that can only be refused is not worth offering.
+fn offered_for_publication(action: Action, consented: bool, published: bool) -> bool {
+    match action {
+        Action::Publish => consented && !published,
+        Action::Unpublish => published,
+        _ => true,
+    }
+}
+
 /// Renders the case page for the session, with what came of a post.
 async fn render(
     req: &HttpRequest,
@@ -293,6 +306,7 @@ async fn render(
         Action::ALL
             .into_iter()
             .filter(|a| actions::permitted(&facts, *a, acting(&user).actor).is_ok())
+            .filter(|a| offered_for_publication(*a, case.is_public, case.published_at.is_some()))
             .collect()
     };
     let view = CaseView::new(case, contact_for(&user), Clock { calendar: &calendar, now });
@@ -335,6 +349,7 @@ async fn render(
             p.reason.as_deref().map(|r| format!("，理由：{r}")).unwrap_or_default()
         )
     });
+    let published_at = view.published_at.map(beijing_naive);
     let page = CasePage {
         layout: Layout::console(req, state, session, &format!("案件 {}", view.tracking_no), "cases"),
         channel: channels
@@ -359,6 +374,7 @@ async fn render(
             _ => "未评价".to_owned(),
         },
         pending_extension,
+        published_at,
         forms,
         departments: departments.into_iter().filter(|d| d.active).map(|d| (d.id.0, d.name)).collect(),
         ratings: [Rating::Satisfied, Rating::BasicallySatisfied, Rating::Unsatisfied]
@@ -475,6 +491,16 @@ mod tests {
         let errors =
             body_of(Action::RequestExtension, &form(&[("days", "三"), ("reason", "x")])).unwrap_err();
         assert_eq!(errors, vec![("days".to_owned(), "请填写整数".to_owned())]);
+    }
+
+    #[test]
+    fn publication_is_offered_only_where_it_can_succeed() {
+        assert!(offered_for_publication(Action::Publish, true, false));
+        assert!(!offered_for_publication(Action::Publish, false, false), "the citizen did not consent");
+        assert!(!offered_for_publication(Action::Publish, true, true), "published already");
+        assert!(offered_for_publication(Action::Unpublish, true, true));
+        assert!(!offered_for_publication(Action::Unpublish, true, false));
+        assert!(offered_for_publication(Action::Approve, false, false));
     }
 
     #[test]
