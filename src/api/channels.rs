@@ -8,7 +8,10 @@ use super::body::JsonBody;
 use super::views::{ChannelView, Items};
 use crate::app::AppState;
 use crate::auth::{Admin, AuthUser};
-use crate::db::{self, models::{self, Channel}};
+use crate::db::{
+    self,
+    models::{self, Channel},
+};
 use crate::domain::calendar::LimitUnit;
 use crate::domain::time;
 use crate::domain::validation::{text_in_range, FieldErrors};

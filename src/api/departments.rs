@@ -7,7 +7,10 @@ use super::body::{nullable, JsonBody};
 use super::views::{DepartmentView, Items};
 use crate::app::AppState;
 use crate::auth::{Admin, AuthUser};
-use crate::db::{self, models::{self, Department}};
+use crate::db::{
+    self,
+    models::{self, Department},
+};
 use crate::domain::citizen::optional_email;
 use crate::domain::ids::DepartmentId;
 use crate::domain::time;

@@ -8,7 +8,10 @@ use super::views::{Items, UserView};
 use crate::accounts;
 use crate::app::AppState;
 use crate::auth::{password, Admin};
-use crate::db::{self, models::{self, User}};
+use crate::db::{
+    self,
+    models::{self, User},
+};
 use crate::domain::citizen::optional_email;
 use crate::domain::ids::{DepartmentId, UserId};
 use crate::domain::role::Role;
@@ -98,7 +101,11 @@ pub async fn create(
 }
 
 /// Creates an account: the API's `POST /api/v1/users` and the admin pages.
-pub async fn create_user(state: &AppState, Admin(admin): &Admin, input: CreateInput) -> Result<User, AppError> {
+pub async fn create_user(
+    state: &AppState,
+    Admin(admin): &Admin,
+    input: CreateInput,
+) -> Result<User, AppError> {
     let mut errors = FieldErrors::new();
     let username = parse_username(&mut errors, &input.username);
     if let Err(e) = password::check_new("password", &input.password) {

@@ -449,11 +449,8 @@ pub async fn page(
     };
     let scope = &stats_request.scope;
     // The form shows the period in force, the default one included.
-    let query = DashboardQuery {
-        from: Some(scope.from.to_string()),
-        to: Some(scope.to.to_string()),
-        ..query
-    };
+    let query =
+        DashboardQuery { from: Some(scope.from.to_string()), to: Some(scope.to.to_string()), ..query };
     let mut page = Dashboard::empty(layout, query, own_department);
     page.period_text = period_text(scope);
     page.scope_text = scope_text(scope, &loaded);

@@ -92,7 +92,9 @@ pub fn message(text: &str) -> String {
         }
         "must be one of admin, clerk, handler, leader" => Some("请选择角色".to_owned()),
         "a handler must belong to a department" => Some("承办单位人员必须选择所属承办单位".to_owned()),
-        "must be 1 to 20 letters, digits or underscores" => Some("应为 1 至 20 位字母、数字或下划线".to_owned()),
+        "must be 1 to 20 letters, digits or underscores" => {
+            Some("应为 1 至 20 位字母、数字或下划线".to_owned())
+        }
         "a department with this name or code already exists" => Some("已有同名或同代码的承办单位".to_owned()),
         "this would leave no active administrator" => Some("这样会没有可用的系统管理员，未修改".to_owned()),
         "must be workday, calendar_day or month" => Some("请选择单位".to_owned()),
@@ -134,7 +136,9 @@ pub fn message(text: &str) -> String {
     if let Some(year) = text.strip_prefix("is not in ") {
         return format!("不是 {year} 年的日期");
     }
-    if let Some(date) = text.strip_suffix(" is a weekday: only a Saturday or Sunday can be a make-up working day") {
+    if let Some(date) =
+        text.strip_suffix(" is a weekday: only a Saturday or Sunday can be a make-up working day")
+    {
         return format!("{date} 是周一至周五：只有周六或周日才能设为调休上班日");
     }
     if let Some(name) = text.strip_prefix("the username '").and_then(|r| r.strip_suffix("' is taken")) {

@@ -28,8 +28,10 @@ use crate::web::home::html;
 use crate::web::layout::Layout;
 use crate::web::session::Session;
 
-const NOTICES: [(&str, &str); 2] =
-    [("added", "已添加。此后计算的办理期限按新的安排。"), ("removed", "已删除。此后计算的办理期限按新的安排。")];
+const NOTICES: [(&str, &str); 2] = [
+    ("added", "已添加。此后计算的办理期限按新的安排。"),
+    ("removed", "已删除。此后计算的办理期限按新的安排。"),
+];
 
 /// This year, Beijing time.
 pub fn this_year() -> i32 {
@@ -217,7 +219,10 @@ pub async fn change(
         _ => return Err(AppError::not_found("page").into()),
     };
     match outcome {
-        Ok(_) => Ok(done(&format!("/console/admin/calendar/{year}"), if which == "add" { "added" } else { "removed" })),
+        Ok(_) => Ok(done(
+            &format!("/console/admin/calendar/{year}"),
+            if which == "add" { "added" } else { "removed" },
+        )),
         Err(error) => {
             let shown = refusal(&which, fields, error, form_field, "date")?;
             refused_page(&page(&req, &state, &session, year, shown).await?)

@@ -19,7 +19,8 @@ use crate::web::home::html;
 use crate::web::layout::Layout;
 use crate::web::session::Session;
 
-const NOTICES: [(&str, &str); 1] = [("changed", "办理时限已保存，适用于此后登记的案件；已登记案件的办理期限不变。")];
+const NOTICES: [(&str, &str); 1] =
+    [("changed", "办理时限已保存，适用于此后登记的案件；已登记案件的办理期限不变。")];
 
 /// The units as the forms offer them.
 const UNITS: [(&str, &str); 3] = [("workday", "个工作日"), ("calendar_day", "个自然日"), ("month", "个月")];
@@ -190,10 +191,15 @@ mod tests {
     #[test]
     fn the_form_becomes_the_apis_patch() {
         let fields = Fields(
-            [("time_limit", "20"), ("time_limit_unit", "workday"), ("extension_limit", " 0 "), ("extension_unit", "month")]
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            [
+                ("time_limit", "20"),
+                ("time_limit_unit", "workday"),
+                ("extension_limit", " 0 "),
+                ("extension_unit", "month"),
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         );
         let input = input_of(&fields).unwrap();
         assert_eq!((input.time_limit, input.extension_limit), (Some(20), Some(0)));

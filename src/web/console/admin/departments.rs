@@ -7,7 +7,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::{checked_form, done, layout, notice_of, refusal, refused_page, FormState};
-use crate::api::departments::{create_department, list_departments, update_department, CreateInput, UpdateInput};
+use crate::api::departments::{
+    create_department, list_departments, update_department, CreateInput, UpdateInput,
+};
 use crate::app::AppState;
 use crate::auth::Resolved;
 use crate::db::models::Department;

@@ -60,10 +60,16 @@ struct Page {
     notice: Option<&'static str>,
 }
 
-async fn page(req: &HttpRequest, state: &AppState, session: &Resolved, form: FormState) -> Result<Page, PageError> {
+async fn page(
+    req: &HttpRequest,
+    state: &AppState,
+    session: &Resolved,
+    form: FormState,
+) -> Result<Page, PageError> {
     let admin = super::admin_of(session)?;
     let (failed, failed_more) = list_messages(state, &admin, Some(MessageState::Failed), None, SHOWN).await?;
-    let (pending, pending_more) = list_messages(state, &admin, Some(MessageState::Pending), None, SHOWN).await?;
+    let (pending, pending_more) =
+        list_messages(state, &admin, Some(MessageState::Pending), None, SHOWN).await?;
     Ok(Page {
         layout: layout(req, state, session, "邮件发送"),
         failed: failed.into_iter().map(Row::from).collect(),
