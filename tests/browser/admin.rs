@@ -8,7 +8,7 @@
 use diesel::RunQueryDsl;
 use serde_json::Value;
 
-use crate::harness::{Browser, DESKTOP};
+use crate::harness::{Browser, DESKTOP, ZOOMED};
 use crate::helpers::{Backend, TestApp, ADMIN_PASSWORD, PASSWORD};
 
 crate::browser_tests!(
@@ -206,6 +206,7 @@ async fn an_admin_enters_2027_on_the_calendar_page(app: &TestApp, browser: &Brow
         .await;
     assert_eq!(first, "2027-02-01");
     browser.assert_accessible("the calendar page, empty year").await;
+    browser.screenshot(&shot(app, "admin-calendar-top")).await;
 
     // 国庆节 (a Friday) as a holiday, and Sunday 26 September as a make-up working day.
     for (date, is_workday, note) in
@@ -238,7 +239,14 @@ async fn an_admin_enters_2027_on_the_calendar_page(app: &TestApp, browser: &Brow
     browser.fill("#note", "国庆节调休上班").await;
     browser.click("form[data-form=add-day] button[type=submit]").await;
     assert!(browser.text("#is_workday-error").await.contains("只有周六或周日"), "the error beside the type");
+    browser.js("document.querySelector('#add').scrollIntoView(); return 1;").await;
+    browser.screenshot(&shot(app, "admin-calendar-refused")).await;
     assert_eq!(calendar_2027(app, &admin).await.len(), 2);
+
+    // At 200% zoom the months stack; nothing scrolls sideways.
+    browser.viewport(ZOOMED).await;
+    assert_fits(browser, "the calendar page at 200% zoom").await;
+    browser.viewport(DESKTOP).await;
 
     // Removed by its button.
     browser.click("tr[data-entry='2027-09-26'] button[type=submit]").await;
