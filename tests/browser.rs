@@ -12,6 +12,8 @@ mod helpers;
 #[allow(dead_code)]
 mod openapi;
 
+#[path = "browser/admin.rs"]
+mod admin;
 #[path = "browser/console.rs"]
 mod console;
 #[path = "browser/harness.rs"]

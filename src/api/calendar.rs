@@ -26,18 +26,28 @@ pub struct DayView {
 }
 
 /// One exception, as submitted.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DayInput {
-    date: String,
-    is_workday: bool,
-    note: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// A make-up working day (班) rather than a holiday (休).
+    pub is_workday: bool,
+    /// e.g. 春节 or 春节调休上班.
+    pub note: String,
+}
+
+impl From<CalendarDay> for DayInput {
+    fn from(d: CalendarDay) -> Self {
+        DayInput { date: d.day.to_string(), is_workday: d.is_workday, note: d.note }
+    }
 }
 
 /// Years the calendar can hold.
 const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
-fn check_year(year: i32) -> Result<(), AppError> {
+/// Refuses a year the calendar cannot hold.
+pub fn check_year(year: i32) -> Result<(), AppError> {
     if YEARS.contains(&year) {
         Ok(())
     } else {
@@ -78,26 +88,35 @@ pub async fn get(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let year = path.into_inner();
+    Ok(respond(year, read_year(&state, year).await?))
+}
+
+/// A year's exceptions by date (any signed-in user may read them).
+pub async fn read_year(state: &AppState, year: i32) -> Result<Vec<CalendarDay>, AppError> {
     check_year(year)?;
-    let days = state.db.read(move |conn| Ok(db::calendar::year(conn, year)?)).await?;
-    Ok(respond(year, days))
+    state.db.read(move |conn| Ok(db::calendar::year(conn, year)?)).await
 }
 
 /// `PUT /api/v1/calendar/{year}` (admin): replaces the year's exceptions.
-/// Every date must be a real date of that year, listed once; a make-up
-/// working day must fall on a weekend; every entry needs a note.
 pub async fn put(
     state: web::Data<AppState>,
-    Admin(admin): Admin,
+    admin: Admin,
     path: web::Path<i32>,
     body: JsonBody<Vec<DayInput>>,
 ) -> Result<HttpResponse, AppError> {
     let year = path.into_inner();
-    check_year(year)?;
+    let stored = edit_year(&state, &admin, year, move |_| body.0).await?;
+    Ok(respond(year, stored))
+}
+
+/// Checks a year's exceptions as submitted: every date must be a real date
+/// of that year, listed once; a make-up working day must fall on a weekend;
+/// every entry needs a note. Errors name the entry (`[i].date`).
+pub fn check_days(year: i32, inputs: Vec<DayInput>) -> Result<Vec<CalendarDay>, AppError> {
     let mut errors = FieldErrors::new();
     let mut seen = HashSet::new();
-    let mut days = Vec::with_capacity(body.0.len());
-    for (i, input) in body.0.into_iter().enumerate() {
+    let mut days = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.into_iter().enumerate() {
         let field = |name: &str| format!("[{i}].{name}");
         let note = input.note.trim().to_owned();
         if note.is_empty() || note.chars().count() > 50 {
@@ -126,14 +145,30 @@ pub async fn put(
         return Err(errors.into());
     }
     days.sort_by_key(|d| d.day);
+    Ok(days)
+}
+
+/// Replaces a year's exceptions with what `edit` makes of the stored ones,
+/// checked by [`check_days`], in one transaction: `PUT` ignores the stored
+/// list and gives the new one; the admin page adds or removes one entry, and
+/// no other admin's change made meanwhile is lost.
+pub async fn edit_year(
+    state: &AppState,
+    Admin(admin): &Admin,
+    year: i32,
+    edit: impl FnOnce(Vec<DayInput>) -> Vec<DayInput> + Send + 'static,
+) -> Result<Vec<CalendarDay>, AppError> {
+    check_year(year)?;
     let stored = state
         .db
         .write(move |conn| {
+            let current = db::calendar::year(conn, year)?.into_iter().map(DayInput::from).collect();
+            let days = check_days(year, edit(current))?;
             db::calendar::replace_year(conn, year, &days)?;
             Ok(db::calendar::year(conn, year)?)
         })
         .await?;
     state.db.forget_cached();
     tracing::info!(year, exceptions = stored.len(), by = %admin.username, "calendar year replaced");
-    Ok(respond(year, stored))
+    Ok(stored)
 }

@@ -8,7 +8,10 @@ use super::body::JsonBody;
 use super::views::{ChannelView, Items};
 use crate::app::AppState;
 use crate::auth::{Admin, AuthUser};
-use crate::db::{self, models};
+use crate::db::{
+    self,
+    models::{self, Channel},
+};
 use crate::domain::calendar::LimitUnit;
 use crate::domain::time;
 use crate::domain::validation::{text_in_range, FieldErrors};
@@ -16,23 +19,35 @@ use crate::error::AppError;
 
 /// `GET /api/v1/channels`.
 pub async fn list(state: web::Data<AppState>, _user: AuthUser) -> Result<HttpResponse, AppError> {
-    let channels = state.db.read(|conn| Ok(db::channels::list(conn)?)).await?;
-    let items: Vec<ChannelView> = channels.into_iter().map(Into::into).collect();
+    let items: Vec<ChannelView> = list_channels(&state).await?.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(Items { items }))
 }
 
+/// Every channel in display order (any signed-in user may read them).
+pub async fn list_channels(state: &AppState) -> Result<Vec<Channel>, AppError> {
+    state.db.read(|conn| Ok(db::channels::list(conn)?)).await
+}
+
 /// Patch body; absent fields stay as they are.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateInput {
-    name: Option<String>,
-    time_limit: Option<i32>,
-    time_limit_unit: Option<String>,
-    extension_limit: Option<i32>,
-    extension_unit: Option<String>,
-    tracking_prefix: Option<String>,
-    two_dimension_rating: Option<bool>,
-    sort_order: Option<i32>,
+    /// Name, e.g. 公开信箱.
+    pub name: Option<String>,
+    /// Time limit amount.
+    pub time_limit: Option<i32>,
+    /// `workday`, `calendar_day` or `month`.
+    pub time_limit_unit: Option<String>,
+    /// Largest total extension.
+    pub extension_limit: Option<i32>,
+    /// `workday`, `calendar_day` or `month`.
+    pub extension_unit: Option<String>,
+    /// Tracking-number prefix.
+    pub tracking_prefix: Option<String>,
+    /// Whether ratings have a work and a result dimension.
+    pub two_dimension_rating: Option<bool>,
+    /// Display order.
+    pub sort_order: Option<i32>,
 }
 
 fn unit(errors: &mut FieldErrors, field: &str, raw: Option<String>) -> Option<LimitUnit> {
@@ -56,12 +71,21 @@ fn amount(errors: &mut FieldErrors, field: &str, raw: Option<i32>, min: i32) -> 
 /// `PATCH /api/v1/channels/{code}` (admin).
 pub async fn update(
     state: web::Data<AppState>,
-    Admin(admin): Admin,
+    admin: Admin,
     path: web::Path<String>,
     body: JsonBody<UpdateInput>,
 ) -> Result<HttpResponse, AppError> {
-    let code = path.into_inner();
-    let input = body.0;
+    let updated = update_channel(&state, &admin, path.into_inner(), body.0).await?;
+    Ok(HttpResponse::Ok().json(ChannelView::from(updated)))
+}
+
+/// Changes a channel: the API's `PATCH /api/v1/channels/{code}` and the admin pages.
+pub async fn update_channel(
+    state: &AppState,
+    Admin(admin): &Admin,
+    code: String,
+    input: UpdateInput,
+) -> Result<Channel, AppError> {
     let mut errors = FieldErrors::new();
     let tracking_prefix = input.tracking_prefix.and_then(|p| {
         let valid = (2..=4).contains(&p.len()) && p.chars().all(|c| c.is_ascii_uppercase());
@@ -102,5 +126,5 @@ pub async fn update(
         })?;
     state.db.forget_cached();
     tracing::info!(channel = %updated.code, by = %admin.username, "channel changed");
-    Ok(HttpResponse::Ok().json(ChannelView::from(updated)))
+    Ok(updated)
 }

@@ -7,7 +7,10 @@ use super::body::{nullable, JsonBody};
 use super::views::{DepartmentView, Items};
 use crate::app::AppState;
 use crate::auth::{Admin, AuthUser};
-use crate::db::{self, models};
+use crate::db::{
+    self,
+    models::{self, Department},
+};
 use crate::domain::citizen::optional_email;
 use crate::domain::ids::DepartmentId;
 use crate::domain::time;
@@ -16,30 +19,42 @@ use crate::error::AppError;
 
 /// `GET /api/v1/departments`.
 pub async fn list(state: web::Data<AppState>, _user: AuthUser) -> Result<HttpResponse, AppError> {
-    let departments = state.db.read(|conn| Ok(db::departments::list(conn)?)).await?;
-    let items: Vec<DepartmentView> = departments.into_iter().map(Into::into).collect();
+    let items: Vec<DepartmentView> = list_departments(&state).await?.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(Items { items }))
+}
+
+/// Every department, active or not (any signed-in user may read them).
+pub async fn list_departments(state: &AppState) -> Result<Vec<Department>, AppError> {
+    state.db.read(|conn| Ok(db::departments::list(conn)?)).await
 }
 
 /// Create body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateInput {
-    name: String,
-    code: String,
-    email: Option<String>,
-    active: Option<bool>,
+    /// Full name, e.g. 县教育局.
+    pub name: String,
+    /// Short code, e.g. `EDU`.
+    pub code: String,
+    /// Address for notifications.
+    pub email: Option<String>,
+    /// Defaults to active.
+    pub active: Option<bool>,
 }
 
 /// Patch body; absent fields stay as they are.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateInput {
-    name: Option<String>,
-    code: Option<String>,
+    /// Full name.
+    pub name: Option<String>,
+    /// Short code.
+    pub code: Option<String>,
+    /// `Some(None)` clears the address.
     #[serde(default, deserialize_with = "nullable")]
-    email: Option<Option<String>>,
-    active: Option<bool>,
+    pub email: Option<Option<String>>,
+    /// `false` deactivates: no new cases can be assigned to it.
+    pub active: Option<bool>,
 }
 
 fn parse_code(errors: &mut FieldErrors, raw: &str) -> Option<String> {
@@ -64,10 +79,19 @@ fn duplicate(error: AppError) -> AppError {
 /// `POST /api/v1/departments` (admin).
 pub async fn create(
     state: web::Data<AppState>,
-    Admin(admin): Admin,
+    admin: Admin,
     body: JsonBody<CreateInput>,
 ) -> Result<HttpResponse, AppError> {
-    let input = body.0;
+    let created = create_department(&state, &admin, body.0).await?;
+    Ok(HttpResponse::Created().json(DepartmentView::from(created)))
+}
+
+/// Creates a department: the API's `POST /api/v1/departments` and the admin pages.
+pub async fn create_department(
+    state: &AppState,
+    Admin(admin): &Admin,
+    input: CreateInput,
+) -> Result<Department, AppError> {
     let mut errors = FieldErrors::new();
     let name = text_in_range(&mut errors, "name", &input.name, 1, 100);
     let code = parse_code(&mut errors, &input.code);
@@ -96,18 +120,27 @@ pub async fn create(
         .await
         .map_err(duplicate)?;
     tracing::info!(department = %created.id, by = %admin.username, "department created");
-    Ok(HttpResponse::Created().json(DepartmentView::from(created)))
+    Ok(created)
 }
 
 /// `PATCH /api/v1/departments/{id}` (admin).
 pub async fn update(
     state: web::Data<AppState>,
-    Admin(admin): Admin,
+    admin: Admin,
     path: web::Path<i64>,
     body: JsonBody<UpdateInput>,
 ) -> Result<HttpResponse, AppError> {
-    let id = DepartmentId(path.into_inner());
-    let input = body.0;
+    let updated = update_department(&state, &admin, DepartmentId(path.into_inner()), body.0).await?;
+    Ok(HttpResponse::Ok().json(DepartmentView::from(updated)))
+}
+
+/// Changes a department: the API's `PATCH /api/v1/departments/{id}` and the admin pages.
+pub async fn update_department(
+    state: &AppState,
+    Admin(admin): &Admin,
+    id: DepartmentId,
+    input: UpdateInput,
+) -> Result<Department, AppError> {
     let mut errors = FieldErrors::new();
     let changes = models::DepartmentChanges {
         name: input.name.as_deref().and_then(|n| text_in_range(&mut errors, "name", n, 1, 100)),
@@ -130,5 +163,5 @@ pub async fn update(
         .await
         .map_err(duplicate)?;
     tracing::info!(department = %updated.id, by = %admin.username, "department changed");
-    Ok(HttpResponse::Ok().json(DepartmentView::from(updated)))
+    Ok(updated)
 }

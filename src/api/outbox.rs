@@ -71,7 +71,7 @@ pub struct ListQuery {
 /// `GET /api/v1/outbox?state=pending|sent|failed`: newest first.
 pub async fn list(
     state: web::Data<AppState>,
-    Admin(_admin): Admin,
+    admin: Admin,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let ListQuery { state: wanted, limit, cursor } = query.into_inner();
@@ -88,20 +88,37 @@ pub async fn list(
     if !errors.is_empty() {
         return Err(errors.into());
     }
-    let (rows, more) = state.db.read(move |conn| Ok(db::outbox::list(conn, wanted, before, limit)?)).await?;
+    let (rows, more) = list_messages(&state, &admin, wanted, before, limit).await?;
     let next_cursor = if more { rows.last().map(|m| encode_cursor(m.id)) } else { None };
     Ok(HttpResponse::Ok()
         .json(MessagePage { items: rows.into_iter().map(Into::into).collect(), next_cursor }))
 }
 
-/// `POST /api/v1/outbox/{id}/retry`: a failed message goes back in the queue
-/// with a fresh 24 hours of attempts. Anything but a failed message is 409.
+/// A page of messages, newest first, in one state or all; `true` when more follow.
+pub async fn list_messages(
+    state: &AppState,
+    _admin: &Admin,
+    wanted: Option<MessageState>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<Message>, bool), AppError> {
+    state.db.read(move |conn| Ok(db::outbox::list(conn, wanted, before, limit)?)).await
+}
+
+/// `POST /api/v1/outbox/{id}/retry`.
 pub async fn retry(
     state: web::Data<AppState>,
-    Admin(admin): Admin,
+    admin: Admin,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
+    let message = retry_message(&state, &admin, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(MessageView::from(message)))
+}
+
+/// A failed message goes back in the queue with a fresh 24 hours of
+/// attempts: the API's retry and the outbox page's button. Anything but a
+/// failed message is a conflict.
+pub async fn retry_message(state: &AppState, Admin(admin): &Admin, id: i64) -> Result<Message, AppError> {
     let now = time::now_utc();
     let message = state
         .db
@@ -117,5 +134,5 @@ pub async fn retry(
         })
         .await?;
     tracing::info!(message = id, by = %admin.username, "failed mail queued again");
-    Ok(HttpResponse::Ok().json(MessageView::from(message)))
+    Ok(message)
 }

@@ -8,7 +8,10 @@ use super::views::{Items, UserView};
 use crate::accounts;
 use crate::app::AppState;
 use crate::auth::{password, Admin};
-use crate::db::{self, models};
+use crate::db::{
+    self,
+    models::{self, User},
+};
 use crate::domain::citizen::optional_email;
 use crate::domain::ids::{DepartmentId, UserId};
 use crate::domain::role::Role;
@@ -17,37 +20,55 @@ use crate::domain::validation::{text_in_range, FieldErrors};
 use crate::error::AppError;
 
 /// `GET /api/v1/users` (admin).
-pub async fn list(state: web::Data<AppState>, Admin(_admin): Admin) -> Result<HttpResponse, AppError> {
-    let users = state.db.read(|conn| Ok(db::users::list(conn)?)).await?;
-    let items: Vec<UserView> = users.into_iter().map(Into::into).collect();
+pub async fn list(state: web::Data<AppState>, admin: Admin) -> Result<HttpResponse, AppError> {
+    let items: Vec<UserView> = list_users(&state, &admin).await?.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(Items { items }))
+}
+
+/// Every account. Like every shared function of this module it takes the
+/// [`Admin`] the caller holds: the proof that the role was checked.
+pub async fn list_users(state: &AppState, _admin: &Admin) -> Result<Vec<User>, AppError> {
+    state.db.read(|conn| Ok(db::users::list(conn)?)).await
 }
 
 /// Create body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateInput {
-    username: String,
-    password: String,
-    display_name: String,
-    role: String,
-    department_id: Option<DepartmentId>,
-    email: Option<String>,
-    active: Option<bool>,
+    /// Login name.
+    pub username: String,
+    /// Initial password.
+    pub password: String,
+    /// Name shown in the event log.
+    pub display_name: String,
+    /// `admin`, `clerk`, `handler` or `leader`.
+    pub role: String,
+    /// Required for handlers.
+    pub department_id: Option<DepartmentId>,
+    /// Address for notifications.
+    pub email: Option<String>,
+    /// Defaults to active.
+    pub active: Option<bool>,
 }
 
 /// Patch body; absent fields stay as they are.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateInput {
-    password: Option<String>,
-    display_name: Option<String>,
-    role: Option<String>,
+    /// A new password (revokes the account's sessions).
+    pub password: Option<String>,
+    /// Name shown in the event log.
+    pub display_name: Option<String>,
+    /// `admin`, `clerk`, `handler` or `leader`.
+    pub role: Option<String>,
+    /// `Some(None)` clears the department.
     #[serde(default, deserialize_with = "nullable")]
-    department_id: Option<Option<DepartmentId>>,
+    pub department_id: Option<Option<DepartmentId>>,
+    /// `Some(None)` clears the address.
     #[serde(default, deserialize_with = "nullable")]
-    email: Option<Option<String>>,
-    active: Option<bool>,
+    pub email: Option<Option<String>>,
+    /// `false` deactivates (and revokes the account's sessions).
+    pub active: Option<bool>,
 }
 
 /// Login names: 3 to 32 lower-case letters, digits, `.`, `_` or `-`.
@@ -72,10 +93,19 @@ fn parse_role(errors: &mut FieldErrors, raw: &str) -> Option<Role> {
 /// `POST /api/v1/users` (admin).
 pub async fn create(
     state: web::Data<AppState>,
-    Admin(admin): Admin,
+    admin: Admin,
     body: JsonBody<CreateInput>,
 ) -> Result<HttpResponse, AppError> {
-    let input = body.0;
+    let created = create_user(&state, &admin, body.0).await?;
+    Ok(HttpResponse::Created().json(UserView::from(created)))
+}
+
+/// Creates an account: the API's `POST /api/v1/users` and the admin pages.
+pub async fn create_user(
+    state: &AppState,
+    Admin(admin): &Admin,
+    input: CreateInput,
+) -> Result<User, AppError> {
     let mut errors = FieldErrors::new();
     let username = parse_username(&mut errors, &input.username);
     if let Err(e) = password::check_new("password", &input.password) {
@@ -105,19 +135,30 @@ pub async fn create(
     };
     let created = state.db.write(move |conn| accounts::create(conn, &new)).await?;
     tracing::info!(user = %created.username, role = %created.role, by = %admin.username, "account created");
-    Ok(HttpResponse::Created().json(UserView::from(created)))
+    Ok(created)
 }
 
-/// `PATCH /api/v1/users/{id}` (admin). A new password or deactivation revokes
-/// the account's tokens; the last active admin cannot be demoted or deactivated.
+/// `PATCH /api/v1/users/{id}` (admin).
 pub async fn update(
     state: web::Data<AppState>,
-    Admin(admin): Admin,
+    admin: Admin,
     path: web::Path<i64>,
     body: JsonBody<UpdateInput>,
 ) -> Result<HttpResponse, AppError> {
-    let id = UserId(path.into_inner());
-    let input = body.0;
+    let updated = update_user(&state, &admin, UserId(path.into_inner()), body.0).await?;
+    Ok(HttpResponse::Ok().json(UserView::from(updated)))
+}
+
+/// Changes an account: the API's `PATCH /api/v1/users/{id}` and the admin
+/// pages (role, department, deactivation, password reset). A new password
+/// or deactivation revokes the account's tokens; the last active admin
+/// cannot be demoted or deactivated.
+pub async fn update_user(
+    state: &AppState,
+    Admin(admin): &Admin,
+    id: UserId,
+    input: UpdateInput,
+) -> Result<User, AppError> {
     let mut errors = FieldErrors::new();
     if let Some(Err(e)) = input.password.as_deref().map(|p| password::check_new("password", p)) {
         errors.0.extend(e.0);
@@ -163,5 +204,5 @@ pub async fn update(
         .await?;
     state.users.forget(updated.id);
     tracing::info!(user = %updated.username, by = %admin.username, "account changed");
-    Ok(HttpResponse::Ok().json(UserView::from(updated)))
+    Ok(updated)
 }

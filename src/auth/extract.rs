@@ -165,12 +165,20 @@ impl FromRequest for AuthUser {
 #[derive(Debug, Clone)]
 pub struct Admin(pub AuthUser);
 
+impl Admin {
+    /// The one rule of who administers: the API's extractor and the admin
+    /// pages both ask it, so there is no second permission table.
+    pub fn check(user: AuthUser) -> Result<Admin, AppError> {
+        user.require(&[Role::Admin]).map(|()| Admin(user))
+    }
+}
+
 impl FromRequest for Admin {
     type Error = AppError;
     type Future = Ready<Result<Admin, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticated(req).and_then(|user| user.require(&[Role::Admin]).map(|()| Admin(user))))
+        ready(authenticated(req).and_then(Admin::check))
     }
 }
 

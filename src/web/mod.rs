@@ -63,6 +63,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/console/cases/{id:\\d+}/{action}", web::post().to(console::case::act))
     .route("/console/password", web::get().to(login::password_form))
     .route("/console/password", web::post().to(login::password_submit))
+    .route("/console/admin/", web::get().to(console::admin::index))
+    .route("/console/admin/users", web::get().to(console::admin::users::list))
+    .route("/console/admin/users", web::post().to(console::admin::users::create))
+    .route("/console/admin/users/{id:\\d+}", web::get().to(console::admin::users::one))
+    .route("/console/admin/users/{id:\\d+}/{change}", web::post().to(console::admin::users::change))
+    .route("/console/admin/departments", web::get().to(console::admin::departments::list))
+    .route("/console/admin/departments", web::post().to(console::admin::departments::create))
+    .route("/console/admin/departments/{id:\\d+}", web::get().to(console::admin::departments::one))
+    .route(
+        "/console/admin/departments/{id:\\d+}/{change}",
+        web::post().to(console::admin::departments::change),
+    )
+    .route("/console/admin/channels", web::get().to(console::admin::channels::list))
+    .route("/console/admin/channels/{code}", web::get().to(console::admin::channels::one))
+    .route("/console/admin/channels/{code}", web::post().to(console::admin::channels::change))
+    .route("/console/admin/calendar", web::get().to(console::admin::calendar::current))
+    .route("/console/admin/calendar/{year:\\d{4}}", web::get().to(console::admin::calendar::year))
+    .route("/console/admin/calendar/{year:\\d{4}}/{change}", web::post().to(console::admin::calendar::change))
+    .route("/console/admin/outbox", web::get().to(console::admin::outbox::list))
+    .route("/console/admin/outbox/{id:\\d+}/retry", web::post().to(console::admin::outbox::retry))
+    .route("/console/admin", web::get().to(console::admin::index))
+    // Last of the console: any other console path is a 404 page.
     .route("/console/{rest:.*}", web::route().to(errors::not_found))
     .service(
         web::resource("/mailbox")

@@ -34,6 +34,15 @@ pub fn field_label(field: &str) -> &str {
         "comment" => "评价意见",
         "duplicate_of" => "重复的案件编号",
         "version" => "版本",
+        "username" => "用户名",
+        "display_name" => "姓名",
+        "role" => "角色",
+        "password" => "密码",
+        "code" => "代码",
+        "time_limit" => "办理时限",
+        "extension_limit" => "延期上限",
+        "date" => "日期",
+        "is_workday" => "类型",
         other => other,
     }
 }
@@ -78,6 +87,22 @@ pub fn message(text: &str) -> String {
             Some("被重复的案件必须是有效案件".to_owned())
         }
         "must be at most 100 characters" => Some("最多 100 个字".to_owned()),
+        "must be 3 to 32 lower-case letters, digits, '.', '_' or '-'" => {
+            Some("应为 3 至 32 位小写字母、数字或 . _ -".to_owned())
+        }
+        "must be one of admin, clerk, handler, leader" => Some("请选择角色".to_owned()),
+        "a handler must belong to a department" => Some("承办单位人员必须选择所属承办单位".to_owned()),
+        "must be 1 to 20 letters, digits or underscores" => {
+            Some("应为 1 至 20 位字母、数字或下划线".to_owned())
+        }
+        "a department with this name or code already exists" => Some("已有同名或同代码的承办单位".to_owned()),
+        "this would leave no active administrator" => Some("这样会没有可用的系统管理员，未修改".to_owned()),
+        "must be workday, calendar_day or month" => Some("请选择单位".to_owned()),
+        "must be a valid date, YYYY-MM-DD" => Some("请填写有效日期，例如 2027-10-01".to_owned()),
+        "is listed twice" => Some("这一天已经录入，如需改动请先删除".to_owned()),
+        "must be 1 to 50 characters, e.g. 春节 or 春节调休上班" => {
+            Some("请填写说明（1 至 50 个字），例如：春节、春节调休上班".to_owned())
+        }
         _ => None,
     };
     if let Some(text) = exact {
@@ -98,6 +123,26 @@ pub fn message(text: &str) -> String {
         if let Some(days) = rest.strip_suffix(" more working days may be granted for this case") {
             return format!("本案件最多还可延期 {days} 个工作日");
         }
+    }
+    if let Some(rest) = text.strip_prefix("must be ") {
+        // "must be {min} to {max} characters" (passwords), "must be from {min} to 366"
+        if let Some((min, max)) = rest.strip_suffix(" characters").and_then(|r| r.split_once(" to ")) {
+            return format!("应为 {min} 至 {max} 个字符");
+        }
+        if let Some((min, max)) = rest.strip_prefix("from ").and_then(|r| r.split_once(" to ")) {
+            return format!("请填写 {min} 至 {max} 之间的整数");
+        }
+    }
+    if let Some(year) = text.strip_prefix("is not in ") {
+        return format!("不是 {year} 年的日期");
+    }
+    if let Some(date) =
+        text.strip_suffix(" is a weekday: only a Saturday or Sunday can be a make-up working day")
+    {
+        return format!("{date} 是周一至周五：只有周六或周日才能设为调休上班日");
+    }
+    if let Some(name) = text.strip_prefix("the username '").and_then(|r| r.strip_suffix("' is taken")) {
+        return format!("用户名 {name} 已被使用");
     }
     if text.starts_with("unknown channel") {
         return "没有这个渠道".to_owned();
@@ -134,5 +179,13 @@ mod tests {
         );
         assert_eq!(field_error("citizen.phone", "is required"), "电话：必须填写");
         assert_eq!(message("something new"), "something new", "untranslated text is shown as it is");
+        assert_eq!(message("must be 8 to 128 characters"), "应为 8 至 128 个字符");
+        assert_eq!(message("must be from 1 to 366"), "请填写 1 至 366 之间的整数");
+        assert_eq!(message("is not in 2027"), "不是 2027 年的日期");
+        assert_eq!(
+            message("2027-03-03 is a weekday: only a Saturday or Sunday can be a make-up working day"),
+            "2027-03-03 是周一至周五：只有周六或周日才能设为调休上班日"
+        );
+        assert_eq!(message("the username 'wang' is taken"), "用户名 wang 已被使用");
     }
 }

@@ -1,8 +1,9 @@
 //! The staff console: `/console/` sends each role to its home; the
 //! dashboard, the workbench list, the case page with its action forms, and
-//! intake. Every page asks the API's own functions (statistics, list
+//! intake; administration (`admin`). Every page asks the API's own functions (statistics, list
 //! filters, masking, permitted actions, registration, `workflow::act`).
 
+pub mod admin;
 pub mod case;
 pub mod cases;
 pub mod dashboard;

@@ -1,0 +1,477 @@
+//! Administration in a real browser: an admin creates a department and a
+//! handler who can then sign in, changes a channel's time limit, enters 2027
+//! on the calendar page and retries a failed mail — each change checked
+//! through the API, the pages' other client; axe on every admin page; and
+//! the refusals: other roles get 403, a form without its token changes
+//! nothing, bad input comes back with field errors and changes nothing.
+
+use diesel::RunQueryDsl;
+use serde_json::Value;
+
+use crate::harness::{Browser, DESKTOP, ZOOMED};
+use crate::helpers::{Backend, TestApp, ADMIN_PASSWORD, PASSWORD};
+
+crate::browser_tests!(
+    an_admin_creates_a_department_and_a_handler_who_can_sign_in,
+    an_admin_changes_a_time_limit_and_retries_a_failed_mail,
+    an_admin_enters_2027_on_the_calendar_page,
+    admin_refusals_change_nothing,
+);
+
+fn shot(app: &TestApp, name: &str) -> String {
+    let backend = if app.backend == Backend::Sqlite { "sqlite" } else { "postgres" };
+    format!("{backend}-{name}")
+}
+
+/// Sets a field by script (a `<select>` or a date picker, as a keyboard user would pick it).
+async fn choose(browser: &Browser, css: &str, value: &str) {
+    let script = format!("const e = document.querySelector({css:?}); e.value = {value:?}; return e.value;");
+    assert_eq!(browser.js(&script).await, value, "{css} takes {value}");
+}
+
+/// The page fits 1024 px without sideways scrolling.
+async fn assert_fits(browser: &Browser, what: &str) {
+    let overflow = browser
+        .js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+        .await
+        .as_i64()
+        .unwrap();
+    assert!(overflow <= 0, "{what} scrolls sideways by {overflow} px");
+}
+
+async fn department_codes(app: &TestApp, token: &str) -> Vec<String> {
+    let listed = app.get("/api/v1/departments", Some(token)).await.expect(200);
+    listed.body["items"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn an_admin_creates_a_department_and_a_handler_who_can_sign_in(app: &TestApp, browser: &Browser) {
+    let admin = app.admin().await;
+    browser.viewport(DESKTOP).await;
+    browser.sign_in("admin", ADMIN_PASSWORD).await;
+    browser.goto("/console/admin/").await;
+    assert_eq!(browser.text("h1").await, "系统管理");
+    browser.assert_accessible("the admin index").await;
+
+    // A department through the form.
+    browser.goto("/console/admin/departments").await;
+    browser.assert_accessible("the departments page").await;
+    browser.fill("#name", "县交通运输局").await;
+    browser.fill("#code", "traffic").await;
+    browser.fill("#email", "jtj@county.gov.cn").await;
+    browser.click("form[data-form=create-department] button[type=submit]").await;
+    assert!(browser.text(".notice--ok").await.contains("承办单位已新增"));
+    let listed = app.get("/api/v1/departments", Some(&admin)).await.expect(200);
+    let created = listed.body["items"].as_array().unwrap().iter().find(|d| d["code"] == "TRAFFIC").cloned();
+    let created = created.expect("the API lists the new department, its code upper-cased as the API does");
+    assert_eq!(
+        (created["name"].as_str(), created["email"].as_str()),
+        (Some("县交通运输局"), Some("jtj@county.gov.cn"))
+    );
+    let department_id = created["id"].as_i64().unwrap();
+
+    // Renamed on its own page.
+    browser.goto(&format!("/console/admin/departments/{department_id}")).await;
+    browser.assert_accessible("a department's page").await;
+    browser.fill("#name", "县交通运输局（县公路事业发展中心）").await;
+    browser.click("form[data-form=edit-department] button[type=submit]").await;
+    let renamed = app.get("/api/v1/departments", Some(&admin)).await.expect(200);
+    assert!(renamed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["name"] == "县交通运输局（县公路事业发展中心）"));
+
+    // A handler of that department through the users page.
+    browser.goto("/console/admin/users").await;
+    browser.assert_accessible("the users page").await;
+    browser.fill("#username", "zhang.wei").await;
+    browser.fill("#display_name", "张伟").await;
+    choose(browser, "#role", "handler").await;
+    choose(browser, "#department_id", &department_id.to_string()).await;
+    browser.fill("#email", "zhangwei@county.gov.cn").await;
+    browser.fill("#password", "initial-password-1").await;
+    browser.click("form[data-form=create-user] button[type=submit]").await;
+    assert!(browser.text(".notice--ok").await.contains("账号已创建"));
+    let users = app.get("/api/v1/users", Some(&admin)).await.expect(200);
+    let user = users.body["items"].as_array().unwrap().iter().find(|u| u["username"] == "zhang.wei").cloned();
+    let user = user.expect("the API lists the new account");
+    assert_eq!(
+        (user["role"].as_str(), user["department_id"].as_i64()),
+        (Some("handler"), Some(department_id))
+    );
+    browser.screenshot(&shot(app, "admin-users")).await;
+    assert_fits(browser, "the users page").await;
+
+    // Its password reset on its page; the handler signs in with the new one.
+    let user_id = user["id"].as_i64().unwrap();
+    browser.goto(&format!("/console/admin/users/{user_id}")).await;
+    browser.assert_accessible("a user's page").await;
+    browser.fill("#password", "reset-password-2").await;
+    browser.click("form[data-form=reset-password] button[type=submit]").await;
+    assert!(browser.text(".notice--ok").await.contains("密码已重置"));
+    browser.client.delete_all_cookies().await.unwrap();
+    browser.sign_in("zhang.wei", "reset-password-2").await;
+    assert_eq!(browser.path().await, "/console/cases", "the handler's home");
+    assert!(browser.text(".site-header").await.contains("张伟"));
+
+    // Deactivated by the admin: the handler's session ends at once.
+    let handler_session = browser.session_cookie().await.expect("a session");
+    browser.client.delete_all_cookies().await.unwrap();
+    browser.sign_in("admin", ADMIN_PASSWORD).await;
+    browser.goto(&format!("/console/admin/users/{user_id}")).await;
+    browser.click("form[data-form=active] button[type=submit]").await;
+    assert_eq!(browser.text("[data-active]").await, "已停用");
+    let (status, _) = page(app, "/console/cases", &handler_session).await;
+    assert_eq!(status, 303, "a deactivated account's session is over");
+}
+
+async fn an_admin_changes_a_time_limit_and_retries_a_failed_mail(app: &TestApp, browser: &Browser) {
+    let office = app.office().await;
+    browser.viewport(DESKTOP).await;
+    browser.sign_in("admin", ADMIN_PASSWORD).await;
+
+    browser.goto("/console/admin/channels").await;
+    browser.assert_accessible("the channels page").await;
+    assert_fits(browser, "the channels page").await;
+    browser.click("tr[data-channel=minhu] a").await;
+    browser.assert_accessible("a channel's page").await;
+    browser.fill("#time_limit", "10").await;
+    choose(browser, "#time_limit_unit", "calendar_day").await;
+    browser.fill("#extension_limit", "5").await;
+    browser.click("form[data-form=channel] button[type=submit]").await;
+    assert!(browser.text(".notice--ok").await.contains("办理时限已保存"));
+    let channels = app.get("/api/v1/channels", Some(&office.admin.token)).await.expect(200);
+    let minhu =
+        channels.body["items"].as_array().unwrap().iter().find(|c| c["code"] == "minhu").cloned().unwrap();
+    assert_eq!(
+        (&minhu["time_limit"], &minhu["time_limit_unit"], &minhu["extension_limit"]),
+        (&Value::from(10), &Value::from("calendar_day"), &Value::from(5))
+    );
+
+    // A mail to department A (assigned a case) that failed for a day.
+    let id = app.case_in(&office, "assigned").await;
+    assert!(id > 0);
+    let failed = app
+        .with_conn(|conn| {
+            diesel::sql_query(
+                "UPDATE outbox SET state = 'failed', attempts = 12, last_error = 'connection refused'",
+            )
+            .execute(conn)
+            .unwrap()
+        })
+        .await;
+    assert!(failed >= 1, "a mail to fail");
+    browser.goto("/console/admin/outbox").await;
+    browser.assert_accessible("the outbox page").await;
+    assert_fits(browser, "the outbox page").await;
+    browser.screenshot(&shot(app, "admin-outbox")).await;
+    let message = browser
+        .js("return Number(document.querySelector('table[data-failed] tr[data-message]').dataset.message);")
+        .await
+        .as_i64()
+        .unwrap();
+    browser.click(&format!("tr[data-message='{message}'] button[type=submit]")).await;
+    assert!(browser.text(".notice--ok").await.contains("重新排队"));
+    let pending = app.get("/api/v1/outbox?state=pending", Some(&office.admin.token)).await.expect(200);
+    let retried = pending.body["items"].as_array().unwrap().iter().find(|m| m["id"] == message).cloned();
+    assert_eq!(retried.expect("queued again")["attempts"], 0, "a fresh day of attempts");
+}
+
+async fn calendar_2027(app: &TestApp, token: &str) -> Vec<(String, bool, String)> {
+    let days = app.get("/api/v1/calendar/2027", Some(token)).await.expect(200);
+    days.body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["date"].as_str().unwrap().to_owned(),
+                d["is_workday"].as_bool().unwrap(),
+                d["note"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn an_admin_enters_2027_on_the_calendar_page(app: &TestApp, browser: &Browser) {
+    let admin = app.admin().await;
+    browser.viewport(DESKTOP).await;
+    browser.sign_in("admin", ADMIN_PASSWORD).await;
+    browser.goto("/console/admin/calendar/2027").await;
+    assert_eq!(browser.text("h1").await, "2027 年节假日安排");
+    assert_eq!(browser.js("return document.querySelectorAll('table.month').length;").await, 12);
+    // Monday first: 1 February 2027 is a Monday, the first cell of its first week.
+    let first = browser
+        .js("return document.querySelector('table.month[data-month=\"2\"] tbody tr td').dataset.date;")
+        .await;
+    assert_eq!(first, "2027-02-01");
+    browser.assert_accessible("the calendar page, empty year").await;
+    browser.screenshot(&shot(app, "admin-calendar-top")).await;
+
+    // 国庆节 (a Friday) as a holiday, and Sunday 26 September as a make-up working day.
+    for (date, is_workday, note) in
+        [("2027-10-01", "false", "国庆节"), ("2027-09-26", "true", "国庆节调休上班")]
+    {
+        choose(browser, "#date", date).await;
+        choose(browser, "#is_workday", is_workday).await;
+        browser.fill("#note", note).await;
+        browser.click("form[data-form=add-day] button[type=submit]").await;
+        assert!(browser.text(".notice--ok").await.contains("已添加"), "{date} added");
+    }
+    assert_eq!(
+        calendar_2027(app, &admin).await,
+        [
+            ("2027-09-26".to_owned(), true, "国庆节调休上班".to_owned()),
+            ("2027-10-01".to_owned(), false, "国庆节".to_owned())
+        ]
+    );
+    // Marked in text, not by colour alone.
+    assert_eq!(browser.text("td[data-date='2027-10-01'] .mark").await, "休");
+    assert_eq!(browser.text("td[data-date='2027-09-26'] .mark").await, "班");
+    browser.assert_accessible("the calendar page with entries").await;
+    assert_fits(browser, "the calendar page").await;
+    browser.js("document.querySelector('table.month[data-month=\"9\"]').scrollIntoView(); return 1;").await;
+    browser.screenshot(&shot(app, "admin-calendar")).await;
+
+    // A weekday cannot be a make-up working day; a bad date is refused: nothing changes.
+    choose(browser, "#date", "2027-10-08").await;
+    choose(browser, "#is_workday", "true").await;
+    browser.fill("#note", "国庆节调休上班").await;
+    browser.click("form[data-form=add-day] button[type=submit]").await;
+    assert!(browser.text("#is_workday-error").await.contains("只有周六或周日"), "the error beside the type");
+    browser.js("document.querySelector('#add').scrollIntoView(); return 1;").await;
+    browser.screenshot(&shot(app, "admin-calendar-refused")).await;
+    assert_eq!(calendar_2027(app, &admin).await.len(), 2);
+
+    // At 200% zoom the months stack; nothing scrolls sideways.
+    browser.viewport(ZOOMED).await;
+    assert_fits(browser, "the calendar page at 200% zoom").await;
+    browser.viewport(DESKTOP).await;
+
+    // Removed by its button.
+    browser.click("tr[data-entry='2027-09-26'] button[type=submit]").await;
+    assert!(browser.text(".notice--ok").await.contains("已删除"));
+    assert_eq!(calendar_2027(app, &admin).await, [("2027-10-01".to_owned(), false, "国庆节".to_owned())]);
+}
+
+/// A client that neither follows redirects nor keeps cookies.
+fn raw_client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// The page's CSRF token.
+fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let at = html.find(marker).expect("a form with a token") + marker.len();
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+async fn page(app: &TestApp, path: &str, session: &str) -> (u16, String) {
+    let resp = raw_client()
+        .get(format!("{}{path}", app.base))
+        .header("Cookie", format!("casedesk_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+async fn post_form(app: &TestApp, path: &str, session: &str, form: &[(&str, &str)]) -> (u16, String) {
+    let resp = raw_client()
+        .post(format!("{}{path}", app.base))
+        .header("Cookie", format!("casedesk_session={session}"))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+async fn admin_refusals_change_nothing(app: &TestApp, browser: &Browser) {
+    let office = app.office().await;
+    let session_of = |user: &'static str, password: &'static str| async move {
+        browser.client.delete_all_cookies().await.unwrap();
+        browser.sign_in(user, password).await;
+        browser.session_cookie().await.expect("a session")
+    };
+    let admin = session_of("admin", ADMIN_PASSWORD).await;
+    let clerk = session_of("clerk", PASSWORD).await;
+    let pages = [
+        "/console/admin/",
+        "/console/admin/users",
+        &format!("/console/admin/users/{}", office.clerk.id),
+        "/console/admin/departments",
+        &format!("/console/admin/departments/{}", office.dept_a),
+        "/console/admin/channels",
+        "/console/admin/channels/mailbox",
+        "/console/admin/calendar/2027",
+        "/console/admin/outbox",
+    ];
+    for path in pages {
+        let (status, html) = page(app, path, &clerk).await;
+        assert_eq!(status, 403, "a clerk on {path}");
+        assert!(html.contains("无权访问"), "the 403 page on {path}");
+        assert_eq!(page(app, path, &admin).await.0, 200, "the admin on {path}");
+    }
+    let (_, html) = page(app, "/console/admin/departments", &admin).await;
+    let token = csrf_of(&html);
+    let (_, html) = page(app, "/console/admin/departments", &clerk).await;
+    assert!(!html.contains("csrf_token"), "no form for a clerk");
+    let (_, clerk_html) = page(app, "/console/dashboard", &clerk).await;
+    let clerk_token = csrf_of(&clerk_html);
+    let codes = department_codes(app, &office.admin.token).await;
+
+    // A clerk posting by hand with their own valid token: 403, nothing created.
+    let create = [("name", "县水利局"), ("code", "WATER"), ("email", "")];
+    let with = |token: &str| {
+        let mut form = vec![("csrf_token", token.to_owned())];
+        form.extend(create.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        form
+    };
+    let as_pairs =
+        |form: &Vec<(&'static str, String)>| form.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let resp = raw_client()
+        .post(format!("{}/console/admin/departments", app.base))
+        .header("Cookie", format!("casedesk_session={clerk}"))
+        .form(&as_pairs(&with(&clerk_token)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 403);
+    // The admin without a token, or with a wrong one: 403, nothing created.
+    for form in [create.to_vec(), [("csrf_token", "0000")].into_iter().chain(create).collect()] {
+        let (status, html) = post_form(app, "/console/admin/departments", &admin, &form).await;
+        assert_eq!(status, 403, "{html}");
+        assert!(html.contains("表单已失效"));
+    }
+    for path in [
+        format!("/console/admin/users/{}/active", office.clerk.id),
+        "/console/admin/calendar/2027/add".to_owned(),
+        "/console/admin/channels/mailbox".to_owned(),
+        "/console/admin/outbox/1/retry".to_owned(),
+    ] {
+        let (status, _) = post_form(app, &path, &admin, &[("active", "false"), ("date", "2027-01-01")]).await;
+        assert_eq!(status, 403, "{path} without a token");
+    }
+    assert_eq!(department_codes(app, &office.admin.token).await, codes, "nothing created");
+    let clerk_account = app.get("/api/v1/users", Some(&office.admin.token)).await.expect(200);
+    assert!(clerk_account.body["items"].as_array().unwrap().iter().all(|u| u["active"] == true));
+
+    // Bad input: the form again, errors beside the fields, nothing changed.
+    let (status, html) = post_form(
+        app,
+        "/console/admin/departments",
+        &admin,
+        &[("csrf_token", &token), ("name", " "), ("code", "a b")],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("id=\"name-error\"") && html.contains("id=\"code-error\""), "{html}");
+    assert!(html.contains("不能为空"));
+    let (status, html) = post_form(
+        app,
+        "/console/admin/departments",
+        &admin,
+        &[("csrf_token", &token), ("name", "另一个教育局"), ("code", "edu")],
+    )
+    .await;
+    assert_eq!(status, 422, "a duplicate code");
+    assert!(html.contains("id=\"code-error\"") && html.contains("已有同名或同代码的承办单位"), "{html}");
+    assert!(html.contains("value=\"另一个教育局\""), "what was typed is kept");
+    assert_eq!(department_codes(app, &office.admin.token).await, codes, "nothing created");
+
+    let (status, html) = post_form(
+        app,
+        "/console/admin/users",
+        &admin,
+        &[
+            ("csrf_token", &token),
+            ("username", "Li Si"),
+            ("display_name", "李四"),
+            ("role", "handler"),
+            ("password", "short"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    for field in ["username-error", "password-error"] {
+        assert!(html.contains(field), "{field} in {html}");
+    }
+    // A handler needs a department: the API's rule, beside the department field.
+    let (status, html) = post_form(
+        app,
+        "/console/admin/users",
+        &admin,
+        &[
+            ("csrf_token", &token),
+            ("username", "li.si"),
+            ("display_name", "李四"),
+            ("role", "handler"),
+            ("department_id", ""),
+            ("password", "long-enough-password"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"department_id-error\"") && html.contains("必须选择所属承办单位"), "{html}");
+    let users = app.get("/api/v1/users", Some(&office.admin.token)).await.expect(200);
+    assert!(
+        users.body["items"].as_array().unwrap().iter().all(|u| u["username"] != "li.si"),
+        "nothing created"
+    );
+    let (status, html) = post_form(
+        app,
+        "/console/admin/calendar/2027/add",
+        &admin,
+        &[("csrf_token", &token), ("date", "2027-02-30"), ("is_workday", "false"), ("note", "春节")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"date-error\"") && html.contains("请填写有效日期"), "{html}");
+    let (status, _) = post_form(
+        app,
+        "/console/admin/calendar/2027/add",
+        &admin,
+        &[("csrf_token", &token), ("date", "2026-10-01"), ("is_workday", "false"), ("note", "国庆节")],
+    )
+    .await;
+    assert_eq!(status, 422, "a date of another year");
+    assert!(calendar_2027(app, &office.admin.token).await.is_empty(), "nothing entered");
+    let (status, html) = post_form(
+        app,
+        "/console/admin/channels/mailbox",
+        &admin,
+        &[
+            ("csrf_token", &token),
+            ("time_limit", "0"),
+            ("time_limit_unit", "fortnight"),
+            ("extension_limit", "15"),
+            ("extension_unit", "workday"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("time_limit-error") && html.contains("time_limit_unit-error"), "{html}");
+    let channels = app.get("/api/v1/channels", Some(&office.admin.token)).await.expect(200);
+    assert!(channels.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["code"] == "mailbox" && c["time_limit"] == 15));
+
+    // The last admin cannot deactivate themselves; a mail that is not failed is not retried.
+    let (status, html) = post_form(
+        app,
+        "/console/admin/users/1/active",
+        &admin,
+        &[("csrf_token", &token), ("active", "false")],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("没有可用的系统管理员"));
+    let (status, _) =
+        post_form(app, "/console/admin/outbox/999999/retry", &admin, &[("csrf_token", &token)]).await;
+    assert_eq!(status, 404, "no such mail: the 404 page, never a 500");
+    let (status, _) = page(app, "/console/admin/calendar/1999", &admin).await;
+    assert_eq!(status, 404);
+}
