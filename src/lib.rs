@@ -22,5 +22,6 @@ pub mod notify;
 pub mod progress;
 pub mod report;
 pub mod request_log;
+pub mod transfer;
 pub mod web;
 pub mod workflow;

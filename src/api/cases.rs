@@ -168,7 +168,7 @@ fn instant(errors: &mut FieldErrors, field: &str, raw: Option<&str>) -> Option<c
 }
 
 impl ListQuery {
-    fn into_filter(self, user: &AuthUser) -> Result<(CaseFilter, i64), AppError> {
+    pub(super) fn into_filter(self, user: &AuthUser) -> Result<(CaseFilter, i64), AppError> {
         let mut errors = FieldErrors::new();
         let mut filter = CaseFilter::default();
         if let Some(states) = &self.state {
