@@ -1,4 +1,4 @@
-//! The command line: `casedesk [serve]`, `migrate`, `user add`.
+//! The command line: `casedesk [serve]`, `migrate`, `user add`, `report`, `demo`, `export`, `bench`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,7 +40,13 @@ enum Command {
     Report(ReportArgs),
     /// Load a demo county (departments, staff, 2023–2024 cases) into an empty database.
     Demo,
-    /// Measure the service: `casedesk bench` (the same as `bench api`) or `bench stats`.
+    /// Import cases with their history from an .xlsx or CSV file (or write
+    /// the template with --template).
+    Import(ImportArgs),
+    /// Write cases to a CSV file or workbook in the import template's columns
+    /// (phone and email in full: this is the operator's copy).
+    Export(ExportArgs),
+    /// Measure the service: `casedesk bench` (the same as `bench api`), `bench stats` or `bench transfer`.
     Bench(BenchArgs),
     /// The load generator of `bench api`, which starts it in a process of its own.
     #[command(hide = true)]
@@ -63,6 +69,20 @@ enum BenchCommand {
     Api(BenchApiArgs),
     /// The statistics endpoints over N loaded cases, while intake goes on.
     Stats(BenchStatsArgs),
+    /// Import of N rows from CSV, then export of every case as CSV over HTTP.
+    Transfer(BenchTransferArgs),
+}
+
+#[derive(Debug, Args)]
+struct BenchTransferArgs {
+    #[command(flatten)]
+    target: BenchTarget,
+    /// Rows to import.
+    #[arg(long, default_value_t = 100_000)]
+    rows: usize,
+    /// Cases loaded before the export, besides the imported ones.
+    #[arg(long, default_value_t = 1_000_000)]
+    cases: usize,
 }
 
 #[derive(Debug, Args)]
@@ -120,6 +140,47 @@ struct ReportArgs {
     /// Write to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// The .xlsx workbook or CSV file to import.
+    #[arg(required_unless_present = "template", conflicts_with = "template")]
+    file: Option<PathBuf>,
+    /// Check and count every row, write no case (the refused rows are still recorded).
+    #[arg(long)]
+    dry_run: bool,
+    /// The workbook's sheet (default: the first).
+    #[arg(long)]
+    sheet: Option<String>,
+    /// A CSV file's encoding: utf-8 or gb18030 (gbk) (default: detected).
+    #[arg(long)]
+    encoding: Option<String>,
+    /// Write the refused rows, with 错误原因, to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    refused: Option<PathBuf>,
+    /// Write the import template (an .xlsx workbook) to this file instead.
+    #[arg(long, value_name = "FILE")]
+    template: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// csv (UTF-8 with BOM) or xlsx.
+    #[arg(long, default_value = "csv", value_parser = ["csv", "xlsx"])]
+    format: String,
+    /// Write to this file (required for xlsx; CSV goes to standard output without it).
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Only this channel (code).
+    #[arg(long)]
+    channel: Option<String>,
+    /// Only cases received on or after this day (YYYY-MM-DD, Beijing).
+    #[arg(long, value_name = "DATE")]
+    received_from: Option<String>,
+    /// Only cases received before this day (YYYY-MM-DD, Beijing).
+    #[arg(long, value_name = "DATE")]
+    received_to: Option<String>,
 }
 
 #[derive(Debug, Default, Args)]
@@ -188,6 +249,8 @@ pub fn run() -> ExitCode {
         Command::User(UserCommand::Add(args)) => add_user(&settings, args),
         Command::Report(args) => print_report(&settings, args),
         Command::Demo => demo(&settings, false),
+        Command::Export(args) => export(&settings, args),
+        Command::Import(args) => import(&settings, args),
         Command::Bench(BenchArgs { command: None, api: args })
         | Command::Bench(BenchArgs { command: Some(BenchCommand::Api(args)), .. }) => {
             crate::bench::api(crate::bench::ApiOptions {
@@ -200,6 +263,15 @@ pub fn run() -> ExitCode {
             })
         }
         Command::BenchLoad => crate::bench::load_generator(),
+        Command::Bench(BenchArgs { command: Some(BenchCommand::Transfer(args)), .. }) => {
+            crate::bench::transfer(crate::bench::TransferOptions {
+                backend: args.target.backend,
+                pg_url: args.target.pg_url,
+                rows: args.rows.max(1),
+                cases: args.cases,
+                json: args.target.json,
+            })
+        }
         Command::Bench(BenchArgs { command: Some(BenchCommand::Stats(args)), .. }) => {
             crate::bench::stats(crate::bench::StatsOptions {
                 backend: args.target.backend,
@@ -358,6 +430,120 @@ fn print_report(settings: &Settings, args: ReportArgs) -> Result<(), String> {
             std::io::stdout().write_all(&bytes).map_err(|e| e.to_string())
         }
     }
+}
+
+fn import(settings: &Settings, args: ImportArgs) -> Result<(), String> {
+    use crate::transfer::{import, read, template};
+    let db = Db::connect(&settings.database_url, 2)?;
+    if let Some(path) = args.template {
+        let mut conn = db.pool().get().map_err(|e| e.to_string())?;
+        let channels = db::channels::list(&mut conn).map_err(|e| e.to_string())?;
+        let departments = db::departments::list(&mut conn).map_err(|e| e.to_string())?;
+        let bytes = template::workbook(&channels, &departments).map_err(|e| e.to_string())?;
+        std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        println!("Wrote the import template to {}.", path.display());
+        return Ok(());
+    }
+    let Some(path) = args.file else { unreachable!("clap requires FILE without --template") };
+    let encoding = match args.encoding.as_deref() {
+        None => None,
+        Some(name) => {
+            Some(read::TextEncoding::parse(name).ok_or("--encoding must be utf-8 or gb18030 (gbk)")?)
+        }
+    };
+    let rows = read::from_path(&path, args.sheet.as_deref(), encoding).map_err(|e| e.to_string())?;
+    let progress = match rows.total {
+        Some(total) => crate::progress::Progress::counted("importing rows", total as u64, "rows"),
+        None => crate::progress::Progress::spinner("importing rows"),
+    };
+    let options = import::ImportOptions {
+        file_name: path
+            .file_name()
+            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        dry_run: args.dry_run,
+        actor: None,
+    };
+    let mut refused_so_far = 0;
+    let outcome = import::run(&db, rows, options, |counts| {
+        progress.set(counts.rows as u64);
+        if counts.refused > refused_so_far {
+            progress.println(format!("{} rows read, {} refused so far", counts.rows, counts.refused));
+            refused_so_far = counts.refused;
+        }
+    });
+    progress.finish();
+    let record = outcome.map_err(|e| e.to_string())?;
+    let verb = if record.dry_run { "Checked (dry run, nothing written)" } else { "Imported" };
+    println!(
+        "{verb} {}: {} rows, {} new, {} updated, {} unchanged, {} refused (import {}).",
+        record.file_name,
+        record.rows_total,
+        record.rows_new,
+        record.rows_updated,
+        record.rows_unchanged,
+        record.rows_refused,
+        record.id
+    );
+    if record.rows_refused > 0 {
+        let refusals = db
+            .write_blocking(|conn| Ok(db::transfer::refusals(conn, record.id)?))
+            .map_err(|e| e.to_string())?;
+        for refusal in refusals.iter().take(20) {
+            eprintln!("  line {}: {}", refusal.line, refusal.reason);
+        }
+        if refusals.len() > 20 {
+            eprintln!("  … and {} more", refusals.len() - 20);
+        }
+        match &args.refused {
+            Some(out) => {
+                let bytes = import::refused_csv(&record, &refusals).map_err(|e| e.to_string())?;
+                std::fs::write(out, bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+                println!(
+                    "The refused rows, with 错误原因, are in {}: fix them and import that file.",
+                    out.display()
+                );
+            }
+            None => println!("Write the refused rows with 错误原因 to a file with --refused FILE."),
+        }
+    }
+    Ok(())
+}
+
+fn export(settings: &Settings, args: ExportArgs) -> Result<(), String> {
+    use crate::transfer::export::{write_all, ExportFormat};
+    let format = ExportFormat::parse(&args.format).ok_or("--format must be csv or xlsx")?;
+    if format == ExportFormat::Xlsx && args.output.is_none() {
+        return Err("--format xlsx needs --output FILE".into());
+    }
+    let day = |flag: &str, value: Option<String>| -> Result<_, String> {
+        value
+            .map(|v| {
+                time::parse_date(&v)
+                    .map(time::start_of_office_day)
+                    .ok_or_else(|| format!("--{flag} must be a date (YYYY-MM-DD), not '{v}'"))
+            })
+            .transpose()
+    };
+    let filter = db::cases::CaseFilter {
+        channel: args.channel,
+        received_from: day("received-from", args.received_from)?,
+        received_to: day("received-to", args.received_to)?,
+        ..Default::default()
+    };
+    let db = Db::connect(&settings.database_url, 1)?;
+    let progress = crate::progress::Progress::spinner("exporting cases");
+    let written = match &args.output {
+        Some(path) => {
+            let file =
+                std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            write_all(&db, filter, format, true, &mut std::io::BufWriter::new(file))
+        }
+        None => write_all(&db, filter, format, true, &mut std::io::stdout().lock()),
+    }
+    .map_err(|e| e.to_string())?;
+    progress.finish();
+    eprintln!("Exported {written} cases.");
+    Ok(())
 }
 
 /// Loads the demo county. With `only_if_empty`, a database that already has

@@ -23,5 +23,6 @@ pub mod progress;
 pub mod report;
 pub mod request_log;
 pub mod stats;
+pub mod transfer;
 pub mod web;
 pub mod workflow;

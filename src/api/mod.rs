@@ -10,6 +10,8 @@ pub mod calendar;
 pub mod cases;
 pub mod channels;
 pub mod departments;
+mod export;
+mod imports;
 mod ops;
 pub mod outbox;
 pub(crate) mod public;
@@ -62,9 +64,14 @@ routes! {
     PUT "/api/v1/calendar/{year}" => calendar::put,
     POST "/api/v1/cases" => cases::create,
     GET "/api/v1/cases" => cases::list,
+    // Before `/cases/{id}`, which would take `export` for an id.
+    GET "/api/v1/cases/export" => export::export,
     GET "/api/v1/cases/{id}" => cases::get,
     GET "/api/v1/cases/{id}/events" => cases::events,
     POST "/api/v1/cases/{id}/{action}" => actions::act,
+    POST "/api/v1/imports" => imports::create,
+    GET "/api/v1/imports/{id}" => imports::get,
+    GET "/api/v1/imports/{id}/refused" => imports::refused,
     GET "/api/v1/outbox" => outbox::list,
     POST "/api/v1/outbox/{id}/retry" => outbox::retry,
     GET "/api/v1/stats/summary" => stats::summary,

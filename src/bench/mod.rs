@@ -7,6 +7,8 @@
 //!   through the pool, without HTTP) to compare the intake against.
 //! - `bench stats`: loads N cases of one year, then times each statistics
 //!   endpoint while intake goes on.
+//! - `bench transfer`: import of N rows from CSV, then export of everything as
+//!   CSV over HTTP (`transfer`).
 //!
 //! This module holds the options and the two runs, each in a scratch database
 //! (`db::scratch`); beside it: the service and its HTTP clients with the load
@@ -19,6 +21,7 @@ mod limit;
 mod load;
 mod pages;
 mod report;
+mod transfer;
 
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -29,6 +32,7 @@ use crate::db::{self, Db};
 use crate::progress::Progress;
 
 pub use http::load_generator;
+pub use transfer::{transfer, TransferOptions};
 
 /// Which database a benchmark runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

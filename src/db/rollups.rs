@@ -35,7 +35,7 @@ fn month_of(day: NaiveDate) -> NaiveDate {
 /// `received` alone): diesel cannot cache an upsert's prepared statement, so
 /// every call compiles it anew, and a statement of four columns compiles
 /// several times faster than one of seventeen.
-fn add(conn: &mut DbConnection, key: &RollupKey, delta: &Counts) -> QueryResult<()> {
+pub fn add(conn: &mut DbConnection, key: &RollupKey, delta: &Counts) -> QueryResult<()> {
     let changed: Vec<(&str, i64)> =
         Measure::ALL.iter().map(|m| (m.name(), m.of(delta))).filter(|(_, v)| *v != 0).collect();
     if changed.is_empty() {

@@ -223,6 +223,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    imports (id) {
+        id -> BigInt,
+        file_name -> Text,
+        format -> Text,
+        dry_run -> Bool,
+        state -> Text,
+        headers -> Text,
+        rows_total -> Integer,
+        rows_new -> Integer,
+        rows_updated -> Integer,
+        rows_unchanged -> Integer,
+        rows_refused -> Integer,
+        error -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    import_refusals (id) {
+        id -> BigInt,
+        import_id -> BigInt,
+        line -> Integer,
+        cells -> Text,
+        reason -> Text,
+    }
+}
+
 diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(cases -> departments (department_id));
 diesel::joinable!(cases -> channels (channel));
@@ -242,4 +272,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     outbox,
     public_requests,
+    imports,
+    import_refusals,
 );

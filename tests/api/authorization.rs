@@ -131,6 +131,7 @@ async fn every_role_against_every_endpoint(app: &TestApp) {
             [401, 201, 201, 403, 403],
         ),
         row(M::GET, "/api/v1/cases", "/api/v1/cases", [401, 200, 200, 200, 200]),
+        row(M::GET, "/api/v1/cases/export", "/api/v1/cases/export", [401, 200, 200, 200, 200]),
         row(M::GET, "/api/v1/cases/{id}", format!("/api/v1/cases/{case}"), [401, 200, 200, 200, 200]),
         row(
             M::GET,
@@ -145,6 +146,15 @@ async fn every_role_against_every_endpoint(app: &TestApp) {
             format!("/api/v1/cases/{case}/supervise"),
             |_| json!({"note": "督办"}),
             [401, 200, 200, 403, 200],
+        ),
+        // The role is checked first, then the body (no file here: 415).
+        row(M::POST, "/api/v1/imports", "/api/v1/imports", [401, 415, 415, 403, 403]),
+        row(M::GET, "/api/v1/imports/{id}", "/api/v1/imports/987654", [401, 404, 404, 403, 403]),
+        row(
+            M::GET,
+            "/api/v1/imports/{id}/refused",
+            "/api/v1/imports/987654/refused",
+            [401, 404, 404, 403, 403],
         ),
         row(M::GET, "/api/v1/outbox", "/api/v1/outbox", [401, 200, 403, 403, 403]),
         // The role is checked before the message is looked for.

@@ -38,6 +38,8 @@ fn assert_schema_matches(conn: &mut db::DbConnection) {
         .load::<(i64, String, chrono::NaiveDateTime)>(conn)
         .unwrap();
     tracking_counters::table.load::<(String, i32, i32)>(conn).unwrap();
+    imports::table.load::<ImportRecord>(conn).unwrap();
+    import_refusals::table.select(ImportRefusal::as_select()).load(conn).unwrap();
     idempotency_keys::table.load::<(i64, String, String, i32, String, chrono::NaiveDateTime)>(conn).unwrap();
 }
 

@@ -1,0 +1,142 @@
+//! The import template (`casedesk import --template FILE.xlsx`): the
+//! columns as Chinese headers with a sample row, and a sheet of
+//! instructions (allowed values, date formats).
+
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use crate::db::models::{Channel, Department};
+use crate::domain::lifecycle::CaseState;
+use crate::domain::rating::Rating;
+use crate::domain::transfer::{rating_label, state_label, Column};
+
+/// What each column holds, for the instructions sheet.
+fn explain(column: Column) -> (&'static str, &'static str) {
+    match column {
+        Column::Channel => ("必填", "渠道名称或代码，见下方"),
+        Column::ExternalRef => {
+            ("必填", "来源系统的编号；同一渠道内唯一。再次导入同一编号只会推进案件，不会重复")
+        }
+        Column::Title => ("必填", "不超过200字"),
+        Column::Content => ("必填", "不超过20000字"),
+        Column::Category => ("", "不超过50字"),
+        Column::CitizenName => ("", "不超过100字；匿名来信可空"),
+        Column::CitizenPhone => ("", "11位手机号或带区号的固定电话"),
+        Column::CitizenEmail => ("", "电子邮箱地址"),
+        Column::CitizenAddress => ("", "不超过300字"),
+        Column::IsPublic => ("", "是 或 否（空为否）"),
+        Column::ReceivedAt => ("必填", "日期或日期时间（北京时间），不能晚于现在"),
+        Column::Department => ("", "承办单位名称或代码；已交办、办理中、待审核的案件必填"),
+        Column::State => ("", "见下方；空时按各时间推断"),
+        Column::AcceptedAt => ("", "承办单位签收的时间"),
+        Column::Reply => ("", "待审核的案件必填"),
+        Column::RepliedAt => ("", "答复的时间"),
+        Column::ClosedAt => ("", "已办结的案件必填，且不早于收到时间和答复时间"),
+        Column::Rating => ("", "满意、基本满意或不满意；只评价已办结的案件"),
+        Column::WorkRating => ("", "两项评价的渠道（代表建议、委员提案）：对办理工作的满意度"),
+        Column::ResultRating => ("", "两项评价的渠道：对办理结果的满意度"),
+        Column::RatedAt => ("", "空时为办结时间"),
+        Column::Note => ("", "记入导入事件的备注，不超过500字"),
+        Column::ReopenCount => ("", "重办（办结后重新办理）的次数，空为0；计入重办率"),
+    }
+}
+
+fn sample(column: Column) -> &'static str {
+    match column {
+        Column::Channel => "公开信箱",
+        Column::ExternalRef => "GX-2024-000123",
+        Column::Title => "关于小区停车难的问题",
+        Column::Content => "我们小区停车位严重不足，希望有关部门协调解决。",
+        Column::Category => "城建",
+        Column::CitizenName => "王芳",
+        Column::CitizenPhone => "13812345678",
+        Column::CitizenEmail => "wangfang@example.cn",
+        Column::CitizenAddress => "城关镇幸福路8号",
+        Column::IsPublic => "否",
+        Column::ReceivedAt => "2024-03-05 09:30",
+        Column::Department => "",
+        Column::State => "已办结",
+        Column::AcceptedAt => "2024-03-06 10:00",
+        Column::Reply => "已协调新增停车位50个。",
+        Column::RepliedAt => "2024-03-15 16:00",
+        Column::ClosedAt => "2024-03-18",
+        Column::Rating => "满意",
+        Column::WorkRating => "",
+        Column::ResultRating => "",
+        Column::RatedAt => "2024-03-20",
+        Column::Note => "",
+        Column::ReopenCount => "0",
+    }
+}
+
+/// The template workbook: sheet 案件 (headers and one sample row, naming
+/// the first department if there is one) and sheet 说明.
+pub fn workbook(channels: &[Channel], departments: &[Department]) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    let text = Format::new().set_num_format("@");
+    let sheet = workbook.add_worksheet().set_name("案件")?;
+    for (col, column) in Column::ALL.into_iter().enumerate() {
+        let col = col as u16;
+        sheet.write_string_with_format(0, col, column.header(), &bold)?;
+        let value = match (column, departments.first()) {
+            (Column::Department, Some(d)) => d.name.as_str(),
+            _ => sample(column),
+        };
+        // Text cells: Excel would otherwise turn a phone number into a number
+        // and a date into a serial, which import reads too, but a person
+        // editing the sheet sees something else than they typed.
+        sheet.write_string_with_format(1, col, value, &text)?;
+        sheet.set_column_width(col, 16)?;
+    }
+    let help = workbook.add_worksheet().set_name("说明")?;
+    let mut row = 0;
+    let mut line = |cells: &[&str], format: Option<&Format>| -> Result<(), XlsxError> {
+        for (col, cell) in cells.iter().enumerate() {
+            match format {
+                Some(f) => help.write_string_with_format(row, col as u16, *cell, f)?,
+                None => help.write_string(row, col as u16, *cell)?,
+            };
+        }
+        row += 1;
+        Ok(())
+    };
+    line(&["列", "是否必填", "说明"], Some(&bold))?;
+    for column in Column::ALL {
+        let (required, meaning) = explain(column);
+        line(&[column.header(), required, meaning], None)?;
+    }
+    line(&[], None)?;
+    line(&["日期格式", "2024-03-05、2024-03-05 14:20、2024-03-05 14:20:00、2024/3/5 14:20:00 或 Excel 日期单元格；均为北京时间"], None)?;
+    line(
+        &[
+            "文件",
+            "本工作簿的第一个工作表（或 --sheet 指定的），或 CSV 文件（UTF-8，带或不带 BOM；或 GB18030/GBK）",
+        ],
+        None,
+    )?;
+    line(&["第一行", "列名；不认识的列名会使整个文件被拒绝，可以省略非必填的列；编号、是否超期、错误原因列会被忽略；导出文件的截止时间列（含延期）作为截止时间保留，没有该列时按收到时间和工作日历计算"], None)?;
+    line(&[], None)?;
+    line(&["渠道", "代码"], Some(&bold))?;
+    for channel in channels {
+        line(&[&channel.name, &channel.code], None)?;
+    }
+    line(&[], None)?;
+    line(&["状态", "代码"], Some(&bold))?;
+    for state in CaseState::ALL {
+        line(&[state_label(state), state.as_str()], None)?;
+    }
+    line(&[], None)?;
+    line(&["满意度", "代码"], Some(&bold))?;
+    for rating in Rating::ALL {
+        line(&[rating_label(rating), rating.as_str()], None)?;
+    }
+    line(&[], None)?;
+    line(&["承办单位", "代码"], Some(&bold))?;
+    for department in departments {
+        line(&[&department.name, &department.code], None)?;
+    }
+    help.set_column_width(0, 18)?;
+    help.set_column_width(1, 40)?;
+    help.set_column_width(2, 60)?;
+    workbook.save_to_buffer()
+}
