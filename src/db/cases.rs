@@ -165,6 +165,23 @@ pub(super) fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// Open, running cases, written exactly as the condition of the open-cases
+/// index (`cases_open_by_receipt`) on each backend: SQLite uses a partial
+/// index only when the query's WHERE holds the index's condition term for
+/// term with the same literals (a bound parameter proves nothing), and then
+/// an overdue queue or the risk board reads the open cases alone instead of
+/// every case whose due date has passed — nearly all of them, closed ones.
+fn open_and_running(conn: &DbConnection) -> &'static str {
+    match conn {
+        DbConnection::Pg(_) => {
+            "state IN ('registered', 'assigned', 'processing', 'reviewing') AND suspended = FALSE"
+        }
+        DbConnection::Sqlite(_) => {
+            "state IN ('registered', 'assigned', 'processing', 'reviewing') AND suspended = 0"
+        }
+    }
+}
+
 /// The open states (the ones a deadline runs in).
 fn open_states() -> Vec<CaseState> {
     CaseState::ALL.into_iter().filter(|s| s.is_open()).collect()
@@ -174,7 +191,7 @@ fn open_states() -> Vec<CaseState> {
 /// `$c` (the same code for each backend: through the multi-backend
 /// connection every value was converted twice).
 macro_rules! filtered {
-    ($c:ident, $filter:expr) => {{
+    ($c:ident, $filter:expr, $open_and_running:expr) => {{
         let filter: &CaseFilter = $filter;
         let mut query = cases::table.into_boxed();
         // One state is the common case, and `state = $1` lets PostgreSQL walk the
@@ -195,14 +212,12 @@ macro_rules! filtered {
         }
         if let Some(at) = filter.overdue_at {
             query = query
-                .filter(cases::state.ne_all([CaseState::Closed, CaseState::Invalid]))
-                .filter(cases::suspended.eq(false))
+                .filter(diesel::dsl::sql::<diesel::sql_types::Bool>($open_and_running))
                 .filter(cases::due_at.lt(at));
         }
         if let Some((start, end)) = filter.due_between {
             query = query
-                .filter(cases::state.eq_any(open_states()))
-                .filter(cases::suspended.eq(false))
+                .filter(diesel::dsl::sql::<diesel::sql_types::Bool>($open_and_running))
                 .filter(cases::due_at.ge(start))
                 .filter(cases::due_at.lt(end));
         }
@@ -261,8 +276,9 @@ pub fn list_page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<CaseSummaryRow>, bool)> {
+    let open = open_and_running(conn);
     let mut rows: Vec<CaseSummaryRow> = super::on_backend!(conn, |c| {
-        let query = filtered!(c, filter);
+        let query = filtered!(c, filter, open);
         let query = match order {
             ListOrder::Newest => query.order(cases::id.desc()),
             ListOrder::SoonestDue => query.order((cases::due_at.asc(), cases::id.asc())),
@@ -278,8 +294,10 @@ pub fn list_page(
 /// million cases should not wait for an exact count nobody reads past the
 /// first digits): `Ok(n)` with `n <= cap`, or `cap + 1` for "more than `cap`".
 pub fn count(conn: &mut DbConnection, filter: &CaseFilter, cap: i64) -> QueryResult<i64> {
-    let ids: Vec<CaseId> =
-        super::on_backend!(conn, |c| { filtered!(c, filter).select(cases::id).limit(cap + 1).load(c) })?;
+    let open = open_and_running(conn);
+    let ids: Vec<CaseId> = super::on_backend!(conn, |c| {
+        filtered!(c, filter, open).select(cases::id).limit(cap + 1).load(c)
+    })?;
     Ok(ids.len() as i64)
 }
 
@@ -293,12 +311,12 @@ pub fn at_risk(
     now: NaiveDateTime,
     horizon: NaiveDateTime,
 ) -> QueryResult<BTreeMap<Option<DepartmentId>, (i64, i64)>> {
+    let open = open_and_running(conn);
     let mut per_department = |start: Option<NaiveDateTime>, end: NaiveDateTime| {
         let mut query = cases::table
             .group_by(cases::department_id)
             .select((cases::department_id, diesel::dsl::count_star()))
-            .filter(cases::state.eq_any(open_states()))
-            .filter(cases::suspended.eq(false))
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(open))
             .filter(cases::due_at.lt(end))
             .into_boxed();
         if let Some(start) = start {
@@ -435,4 +453,19 @@ pub fn received_by_category(conn: &mut DbConnection, scope: &Scope) -> QueryResu
         .select((cases::category, diesel::dsl::count_star()))
         .load(conn)?;
     Ok(rows.into_iter().map(|(c, n)| (c.unwrap_or_default(), n)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_open_cases_condition_names_exactly_the_open_states() {
+        let listed = open_states().iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ");
+        let condition = format!("state IN ({listed})");
+        let sqlite = "state IN ('registered', 'assigned', 'processing', 'reviewing') AND suspended = 0";
+        assert!(sqlite.starts_with(&condition), "{condition} against {sqlite}");
+        let index = include_str!("../../migrations/sqlite/2026-12-02-000006_open_cases_index/up.sql");
+        assert!(index.contains(sqlite), "the query repeats the index's own condition");
+    }
 }
