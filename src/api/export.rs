@@ -104,10 +104,16 @@ pub async fn export(
     user: AuthUser,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let (format, filters) = split_query(req.query_string())?;
+    respond(&state, &user, req.query_string()).await
+}
+
+/// The export of the cases `query` (the list's filters and `format`)
+/// selects for `user`: the API's answer, and the console's "导出" link's.
+pub async fn respond(state: &AppState, user: &AuthUser, query: &str) -> Result<HttpResponse, AppError> {
+    let (format, filters) = split_query(query)?;
     let query = web::Query::<ListQuery>::from_query(&filters)
         .map_err(|e| AppError::BadRequest(format!("invalid query string: {e}")))?;
-    let (filter, _) = query.into_inner().into_filter(&user)?;
+    let (filter, _) = query.into_inner().into_filter(user)?;
     let db = state.db.clone();
     let (context, calendar) = state
         .db

@@ -10,7 +10,7 @@ pub mod calendar;
 pub mod cases;
 pub mod channels;
 pub mod departments;
-mod export;
+pub mod export;
 mod imports;
 mod ops;
 pub mod outbox;

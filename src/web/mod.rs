@@ -57,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/console/dashboard", web::get().to(console::dashboard::page))
     .route("/console/dashboard.xlsx", web::get().to(console::dashboard::workbook))
     .route("/console/cases", web::get().to(console::cases::page))
+    .route("/console/cases/export", web::get().to(console::cases::export))
     .route("/console/cases/new", web::get().to(console::intake::form))
     .route("/console/cases/new", web::post().to(console::intake::submit))
     .route("/console/cases/{id:\\d+}", web::get().to(console::case::page))

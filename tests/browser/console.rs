@@ -200,6 +200,21 @@ async fn a_case_goes_from_intake_to_the_leaders_dashboard_through_the_pages(
         .as_bool()
         .unwrap());
     browser.assert_accessible("the case list").await;
+
+    // Its "导出" link gives the same cases as a file, through the API's export.
+    let export = browser.js("return document.querySelector('a.export-link').getAttribute('href');").await;
+    let csv = export.as_str().expect("an export link").replace("format=xlsx", "format=csv");
+    let session = browser.session_cookie().await.expect("a session");
+    let file = raw_client()
+        .get(format!("{}{csv}", app.base))
+        .header("Cookie", format!("casedesk_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status(), 200);
+    let text = file.text().await.unwrap();
+    assert!(text.contains(tracking_no.as_str().unwrap()), "the exported list holds the case: {text}");
+    assert_eq!(text.lines().count() as i64, closed_before + 2, "a header and one line per case");
 }
 
 async fn every_dashboard_figure_equals_the_statistics_api_on_the_demo_county(

@@ -106,6 +106,19 @@ impl Queue {
         }
     }
 
+    /// The queue as the API list's own filters, where it can be said in them
+    /// (the export takes only those).
+    fn as_api_filter(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Queue::Registered => Some(("state", "registered")),
+            Queue::Reviewing => Some(("state", "reviewing")),
+            Queue::Assigned => Some(("state", "assigned")),
+            Queue::Processing => Some(("state", "processing")),
+            Queue::Overdue => Some(("overdue", "true")),
+            Queue::Extension | Queue::DueSoon | Queue::Rejected => None,
+        }
+    }
+
     /// Narrows `filter` to the queue; returns the order the queue is worked in.
     fn apply(
         self,
@@ -201,6 +214,37 @@ impl CasesQuery {
         self.state.as_deref() == Some(code)
     }
 
+    /// The export's query string: the list's API filters (the queue said in
+    /// them), or `None` when the view has a filter the API cannot express.
+    fn export_query(&self) -> Option<String> {
+        let queue = set(&self.queue).and_then(|code| Queue::parse(&code));
+        if set(&self.unassigned).is_some() || queue.is_some_and(|q| q.as_api_filter().is_none()) {
+            return None;
+        }
+        let mut pairs = form_urlencoded::Serializer::new(String::new());
+        let mut fields = vec![
+            ("state", set(&self.state)),
+            ("channel", set(&self.channel)),
+            ("department_id", set(&self.department_id)),
+            ("overdue", set(&self.overdue)),
+            ("due_before", set(&self.due_before)),
+            ("received_from", set(&self.received_from)),
+            ("received_to", set(&self.received_to)),
+            ("q", set(&self.q)),
+            ("supervised", set(&self.supervised)),
+        ];
+        if let Some((name, value)) = queue.and_then(Queue::as_api_filter) {
+            fields.retain(|(n, _)| *n != name);
+            fields.push((name, Some(value.to_owned())));
+        }
+        for (name, value) in fields {
+            if let Some(value) = value {
+                pairs.append_pair(name, &value);
+            }
+        }
+        Some(pairs.finish())
+    }
+
     /// The query string without the page, for paging links.
     fn without_page(&self) -> String {
         let mut pairs = form_urlencoded::Serializer::new(String::new());
@@ -271,6 +315,7 @@ struct CasesPage {
     own_department: bool,
     queues: Vec<QueueLink>,
     queue_label: Option<&'static str>,
+    export_href: Option<String>,
     states: Vec<(&'static str, &'static str)>,
     channels: Vec<(String, String)>,
     departments: Vec<(i64, String)>,
@@ -344,6 +389,7 @@ pub async fn page(
             })
             .collect(),
         queue_label: set(&query.queue).and_then(|c| Queue::parse(&c)).map(Queue::label),
+        export_href: query.export_query().map(|q| format!("/console/cases/export?format=xlsx&{q}")),
         states: CaseState::ALL.iter().map(|s| (s.as_str(), words::state(*s))).collect(),
         channels: Vec::new(),
         departments: Vec::new(),
@@ -430,4 +476,16 @@ pub async fn page(
     page.channels = loaded.channels;
     page.departments = loaded.departments;
     html(&page)
+}
+
+/// `GET /console/cases/export?format=csv|xlsx&…`: the list as a file, by the
+/// API's own export (`api::export::respond`) for the signed-in user — the
+/// same visibility and masking as the list. A page link cannot carry the
+/// API's bearer token, so the console has this door to it.
+pub async fn export(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Session(session): Session,
+) -> Result<HttpResponse, PageError> {
+    Ok(crate::api::export::respond(&state, &session.user, req.query_string()).await?)
 }

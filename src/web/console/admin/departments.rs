@@ -166,7 +166,6 @@ pub async fn change(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::web::console::messages;
 
     #[test]
