@@ -182,6 +182,20 @@ fn open_and_running(conn: &DbConnection) -> &'static str {
     }
 }
 
+/// How a list narrows to open, running cases. PostgreSQL: the open-cases
+/// index's own condition, which made an overdue queue over a million cases
+/// 11 ms instead of 128. SQLite: `state NOT IN (closed, invalid)` with a
+/// bound `suspended`, which its planner walks in id order (101 ms for the
+/// same queue); given the index's condition it chose the due-date index and
+/// read nearly every case through it (2.4 s), and a boxed query cannot say
+/// `INDEXED BY`.
+fn open_and_running_in_lists(conn: &DbConnection) -> Option<&'static str> {
+    match conn {
+        DbConnection::Pg(_) => Some(open_and_running(conn)),
+        DbConnection::Sqlite(_) => None,
+    }
+}
+
 /// The open states (the ones a deadline runs in).
 fn open_states() -> Vec<CaseState> {
     CaseState::ALL.into_iter().filter(|s| s.is_open()).collect()
@@ -210,16 +224,20 @@ macro_rules! filtered {
         if filter.unassigned {
             query = query.filter(cases::department_id.is_null());
         }
+        let open_and_running: Option<&str> = $open_and_running;
+        if filter.overdue_at.is_some() || filter.due_between.is_some() {
+            query = match open_and_running {
+                Some(condition) => query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(condition)),
+                None => query
+                    .filter(cases::state.ne_all([CaseState::Closed, CaseState::Invalid]))
+                    .filter(cases::suspended.eq(false)),
+            };
+        }
         if let Some(at) = filter.overdue_at {
-            query = query
-                .filter(diesel::dsl::sql::<diesel::sql_types::Bool>($open_and_running))
-                .filter(cases::due_at.lt(at));
+            query = query.filter(cases::due_at.lt(at));
         }
         if let Some((start, end)) = filter.due_between {
-            query = query
-                .filter(diesel::dsl::sql::<diesel::sql_types::Bool>($open_and_running))
-                .filter(cases::due_at.ge(start))
-                .filter(cases::due_at.lt(end));
+            query = query.filter(cases::due_at.ge(start)).filter(cases::due_at.lt(end));
         }
         if filter.supervised {
             query = query.filter(cases::supervision_count.gt(0));
@@ -276,7 +294,7 @@ pub fn list_page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<CaseSummaryRow>, bool)> {
-    let open = open_and_running(conn);
+    let open = open_and_running_in_lists(conn);
     let mut rows: Vec<CaseSummaryRow> = super::on_backend!(conn, |c| {
         let query = filtered!(c, filter, open);
         let query = match order {
@@ -294,7 +312,7 @@ pub fn list_page(
 /// million cases should not wait for an exact count nobody reads past the
 /// first digits): `Ok(n)` with `n <= cap`, or `cap + 1` for "more than `cap`".
 pub fn count(conn: &mut DbConnection, filter: &CaseFilter, cap: i64) -> QueryResult<i64> {
-    let open = open_and_running(conn);
+    let open = open_and_running_in_lists(conn);
     let ids: Vec<CaseId> = super::on_backend!(conn, |c| {
         filtered!(c, filter, open).select(cases::id).limit(cap + 1).load(c)
     })?;
