@@ -412,7 +412,7 @@ pub async fn page(
     };
     let now = time::now_utc();
     let db = state.db.clone();
-    let (loaded, calendar) = state
+    let loaded = state
         .db
         .read(move |conn| {
             let calendar = db.calendar(conn)?;
@@ -431,10 +431,9 @@ pub async fn page(
             let channels = db.channels(conn)?.iter().map(|c| (c.code.clone(), c.name.clone())).collect();
             let departments =
                 db::departments::list(conn)?.into_iter().map(|d| (d.id.0, d.name)).collect::<Vec<_>>();
-            Ok((Loaded { rows, more, total, channels, departments }, calendar))
+            Ok(Loaded { rows, more, total, channels, departments })
         })
         .await?;
-    drop(calendar);
     let channel_name = |code: &str| {
         loaded.channels.iter().find(|(c, _)| c == code).map_or_else(|| code.to_owned(), |(_, n)| n.clone())
     };
