@@ -8,7 +8,7 @@
 use diesel::RunQueryDsl;
 use serde_json::Value;
 
-use crate::harness::{Browser, DESKTOP, ZOOMED};
+use crate::harness::{choose, csrf_of, page, post_form, raw_client, Browser, DESKTOP, ZOOMED};
 use crate::helpers::{Backend, TestApp, ADMIN_PASSWORD, PASSWORD};
 
 crate::browser_tests!(
@@ -21,12 +21,6 @@ crate::browser_tests!(
 fn shot(app: &TestApp, name: &str) -> String {
     let backend = if app.backend == Backend::Sqlite { "sqlite" } else { "postgres" };
     format!("{backend}-{name}")
-}
-
-/// Sets a field by script (a `<select>` or a date picker, as a keyboard user would pick it).
-async fn choose(browser: &Browser, css: &str, value: &str) {
-    let script = format!("const e = document.querySelector({css:?}); e.value = {value:?}; return e.value;");
-    assert_eq!(browser.js(&script).await, value, "{css} takes {value}");
 }
 
 /// The page fits 1024 px without sideways scrolling.
@@ -252,39 +246,6 @@ async fn an_admin_enters_2027_on_the_calendar_page(app: &TestApp, browser: &Brow
     browser.click("tr[data-entry='2027-09-26'] button[type=submit]").await;
     assert!(browser.text(".notice--ok").await.contains("已删除"));
     assert_eq!(calendar_2027(app, &admin).await, [("2027-10-01".to_owned(), false, "国庆节".to_owned())]);
-}
-
-/// A client that neither follows redirects nor keeps cookies.
-fn raw_client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-/// The page's CSRF token.
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
-    let at = html.find(marker).expect("a form with a token") + marker.len();
-    html[at..].split('"').next().unwrap().to_owned()
-}
-
-async fn page(app: &TestApp, path: &str, session: &str) -> (u16, String) {
-    let resp = raw_client()
-        .get(format!("{}{path}", app.base))
-        .header("Cookie", format!("casedesk_session={session}"))
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
-}
-
-async fn post_form(app: &TestApp, path: &str, session: &str, form: &[(&str, &str)]) -> (u16, String) {
-    let resp = raw_client()
-        .post(format!("{}{path}", app.base))
-        .header("Cookie", format!("casedesk_session={session}"))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
 }
 
 async fn admin_refusals_change_nothing(app: &TestApp, browser: &Browser) {

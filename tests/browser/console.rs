@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::harness::{Browser, DESKTOP, PHONE, ZOOMED};
+use crate::harness::{choose, csrf_of, page, post_form, raw_client, Browser, DESKTOP, PHONE, ZOOMED};
 use crate::helpers::{Backend, TestApp, PASSWORD};
 
 crate::browser_tests!(
@@ -19,16 +19,6 @@ crate::browser_tests!(
 fn shot(app: &TestApp, name: &str) -> String {
     let backend = if app.backend == Backend::Sqlite { "sqlite" } else { "postgres" };
     format!("{backend}-{name}")
-}
-
-/// Sets a `<select>` (or any field) by script, as a keyboard user would pick it.
-async fn choose(browser: &Browser, css: &str, value: &str) {
-    let script = format!(
-        "const e = document.querySelector({css:?}); e.value = {value:?}; return e.value;",
-        css = css,
-        value = value
-    );
-    assert_eq!(browser.js(&script).await, value, "{css} has the option {value}");
 }
 
 /// Every figure element of the page: (figure, scope attribute, scope value, data-value).
@@ -323,39 +313,6 @@ async fn every_dashboard_figure_equals_the_statistics_api_on_the_demo_county(
 fn channels_closed(body: &Value) -> Value {
     let item = body["items"].as_array().unwrap().iter().find(|i| i["channel"] == "minhu").unwrap();
     item["figures"]["closed"].clone()
-}
-
-/// A client that neither follows redirects nor keeps cookies.
-fn raw_client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-/// The page's CSRF token.
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
-    let at = html.find(marker).expect("a form with a token") + marker.len();
-    html[at..].split('"').next().unwrap().to_owned()
-}
-
-async fn page(app: &TestApp, path: &str, session: &str) -> (u16, String) {
-    let resp = raw_client()
-        .get(format!("{}{path}", app.base))
-        .header("Cookie", format!("casedesk_session={session}"))
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
-}
-
-async fn post_form(app: &TestApp, path: &str, session: &str, form: &[(&str, &str)]) -> (u16, String) {
-    let resp = raw_client()
-        .post(format!("{}{path}", app.base))
-        .header("Cookie", format!("casedesk_session={session}"))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
 }
 
 async fn console_refusals_change_nothing(app: &TestApp, browser: &Browser) {

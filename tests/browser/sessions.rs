@@ -5,7 +5,7 @@
 use chrono::{Duration, Utc};
 use serde_json::json;
 
-use crate::harness::{Browser, DESKTOP, PHONE, ZOOMED};
+use crate::harness::{raw_client, Browser, DESKTOP, PHONE, ZOOMED};
 use crate::helpers::{Backend, Office, TestApp, PASSWORD};
 
 crate::browser_tests!(
@@ -21,12 +21,6 @@ crate::browser_tests!(
 fn shot(app: &TestApp, name: &str, size: (u32, u32)) -> String {
     let backend = if app.backend == Backend::Sqlite { "sqlite" } else { "postgres" };
     format!("{backend}-{name}-{}x{}", size.0, size.1)
-}
-
-/// A client that neither follows redirects nor keeps cookies, to see exactly
-/// what the service answers.
-fn raw_client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 /// Where a page sends a request with this session cookie: `Ok(status)` when it

@@ -333,6 +333,12 @@ fn load(conn: &mut DbConnection, state: &AppState, req: &StatsRequest) -> Result
     })
 }
 
+/// [`load`] in one turn of the database's blocking pool.
+async fn read(state: &web::Data<AppState>, req: &StatsRequest) -> Result<Loaded, AppError> {
+    let (shared, req) = (state.clone(), req.clone());
+    state.db.read(move |conn| load(conn, &shared, &req)).await
+}
+
 /// The dashboard's view model.
 #[derive(Template)]
 #[template(path = "console/dashboard.html")]
@@ -442,11 +448,7 @@ pub async fn page(
         }
         Err(other) => return Err(other.into()),
     };
-    let loaded = {
-        let state = state.clone();
-        let stats_request = stats_request.clone();
-        state.clone().db.read(move |conn| load(conn, &state, &stats_request)).await?
-    };
+    let loaded = read(&state, &stats_request).await?;
     let scope = &stats_request.scope;
     // The form shows the period in force, the default one included.
     let query =
@@ -540,12 +542,12 @@ pub async fn workbook(
 ) -> Result<HttpResponse, PageError> {
     let today = time::office_date(time::now_utc());
     let stats_request = query.into_inner().stats_query(today).parse(&session.user, false)?;
-    let loaded = {
-        let state = state.clone();
-        let stats_request = stats_request.clone();
-        state.clone().db.read(move |conn| load(conn, &state, &stats_request)).await?
-    };
-    let bytes = write_workbook(&loaded, &stats_request.scope)
+    let loaded = read(&state, &stats_request).await?;
+    // Zipping the workbook is CPU work: off the async executor, like the reads.
+    let scope = stats_request.scope.clone();
+    let bytes = web::block(move || write_workbook(&loaded, &scope))
+        .await
+        .map_err(|e| AppError::Internal(format!("workbook failed: {e}")))?
         .map_err(|e| AppError::Internal(format!("workbook failed: {e}")))?;
     let name = format!("统计_{}_{}.xlsx", stats_request.scope.from, stats_request.scope.to);
     Ok(HttpResponse::Ok()
