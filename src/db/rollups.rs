@@ -31,36 +31,68 @@ fn month_of(day: NaiveDate) -> NaiveDate {
 }
 
 /// Adds `delta` to the rows of `key` (its day and its month), creating them
-/// if needed. The statements name only the measures that change (at intake,
-/// `received` alone): diesel cannot cache an upsert's prepared statement, so
-/// every call compiles it anew, and a statement of four columns compiles
-/// several times faster than one of seventeen.
+/// if needed.
 pub fn add(conn: &mut DbConnection, key: &RollupKey, delta: &Counts) -> QueryResult<()> {
-    let changed: Vec<(&str, i64)> =
-        Measure::ALL.iter().map(|m| (m.name(), m.of(delta))).filter(|(_, v)| *v != 0).collect();
-    if changed.is_empty() {
+    add_many(conn, [(key, delta)])
+}
+
+/// Bound values a statement of [`add_many`] may carry: below SQLite's limit
+/// (32,766) and PostgreSQL's (65,535).
+const MAX_BOUND: usize = 30_000;
+
+/// Adds many keys' sums (an import batch's), creating the rows that do not
+/// exist yet: per table, one upsert of many rows rather than a statement per
+/// key, which on PostgreSQL was a round trip and a compile each and most of
+/// an import's time. Rows go in key order, so that two writers lock the rows
+/// they share in the same order.
+pub fn add_many<'a>(
+    conn: &mut DbConnection,
+    sums: impl IntoIterator<Item = (&'a RollupKey, &'a Counts)>,
+) -> QueryResult<()> {
+    let mut days: BTreeMap<(NaiveDate, &str, i64), Counts> = BTreeMap::new();
+    let mut months: BTreeMap<(NaiveDate, &str, i64), Counts> = BTreeMap::new();
+    for (key, counts) in sums {
+        *days.entry((key.day, &key.channel, key.department)).or_default() += *counts;
+        *months.entry((month_of(key.day), &key.channel, key.department)).or_default() += *counts;
+    }
+    // Only the measures some key moves (at intake, `received` alone), the
+    // other rows adding zero to them: diesel cannot cache an upsert's
+    // prepared statement, so every call compiles it anew, and a statement
+    // of four columns compiles several times faster than one of seventeen.
+    let measures: Vec<Measure> =
+        Measure::ALL.iter().copied().filter(|m| days.values().any(|c| m.of(c) != 0)).collect();
+    if measures.is_empty() {
         return Ok(());
     }
-    let marks = placeholders(conn, 1, 3 + changed.len());
-    let columns: Vec<&str> = changed.iter().map(|(m, _)| *m).collect();
-    for ((table, day_column), day) in TABLES.into_iter().zip([key.day, month_of(key.day)]) {
-        let sums: Vec<String> = columns.iter().map(|m| format!("{m} = {table}.{m} + excluded.{m}")).collect();
-        let sql = format!(
-            "INSERT INTO {table} ({day_column}, channel, department_key, {}) VALUES ({}) \
-             ON CONFLICT ({day_column}, channel, department_key) DO UPDATE SET {}",
-            columns.join(", "),
-            marks.join(", "),
-            sums.join(", "),
-        );
-        let mut query = diesel::sql_query(sql)
-            .into_boxed()
-            .bind::<Date, _>(day)
-            .bind::<Text, _>(key.channel.clone())
-            .bind::<BigInt, _>(key.department);
-        for (_, value) in &changed {
-            query = query.bind::<BigInt, _>(*value);
+    let columns: Vec<&str> = measures.iter().map(|m| m.name()).collect();
+    let width = 3 + measures.len();
+    for ((table, day_column), rows) in TABLES.into_iter().zip([days, months]) {
+        let rows: Vec<_> = rows.into_iter().collect();
+        for chunk in rows.chunks(MAX_BOUND / width) {
+            let marks = placeholders(conn, 1, width * chunk.len());
+            let tuples: Vec<String> =
+                marks.chunks(width).map(|row| format!("({})", row.join(", "))).collect();
+            let sums: Vec<String> =
+                columns.iter().map(|m| format!("{m} = {table}.{m} + excluded.{m}")).collect();
+            let sql = format!(
+                "INSERT INTO {table} ({day_column}, channel, department_key, {}) VALUES {} \
+                 ON CONFLICT ({day_column}, channel, department_key) DO UPDATE SET {}",
+                columns.join(", "),
+                tuples.join(", "),
+                sums.join(", "),
+            );
+            let mut query = diesel::sql_query(sql).into_boxed();
+            for ((day, channel, department), counts) in chunk {
+                query = query
+                    .bind::<Date, _>(*day)
+                    .bind::<Text, _>(channel.to_string())
+                    .bind::<BigInt, _>(*department);
+                for measure in &measures {
+                    query = query.bind::<BigInt, _>(measure.of(counts));
+                }
+            }
+            query.execute(conn)?;
         }
-        query.execute(conn)?;
     }
     Ok(())
 }

@@ -493,9 +493,7 @@ fn insert_new(conn: &mut DbConnection, context: &Context, rows: &[ImportRow]) ->
         }
     }
     db::transfer::append_events(conn, &events)?;
-    for (key, counts) in &sums {
-        db::rollups::add(conn, key, counts)?;
-    }
+    db::rollups::add_many(conn, &sums)?;
     db::transfer::quiet_deadlines(conn, &passed, &soon, context.now)?;
     Ok(())
 }
