@@ -102,12 +102,11 @@ pub fn find_by_external_ref(
 /// the version; returns the case as it is now. `None` (and nothing changed)
 /// if someone else changed it first.
 ///
-/// diesel prepares every `UPDATE` anew. On PostgreSQL `RETURNING` the row
-/// saves a round trip; on SQLite, where there is none, compiling a
-/// `RETURNING` of every column cost more than the update itself, and the
-/// row is read back by the cached look-up by id instead, in the same
-/// transaction (`casedesk bench`'s workflow phase: ~820 cases/s with
-/// `RETURNING`, ~1,450 without).
+/// diesel prepares every `UPDATE` anew, and compiling a `RETURNING` of
+/// every column cost more than the update itself; the row is read back by
+/// the cached look-up by id instead, in the same transaction (`casedesk
+/// bench`'s workflow phase on SQLite: ~820 cases/s with `RETURNING`, ~1,450
+/// without; on PostgreSQL 341–353 against 365–385, despite the round trip).
 pub fn update_if_version(
     conn: &mut DbConnection,
     id: CaseId,
@@ -118,12 +117,9 @@ pub fn update_if_version(
 ) -> QueryResult<Option<Case>> {
     let target = cases::table.filter(cases::id.eq(id)).filter(cases::version.eq(version));
     let values = (changes, cases::state.eq(state), cases::version.eq(version + 1), cases::updated_at.eq(now));
-    match conn {
-        DbConnection::Pg(c) => diesel::update(target).set(values).get_result(c).optional(),
-        DbConnection::Sqlite(c) => match diesel::update(target).set(values).execute(c)? {
-            0 => Ok(None),
-            _ => cases::table.find(id).get_result(c).optional(),
-        },
+    match super::on_backend!(conn, |c| diesel::update(target).set(values).execute(c))? {
+        0 => Ok(None),
+        _ => find(conn, id),
     }
 }
 
