@@ -75,6 +75,7 @@ async fn a_case_goes_from_intake_to_the_leaders_dashboard_through_the_pages(
     browser.fill("#citizen_phone", "13800001234").await;
     browser.click("form.intake button[type=submit]").await;
     assert_eq!(browser.text("h1").await, "已登记");
+    browser.screenshot(&shot(app, "intake-receipt")).await;
     let tracking_no =
         browser.js("return document.querySelector('[data-tracking-no]').dataset.trackingNo;").await;
     let query_code =

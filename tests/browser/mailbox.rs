@@ -180,6 +180,7 @@ async fn a_citizen_writes_looks_up_reads_the_reply_and_rates_once(app: &TestApp,
     let receipt = browser.text("main").await;
     assert!(receipt.contains("抄在纸上") && receipt.contains("x***@example.cn"), "{receipt}");
     no_sideways_scrolling(browser, "the receipt").await;
+    tracking_number_on_one_line(browser, "the receipt").await;
     browser.assert_accessible("the receipt").await;
     browser.screenshot(&shot(app, "receipt")).await;
 
@@ -292,10 +293,7 @@ async fn every_citizen_page_in_large_type_passes_axe(app: &TestApp, browser: &Br
     let (tracking, code) = write_letter(browser, "建议增设公交站点", None).await;
     assert!(browser.text("main").await.contains("没有填写电子邮箱"));
     no_sideways_scrolling(browser, "the large receipt").await;
-    let lines = browser
-        .js("const e = document.querySelector('[data-tracking-no]'); return Math.round(e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight));")
-        .await;
-    assert_eq!(lines, 1, "the tracking number stays on one line");
+    tracking_number_on_one_line(browser, "the large receipt").await;
     browser.js("document.querySelector('.receipt').scrollIntoView();").await;
     browser.assert_accessible("the receipt, 长辈版").await;
     browser.screenshot(&shot(app, "receipt-large")).await;
@@ -499,4 +497,13 @@ async fn limits_answer_with_a_page_and_retry_after(app: &TestApp, _browser: &Bro
         lookups.post("/mailbox/lookup", &[("tracking_no", "MB2026000001"), ("code", "WRONGCODE2")]).await;
     assert_eq!(status, 429);
     assert!(retry.is_some() && html.contains("太频繁"));
+}
+
+/// A tracking number broken over lines misleads whoever copies it down (a
+/// stylesheet rule of another page once squeezed it into a 5em column).
+async fn tracking_number_on_one_line(browser: &Browser, what: &str) {
+    let lines = browser
+        .js("const e = document.querySelector('[data-tracking-no]'); return Math.round(e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight));")
+        .await;
+    assert_eq!(lines, 1, "the tracking number stays on one line on {what}");
 }
