@@ -401,27 +401,7 @@ async fn rollups_equal_a_recount_after_a_random_workload(app: &TestApp) {
         let resp = app.act(token, id, action, body).await;
         assert!(resp.status == 200 || resp.status == 422, "{action} in {state}: {}", resp.text);
     }
-    let (maintained, recounted) = app
-        .with_conn(|conn| {
-            let everything = Scope {
-                from: NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
-                to: NaiveDate::from_ymd_opt(2100, 1, 1).unwrap(),
-                channel: None,
-                department: None,
-            };
-            let far = time::start_of_office_day(everything.to);
-            let by_key = |rows: Vec<rollups::SumRow>| -> BTreeMap<String, String> {
-                rows.into_iter()
-                    .map(|r| (r.grp.clone(), format!("{:?}", r.counts())))
-                    .filter(|(_, c)| c != &format!("{:?}", casedesk::domain::figures::Counts::default()))
-                    .collect()
-            };
-            (
-                by_key(rollups::sums(conn, &everything, Grouping::Key).unwrap()),
-                by_key(rollups::recount(conn, &everything, Grouping::Key, far).unwrap()),
-            )
-        })
-        .await;
+    let (maintained, recounted) = app.rollups_and_recount(Grouping::Key).await;
     assert!(!maintained.is_empty());
     assert_eq!(maintained, recounted);
 

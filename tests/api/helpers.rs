@@ -172,6 +172,36 @@ impl TestApp {
         web::block(move || work(&mut pool.get().expect("connection"))).await.expect("blocking task")
     }
 
+    /// The stored rollups and a recount from the cases, over all time, both
+    /// as text per group of `grouping` (all-zero groups left out), to compare.
+    pub async fn rollups_and_recount(
+        &self,
+        grouping: casedesk::db::rollups::Grouping,
+    ) -> (std::collections::BTreeMap<String, String>, std::collections::BTreeMap<String, String>) {
+        use casedesk::db::rollups;
+        use casedesk::domain::figures::{Counts, Scope};
+        self.with_conn(move |conn| {
+            let everything = Scope {
+                from: chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
+                to: chrono::NaiveDate::from_ymd_opt(2100, 1, 1).unwrap(),
+                channel: None,
+                department: None,
+            };
+            let far = casedesk::domain::time::start_of_office_day(everything.to);
+            let keyed = |rows: Vec<rollups::SumRow>| {
+                rows.into_iter()
+                    .map(|r| (r.grp.clone(), format!("{:?}", r.counts())))
+                    .filter(|(_, c)| c != &format!("{:?}", Counts::default()))
+                    .collect()
+            };
+            (
+                keyed(rollups::sums(conn, &everything, grouping).unwrap()),
+                keyed(rollups::recount(conn, &everything, grouping, far).unwrap()),
+            )
+        })
+        .await
+    }
+
     /// Sends a prepared request and reads the response whole, checking it
     /// against the OpenAPI document.
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Resp {

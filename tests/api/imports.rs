@@ -1,11 +1,7 @@
 //! `POST /api/v1/imports`: cases with their history from xlsx and CSV files.
 
-use std::collections::BTreeMap;
-
-use casedesk::db::rollups::{self, Grouping};
-use casedesk::domain::figures::Scope;
+use casedesk::db::rollups::Grouping;
 use casedesk::domain::time;
-use chrono::NaiveDate;
 use reqwest::Method;
 use serde_json::Value;
 
@@ -76,34 +72,11 @@ async fn outbox_size(app: &TestApp) -> i64 {
     .await
 }
 
-/// Rollups must equal a recount from the cases, row by row.
+/// Rollups must equal a recount from the cases, row by row: per key from
+/// the daily sums, per month from the monthly ones (an import adds to both).
 async fn assert_rollups_match(app: &TestApp) {
-    let [by_key, by_month] = app
-        .with_conn(|conn| {
-            let everything = Scope {
-                from: NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
-                to: NaiveDate::from_ymd_opt(2100, 1, 1).unwrap(),
-                channel: None,
-                department: None,
-            };
-            let far = time::start_of_office_day(everything.to);
-            let keyed = |rows: Vec<rollups::SumRow>| -> BTreeMap<String, String> {
-                rows.into_iter()
-                    .map(|r| (r.grp.clone(), format!("{:?}", r.counts())))
-                    .filter(|(_, c)| c != &format!("{:?}", casedesk::domain::figures::Counts::default()))
-                    .collect()
-            };
-            // Per key from the daily sums, per month from the monthly ones:
-            // an import adds to both.
-            [Grouping::Key, Grouping::Month].map(|grouping| {
-                (
-                    keyed(rollups::sums(conn, &everything, grouping).unwrap()),
-                    keyed(rollups::recount(conn, &everything, grouping, far).unwrap()),
-                )
-            })
-        })
-        .await;
-    for (maintained, recounted) in [by_key, by_month] {
+    for grouping in [Grouping::Key, Grouping::Month] {
+        let (maintained, recounted) = app.rollups_and_recount(grouping).await;
         assert!(!maintained.is_empty());
         assert_eq!(maintained, recounted);
     }
