@@ -17,7 +17,7 @@ use super::lifecycle::{check_pause, transition, Action, Actor, CaseState, Transi
 use super::notice::Notice;
 use super::rating::{Rating, RatingInput, RatingSource};
 use super::time;
-use super::validation::{from_json, optional_text, text_in_range, FieldErrors};
+use super::validation::{from_json, optional_text, text_in_range, FieldErrors, Rule};
 
 /// Longest note or reason, in characters.
 pub const NOTE_MAX: usize = 2000;
@@ -213,6 +213,8 @@ pub struct Lookups {
     pub original: Option<(CaseState, String)>,
     /// Whether the case's channel rates work and result separately.
     pub two_dimension_rating: bool,
+    /// Whether the citizen rated the case since its last closure.
+    pub citizen_rated_this_closure: bool,
 }
 
 /// Who acts, and when.
@@ -338,6 +340,8 @@ pub enum Refusal {
     Transition(TransitionError),
     /// It contradicts the extension request waiting (409 `conflict`).
     Conflict(String),
+    /// A citizen rates a closure they rated already (409 `already_rated`).
+    AlreadyRated,
     /// The body is wrong (422).
     Invalid(FieldErrors),
 }
@@ -366,7 +370,7 @@ fn required_text(errors: &mut FieldErrors, field: &str, value: Option<&str>, max
     match value {
         Some(v) => text_in_range(errors, field, v, 1, max),
         None => {
-            errors.add(field, "is required");
+            errors.add(field, Rule::Required);
             None
         }
     }
@@ -414,14 +418,12 @@ pub fn effect(
     let event_note = match body {
         ActionBody::Assign(AssignBody { department_id, note: given }) => {
             match (department_id, lookups.department_active) {
-                (None, _) => errors.add("department_id", "is required"),
-                (Some(id), None) => errors.add("department_id", format!("no department {id}")),
-                (Some(id), Some(false)) => {
-                    errors.add("department_id", format!("department {id} is inactive"))
-                }
+                (None, _) => errors.add("department_id", Rule::Required),
+                (Some(id), None) => errors.add("department_id", Rule::UnknownDepartment(id.0)),
+                (Some(id), Some(false)) => errors.add("department_id", Rule::InactiveDepartment(id.0)),
                 (Some(id), Some(true)) => {
                     if case.department_id == Some(*id) && case.state != CaseState::Registered {
-                        errors.add("department_id", "the case is already with this department");
+                        errors.add("department_id", Rule::SameDepartment);
                     }
                     update.department_id = Some(Some(*id));
                     details = json!({ "department_id": id, "previous_department_id": case.department_id });
@@ -503,8 +505,11 @@ pub fn effect(
             note
         }
         ActionBody::Rate(RateBody { rating, result_rating, comment }) => {
+            if acting.actor == Actor::Citizen && lookups.citizen_rated_this_closure {
+                return Err(Refusal::AlreadyRated);
+            }
             match rating {
-                None => errors.add("rating", "is required"),
+                None => errors.add("rating", Rule::Required),
                 Some(rating) => {
                     let input = RatingInput {
                         rating: *rating,
@@ -539,14 +544,10 @@ pub fn effect(
         }
         ActionBody::MarkDuplicate(DuplicateBody { duplicate_of, note: given }) => {
             match (duplicate_of, &lookups.original) {
-                (None, _) => errors.add("duplicate_of", "is required"),
-                (Some(id), _) if *id == case.id => {
-                    errors.add("duplicate_of", "a case cannot duplicate itself")
-                }
-                (Some(id), None) => errors.add("duplicate_of", format!("no case {id}")),
-                (Some(_), Some((CaseState::Invalid, _))) => {
-                    errors.add("duplicate_of", "the original must be a valid case, not another invalid one")
-                }
+                (None, _) => errors.add("duplicate_of", Rule::Required),
+                (Some(id), _) if *id == case.id => errors.add("duplicate_of", Rule::SelfDuplicate),
+                (Some(id), None) => errors.add("duplicate_of", Rule::UnknownCase(id.0)),
+                (Some(_), Some((CaseState::Invalid, _))) => errors.add("duplicate_of", Rule::OriginalInvalid),
                 (Some(id), Some((_, tracking_no))) => {
                     update.duplicate_of = Some(*id);
                     details = json!({ "duplicate_of": id, "duplicate_of_tracking_no": tracking_no });
@@ -563,18 +564,15 @@ pub fn effect(
             let allowance = case.extension_allowance(calendar);
             let days = match days {
                 None => {
-                    errors.add("days", "is required");
+                    errors.add("days", Rule::Required);
                     None
                 }
                 Some(days) if *days < 1 => {
-                    errors.add("days", "must be at least 1 working day");
+                    errors.add("days", Rule::AtLeastOneWorkday);
                     None
                 }
                 Some(days) if *days > allowance => {
-                    errors.add(
-                        "days",
-                        format!("at most {allowance} more working days may be granted for this case"),
-                    );
+                    errors.add("days", Rule::ExtensionAllowance(allowance));
                     None
                 }
                 Some(days) => {
@@ -598,7 +596,7 @@ pub fn effect(
                 return Err(Refusal::Conflict("no extension request is waiting for a decision".into()));
             };
             match approve {
-                None => errors.add("approve", "is required: true to grant the extension, false to refuse it"),
+                None => errors.add("approve", Rule::RequiredDecision),
                 Some(approve) => {
                     let mut decided = json!({ "approved": approve, "days": days });
                     if *approve {

@@ -22,16 +22,18 @@ use crate::db::transfer::ImportCounts;
 use crate::db::{self, Db, DbConnection};
 use crate::domain::calendar::Calendar;
 use crate::domain::case::initial_due;
+use crate::domain::event::EventKind;
 use crate::domain::figures::{contribution, Counts, RollupKey};
 use crate::domain::ids::{CaseId, UserId};
 use crate::domain::import::{
     compare, parse_row, ChannelRef, DepartmentRef, HeaderMap, ImportRow, Lookups, Outcome, RowErrors, Stored,
 };
 use crate::domain::intake;
-use crate::domain::lifecycle::CaseState;
+use crate::domain::lifecycle::{Action, CaseState};
 use crate::domain::rating::RatingSource;
 use crate::domain::time;
 use crate::domain::transfer::Cell;
+use crate::domain::validation::Rule;
 use crate::error::AppError;
 
 /// Rows per transaction.
@@ -68,7 +70,7 @@ pub enum ImportError {
 impl From<ImportError> for AppError {
     fn from(error: ImportError) -> AppError {
         match error {
-            ImportError::File(message) => AppError::invalid_field("file", message),
+            ImportError::File(message) => AppError::invalid_field("file", Rule::File(message)),
             ImportError::Stopped { error, .. } | ImportError::Db(error) => error,
         }
     }
@@ -173,7 +175,7 @@ pub fn run(
                             .write_blocking(|conn| apply_batch(conn, &context, &header, &batch))
                             .map_err(stop)?;
                     }
-                    return Err(stop(AppError::invalid_field("file", message)));
+                    return Err(stop(AppError::invalid_field("file", Rule::File(message))));
                 }
             }
         }
@@ -314,24 +316,27 @@ fn steps(case_id: CaseId, from: Option<&Case>, row: &ImportRow, context: &Contex
     let import = context.import_id;
     let mut events = Vec::new();
     let mut state = from.map(|c| c.state);
-    let mut push =
-        |action: &str, at: NaiveDateTime, to: CaseState, note: Option<String>, details: serde_json::Value| {
-            events.push(NewCaseEvent {
-                case_id,
-                action: action.into(),
-                actor_id: context.options.actor,
-                at,
-                from_state: state,
-                to_state: Some(to),
-                note,
-                details: Some(details.to_string()),
-            });
-            state = Some(to);
-        };
+    let mut push = |action: EventKind,
+                    at: NaiveDateTime,
+                    to: CaseState,
+                    note: Option<String>,
+                    details: serde_json::Value| {
+        events.push(NewCaseEvent {
+            case_id,
+            action,
+            actor_id: context.options.actor,
+            at,
+            from_state: state,
+            to_state: Some(to),
+            note,
+            details: Some(details.to_string()),
+        });
+        state = Some(to);
+    };
     let start = from.map_or(0, |c| rank(c.state));
     if from.is_none() {
         push(
-            "register",
+            EventKind::Register,
             row.received_at,
             CaseState::Registered,
             row.note.clone(),
@@ -340,7 +345,13 @@ fn steps(case_id: CaseId, from: Option<&Case>, row: &ImportRow, context: &Contex
     }
     if row.state == CaseState::Invalid {
         if from.is_none_or(|c| c.state == CaseState::Registered) {
-            push("invalidate", row.received_at, CaseState::Invalid, None, json!({ "import_id": import }));
+            push(
+                Action::Invalidate.into(),
+                row.received_at,
+                CaseState::Invalid,
+                None,
+                json!({ "import_id": import }),
+            );
         }
         return events;
     }
@@ -348,7 +359,7 @@ fn steps(case_id: CaseId, from: Option<&Case>, row: &ImportRow, context: &Contex
     let assigned_at = row.accepted_at.unwrap_or(row.received_at);
     if start < 1 && target >= 1 {
         push(
-            "assign",
+            Action::Assign.into(),
             assigned_at,
             CaseState::Assigned,
             None,
@@ -357,23 +368,23 @@ fn steps(case_id: CaseId, from: Option<&Case>, row: &ImportRow, context: &Contex
     }
     if start < 2 && target >= 2 {
         let at = row.accepted_at.or(row.replied_at).or(row.closed_at).unwrap_or(row.received_at);
-        push("accept", at, CaseState::Processing, None, json!({ "import_id": import }));
+        push(Action::Accept.into(), at, CaseState::Processing, None, json!({ "import_id": import }));
     }
     let new_reply = row.reply.as_deref().is_some_and(|r| from.is_none_or(|c| c.reply.as_deref() != Some(r)));
     if target >= 3 && (start < 3 || new_reply) {
         let at = row.replied_at.or(row.closed_at).unwrap_or(row.received_at);
-        push("reply", at, CaseState::Reviewing, None, json!({ "import_id": import }));
+        push(Action::Reply.into(), at, CaseState::Reviewing, None, json!({ "import_id": import }));
     }
     if start < 4 && row.state == CaseState::Closed {
         let at = row.closed_at.unwrap_or(row.received_at);
-        push("approve", at, CaseState::Closed, None, json!({ "import_id": import }));
+        push(Action::Approve.into(), at, CaseState::Closed, None, json!({ "import_id": import }));
     }
     let new_rating = (row.rating.is_some() || row.result_rating.is_some())
         && from.is_none_or(|c| (c.rating, c.result_rating) != (row.rating, row.result_rating));
     if new_rating && row.state == CaseState::Closed {
         let at = row.rated_at.or(row.closed_at).unwrap_or(row.received_at);
         push(
-            "rate",
+            Action::Rate.into(),
             at,
             CaseState::Closed,
             None,

@@ -10,6 +10,7 @@ mod admin;
 mod auth;
 mod authorization;
 mod cases;
+mod categories;
 mod concurrency;
 mod deadlines;
 mod errors;

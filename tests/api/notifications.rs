@@ -18,7 +18,8 @@ use casedesk::domain::role::Role;
 use casedesk::domain::time;
 use casedesk::error::AppError;
 use casedesk::notify::{self, Mailer};
-use casedesk::workflow::{self, Acting};
+use casedesk::service::access::Acting;
+use casedesk::service::cases;
 use serde_json::json;
 
 use crate::backend_tests;
@@ -286,7 +287,7 @@ async fn a_rolled_back_change_sends_nothing(app: &TestApp) {
             };
             let assign = AssignBody { department_id: Some(DepartmentId(dept)), note: None };
             let clock = Clock { calendar: &calendar, now: time::now_utc() };
-            workflow::act(conn, CaseId(id), &acting, ActionBody::Assign(assign).into(), None, clock)?;
+            cases::act_in(conn, CaseId(id), &acting, ActionBody::Assign(assign).into(), None, clock)?;
             Err::<(), _>(AppError::Conflict("a later step failed".into()))
         })
         .await;

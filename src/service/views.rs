@@ -9,6 +9,7 @@ use crate::db::models::{Case, CaseEvent, CaseSummaryRow, Channel, Department, Us
 pub use crate::domain::calendar::Clock;
 use crate::domain::calendar::LimitUnit;
 use crate::domain::citizen::Citizen;
+use crate::domain::event::EventKind;
 use crate::domain::ids::{CaseId, DepartmentId, UserId};
 use crate::domain::lifecycle::CaseState;
 use crate::domain::rating::{Rating, RatingSource};
@@ -384,7 +385,8 @@ pub struct CreatedCaseView {
 #[derive(Debug, Serialize)]
 pub struct EventView {
     pub id: i64,
-    pub action: String,
+    /// What the entry records: `register`, an action, `overdue`, `due_soon`.
+    pub action: EventKind,
     /// Who acted (null for citizens and the system).
     pub actor_id: Option<UserId>,
     #[serde(with = "serde_office")]
