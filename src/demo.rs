@@ -23,7 +23,7 @@ use crate::domain::role::Role;
 use crate::domain::time;
 use crate::error::AppError;
 use crate::progress::Progress;
-use crate::service::access::Acting;
+use crate::service::access::Caller;
 use crate::service::cases::{self as workflow, Registrar};
 
 /// Departments of the demo county: name, code, and the categories they handle.
@@ -428,8 +428,8 @@ fn handle_case(
     clerk_id: UserId,
 ) -> Result<(), AppError> {
     let DemoCase { input, department, outcome, received } = case;
-    let clerk = Acting { actor: Actor::Staff(Role::Clerk), user_id: Some(clerk_id), department_id: None };
-    let handler = Acting {
+    let clerk = Caller { actor: Actor::Staff(Role::Clerk), user_id: Some(clerk_id), department_id: None };
+    let handler = Caller {
         actor: Actor::Staff(Role::Handler),
         user_id: Some(department.handler),
         department_id: Some(department.id),
@@ -439,7 +439,7 @@ fn handle_case(
     let clock = Clock { calendar, now: registered_at };
     let (case, _) = workflow::register_in(conn, &new, channel, Registrar::Staff(clerk_id), clock)?;
     let id = case.id;
-    let mut act = |acting: Acting, body: ActionBody, at: NaiveDateTime| {
+    let mut act = |acting: Caller, body: ActionBody, at: NaiveDateTime| {
         workflow::act_in(conn, id, &acting, body.into(), None, Clock { calendar, now: at }).map(drop)
     };
     let reason = |text: &str| ReasonBody { reason: Some(text.into()) };

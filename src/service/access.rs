@@ -13,7 +13,7 @@ use crate::error::AppError;
 
 /// Who is acting on a case.
 #[derive(Debug, Clone, Copy)]
-pub struct Acting {
+pub struct Caller {
     /// The actor's kind, for the state machine.
     pub actor: Actor,
     /// The staff account, if any.
@@ -22,10 +22,10 @@ pub struct Acting {
     pub department_id: Option<DepartmentId>,
 }
 
-impl Acting {
+impl Caller {
     /// A member of the public holding the query code.
-    pub fn citizen() -> Acting {
-        Acting { actor: Actor::Citizen, user_id: None, department_id: None }
+    pub fn citizen() -> Caller {
+        Caller { actor: Actor::Citizen, user_id: None, department_id: None }
     }
 
     /// Whether this actor may see `case` at all. Handlers see only their own
@@ -41,8 +41,8 @@ impl Acting {
 }
 
 /// How a signed-in caller acts on cases.
-pub fn acting(user: &AuthUser) -> Acting {
-    Acting { actor: Actor::Staff(user.role), user_id: Some(user.id), department_id: user.department_id }
+pub fn caller(user: &AuthUser) -> Caller {
+    Caller { actor: Actor::Staff(user.role), user_id: Some(user.id), department_id: user.department_id }
 }
 
 /// Full contact details for clerks and admins looking at one case; masked otherwise.
@@ -55,6 +55,6 @@ pub fn contact_for(user: &AuthUser) -> Contact {
 }
 
 /// Loads a case the actor may see, or 404.
-pub fn visible_case(conn: &mut DbConnection, id: CaseId, acting: &Acting) -> Result<Case, AppError> {
+pub fn visible_case(conn: &mut DbConnection, id: CaseId, acting: &Caller) -> Result<Case, AppError> {
     db::cases::find(conn, id)?.filter(|case| acting.can_see(case)).ok_or_else(|| AppError::not_found("case"))
 }

@@ -15,9 +15,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::access::{self, acting, contact_for, Acting};
+use super::access::{self, caller, contact_for, Caller};
 use super::paging::{decode_cursor, encode_cursor, page_limit};
-use super::views::{CasePage, CaseSummary, CaseView, Contact, CreatedCaseView, EventView};
+use super::views::{CaseList, CaseSummary, CaseView, Contact, CreatedCaseView, EventView};
 use crate::auth::{AuthUser, OfficeStaff};
 use crate::db::cases::{CaseFilter, ListOrder};
 use crate::db::idempotency::StoredResponse;
@@ -165,7 +165,7 @@ pub async fn register(
 
 /// One case as `user` may see it (masked for their role), or 404.
 pub async fn detail(state: &AppState, user: &AuthUser, id: CaseId) -> Result<CaseView, AppError> {
-    let acting = acting(user);
+    let acting = caller(user);
     let db = state.db.clone();
     let (case, calendar) =
         state.db.read(move |conn| Ok((access::visible_case(conn, id, &acting)?, db.calendar(conn)?))).await?;
@@ -174,7 +174,7 @@ pub async fn detail(state: &AppState, user: &AuthUser, id: CaseId) -> Result<Cas
 
 /// A case's audit trail, oldest first, for a user who may see the case.
 pub async fn events(state: &AppState, user: &AuthUser, id: CaseId) -> Result<Vec<EventView>, AppError> {
-    let acting = acting(user);
+    let acting = caller(user);
     let events = state
         .db
         .read(move |conn| {
@@ -227,7 +227,7 @@ fn offered_for_publication(action: Action, consented: bool, published: bool) -> 
 
 /// The case page of `id` for `user`, or 404 when they may not see it.
 pub async fn case_file(state: &AppState, user: &AuthUser, id: CaseId) -> Result<CaseFile, AppError> {
-    let acting_as = acting(user);
+    let acting_as = caller(user);
     let db = state.db.clone();
     let (case, calendar, events, departments, users, channels) = state
         .db
@@ -278,7 +278,7 @@ pub async fn act(
     input: ActionInput,
     if_match: Option<i32>,
 ) -> Result<CaseView, AppError> {
-    let acting = acting(user);
+    let acting = caller(user);
     let now = time::now_utc();
     let db = state.db.clone();
     let (case, calendar) = state
@@ -442,7 +442,7 @@ impl CaseQuery {
 
 /// The API's list: newest first, filtered, paged by cursor. Contact details
 /// are always masked in lists.
-pub async fn list(state: &AppState, user: &AuthUser, query: CaseQuery) -> Result<CasePage, AppError> {
+pub async fn list(state: &AppState, user: &AuthUser, query: CaseQuery) -> Result<CaseList, AppError> {
     let (filter, limit) = query.into_filter(user)?;
     let db = state.db.clone();
     let (rows, more, calendar) = state
@@ -455,7 +455,7 @@ pub async fn list(state: &AppState, user: &AuthUser, query: CaseQuery) -> Result
     let next_cursor = if more { rows.last().map(|c| encode_cursor(c.id.0)) } else { None };
     let clock = Clock { calendar: &calendar, now: time::now_utc() };
     let items = rows.into_iter().map(|c| CaseSummary::new(c, clock)).collect();
-    Ok(CasePage { items, next_cursor })
+    Ok(CaseList { items, next_cursor })
 }
 
 /// A queue of the workbench: a named, one-click filter of a role's daily work.
@@ -858,7 +858,7 @@ fn lookups(
 pub fn act_in(
     conn: &mut DbConnection,
     id: CaseId,
-    acting: &Acting,
+    acting: &Caller,
     input: ActionInput,
     if_match: Option<i32>,
     clock: Clock<'_>,
@@ -880,7 +880,7 @@ pub fn act_in(
             (None, None) => unreachable!("the input is read on the first round"),
         };
         let lookups = lookups(conn, &case, body, acting.actor)?;
-        let step = actions::Acting { actor: acting.actor, user_id: acting.user_id, clock };
+        let step = actions::ActionContext { actor: acting.actor, user_id: acting.user_id, clock };
         let effect = actions::effect(&case.facts(), body, step, &lookups)?;
         let changes = CaseChanges::from(&effect.update);
         let Some(after) =

@@ -24,7 +24,7 @@ use crate::domain::time;
 use crate::domain::validation::{FieldErrors, Rule};
 use crate::error::AppError;
 use crate::notify::Notice;
-use crate::service::access::Acting;
+use crate::service::access::Caller;
 use crate::state::AppState;
 
 /// The channel citizens write to directly.
@@ -248,7 +248,7 @@ pub async fn rate(
             let calendar = db.calendar(conn)?;
             let clock = Clock { calendar: &calendar, now };
             let input = ActionInput::Typed(ActionBody::Rate(rating));
-            match act_in(conn, case.id, &Acting::citizen(), input, version, clock) {
+            match act_in(conn, case.id, &Caller::citizen(), input, version, clock) {
                 Ok(after) => Ok(Rated::Recorded(status_of(conn, &after)?)),
                 Err(
                     why @ (AppError::Validation(_)

@@ -25,7 +25,7 @@ pub struct Items<T> {
 
 /// A page of cases, as lists show them.
 #[derive(Debug, Serialize)]
-pub struct CasePage {
+pub struct CaseList {
     /// The cases, newest first.
     pub items: Vec<CaseSummary>,
     /// The cursor of the next page, if there is one.

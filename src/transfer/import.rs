@@ -21,7 +21,7 @@ use crate::db::models::{
 use crate::db::transfer::ImportCounts;
 use crate::db::{self, Db, DbConnection};
 use crate::domain::calendar::Calendar;
-use crate::domain::case::initial_due;
+use crate::domain::case::{handling_time, initial_due};
 use crate::domain::event::EventKind;
 use crate::domain::figures::{contribution, Counts, RollupKey};
 use crate::domain::ids::{CaseId, UserId};
@@ -293,12 +293,6 @@ fn stored_row(row: &ImportRow) -> Stored<'_> {
 
 /// Handling time of a case closed at `closed_at`: seconds and working days
 /// from receipt, as `approve` fixes them.
-fn handling(calendar: &Calendar, received_at: NaiveDateTime, closed_at: NaiveDateTime) -> (i64, i32) {
-    let workdays =
-        calendar.workdays_between(time::office_date(received_at), time::office_date(closed_at)).max(0);
-    ((closed_at - received_at).num_seconds().max(0), workdays as i32)
-}
-
 /// How far along a state is (an invalid case is terminal).
 fn rank(state: CaseState) -> u8 {
     match state {
@@ -431,7 +425,7 @@ fn insert_new(conn: &mut DbConnection, context: &Context, rows: &[ImportRow]) ->
         *sequence += 1;
         let closed = row.state == CaseState::Closed;
         let handling =
-            row.closed_at.filter(|_| closed).map(|at| handling(&context.calendar, row.received_at, at));
+            row.closed_at.filter(|_| closed).map(|at| handling_time(&context.calendar, row.received_at, at));
         let rated = row.rating.is_some() || row.result_rating.is_some();
         new_cases.push(NewCaseRow {
             // Nobody is ever shown this code: an imported case is looked up by staff.
@@ -529,7 +523,7 @@ fn update_case(
     }
     if state == CaseState::Closed && case.state != CaseState::Closed {
         let closed_at = row.closed_at.unwrap_or(context.now);
-        let (seconds, workdays) = handling(&context.calendar, case.received_at, closed_at);
+        let (seconds, workdays) = handling_time(&context.calendar, case.received_at, closed_at);
         changes.closed_at = Some(Some(closed_at));
         changes.handling_seconds = Some(Some(seconds));
         changes.handling_workdays = Some(Some(workdays));

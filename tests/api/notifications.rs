@@ -18,7 +18,7 @@ use casedesk::domain::role::Role;
 use casedesk::domain::time;
 use casedesk::error::AppError;
 use casedesk::notify::{self, Mailer};
-use casedesk::service::access::Acting;
+use casedesk::service::access::Caller;
 use casedesk::service::cases;
 use serde_json::json;
 
@@ -280,7 +280,7 @@ async fn a_rolled_back_change_sends_nothing(app: &TestApp) {
         .db
         .write(move |conn| {
             let calendar = db.calendar(conn)?;
-            let acting = Acting {
+            let acting = Caller {
                 actor: Actor::Staff(Role::Clerk),
                 user_id: Some(UserId(clerk)),
                 department_id: None,

@@ -90,7 +90,7 @@ pub async fn lookup_form(req: HttpRequest, state: web::Data<AppState>) -> Result
 
 #[derive(Template)]
 #[template(path = "mailbox/case.html")]
-struct CasePage {
+struct LetterStatusPage {
     layout: Layout,
     view: PublicCaseView,
     state_name: &'static str,
@@ -115,16 +115,16 @@ struct CasePage {
     notice: Option<String>,
 }
 
-impl CasePage {
+impl LetterStatusPage {
     fn new(
         req: &HttpRequest,
         state: &AppState,
         letter: LetterStatus,
         code: String,
-    ) -> (CasePage, Option<actix_web::cookie::Cookie<'static>>) {
+    ) -> (LetterStatusPage, Option<actix_web::cookie::Cookie<'static>>) {
         let (token, cookie) = form_token(req, state);
         let (state_name, state_meaning) = state_words(letter.view.state);
-        let page = CasePage {
+        let page = LetterStatusPage {
             layout: posted_layout(req, "来信办理情况", token, &letter.view.tracking_no),
             due_day: letter.view.due_at.map(beijing_day),
             closed_at: letter.view.closed_at.map(|at| beijing(at.and_utc())),
@@ -200,7 +200,7 @@ pub async fn lookup(
     };
     match letters::lookup(&state, ClientAddress::of(&req), tracking_no.clone(), code.clone()).await {
         Ok(letter) => {
-            let (page, cookie) = CasePage::new(&req, &state, letter, code);
+            let (page, cookie) = LetterStatusPage::new(&req, &state, letter, code);
             respond(&page, StatusCode::OK, cookie, None)
         }
         Err(refused) => lookup_refused(&req, &state, tracking_no, refused),
@@ -269,12 +269,12 @@ pub async fn rate(
     let rated = letters::rate(&state, client, tracking_no.clone(), code.clone(), rating, form.version).await;
     match rated {
         Ok(Rated::Recorded(letter)) => {
-            let (mut page, cookie) = CasePage::new(&req, &state, letter, code);
+            let (mut page, cookie) = LetterStatusPage::new(&req, &state, letter, code);
             page.thanks = true;
             respond(&page, StatusCode::OK, cookie, None)
         }
         Ok(Rated::Refused { status: letter, why: AppError::Validation(fields) }) => {
-            let (mut page, cookie) = CasePage::new(&req, &state, letter, code);
+            let (mut page, cookie) = LetterStatusPage::new(&req, &state, letter, code);
             for error in &fields.0 {
                 let text = Some(messages::sentence(error));
                 match error.field.as_str() {
@@ -288,7 +288,7 @@ pub async fn rate(
         }
         Ok(Rated::Refused { status: letter, .. }) => {
             let closed = letter.view.state == crate::domain::lifecycle::CaseState::Closed;
-            let (mut page, cookie) = CasePage::new(&req, &state, letter, code);
+            let (mut page, cookie) = LetterStatusPage::new(&req, &state, letter, code);
             page.notice = Some(if closed {
                 "这封来信已经评价过，每次答复只能评价一次。".into()
             } else {
