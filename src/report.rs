@@ -64,7 +64,6 @@ pub struct Paragraph {
 /// The report section for one year.
 #[derive(Debug, Serialize)]
 pub struct AnnualReport {
-    /// The year.
     pub year: i32,
     /// Counted as of (RFC 3339).
     pub as_of: String,

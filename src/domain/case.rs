@@ -13,7 +13,6 @@ use super::time;
 /// What the rules read of a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CaseFacts<'a> {
-    /// Its id.
     pub id: CaseId,
     /// Its channel's code.
     pub channel: &'a str,

@@ -51,7 +51,6 @@ pub fn valid_idempotency_key(key: &str) -> bool {
 pub struct CreatedCase {
     /// The case's id.
     pub id: CaseId,
-    /// Its tracking number.
     pub tracking_no: String,
     /// Its query code, shown this once (and to a retry of the same request).
     pub query_code: String,
@@ -188,7 +187,6 @@ pub async fn events(state: &AppState, user: &AuthUser, id: CaseId) -> Result<Vec
 /// One event of a case's timeline, with the name of whoever took it.
 #[derive(Debug)]
 pub struct TimelineEvent {
-    /// The event.
     pub event: CaseEvent,
     /// The staff member's display name; `None` for a citizen or the system.
     pub actor_name: Option<String>,
@@ -304,7 +302,6 @@ pub struct CaseQuery {
     pub state: Option<String>,
     /// Channel code.
     pub channel: Option<String>,
-    /// Department id.
     pub department_id: Option<String>,
     /// `true`: only overdue open cases.
     pub overdue: Option<String>,

@@ -69,7 +69,6 @@ impl LetterInput {
 /// A citizen's letter, as registered.
 #[derive(Debug)]
 pub struct Letter {
-    /// The case.
     pub case: Case,
     /// Its query code, shown this once.
     pub query_code: String,
@@ -209,7 +208,6 @@ pub enum Rated {
     Refused {
         /// The letter as it is.
         status: LetterStatus,
-        /// Why.
         why: AppError,
     },
 }
@@ -277,7 +275,6 @@ pub const SEARCH_MAX: usize = 50;
 /// writer's name masked (王**).
 #[derive(Debug)]
 pub struct PublishedLetter {
-    /// Tracking number.
     pub tracking_no: String,
     /// Subject line.
     pub title: String,

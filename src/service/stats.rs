@@ -179,7 +179,6 @@ pub struct Envelope {
     pub previous_period: Period,
     /// The moment counted at, Beijing time (RFC 3339).
     pub as_of: String,
-    /// The scope.
     pub scope: ScopeView,
     /// The definition in force.
     pub definition: DefinitionView,
@@ -251,7 +250,6 @@ pub struct ChannelFigures {
 /// One department's figures (`department_id` 0: not yet assigned).
 #[derive(Debug, Clone, Serialize)]
 pub struct DepartmentFigures {
-    /// Department id.
     pub department_id: i64,
     /// Department name.
     pub name: String,

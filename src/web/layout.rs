@@ -46,7 +46,6 @@ pub struct Staff {
 
 /// One entry of the console navigation.
 pub struct NavItem {
-    /// Label.
     pub label: &'static str,
     /// Target.
     pub href: &'static str,

@@ -116,11 +116,9 @@ pub struct Publication {
 /// The fields an action sets; `None` leaves a field alone, `Some(None)` clears it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaseUpdate {
-    /// The department.
     pub department_id: Option<Option<DepartmentId>>,
     /// The reply and when it was given.
     pub reply: Option<(String, NaiveDateTime)>,
-    /// The closure.
     pub closure: Option<Option<Closure>>,
     /// The rating in force.
     pub rating: Option<Option<GivenRating>>,

@@ -52,7 +52,6 @@ pub enum Input {
 pub struct FieldSpec {
     /// The body member's name.
     pub name: &'static str,
-    /// Label.
     pub label: &'static str,
     /// How it is entered.
     pub input: Input,
@@ -134,7 +133,6 @@ pub fn body_of(action: Action, form: &BTreeMap<String, String>) -> Result<Value,
 
 /// A field as the page renders it.
 pub struct FieldView {
-    /// The spec.
     pub spec: FieldSpec,
     /// The form element's id.
     pub id: String,
@@ -162,7 +160,6 @@ pub struct ActionForm {
     pub action: &'static str,
     /// The button's label.
     pub label: &'static str,
-    /// The fields.
     pub fields: Vec<FieldView>,
     /// Whether this form was posted and refused.
     pub refused: bool,
@@ -174,11 +171,9 @@ pub struct TimelineEntry {
     pub at: String,
     /// What, in words.
     pub what: String,
-    /// Who.
     pub who: String,
     /// State change in words.
     pub states: Option<String>,
-    /// The note.
     pub note: Option<String>,
 }
 

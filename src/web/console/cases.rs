@@ -53,7 +53,6 @@ fn without_page(query: &WorkbenchQuery) -> String {
 
 /// One queue link.
 pub struct QueueLink {
-    /// Label.
     pub label: &'static str,
     /// Target.
     pub href: String,
@@ -65,9 +64,7 @@ pub struct QueueLink {
 pub struct Row {
     /// Case id.
     pub id: i64,
-    /// Tracking number.
     pub tracking_no: String,
-    /// Title.
     pub title: String,
     /// Channel name.
     pub channel: String,

@@ -79,7 +79,6 @@ fn year_bounds(year: i32) -> (NaiveDate, NaiveDate) {
 
 /// A ready-made period: label and bounds.
 pub struct Preset {
-    /// Label.
     pub label: String,
     /// The dashboard URL of this period with the current scope.
     pub href: String,
@@ -190,7 +189,6 @@ fn cell(figures: &Figures, name: &'static str, kind: Kind, scope: &Scope, rank_g
 
 /// A dashboard tile: a figure with its comparison and definition.
 pub struct Tile {
-    /// Label.
     pub label: &'static str,
     /// The figure.
     pub cell: Cell,
@@ -240,7 +238,6 @@ pub struct Row {
     pub name: String,
     /// `data-channel` / `data-department-id` / `data-scope`.
     pub scope_attr: &'static str,
-    /// Its value.
     pub scope_value: String,
     /// The figures, in [`SHOWN`] order.
     pub cells: Vec<Cell>,
@@ -277,9 +274,7 @@ fn department_rows(items: &[DepartmentFigures], scope: &Scope) -> Vec<Row> {
 pub struct MonthRow {
     /// `YYYY-MM`.
     pub month: String,
-    /// Received.
     pub received: i64,
-    /// Closed.
     pub closed: i64,
 }
 

@@ -14,7 +14,6 @@ pub struct Sheets {
     pub period: String,
     /// The scope, in words.
     pub scope: String,
-    /// The tiles.
     pub tiles: Vec<Tile>,
     /// Per channel.
     pub channels: Vec<Row>,

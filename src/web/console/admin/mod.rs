@@ -104,7 +104,6 @@ impl FormState {
 /// What a duplicate or a conflict means on a form: the field it is shown
 /// beside and the sentence (the page knows what it asked for).
 pub struct ConflictShown<'a> {
-    /// The field.
     pub field: &'a str,
     /// What to say.
     pub text: String,
