@@ -137,7 +137,9 @@ fn parse_definition(ratings: Option<&str>, weights: Option<&str>) -> Result<Defi
         definition.satisfied_ratings = ratings
             .split(',')
             .map(|r| {
-                Rating::parse(r.trim()).ok_or_else(|| {
+                // The outer levels of five-level channels already count
+                // with their neighbours: naming them would count twice.
+                Rating::parse(r.trim()).filter(|r| Rating::COUNTED.contains(r)).ok_or_else(|| {
                     ConfigError(format!(
                         "CASEDESK_SATISFIED_RATINGS: '{r}' is not satisfied, basically_satisfied or unsatisfied"
                     ))
@@ -330,6 +332,10 @@ mod tests {
         assert_eq!(s.definition.weights, [Weight(10_000), Weight(6_000), Weight(0)]);
         assert!(merge("", &[("CASEDESK_COMPOSITE_WEIGHTS", "1,0.8")], false).is_err());
         assert!(merge("", &[("CASEDESK_SATISFIED_RATINGS", "happy")], false).is_err());
+        assert!(
+            merge("", &[("CASEDESK_SATISFIED_RATINGS", "very_satisfied")], false).is_err(),
+            "非常满意 counts as 满意 already"
+        );
     }
 
     #[test]

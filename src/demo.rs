@@ -472,6 +472,7 @@ fn handle_case(
                 None
             },
             comment: None,
+            resolved: None,
         })
     };
     let approve = || ActionBody::Approve(NoteBody::default());

@@ -355,6 +355,11 @@ mod tests {
             two_dimension_rating: two,
             sort_order: 1,
             updated_at: NaiveDateTime::default(),
+            accept_days: 1,
+            return_days: 1,
+            callback_days: 3,
+            rectify_days: 5,
+            rating_scale: 3,
         }
     }
 

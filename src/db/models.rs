@@ -11,7 +11,7 @@ use crate::domain::case::{CaseClock, CaseFacts};
 use crate::domain::event::EventKind;
 use crate::domain::ids::{CaseId, DepartmentId, UserId};
 use crate::domain::lifecycle::CaseState;
-use crate::domain::rating::{Rating, RatingSource};
+use crate::domain::rating::{Rating, RatingScale, RatingSource};
 use crate::domain::role::Role;
 
 /// A department (承办单位).
@@ -152,6 +152,23 @@ pub struct Channel {
     pub sort_order: i32,
     /// Last changed.
     pub updated_at: NaiveDateTime,
+    /// Working days to sign for an assigned case.
+    pub accept_days: i32,
+    /// Working days after assignment in which a department may return a case.
+    pub return_days: i32,
+    /// Working days after closure for the 回访.
+    pub callback_days: i32,
+    /// Working days to rectify after a 差评.
+    pub rectify_days: i32,
+    /// Rating levels: 3 or 5 (the database refuses others).
+    pub rating_scale: i32,
+}
+
+impl Channel {
+    /// The levels its ratings take.
+    pub fn scale(&self) -> RatingScale {
+        RatingScale::of_levels(self.rating_scale).unwrap_or_default()
+    }
 }
 
 /// Changes to a channel; `None` leaves a column alone.
@@ -175,6 +192,16 @@ pub struct ChannelChanges {
     /// Display order.
     pub sort_order: Option<i32>,
     pub updated_at: Option<NaiveDateTime>,
+    /// Working days to sign for an assigned case.
+    pub accept_days: Option<i32>,
+    /// Working days in which a department may return a case.
+    pub return_days: Option<i32>,
+    /// Working days after closure for the 回访.
+    pub callback_days: Option<i32>,
+    /// Working days to rectify after a 差评.
+    pub rectify_days: Option<i32>,
+    /// Rating levels, 3 or 5.
+    pub rating_scale: Option<i32>,
 }
 
 /// What a list shows of a case: everything but the long texts (letter,
@@ -328,6 +355,8 @@ pub struct Case {
     pub published_at: Option<NaiveDateTime>,
     /// Who approved it.
     pub published_by: Option<UserId>,
+    /// 是否解决 of the rating in force, if the rater said.
+    pub resolved: Option<bool>,
 }
 
 /// A case to create.
@@ -451,6 +480,8 @@ pub struct CaseChanges {
     pub published_at: Option<Option<NaiveDateTime>>,
     /// Publication approved by.
     pub published_by: Option<Option<UserId>>,
+    /// 是否解决 of the rating in force.
+    pub resolved: Option<Option<bool>>,
 }
 
 /// One entry of a case's audit trail.
@@ -626,6 +657,7 @@ impl From<&CaseUpdate> for CaseChanges {
             changes.rating_source = Some(rating.as_ref().map(|r| r.source));
             changes.rating_comment = Some(rating.as_ref().and_then(|r| r.comment.clone()));
             changes.rated_at = Some(rating.as_ref().map(|r| r.at));
+            changes.resolved = Some(rating.as_ref().and_then(|r| r.resolved));
         }
         changes.duplicate_of = update.duplicate_of.map(Some);
         changes.reopen_count = update.reopen_count;

@@ -287,7 +287,17 @@ fn recount_expression(measure: Measure, as_of_mark: &str) -> String {
     };
     let total =
         |expr: &str| format!("CAST(COALESCE(SUM(CASE WHEN {closed} THEN {expr} ELSE 0 END), 0) AS BIGINT)");
+    // A level as counted: 非常满意 with 满意, 非常不满意 with 不满意
+    // (`Rating::counted_as`); `exactly` for the outer levels themselves.
     let rating_is = |column: &str, value: Rating| {
+        let levels: Vec<String> = Rating::ALL
+            .iter()
+            .filter(|r| r.counted_as() == value)
+            .map(|r| format!("'{}'", r.as_str()))
+            .collect();
+        count(format!("{closed} AND {rated} AND {column} IN ({})", levels.join(", ")))
+    };
+    let exactly = |column: &str, value: Rating| {
         count(format!("{closed} AND {rated} AND {column} = '{}'", value.as_str()))
     };
     match measure {
@@ -305,6 +315,8 @@ fn recount_expression(measure: Measure, as_of_mark: &str) -> String {
         Measure::ResultBasicallySatisfied => rating_is("result_rating", Rating::BasicallySatisfied),
         Measure::ResultUnsatisfied => rating_is("result_rating", Rating::Unsatisfied),
         Measure::ReopenedClosed => count(format!("{closed} AND reopen_count > 0")),
+        Measure::VerySatisfied => exactly("rating", Rating::VerySatisfied),
+        Measure::VeryUnsatisfied => exactly("rating", Rating::VeryUnsatisfied),
     }
 }
 

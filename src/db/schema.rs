@@ -51,6 +51,11 @@ diesel::table! {
         two_dimension_rating -> Bool,
         sort_order -> Integer,
         updated_at -> Timestamp,
+        accept_days -> Integer,
+        return_days -> Integer,
+        callback_days -> Integer,
+        rectify_days -> Integer,
+        rating_scale -> Integer,
     }
 }
 
@@ -124,6 +129,7 @@ diesel::table! {
         handling_workdays -> Nullable<Integer>,
         published_at -> Nullable<Timestamp>,
         published_by -> Nullable<BigInt>,
+        resolved -> Nullable<Bool>,
     }
 }
 
@@ -146,6 +152,8 @@ diesel::table! {
         result_basically_satisfied -> BigInt,
         result_unsatisfied -> BigInt,
         reopened_closed -> BigInt,
+        very_satisfied -> BigInt,
+        very_unsatisfied -> BigInt,
     }
 }
 
@@ -168,6 +176,8 @@ diesel::table! {
         result_basically_satisfied -> BigInt,
         result_unsatisfied -> BigInt,
         reopened_closed -> BigInt,
+        very_satisfied -> BigInt,
+        very_unsatisfied -> BigInt,
     }
 }
 

@@ -73,14 +73,16 @@ macro_rules! with_measures {
             (HandlingSeconds, handling_seconds, "Sum over closed cases of closed_at − received_at, in seconds."),
             (HandlingWorkdays, handling_workdays, "Sum over closed cases of the working days from receipt to closure."),
             (Rated, rated, "Closed cases with a rating in force."),
-            (Satisfied, satisfied, "Of those, rated 满意."),
+            (Satisfied, satisfied, "Of those, rated 满意 (or 非常满意, which counts as 满意)."),
             (BasicallySatisfied, basically_satisfied, "Rated 基本满意."),
-            (Unsatisfied, unsatisfied, "Rated 不满意."),
+            (Unsatisfied, unsatisfied, "Rated 不满意 (or 非常不满意, which counts as 不满意)."),
             (ResultRated, result_rated, "Closed cases with a result rating (two-dimension channels)."),
             (ResultSatisfied, result_satisfied, "Result rated 满意."),
             (ResultBasicallySatisfied, result_basically_satisfied, "Result rated 基本满意."),
             (ResultUnsatisfied, result_unsatisfied, "Result rated 不满意."),
             (ReopenedClosed, reopened_closed, "Closed cases that were reopened at least once."),
+            (VerySatisfied, very_satisfied, "Of the satisfied, rated 非常满意 (five-level channels)."),
+            (VeryUnsatisfied, very_unsatisfied, "Of the unsatisfied, rated 非常不满意 (five-level channels)."),
         }
     };
 }
@@ -172,7 +174,8 @@ pub fn contribution(case: &CaseFacts<'_>) -> Option<(RollupKey, Counts)> {
     let closed = case.state == CaseState::Closed;
     let flag = |b: bool| i64::from(b);
     let rating = if closed { case.rating } else { None };
-    let result = if closed { case.result_rating } else { None };
+    let counted = rating.map(Rating::counted_as);
+    let result = if closed { case.result_rating.map(Rating::counted_as) } else { None };
     let counts = Counts {
         received: 1,
         closed: flag(closed),
@@ -180,14 +183,16 @@ pub fn contribution(case: &CaseFacts<'_>) -> Option<(RollupKey, Counts)> {
         handling_seconds: if closed { case.handling_seconds.unwrap_or(0) } else { 0 },
         handling_workdays: if closed { i64::from(case.handling_workdays.unwrap_or(0)) } else { 0 },
         rated: flag(rating.is_some()),
-        satisfied: flag(rating == Some(Rating::Satisfied)),
-        basically_satisfied: flag(rating == Some(Rating::BasicallySatisfied)),
-        unsatisfied: flag(rating == Some(Rating::Unsatisfied)),
+        satisfied: flag(counted == Some(Rating::Satisfied)),
+        basically_satisfied: flag(counted == Some(Rating::BasicallySatisfied)),
+        unsatisfied: flag(counted == Some(Rating::Unsatisfied)),
         result_rated: flag(result.is_some()),
         result_satisfied: flag(result == Some(Rating::Satisfied)),
         result_basically_satisfied: flag(result == Some(Rating::BasicallySatisfied)),
         result_unsatisfied: flag(result == Some(Rating::Unsatisfied)),
         reopened_closed: flag(closed && case.reopen_count > 0),
+        very_satisfied: flag(rating == Some(Rating::VerySatisfied)),
+        very_unsatisfied: flag(rating == Some(Rating::VeryUnsatisfied)),
         overdue_open: 0,
     };
     Some((key, counts))
@@ -281,9 +286,11 @@ impl Default for Definition {
 
 fn rating_name(rating: Rating) -> &'static str {
     match rating {
+        Rating::VerySatisfied => "非常满意",
         Rating::Satisfied => "满意",
         Rating::BasicallySatisfied => "基本满意",
         Rating::Unsatisfied => "不满意",
+        Rating::VeryUnsatisfied => "非常不满意",
     }
 }
 
@@ -297,7 +304,7 @@ impl Definition {
              办结率＝办结件数÷受理件数×100%；平均办结时间为已办结事项自收到至办结的平均自然日数（每日24小时）；\
              按时办结率＝在办理时限内办结的件数÷办结件数×100%；满意率＝（{}）件数÷参评件数×100%；\
              综合满意率＝（满意×{}＋基本满意×{}＋不满意×{}）÷参评件数×100%；参评件数为办结事项中有评价的件数，\
-             同一事项以最后一次评价为准；比率四舍五入保留两位小数。",
+             同一事项以最后一次评价为准；五级评价的非常满意计为满意、非常不满意计为不满意；比率四舍五入保留两位小数。",
             satisfied.join("＋"),
             s.text(),
             b.text(),
@@ -308,10 +315,12 @@ impl Definition {
     fn satisfied_count(&self, satisfied: i64, basically: i64, unsatisfied: i64) -> i64 {
         self.satisfied_ratings
             .iter()
-            .map(|r| match r {
-                Rating::Satisfied => satisfied,
+            // The setting names counted levels only (`config` refuses the
+            // outer two, which the counts already hold with their neighbours).
+            .map(|r| match r.counted_as() {
                 Rating::BasicallySatisfied => basically,
-                Rating::Unsatisfied => unsatisfied,
+                Rating::Unsatisfied | Rating::VeryUnsatisfied => unsatisfied,
+                Rating::Satisfied | Rating::VerySatisfied => satisfied,
             })
             .sum()
     }
@@ -361,6 +370,38 @@ pub struct Figures {
     pub result_satisfaction_rate: Option<Hundredths>,
     /// 重办率, %.
     pub reopen_rate: Option<Hundredths>,
+    /// The rated cases per level as given, before 非常满意 and 非常不满意
+    /// are counted with their neighbours.
+    pub ratings_by_level: RatingsByLevel,
+}
+
+/// Rated cases per level of the five-level scale (three-level channels
+/// have none at the outer two).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RatingsByLevel {
+    /// 非常满意.
+    pub very_satisfied: i64,
+    /// 满意 (not 非常满意).
+    pub satisfied: i64,
+    /// 基本满意.
+    pub basically_satisfied: i64,
+    /// 不满意 (not 非常不满意).
+    pub unsatisfied: i64,
+    /// 非常不满意.
+    pub very_unsatisfied: i64,
+}
+
+impl RatingsByLevel {
+    /// The levels of `c`'s sums.
+    pub fn of(c: &Counts) -> RatingsByLevel {
+        RatingsByLevel {
+            very_satisfied: c.very_satisfied,
+            satisfied: c.satisfied - c.very_satisfied,
+            basically_satisfied: c.basically_satisfied,
+            unsatisfied: c.unsatisfied - c.very_unsatisfied,
+            very_unsatisfied: c.very_unsatisfied,
+        }
+    }
 }
 
 /// Computes every figure. `two_dimensions` is true when the scope is one
@@ -398,6 +439,7 @@ pub fn figures(c: &Counts, definition: &Definition, two_dimensions: bool) -> Fig
         work_satisfaction_rate: if two_dimensions { satisfaction } else { None },
         result_satisfaction_rate: if two_dimensions { result_satisfaction } else { None },
         reopen_rate: rate(c.reopened_closed, c.closed),
+        ratings_by_level: RatingsByLevel::of(c),
     }
 }
 
@@ -691,14 +733,46 @@ mod tests {
     }
 
     #[test]
+    fn five_level_ratings_count_with_their_neighbours_and_by_level() {
+        use crate::domain::case::tests::facts;
+        let closed = |rating| CaseFacts {
+            state: CaseState::Closed,
+            closed_at: facts().due_at,
+            rating: Some(rating),
+            ..facts()
+        };
+        let mut sums = Counts::default();
+        for rating in [Rating::VerySatisfied, Rating::Satisfied, Rating::VeryUnsatisfied, Rating::Unsatisfied]
+        {
+            sums += contribution(&closed(rating)).unwrap().1;
+        }
+        assert_eq!((sums.rated, sums.satisfied, sums.unsatisfied), (4, 2, 2));
+        assert_eq!((sums.very_satisfied, sums.very_unsatisfied), (1, 1));
+        let f = figures(&sums, &Definition::default(), false);
+        assert_eq!(f.satisfaction_rate, h(5000), "2 of 4: 非常满意 counts as 满意");
+        assert_eq!(f.composite_satisfaction, h(5000));
+        assert_eq!(
+            f.ratings_by_level,
+            RatingsByLevel {
+                very_satisfied: 1,
+                satisfied: 1,
+                basically_satisfied: 0,
+                unsatisfied: 1,
+                very_unsatisfied: 1
+            }
+        );
+        assert!(Definition::default().text().contains("非常满意计为满意"));
+    }
+
+    #[test]
     fn measures_name_their_counts_field() {
         let mut counts = Counts::default();
         for (i, measure) in Measure::ALL.iter().enumerate() {
             *measure.of_mut(&mut counts) = i as i64 + 1;
         }
         assert_eq!(counts.received, 1);
-        assert_eq!(counts.reopened_closed, Measure::ALL.len() as i64);
-        assert_eq!(Measure::ALL.last().map(|m| m.name()), Some("reopened_closed"));
+        assert_eq!(counts.very_unsatisfied, Measure::ALL.len() as i64);
+        assert_eq!(Measure::ALL.last().map(|m| m.name()), Some("very_unsatisfied"));
         assert_eq!(-(-counts), counts);
     }
 }

@@ -14,7 +14,7 @@ use super::citizen::{Citizen, Email, Phone};
 use super::ids::DepartmentId;
 use super::intake::{CLOCK_SKEW, CONTENT_MAX, EARLIEST_RECEIPT_YEAR, TITLE_MAX};
 use super::lifecycle::CaseState;
-use super::rating::Rating;
+use super::rating::{Rating, RatingScale};
 use super::time;
 use super::transfer::{
     parse_local_instant, parse_rating, parse_state, parse_yes_no, Cell, Column, DUE_AT_HEADER,
@@ -30,6 +30,8 @@ pub struct ChannelRef {
     pub name: String,
     /// Whether it rates work and result apart.
     pub two_dimension_rating: bool,
+    /// The levels it rates on.
+    pub scale: RatingScale,
 }
 
 /// What a row may name: a department.
@@ -270,7 +272,7 @@ fn rating(errors: &mut RowErrors, map: &HeaderMap, row: &[Cell], column: Column)
     let value = text(map, row, column)?;
     let parsed = parse_rating(&value);
     if parsed.is_none() {
-        errors.add(column, format!("'{value}' 不是满意、基本满意或不满意"));
+        errors.add(column, format!("'{value}' 不是非常满意、满意、基本满意、不满意或非常不满意"));
     }
     parsed
 }
@@ -390,6 +392,16 @@ pub fn parse_row(map: &HeaderMap, row: &[Cell], lookups: &Lookups) -> Result<Imp
         parsed
     });
 
+    // The outer levels only where the channel rates on five.
+    if let Some(channel) = channel.filter(|c| c.scale == RatingScale::Three) {
+        for (column, given) in
+            [(Column::Rating, single), (Column::WorkRating, work), (Column::ResultRating, result)]
+        {
+            if given.is_some_and(|r| !channel.scale.offers(r)) {
+                errors.add(column, "此渠道只有满意、基本满意、不满意三个等级");
+            }
+        }
+    }
     // Two-dimension channels rate work and result; the others once.
     let two_dimensions = channel.is_some_and(|c| c.two_dimension_rating);
     let (rating, result_rating) = if two_dimensions {
@@ -590,12 +602,22 @@ mod tests {
         Lookups {
             channels: vec![
                 ChannelRef {
-                    code: "mailbox".into(), name: "公开信箱".into(), two_dimension_rating: false
+                    code: "mailbox".into(),
+                    name: "公开信箱".into(),
+                    two_dimension_rating: false,
+                    scale: RatingScale::Three,
                 },
                 ChannelRef {
                     code: "suggestion".into(),
                     name: "人大代表建议".into(),
                     two_dimension_rating: true,
+                    scale: RatingScale::Three,
+                },
+                ChannelRef {
+                    code: "minhu".into(),
+                    name: "民呼我为".into(),
+                    two_dimension_rating: false,
+                    scale: RatingScale::Five,
                 },
             ],
             departments: vec![DepartmentRef {
@@ -751,6 +773,18 @@ mod tests {
         let cells = row(&["公开信箱", "1", "t", "c", "2024-03-05", "2024-05-05", "满意", "基本满意"]);
         let reason = parse_row(&map, &cells, &lookups()).unwrap_err().reason();
         assert!(reason.starts_with("办理工作满意度: 此渠道只有一项满意度"), "{reason}");
+    }
+
+    #[test]
+    fn the_outer_levels_only_on_five_level_channels() {
+        let mut columns = BASE.to_vec();
+        columns.extend(["办结时间", "满意度"]);
+        let map = header(&columns);
+        let cells = row(&["民呼我为", "1", "t", "c", "2024-03-05", "2024-05-05", "非常不满意"]);
+        assert_eq!(parse_row(&map, &cells, &lookups()).unwrap().rating, Some(Rating::VeryUnsatisfied));
+        let cells = row(&["公开信箱", "1", "t", "c", "2024-03-05", "2024-05-05", "非常满意"]);
+        let reason = parse_row(&map, &cells, &lookups()).unwrap_err().reason();
+        assert!(reason.starts_with("满意度: 此渠道只有满意、基本满意、不满意三个等级"), "{reason}");
     }
 
     #[test]

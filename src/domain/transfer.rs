@@ -158,9 +158,11 @@ pub fn parse_state(text: &str) -> Option<CaseState> {
 /// The Chinese name of a rating.
 pub fn rating_label(rating: Rating) -> &'static str {
     match rating {
+        Rating::VerySatisfied => "非常满意",
         Rating::Satisfied => "满意",
         Rating::BasicallySatisfied => "基本满意",
         Rating::Unsatisfied => "不满意",
+        Rating::VeryUnsatisfied => "非常不满意",
     }
 }
 

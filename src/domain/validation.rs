@@ -84,6 +84,12 @@ pub enum Rule {
     ResultRatingRequired,
     /// A one-dimension channel got a result rating.
     ResultRatingNotUsed,
+    /// A rating level the channel's scale (3 or 5 levels) does not have.
+    RatingScale(i32),
+    /// A citizen's 差评 without a comment.
+    PoorRatingNeedsComment,
+    /// A rating scale other than 3 or 5 levels.
+    ScaleLevels,
     /// Not a login name.
     Username,
     /// A handler without a department.
@@ -203,6 +209,14 @@ impl std::fmt::Display for Rule {
             Rule::ResultRatingNotUsed => {
                 f.write_str("this channel rates one dimension: leave result_rating out")
             }
+            Rule::RatingScale(3) => f.write_str(
+                "this channel rates on three levels: satisfied, basically_satisfied or unsatisfied",
+            ),
+            Rule::RatingScale(levels) => write!(f, "is not a level of this channel's {levels}-level scale"),
+            Rule::PoorRatingNeedsComment => {
+                f.write_str("an unsatisfied rating needs a comment saying what was not solved")
+            }
+            Rule::ScaleLevels => f.write_str("must be 3 or 5"),
             Rule::Username => f.write_str("must be 3 to 32 lower-case letters, digits, '.', '_' or '-'"),
             Rule::HandlerNeedsDepartment => f.write_str("a handler must belong to a department"),
             Rule::DepartmentCode => f.write_str("must be 1 to 20 letters, digits or underscores"),

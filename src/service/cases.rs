@@ -31,6 +31,7 @@ use crate::domain::event::EventKind;
 use crate::domain::ids::{CaseId, DepartmentId, UserId};
 use crate::domain::intake::{self, NewCase, NewCaseInput};
 use crate::domain::lifecycle::{Action, Actor, CaseState};
+use crate::domain::rating::RatingScale;
 use crate::domain::role::Role;
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, Rule};
@@ -830,13 +831,13 @@ fn lookups(
         Some(id) => db::cases::find(conn, id)?.map(|c| (c.state, c.tracking_no)),
         None => None,
     };
-    let two_dimension_rating = match body {
+    let (two_dimension_rating, rating_scale) = match body {
         ActionBody::Rate(_) => {
-            db::channels::find(conn, &case.channel)?
-                .ok_or_else(|| AppError::Internal(format!("channel {} missing", case.channel)))?
-                .two_dimension_rating
+            let channel = db::channels::find(conn, &case.channel)?
+                .ok_or_else(|| AppError::Internal(format!("channel {} missing", case.channel)))?;
+            (channel.two_dimension_rating, channel.scale())
         }
-        _ => false,
+        _ => (false, RatingScale::default()),
     };
     let citizen_rated_this_closure = match body {
         ActionBody::Rate(_) if actor == Actor::Citizen => {
@@ -844,7 +845,13 @@ fn lookups(
         }
         _ => false,
     };
-    Ok(Lookups { department_active, original, two_dimension_rating, citizen_rated_this_closure })
+    Ok(Lookups {
+        department_active,
+        original,
+        two_dimension_rating,
+        rating_scale,
+        citizen_rated_this_closure,
+    })
 }
 
 /// Takes an action on case `id`: checks visibility and `If-Match`, asks

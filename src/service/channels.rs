@@ -1,6 +1,7 @@
 //! Channels and their time limits: listed for every signed-in user, changed
 //! by admins. Changes apply to cases registered afterwards; registered cases
-//! keep the due date they got.
+//! keep the due date they got. The settings of the steps after closure
+//! (回访, 整改) and the rating scale apply from the next closure or rating.
 
 use crate::auth::{Admin, AuthUser};
 use crate::db::{
@@ -8,6 +9,7 @@ use crate::db::{
     models::{self, Channel},
 };
 use crate::domain::calendar::LimitUnit;
+use crate::domain::rating::RatingScale;
 use crate::domain::time;
 use crate::domain::validation::{text_in_range, FieldErrors, Rule};
 use crate::error::AppError;
@@ -39,6 +41,31 @@ pub struct UpdateInput {
     pub two_dimension_rating: Option<bool>,
     /// Display order.
     pub sort_order: Option<i32>,
+    /// Working days to sign for an assigned case (0 to 30).
+    pub accept_days: Option<i32>,
+    /// Working days after assignment in which the department may return it (0 to 30).
+    pub return_days: Option<i32>,
+    /// Working days after closure for the 回访 (0 to 30).
+    pub callback_days: Option<i32>,
+    /// Working days to rectify after a 差评 (0 to 30).
+    pub rectify_days: Option<i32>,
+    /// 3 or 5 rating levels.
+    pub rating_scale: Option<i32>,
+}
+
+/// Most working days a step after closure (or a signature) may be given:
+/// six weeks of work is already more than any rule grants.
+const MAX_STEP_DAYS: i32 = 30;
+
+/// A step's working days; 0 grants none (due at once).
+fn step_days(errors: &mut FieldErrors, field: &str, raw: Option<i32>) -> Option<i32> {
+    let value = raw?;
+    if (0..=MAX_STEP_DAYS).contains(&value) {
+        Some(value)
+    } else {
+        errors.add(field, Rule::WholeNumber { min: 0, max: MAX_STEP_DAYS.into() });
+        None
+    }
 }
 
 fn unit(errors: &mut FieldErrors, field: &str, raw: Option<String>) -> Option<LimitUnit> {
@@ -84,6 +111,17 @@ pub async fn update(
         two_dimension_rating: input.two_dimension_rating,
         sort_order: input.sort_order,
         updated_at: Some(time::now_utc()),
+        accept_days: step_days(&mut errors, "accept_days", input.accept_days),
+        return_days: step_days(&mut errors, "return_days", input.return_days),
+        callback_days: step_days(&mut errors, "callback_days", input.callback_days),
+        rectify_days: step_days(&mut errors, "rectify_days", input.rectify_days),
+        rating_scale: input.rating_scale.and_then(|levels| {
+            let scale = RatingScale::of_levels(levels);
+            if scale.is_none() {
+                errors.add("rating_scale", Rule::ScaleLevels);
+            }
+            scale.map(RatingScale::levels)
+        }),
     };
     if !errors.is_empty() {
         return Err(errors.into());

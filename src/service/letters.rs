@@ -19,7 +19,7 @@ use crate::domain::calendar::Clock;
 use crate::domain::citizen::{mask_name, CitizenInput};
 use crate::domain::intake::{self, NewCase, NewCaseInput};
 use crate::domain::lifecycle::CaseState;
-use crate::domain::rating::Rating;
+use crate::domain::rating::{Rating, RatingScale};
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, Rule};
 use crate::error::AppError;
@@ -158,11 +158,15 @@ pub struct LetterStatus {
     pub may_rate: bool,
     /// The case's version: a rating from the page is taken on it.
     pub version: i32,
+    /// The levels its channel rates on.
+    pub scale: RatingScale,
 }
 
 fn status_of(conn: &mut DbConnection, case: &Case) -> Result<LetterStatus, AppError> {
     let may_rate = case.state == CaseState::Closed && !citizen_rated_this_closure(conn, case)?;
+    let scale = db::channels::find(conn, &case.channel)?.map(|c| c.scale()).unwrap_or_default();
     Ok(LetterStatus {
+        scale,
         view: PublicCaseView::from(case),
         rating: case.rating,
         may_rate,

@@ -91,6 +91,16 @@ pub struct ChannelView {
     pub two_dimension_rating: bool,
     /// Display order.
     pub sort_order: i32,
+    /// Working days to sign for an assigned case.
+    pub accept_days: i32,
+    /// Working days after assignment in which a department may return it.
+    pub return_days: i32,
+    /// Working days after closure for the 回访.
+    pub callback_days: i32,
+    /// Working days to rectify after a 差评.
+    pub rectify_days: i32,
+    /// Rating levels, 3 or 5.
+    pub rating_scale: i32,
 }
 
 impl From<Channel> for ChannelView {
@@ -105,6 +115,11 @@ impl From<Channel> for ChannelView {
             tracking_prefix: c.tracking_prefix,
             two_dimension_rating: c.two_dimension_rating,
             sort_order: c.sort_order,
+            accept_days: c.accept_days,
+            return_days: c.return_days,
+            callback_days: c.callback_days,
+            rectify_days: c.rectify_days,
+            rating_scale: c.rating_scale,
         }
     }
 }
@@ -167,6 +182,8 @@ pub struct CaseView {
     /// Who gave the rating in force.
     pub rating_source: Option<RatingSource>,
     pub rating_comment: Option<String>,
+    /// 是否解决 with the rating in force, if the rater said.
+    pub resolved: Option<bool>,
     /// When it was rated.
     #[serde(with = "serde_office::option")]
     pub rated_at: Option<NaiveDateTime>,
@@ -253,6 +270,7 @@ impl CaseView {
             result_rating: case.result_rating,
             rating_source: case.rating_source,
             rating_comment: case.rating_comment,
+            resolved: case.resolved,
             rated_at: case.rated_at,
             duplicate_of: case.duplicate_of,
             reopen_count: case.reopen_count,

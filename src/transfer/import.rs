@@ -135,6 +135,7 @@ pub fn run(
                         code: c.code.clone(),
                         name: c.name.clone(),
                         two_dimension_rating: c.two_dimension_rating,
+                        scale: c.scale(),
                     })
                     .collect(),
                 departments: departments

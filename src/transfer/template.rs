@@ -31,7 +31,9 @@ fn explain(column: Column) -> (&'static str, &'static str) {
         Column::Reply => ("", "待审核的案件必填"),
         Column::RepliedAt => ("", "答复的时间"),
         Column::ClosedAt => ("", "已办结的案件必填，且不早于收到时间和答复时间"),
-        Column::Rating => ("", "满意、基本满意或不满意；只评价已办结的案件"),
+        Column::Rating => {
+            ("", "满意、基本满意或不满意（五级评价的渠道另有非常满意、非常不满意）；只评价已办结的案件")
+        }
         Column::WorkRating => ("", "两项评价的渠道（代表建议、委员提案）：对办理工作的满意度"),
         Column::ResultRating => ("", "两项评价的渠道：对办理结果的满意度"),
         Column::RatedAt => ("", "空时为办结时间"),

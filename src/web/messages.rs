@@ -119,6 +119,12 @@ pub fn rule_sentence(field: &str, label: &str, rule: &Rule) -> String {
         Rule::ExtensionAllowance(days) => format!("本案件最多还可延期 {days} 个工作日。"),
         Rule::ResultRatingRequired => "此渠道对办理工作和办理结果分别评价：请选择办理结果评价。".to_owned(),
         Rule::ResultRatingNotUsed => "此渠道只有一项评价，办理结果评价不填。".to_owned(),
+        Rule::RatingScale(3) => "此渠道只有满意、基本满意、不满意三个等级。".to_owned(),
+        Rule::RatingScale(levels) => format!("此渠道按 {levels} 级评价，请在给出的等级中选择。"),
+        Rule::PoorRatingNeedsComment => {
+            "选择不满意时请写明意见：办理单位要据此整改，说明哪些问题没有解决。".to_owned()
+        }
+        Rule::ScaleLevels => "评价等级只能是 3 级或 5 级。".to_owned(),
         Rule::Username => "用户名应为 3 至 32 位小写字母、数字或 . _ -。".to_owned(),
         Rule::HandlerNeedsDepartment => "承办单位人员必须选择所属承办单位。".to_owned(),
         Rule::DepartmentCode => "代码应为 1 至 20 位字母、数字或下划线。".to_owned(),
@@ -234,6 +240,10 @@ mod tests {
             ("days", Rule::ExtensionAllowance(3), "at most 3 more working days", "最多还可延期 3 个工作日"),
             ("result_rating", Rule::ResultRatingRequired, "result_rating is required", "请选择办理结果评价"),
             ("result_rating", Rule::ResultRatingNotUsed, "leave result_rating out", "只有一项评价"),
+            ("rating", Rule::RatingScale(3), "three levels", "三个等级"),
+            ("rating", Rule::RatingScale(5), "5-level scale", "按 5 级评价"),
+            ("comment", Rule::PoorRatingNeedsComment, "needs a comment", "请写明意见"),
+            ("rating_scale", Rule::ScaleLevels, "must be 3 or 5", "3 级或 5 级"),
             ("username", Rule::Username, "lower-case letters", "小写字母"),
             (
                 "department_id",

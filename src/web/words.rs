@@ -74,9 +74,11 @@ pub fn deadline(state: CaseState, suspended: bool, overdue: bool, remaining_work
 /// A rating in Chinese.
 pub fn rating(rating: Rating) -> &'static str {
     match rating {
+        Rating::VerySatisfied => "非常满意",
         Rating::Satisfied => "满意",
         Rating::BasicallySatisfied => "基本满意",
         Rating::Unsatisfied => "不满意",
+        Rating::VeryUnsatisfied => "非常不满意",
     }
 }
 

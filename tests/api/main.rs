@@ -7,6 +7,7 @@ mod helpers;
 mod openapi;
 
 mod admin;
+mod after_closure;
 mod auth;
 mod authorization;
 mod cases;

@@ -576,7 +576,7 @@ fn the_validator_catches_drift() {
         "title": "t", "content": "c", "category": null, "citizen": null, "is_public": false,
         "received_at": "2024-06-01T10:00:00+08:00", "due_at": null, "state": "registered",
         "department_id": null, "reply": null, "replied_at": null, "closed_at": null,
-        "rating": null, "result_rating": null, "rating_source": null, "rating_comment": null,
+        "rating": null, "result_rating": null, "rating_source": null, "rating_comment": null, "resolved": null,
         "rated_at": null, "duplicate_of": null, "reopen_count": 0, "suspended": false,
         "overdue": false, "remaining_workdays": 15, "extension_allowance_workdays": 15,
         "extended_workdays": 0, "paused_workdays": 0, "pending_extension": null,

@@ -56,8 +56,10 @@ pub struct RateBody {
     pub rating: Option<Rating>,
     /// The rating of the result, on two-dimension channels only.
     pub result_rating: Option<Rating>,
-    /// What the citizen said.
+    /// What the citizen said (required with a citizen's 差评).
     pub comment: Option<String>,
+    /// 是否解决: whether the problem was solved.
+    pub resolved: Option<bool>,
 }
 
 /// `mark-duplicate`.

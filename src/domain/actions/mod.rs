@@ -15,7 +15,7 @@ use super::ids::{CaseId, DepartmentId, UserId};
 use super::intake::CONTENT_MAX;
 use super::lifecycle::{check_pause, transition, Action, Actor, CaseState, TransitionError};
 use super::notice::Notice;
-use super::rating::{Rating, RatingInput, RatingSource};
+use super::rating::{Rating, RatingInput, RatingRules, RatingScale, RatingSource};
 use super::time;
 use super::validation::{optional_text, text_in_range, FieldErrors, Rule};
 
@@ -39,6 +39,8 @@ pub struct Lookups {
     pub original: Option<(CaseState, String)>,
     /// Whether the case's channel rates work and result separately.
     pub two_dimension_rating: bool,
+    /// The levels the case's channel rates on.
+    pub rating_scale: RatingScale,
     /// Whether the citizen rated the case since its last closure.
     pub citizen_rated_this_closure: bool,
 }
@@ -76,6 +78,8 @@ pub struct GivenRating {
     pub source: RatingSource,
     /// What was said.
     pub comment: Option<String>,
+    /// 是否解决, if the rater said.
+    pub resolved: Option<bool>,
     /// When.
     pub at: NaiveDateTime,
 }

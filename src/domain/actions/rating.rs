@@ -6,7 +6,7 @@ use super::*;
 pub(super) fn rate(
     cx: &Context<'_, '_>,
     d: &mut Draft,
-    RateBody { rating, result_rating, comment }: &RateBody,
+    RateBody { rating, result_rating, comment, resolved }: &RateBody,
 ) -> Result<Option<String>, Refusal> {
     if cx.acting.actor == Actor::Citizen && cx.lookups.citizen_rated_this_closure {
         return Err(Refusal::AlreadyRated);
@@ -14,9 +14,18 @@ pub(super) fn rate(
     match rating {
         None => d.errors.add("rating", Rule::Required),
         Some(rating) => {
-            let input =
-                RatingInput { rating: *rating, result_rating: *result_rating, comment: comment.clone() };
-            match input.validate(cx.lookups.two_dimension_rating) {
+            let input = RatingInput {
+                rating: *rating,
+                result_rating: *result_rating,
+                comment: comment.clone(),
+                resolved: *resolved,
+            };
+            let rules = RatingRules {
+                two_dimensions: cx.lookups.two_dimension_rating,
+                scale: cx.lookups.rating_scale,
+                by_citizen: cx.acting.actor == Actor::Citizen,
+            };
+            match input.validate(rules) {
                 Ok(valid) => {
                     let source = match cx.acting.actor {
                         Actor::Citizen => RatingSource::Citizen,
@@ -27,12 +36,14 @@ pub(super) fn rate(
                         "result_rating": valid.result_rating,
                         "source": source,
                         "comment": valid.comment,
+                        "resolved": valid.resolved,
                     });
                     d.update.rating = Some(Some(GivenRating {
                         rating: valid.rating,
                         result_rating: valid.result_rating,
                         source,
                         comment: valid.comment,
+                        resolved: valid.resolved,
                         at: cx.now,
                     }));
                 }

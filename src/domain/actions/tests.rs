@@ -289,7 +289,11 @@ fn reopening_clears_the_closure_and_the_rating_in_force() {
 fn ratings_say_who_gave_them_and_follow_the_channel() {
     let closed = in_state(CaseState::Closed);
     let rate = |result| {
-        ActionBody::Rate(RateBody { rating: Some(Rating::Satisfied), result_rating: result, comment: None })
+        ActionBody::Rate(RateBody {
+            rating: Some(Rating::Satisfied),
+            result_rating: result,
+            ..RateBody::default()
+        })
     };
     let by_citizen = run(closed, rate(None), Actor::Citizen, NOW, Lookups::default()).unwrap();
     let given = by_citizen.update.rating.unwrap().unwrap();

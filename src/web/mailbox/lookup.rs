@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::{beijing_day, form_token, has_control, posted_layout, respond, state_words, too_often};
 use crate::client::ClientAddress;
 use crate::domain::actions::RateBody;
-use crate::domain::rating::Rating;
+use crate::domain::rating::{Rating, RatingScale};
 use crate::error::AppError;
 use crate::service::letters::{self, LetterStatus, Rated};
 use crate::service::views::PublicCaseView;
@@ -110,6 +110,10 @@ struct LetterStatusPage {
     /// The rating form as posted, when it comes back.
     rating: String,
     comment: String,
+    /// 是否解决 as posted: `true`, `false` or empty.
+    resolved: String,
+    /// The levels the letter's channel rates on.
+    scale: RatingScale,
     rating_error: Option<String>,
     comment_error: Option<String>,
     notice: Option<String>,
@@ -138,6 +142,8 @@ impl LetterStatusPage {
             thanks: false,
             rating: String::new(),
             comment: String::new(),
+            resolved: String::new(),
+            scale: letter.scale,
             rating_error: None,
             comment_error: None,
             notice: None,
@@ -147,7 +153,11 @@ impl LetterStatusPage {
 
     /// The choices of the rating form: value, label, whether chosen.
     fn ratings(&self) -> Vec<(&'static str, &'static str, bool)> {
-        Rating::ALL.iter().map(|r| (r.as_str(), words::rating(*r), self.rating == r.as_str())).collect()
+        self.scale
+            .ratings()
+            .iter()
+            .map(|r| (r.as_str(), words::rating(*r), self.rating == r.as_str()))
+            .collect()
     }
 }
 
@@ -242,6 +252,9 @@ pub struct RatingForm {
     rating: String,
     #[serde(default)]
     comment: String,
+    /// 是否解决: `true`, `false` or nothing chosen.
+    #[serde(default)]
+    resolved: String,
 }
 
 /// `POST /mailbox/rating`: the citizen rates the reply, as with the API's
@@ -264,6 +277,11 @@ pub async fn rate(
         rating: Rating::parse(form.rating.trim()),
         result_rating: None,
         comment: (!form.comment.trim().is_empty()).then(|| form.comment.clone()),
+        resolved: match form.resolved.as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
     };
     let client = ClientAddress::of(&req);
     let rated = letters::rate(&state, client, tracking_no.clone(), code.clone(), rating, form.version).await;
@@ -284,6 +302,7 @@ pub async fn rate(
             }
             page.rating = form.rating.trim().to_owned();
             page.comment = form.comment;
+            page.resolved = form.resolved;
             respond(&page, StatusCode::UNPROCESSABLE_ENTITY, cookie, None)
         }
         Ok(Rated::Refused { status: letter, .. }) => {

@@ -25,7 +25,10 @@ use crate::web::layout::Layout;
 use crate::web::session::Page;
 
 const NOTICES: [(&str, &str); 2] = [
-    ("changed", "办理时限已保存，适用于此后登记的案件；已登记案件的办理期限不变。"),
+    (
+        "changed",
+        "办理时限已保存，适用于此后登记的案件；已登记案件的办理期限不变。回访、整改时限和评价等级从下一次办结或评价起适用。",
+    ),
     ("categories", "类别已保存：登记和公开信箱从现在起提供新的类别；已登记案件的类别不变。"),
 ];
 
@@ -48,6 +51,11 @@ pub struct Row {
     extension_unit: &'static str,
     extension_unit_name: &'static str,
     tracking_prefix: String,
+    accept_days: i32,
+    return_days: i32,
+    callback_days: i32,
+    rectify_days: i32,
+    rating_scale: i32,
 }
 
 impl From<Channel> for Row {
@@ -62,6 +70,11 @@ impl From<Channel> for Row {
             extension_unit: c.extension_unit.as_str(),
             extension_unit_name: unit_name(c.extension_unit),
             tracking_prefix: c.tracking_prefix,
+            accept_days: c.accept_days,
+            return_days: c.return_days,
+            callback_days: c.callback_days,
+            rectify_days: c.rectify_days,
+            rating_scale: c.rating_scale,
         }
     }
 }
@@ -158,11 +171,40 @@ fn number(errors: &mut FieldErrors, fields: &Fields, name: &str, min: i32) -> Op
     parsed
 }
 
+/// A setting of the steps after assignment and closure: left as it is when
+/// the form does not carry it (a page loaded before the setting existed).
+fn step_number(errors: &mut FieldErrors, fields: &Fields, name: &str, min: i32, max: i32) -> Option<i32> {
+    let typed = fields.value(name);
+    if typed.is_empty() {
+        return None;
+    }
+    let parsed = typed.parse().ok();
+    if parsed.is_none() {
+        errors.add(name, Rule::WholeNumber { min: min.into(), max: max.into() });
+    }
+    parsed
+}
+
+/// The working days of the steps after assignment and closure, as the form names them.
+const STEPS: [&str; 4] = ["accept_days", "return_days", "callback_days", "rectify_days"];
+
 /// The form as the API's patch.
 fn input_of(fields: &Fields) -> Result<UpdateInput, AppError> {
     let mut errors = FieldErrors::new();
     let time_limit = number(&mut errors, fields, "time_limit", 1);
     let extension_limit = number(&mut errors, fields, "extension_limit", 0);
+    let [accept_days, return_days, callback_days, rectify_days] =
+        STEPS.map(|name| step_number(&mut errors, fields, name, 0, 30));
+    let rating_scale = match fields.value("rating_scale").as_str() {
+        "" => None,
+        typed => {
+            let levels = typed.parse().ok();
+            if levels.is_none() {
+                errors.add("rating_scale", Rule::ScaleLevels);
+            }
+            levels
+        }
+    };
     if !errors.is_empty() {
         return Err(errors.into());
     }
@@ -171,6 +213,11 @@ fn input_of(fields: &Fields) -> Result<UpdateInput, AppError> {
         time_limit_unit: Some(fields.value("time_limit_unit")),
         extension_limit,
         extension_unit: Some(fields.value("extension_unit")),
+        accept_days,
+        return_days,
+        callback_days,
+        rectify_days,
+        rating_scale,
         ..UpdateInput::default()
     })
 }
@@ -238,6 +285,11 @@ mod tests {
                 ("time_limit_unit", "workday"),
                 ("extension_limit", " 0 "),
                 ("extension_unit", "month"),
+                ("accept_days", "1"),
+                ("return_days", "0"),
+                ("callback_days", "3"),
+                ("rectify_days", "5"),
+                ("rating_scale", "5"),
             ]
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -246,13 +298,31 @@ mod tests {
         let input = input_of(&fields).unwrap();
         assert_eq!((input.time_limit, input.extension_limit), (Some(20), Some(0)));
         assert_eq!(input.extension_unit.as_deref(), Some("month"));
+        assert_eq!((input.return_days, input.callback_days, input.rating_scale), (Some(0), Some(3), Some(5)));
         assert!(input.name.is_none() && input.tracking_prefix.is_none(), "only the limits change");
         let typed =
             Fields([("categories".to_string(), " 教育 \r\n\n住房\n".to_string())].into_iter().collect());
         assert_eq!(categories_of(&typed).categories, ["教育", "住房"], "one a line, blank lines left out");
-        let bad = Fields([("time_limit".to_string(), "十五".to_string())].into_iter().collect());
+        let bad = Fields(
+            [("time_limit", "十五"), ("callback_days", "三"), ("rating_scale", "五")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        );
         let Err(AppError::Validation(errors)) = input_of(&bad) else { panic!("refused") };
         let fields: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["time_limit", "extension_limit"]);
+        assert_eq!(fields, ["time_limit", "extension_limit", "callback_days", "rating_scale"]);
+        let old_page = Fields(
+            [("time_limit", "15"), ("extension_limit", "15")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        );
+        let input = input_of(&old_page).unwrap();
+        assert_eq!(
+            (input.callback_days, input.rating_scale),
+            (None, None),
+            "a form without them leaves them"
+        );
     }
 }

@@ -1,0 +1,10 @@
+ALTER TABLE case_rollups_monthly DROP COLUMN very_unsatisfied;
+ALTER TABLE case_rollups_monthly DROP COLUMN very_satisfied;
+ALTER TABLE case_rollups DROP COLUMN very_unsatisfied;
+ALTER TABLE case_rollups DROP COLUMN very_satisfied;
+ALTER TABLE cases DROP COLUMN resolved;
+ALTER TABLE channels DROP COLUMN rating_scale;
+ALTER TABLE channels DROP COLUMN rectify_days;
+ALTER TABLE channels DROP COLUMN callback_days;
+ALTER TABLE channels DROP COLUMN return_days;
+ALTER TABLE channels DROP COLUMN accept_days;
