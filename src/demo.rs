@@ -12,8 +12,9 @@ use rand::{Rng, SeedableRng};
 use crate::auth::password;
 use crate::db::models::{Channel, NewDepartment, NewUser};
 use crate::db::{self, Db, DbConnection};
-use crate::domain::actions::{ActionBody, AssignBody, NoteBody, RateBody, ReasonBody, ReplyBody};
+use crate::domain::actions::{ActionBody, AssignBody, CallbackBody, NoteBody, ReasonBody, ReplyBody};
 use crate::domain::calendar::{Calendar, Clock};
+use crate::domain::callback::CallbackMethod;
 use crate::domain::citizen::CitizenInput;
 use crate::domain::ids::{DepartmentId, UserId};
 use crate::domain::intake::{NewCaseInput, ReceivedAt};
@@ -463,16 +464,20 @@ fn handle_case(
         return Ok(());
     };
     let reply = |text: &str| ActionBody::Reply(ReplyBody { reply: Some(text.into()) });
+    // The office's ratings are its 回访: the clerk calls the citizen back
+    // after each closure and records what they said.
     let rate = |rating: Rating, result: Option<Rating>| {
-        ActionBody::Rate(RateBody {
+        ActionBody::Callback(CallbackBody {
+            reached: Some(true),
+            method: Some(CallbackMethod::Phone),
             rating: Some(rating),
             result_rating: if plan.channel == "suggestion" {
                 result.or(Some(Rating::Satisfied))
             } else {
                 None
             },
+            resolved: Some(!rating.is_poor()),
             comment: None,
-            resolved: None,
         })
     };
     let approve = || ActionBody::Approve(NoteBody::default());

@@ -114,6 +114,10 @@ pub(super) fn bulk_load(db: &Db, n: usize) -> Result<(), AppError> {
                     rated_at: closed.then_some(closed_at),
                     handling_seconds: closed.then_some(seconds),
                     handling_workdays: closed.then_some((seconds / 86_400 * 5 / 7) as i32),
+                    resolved: None,
+                    callback_state: None,
+                    callback_due_at: None,
+                    callback_at: None,
                 }
             })
             .collect();

@@ -10,6 +10,7 @@ use super::models::{Case, CaseChanges, CaseSummaryRow, NewCaseRow};
 use super::schema::cases;
 use super::DbConnection;
 use crate::domain::calendar::TimeLimit;
+use crate::domain::callback::CallbackState;
 use crate::domain::figures::Scope;
 use crate::domain::ids::{CaseId, DepartmentId};
 use crate::domain::lifecycle::CaseState;
@@ -152,6 +153,9 @@ pub struct CaseFilter {
     pub extension_requested: bool,
     /// Only cases that carry a reply (in `processing`: the reply was sent back).
     pub replied: bool,
+    /// Only closed cases with a callback due: `Some(None)` every one,
+    /// `Some(Some(at))` those due before `at` (overdue).
+    pub callback_due_before: Option<Option<NaiveDateTime>>,
     /// Only ids below this one (the page cursor).
     pub before_id: Option<CaseId>,
 }
@@ -164,6 +168,8 @@ pub enum ListOrder {
     Newest,
     /// Soonest due first: a handler's working queue.
     SoonestDue,
+    /// Callbacks soonest due first (the overdue ones lead): the 待回访 queue.
+    CallbackDue,
 }
 
 pub(super) fn like_pattern(text: &str) -> String {
@@ -254,6 +260,14 @@ macro_rules! filtered {
         if filter.replied {
             query = query.filter(cases::reply.is_not_null());
         }
+        if let Some(before) = filter.callback_due_before {
+            query = query
+                .filter(cases::state.eq(CaseState::Closed))
+                .filter(cases::callback_state.eq(CallbackState::Pending));
+            if let Some(at) = before {
+                query = query.filter(cases::callback_due_at.lt(at));
+            }
+        }
         if let Some(at) = filter.due_before {
             query = query.filter(cases::due_at.lt(at));
         }
@@ -306,6 +320,7 @@ pub fn list_page(
         let query = match order {
             ListOrder::Newest => query.order(cases::id.desc()),
             ListOrder::SoonestDue => query.order((cases::due_at.asc(), cases::id.asc())),
+            ListOrder::CallbackDue => query.order((cases::callback_due_at.asc(), cases::id.asc())),
         };
         query.offset(offset).limit(limit + 1).select(CaseSummaryRow::as_select()).load(c)
     })?;

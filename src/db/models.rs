@@ -5,8 +5,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::*;
-use crate::domain::actions::CaseUpdate;
+use crate::domain::actions::{CallbackRecord, CaseUpdate};
 use crate::domain::calendar::{LimitUnit, TimeLimit};
+use crate::domain::callback::CallbackState;
 use crate::domain::case::{CaseClock, CaseFacts};
 use crate::domain::event::EventKind;
 use crate::domain::ids::{CaseId, DepartmentId, UserId};
@@ -357,6 +358,14 @@ pub struct Case {
     pub published_by: Option<UserId>,
     /// 是否解决 of the rating in force, if the rater said.
     pub resolved: Option<bool>,
+    /// The last closure's 回访 (null before callbacks existed, and while reopened).
+    pub callback_state: Option<CallbackState>,
+    /// When the callback is due.
+    pub callback_due_at: Option<NaiveDateTime>,
+    /// Unreached attempts so far.
+    pub callback_attempts: i32,
+    /// When the callback ended (reached, or the last unreached attempt).
+    pub callback_at: Option<NaiveDateTime>,
 }
 
 /// A case to create.
@@ -415,6 +424,14 @@ pub struct NewCaseRow {
     pub handling_seconds: Option<i64>,
     /// Working days from receipt to closure, for a closed case.
     pub handling_workdays: Option<i32>,
+    /// 是否解决 of the rating.
+    pub resolved: Option<bool>,
+    /// The closure's callback.
+    pub callback_state: Option<CallbackState>,
+    /// When it is due.
+    pub callback_due_at: Option<NaiveDateTime>,
+    /// When it ended.
+    pub callback_at: Option<NaiveDateTime>,
 }
 
 /// What an action changes on a case; `None` leaves a column alone, `Some(None)` clears it.
@@ -482,6 +499,14 @@ pub struct CaseChanges {
     pub published_by: Option<Option<UserId>>,
     /// 是否解决 of the rating in force.
     pub resolved: Option<Option<bool>>,
+    /// Callback state.
+    pub callback_state: Option<Option<CallbackState>>,
+    /// Callback due time.
+    pub callback_due_at: Option<Option<NaiveDateTime>>,
+    /// Unreached attempts.
+    pub callback_attempts: Option<i32>,
+    /// When the callback ended.
+    pub callback_at: Option<Option<NaiveDateTime>>,
 }
 
 /// One entry of a case's audit trail.
@@ -589,6 +614,16 @@ pub struct ImportRefusal {
 }
 
 impl Case {
+    /// The last closure's callback, if it has one.
+    pub fn callback(&self) -> Option<CallbackRecord> {
+        self.callback_state.map(|state| CallbackRecord {
+            state,
+            due_at: self.callback_due_at,
+            attempts: self.callback_attempts,
+            at: self.callback_at,
+        })
+    }
+
     /// The case as the rules see it.
     pub fn facts(&self) -> CaseFacts<'_> {
         CaseFacts {
@@ -613,6 +648,9 @@ impl Case {
             handling_workdays: self.handling_workdays,
             rating: self.rating,
             result_rating: self.result_rating,
+            resolved: self.resolved,
+            has_phone: self.citizen_phone.as_deref().is_some_and(|p| !p.trim().is_empty()),
+            callback: self.callback(),
             is_public: self.is_public,
             published: self.published_at.is_some(),
         }
@@ -658,6 +696,12 @@ impl From<&CaseUpdate> for CaseChanges {
             changes.rating_comment = Some(rating.as_ref().and_then(|r| r.comment.clone()));
             changes.rated_at = Some(rating.as_ref().map(|r| r.at));
             changes.resolved = Some(rating.as_ref().and_then(|r| r.resolved));
+        }
+        if let Some(callback) = &update.callback {
+            changes.callback_state = Some(callback.map(|c| c.state));
+            changes.callback_due_at = Some(callback.and_then(|c| c.due_at));
+            changes.callback_attempts = Some(callback.map_or(0, |c| c.attempts));
+            changes.callback_at = Some(callback.and_then(|c| c.at));
         }
         changes.duplicate_of = update.duplicate_of.map(Some);
         changes.reopen_count = update.reopen_count;

@@ -15,6 +15,7 @@ use super::models::Case;
 use super::schema::{case_rollups, case_rollups_monthly};
 use super::{placeholders, DbConnection};
 use crate::domain::calendar::Calendar;
+use crate::domain::callback::CallbackState;
 use crate::domain::case::handling_time;
 use crate::domain::figures::{contribution, Breakdown, Counts, Measure, RollupKey, Scope};
 use crate::domain::lifecycle::CaseState;
@@ -281,6 +282,8 @@ fn received_day(conn: &DbConnection) -> &'static str {
 /// The SQL twin of `domain::figures::contribution`.
 fn recount_expression(measure: Measure, as_of_mark: &str) -> String {
     let closed = format!("(state = '{}' AND closed_at <= {as_of_mark})", CaseState::Closed.as_str());
+    // Both backends read TRUE as a boolean literal (SQLite since 3.23).
+    let sql_true = "TRUE";
     let rated = format!("(rated_at <= {as_of_mark})");
     let count = |condition: String| {
         format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS BIGINT)")
@@ -317,6 +320,24 @@ fn recount_expression(measure: Measure, as_of_mark: &str) -> String {
         Measure::ReopenedClosed => count(format!("{closed} AND reopen_count > 0")),
         Measure::VerySatisfied => exactly("rating", Rating::VerySatisfied),
         Measure::VeryUnsatisfied => exactly("rating", Rating::VeryUnsatisfied),
+        // The callback's state as it stands: its history is in the event
+        // log, not in columns, so an earlier `as_of` counts the callbacks
+        // ended by then among those needed now.
+        Measure::CallbacksNeeded => count(format!(
+            "{closed} AND callback_state IS NOT NULL AND callback_state <> '{}'",
+            CallbackState::NotNeeded.as_str()
+        )),
+        Measure::CallbacksMade => count(format!(
+            "{closed} AND callback_state IN ('{}', '{}') AND callback_at <= {as_of_mark}",
+            CallbackState::Done.as_str(),
+            CallbackState::Unreachable.as_str()
+        )),
+        Measure::ResolvedAnswered => {
+            count(format!("{closed} AND {rated} AND rating IS NOT NULL AND resolved IS NOT NULL"))
+        }
+        Measure::ResolvedYes => {
+            count(format!("{closed} AND {rated} AND rating IS NOT NULL AND resolved = {}", sql_true))
+        }
     }
 }
 

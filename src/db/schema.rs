@@ -130,6 +130,10 @@ diesel::table! {
         published_at -> Nullable<Timestamp>,
         published_by -> Nullable<BigInt>,
         resolved -> Nullable<Bool>,
+        callback_state -> Nullable<Text>,
+        callback_due_at -> Nullable<Timestamp>,
+        callback_attempts -> Integer,
+        callback_at -> Nullable<Timestamp>,
     }
 }
 
@@ -154,6 +158,10 @@ diesel::table! {
         reopened_closed -> BigInt,
         very_satisfied -> BigInt,
         very_unsatisfied -> BigInt,
+        callbacks_needed -> BigInt,
+        callbacks_made -> BigInt,
+        resolved_answered -> BigInt,
+        resolved_yes -> BigInt,
     }
 }
 
@@ -178,6 +186,10 @@ diesel::table! {
         reopened_closed -> BigInt,
         very_satisfied -> BigInt,
         very_unsatisfied -> BigInt,
+        callbacks_needed -> BigInt,
+        callbacks_made -> BigInt,
+        resolved_answered -> BigInt,
+        resolved_yes -> BigInt,
     }
 }
 

@@ -16,6 +16,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{BigInt, Text};
 
 use crate::domain::calendar::LimitUnit;
+use crate::domain::callback::CallbackState;
 use crate::domain::event::EventKind;
 use crate::domain::ids::{CaseId, DepartmentId, UserId};
 use crate::domain::lifecycle::CaseState;
@@ -59,7 +60,17 @@ macro_rules! stored_as_text {
     )*};
 }
 
-stored_as_text!(CaseState, EventKind, Role, Rating, RatingSource, LimitUnit, MessageState, Notice);
+stored_as_text!(
+    CaseState,
+    EventKind,
+    Role,
+    Rating,
+    RatingSource,
+    LimitUnit,
+    MessageState,
+    Notice,
+    CallbackState
+);
 
 /// Stores each id newtype as its BIGINT.
 macro_rules! stored_as_bigint {

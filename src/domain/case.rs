@@ -4,6 +4,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
+use super::actions::CallbackRecord;
 use super::calendar::{end_of_day, Calendar, TimeLimit};
 use super::ids::{CaseId, DepartmentId};
 use super::lifecycle::CaseState;
@@ -54,6 +55,12 @@ pub struct CaseFacts<'a> {
     pub rating: Option<Rating>,
     /// The result rating in force (two-dimension channels).
     pub result_rating: Option<Rating>,
+    /// 是否解决 with the rating in force.
+    pub resolved: Option<bool>,
+    /// Whether the citizen left a phone number to call back.
+    pub has_phone: bool,
+    /// The last closure's callback.
+    pub callback: Option<CallbackRecord>,
     /// Whether the citizen agreed that the letter and reply may be published.
     pub is_public: bool,
     /// Whether a clerk approved it for publication.
@@ -182,6 +189,9 @@ pub(crate) mod tests {
             handling_workdays: None,
             rating: None,
             result_rating: None,
+            resolved: None,
+            has_phone: true,
+            callback: None,
             is_public: false,
             published: false,
         }

@@ -83,6 +83,10 @@ macro_rules! with_measures {
             (ReopenedClosed, reopened_closed, "Closed cases that were reopened at least once."),
             (VerySatisfied, very_satisfied, "Of the satisfied, rated 非常满意 (five-level channels)."),
             (VeryUnsatisfied, very_unsatisfied, "Of the unsatisfied, rated 非常不满意 (five-level channels)."),
+            (CallbacksNeeded, callbacks_needed, "Closed cases whose 回访 is not `not_needed` (回访率's denominator)."),
+            (CallbacksMade, callbacks_made, "Of those, done or unreachable (回访率's numerator)."),
+            (ResolvedAnswered, resolved_answered, "Closed cases whose rating in force says 是否解决."),
+            (ResolvedYes, resolved_yes, "Of those, resolved."),
         }
     };
 }
@@ -193,6 +197,10 @@ pub fn contribution(case: &CaseFacts<'_>) -> Option<(RollupKey, Counts)> {
         reopened_closed: flag(closed && case.reopen_count > 0),
         very_satisfied: flag(rating == Some(Rating::VerySatisfied)),
         very_unsatisfied: flag(rating == Some(Rating::VeryUnsatisfied)),
+        callbacks_needed: flag(closed && case.callback.is_some_and(|c| c.state.is_needed())),
+        callbacks_made: flag(closed && case.callback.is_some_and(|c| c.state.is_made())),
+        resolved_answered: flag(rating.is_some() && case.resolved.is_some()),
+        resolved_yes: flag(rating.is_some() && case.resolved == Some(true)),
         overdue_open: 0,
     };
     Some((key, counts))
@@ -304,7 +312,9 @@ impl Definition {
              办结率＝办结件数÷受理件数×100%；平均办结时间为已办结事项自收到至办结的平均自然日数（每日24小时）；\
              按时办结率＝在办理时限内办结的件数÷办结件数×100%；满意率＝（{}）件数÷参评件数×100%；\
              综合满意率＝（满意×{}＋基本满意×{}＋不满意×{}）÷参评件数×100%；参评件数为办结事项中有评价的件数，\
-             同一事项以最后一次评价为准；五级评价的非常满意计为满意、非常不满意计为不满意；比率四舍五入保留两位小数。",
+             同一事项以最后一次评价为准；五级评价的非常满意计为满意、非常不满意计为不满意；回访率＝已回访（含联系不上）的件数÷需回访的办结件数×100%，留有电话的来信办结后需回访，\
+             来信人在回访期限前已评价的不需回访；解决率＝评价为已解决的件数÷回答了是否解决的参评件数×100%；\
+             比率四舍五入保留两位小数。",
             satisfied.join("＋"),
             s.text(),
             b.text(),
@@ -373,6 +383,18 @@ pub struct Figures {
     /// The rated cases per level as given, before 非常满意 and 非常不满意
     /// are counted with their neighbours.
     pub ratings_by_level: RatingsByLevel,
+    /// 回访率, %: `callbacks_made` / `callbacks_needed`.
+    pub callback_rate: Option<Hundredths>,
+    /// Closed cases called back, reached or unreachable.
+    pub callbacks_made: i64,
+    /// Closed cases whose callback was needed.
+    pub callbacks_needed: i64,
+    /// 解决率, %: `resolved` / `resolved_answered`.
+    pub resolution_rate: Option<Hundredths>,
+    /// Rated cases said to be resolved.
+    pub resolved: i64,
+    /// Rated cases whose rating says whether it was resolved.
+    pub resolved_answered: i64,
 }
 
 /// Rated cases per level of the five-level scale (three-level channels
@@ -440,6 +462,12 @@ pub fn figures(c: &Counts, definition: &Definition, two_dimensions: bool) -> Fig
         result_satisfaction_rate: if two_dimensions { result_satisfaction } else { None },
         reopen_rate: rate(c.reopened_closed, c.closed),
         ratings_by_level: RatingsByLevel::of(c),
+        callback_rate: rate(c.callbacks_made, c.callbacks_needed),
+        callbacks_made: c.callbacks_made,
+        callbacks_needed: c.callbacks_needed,
+        resolution_rate: rate(c.resolved_yes, c.resolved_answered),
+        resolved: c.resolved_yes,
+        resolved_answered: c.resolved_answered,
     }
 }
 
@@ -469,6 +497,10 @@ pub struct Change {
     pub result_satisfaction_rate: Option<Hundredths>,
     /// Reopen rate, points.
     pub reopen_rate: Option<Hundredths>,
+    /// Callback rate, points.
+    pub callback_rate: Option<Hundredths>,
+    /// Resolution rate, points.
+    pub resolution_rate: Option<Hundredths>,
 }
 
 fn minus(a: Option<Hundredths>, b: Option<Hundredths>) -> Option<Hundredths> {
@@ -490,6 +522,8 @@ pub fn change(current: &Figures, previous: &Figures) -> Change {
         work_satisfaction_rate: minus(current.work_satisfaction_rate, previous.work_satisfaction_rate),
         result_satisfaction_rate: minus(current.result_satisfaction_rate, previous.result_satisfaction_rate),
         reopen_rate: minus(current.reopen_rate, previous.reopen_rate),
+        callback_rate: minus(current.callback_rate, previous.callback_rate),
+        resolution_rate: minus(current.resolution_rate, previous.resolution_rate),
     }
 }
 
@@ -771,8 +805,8 @@ mod tests {
             *measure.of_mut(&mut counts) = i as i64 + 1;
         }
         assert_eq!(counts.received, 1);
-        assert_eq!(counts.very_unsatisfied, Measure::ALL.len() as i64);
-        assert_eq!(Measure::ALL.last().map(|m| m.name()), Some("very_unsatisfied"));
+        assert_eq!(counts.resolved_yes, Measure::ALL.len() as i64);
+        assert_eq!(Measure::ALL.last().map(|m| m.name()), Some("resolved_yes"));
         assert_eq!(-(-counts), counts);
     }
 }

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDateTime};
 
+use super::callback::CallbackState;
 use super::citizen::{Citizen, Email, Phone};
 use super::ids::DepartmentId;
 use super::intake::{CLOCK_SKEW, CONTENT_MAX, EARLIEST_RECEIPT_YEAR, TITLE_MAX};
@@ -17,8 +18,8 @@ use super::lifecycle::CaseState;
 use super::rating::{Rating, RatingScale};
 use super::time;
 use super::transfer::{
-    parse_local_instant, parse_rating, parse_state, parse_yes_no, Cell, Column, DUE_AT_HEADER,
-    IGNORED_HEADERS, TRACKING_NO_HEADER,
+    parse_callback, parse_local_instant, parse_rating, parse_state, parse_yes_no, Cell, Column,
+    DUE_AT_HEADER, IGNORED_HEADERS, TRACKING_NO_HEADER,
 };
 
 /// What a row may name: a channel.
@@ -185,6 +186,12 @@ pub struct ImportRow {
     /// The due date the source system had (an export's 截止时间, which
     /// carries extensions); none: computed from 收到时间 with the calendar.
     pub due_at: Option<NaiveDateTime>,
+    /// 是否解决 of the rating.
+    pub resolved: Option<bool>,
+    /// The closure's callback.
+    pub callback: Option<CallbackState>,
+    /// When the callback ended.
+    pub callback_at: Option<NaiveDateTime>,
 }
 
 /// What is wrong with a row: one entry per field, `字段: 原因`.
@@ -466,6 +473,30 @@ pub fn parse_row(map: &HeaderMap, row: &[Cell], lookups: &Lookups) -> Result<Imp
     if rated_at.is_some() && rating.is_none() && result_rating.is_none() {
         errors.add(Column::RatedAt, "有评价时间却没有满意度");
     }
+    let resolved = match parse_yes_no(&text(map, row, Column::Resolved).unwrap_or_default()) {
+        Ok(value) => value,
+        Err(_) => {
+            errors.add(Column::Resolved, "须为是或否");
+            None
+        }
+    };
+    if resolved.is_some() && rating.is_none() && result_rating.is_none() {
+        errors.add(Column::Resolved, "是否解决随评价填写：此行没有满意度");
+    }
+    let callback = text(map, row, Column::CallbackResult).and_then(|value| {
+        let parsed = parse_callback(&value);
+        if parsed.is_none() {
+            errors.add(Column::CallbackResult, format!("'{value}' 不是待回访、已回访、联系不上或无需回访"));
+        }
+        parsed
+    });
+    if callback.is_some() && state != CaseState::Closed {
+        errors.add(Column::CallbackResult, "只有已办结的案件有回访");
+    }
+    let callback_at = instant(&mut errors, map, row, Column::CallbackAt, now);
+    if callback_at.is_some() && !callback.is_some_and(|c| c.is_made()) {
+        errors.add(Column::CallbackAt, "回访时间只随已回访或联系不上填写");
+    }
     if !errors.0.is_empty() {
         return Err(errors);
     }
@@ -498,6 +529,9 @@ pub fn parse_row(map: &HeaderMap, row: &[Cell], lookups: &Lookups) -> Result<Imp
             note,
             reopen_count,
             due_at,
+            resolved,
+            callback,
+            callback_at: callback_at.or_else(|| callback.filter(|c| c.is_made()).and(closed_at)),
         }),
         _ => Err(errors),
     }
@@ -785,6 +819,30 @@ mod tests {
         let cells = row(&["公开信箱", "1", "t", "c", "2024-03-05", "2024-05-05", "非常满意"]);
         let reason = parse_row(&map, &cells, &lookups()).unwrap_err().reason();
         assert!(reason.starts_with("满意度: 此渠道只有满意、基本满意、不满意三个等级"), "{reason}");
+    }
+
+    #[test]
+    fn resolved_and_the_callback_come_with_a_closure() {
+        let mut columns = BASE.to_vec();
+        columns.extend(["办结时间", "满意度", "是否解决", "回访结果", "回访时间"]);
+        let map = header(&columns);
+        let closed = |cells: &[&str]| {
+            let mut all = vec!["公开信箱", "1", "t", "c", "2024-03-05", "2024-05-05"];
+            all.extend(cells);
+            row(&all)
+        };
+        let parsed = parse_row(&map, &closed(&["满意", "否", "已回访", ""]), &lookups()).unwrap();
+        assert_eq!((parsed.resolved, parsed.callback), (Some(false), Some(CallbackState::Done)));
+        assert_eq!(parsed.callback_at, parsed.closed_at, "ended at closure when no time is given");
+        let pending = parse_row(&map, &closed(&["", "", "pending", ""]), &lookups()).unwrap();
+        assert_eq!((pending.callback, pending.callback_at), (Some(CallbackState::Pending), None));
+        let reason =
+            parse_row(&map, &closed(&["", "是", "打过了", "2024-05-06"]), &lookups()).unwrap_err().reason();
+        assert!(reason.contains("是否解决: 是否解决随评价填写"), "{reason}");
+        assert!(reason.contains("回访结果: '打过了' 不是"), "{reason}");
+        let open = row(&["公开信箱", "1", "t", "c", "2024-03-05", "", "", "", "待回访", ""]);
+        let reason = parse_row(&map, &open, &lookups()).unwrap_err().reason();
+        assert!(reason.contains("只有已办结的案件有回访"), "{reason}");
     }
 
     #[test]

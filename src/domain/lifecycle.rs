@@ -101,11 +101,13 @@ pub enum Action {
     Publish,
     /// Withdraw the approval to publish.
     Unpublish,
+    /// 回访: record a callback to the citizen after closure.
+    Callback,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::Assign,
         Action::Accept,
         Action::Return,
@@ -123,6 +125,7 @@ impl Action {
         Action::MarkDuplicate,
         Action::Publish,
         Action::Unpublish,
+        Action::Callback,
     ];
 
     /// The name in the URL and in the event log.
@@ -145,6 +148,7 @@ impl Action {
             Action::MarkDuplicate => "mark-duplicate",
             Action::Publish => "publish",
             Action::Unpublish => "unpublish",
+            Action::Callback => "callback",
         }
     }
 
@@ -219,9 +223,8 @@ pub fn may_act(actor: Actor, action: Action) -> bool {
     };
     match action {
         Accept | Return | Reply | RequestExtension => role == Role::Handler,
-        Assign | Approve | RejectReply | Invalidate | MarkDuplicate | Rate | Publish | Unpublish => {
-            role.is_office_staff()
-        }
+        Assign | Approve | RejectReply | Invalidate | MarkDuplicate | Rate | Publish | Unpublish
+        | Callback => role.is_office_staff(),
         DecideExtension | Supervise | Reopen => role.is_office_staff() || role == Role::Leader,
         Suspend | Resume => role.is_office_staff() || role == Role::Handler,
     }
@@ -243,7 +246,7 @@ pub fn next_state(state: CaseState, action: Action) -> Option<CaseState> {
         (Supervise, s) if s.is_open() => Some(s),
         (Invalidate | MarkDuplicate, Registered) => Some(Invalid),
         (Reopen, Closed) => Some(Processing),
-        (Rate | Publish | Unpublish, Closed) => Some(Closed),
+        (Rate | Publish | Unpublish | Callback, Closed) => Some(Closed),
         _ => None,
     }
 }
@@ -289,6 +292,7 @@ mod tests {
         (MarkDuplicate, Registered, Invalid),
         (Publish, Closed, Closed),
         (Unpublish, Closed, Closed),
+        (Callback, Closed, Closed),
     ];
 
     #[test]
@@ -309,7 +313,7 @@ mod tests {
             let from_closed = next_state(Closed, action);
             assert_eq!(
                 from_closed.is_some(),
-                matches!(action, Reopen | Rate | Publish | Unpublish),
+                matches!(action, Reopen | Rate | Publish | Unpublish | Callback),
                 "{action}"
             );
         }
@@ -346,6 +350,7 @@ mod tests {
         assert_eq!(who(MarkDuplicate), staff(&[Admin, Clerk]));
         assert_eq!(who(Publish), staff(&[Admin, Clerk]));
         assert_eq!(who(Unpublish), staff(&[Admin, Clerk]));
+        assert_eq!(who(Callback), staff(&[Admin, Clerk]));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod actions;
 pub mod calendar;
+pub mod callback;
 pub mod case;
 pub mod citizen;
 pub mod event;

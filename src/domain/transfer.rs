@@ -5,6 +5,7 @@
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 
+use super::callback::CallbackState;
 use super::lifecycle::CaseState;
 use super::rating::Rating;
 use super::time;
@@ -58,11 +59,17 @@ pub enum Column {
     Note,
     /// 重办次数: how often the case was reopened (重办率 counts it).
     ReopenCount,
+    /// 是否解决 of the rating in force.
+    Resolved,
+    /// 回访结果: where the last closure's callback stands.
+    CallbackResult,
+    /// 回访时间: when the callback ended.
+    CallbackAt,
 }
 
 impl Column {
     /// Every template column, in template order.
-    pub const ALL: [Column; 23] = [
+    pub const ALL: [Column; 26] = [
         Column::Channel,
         Column::ExternalRef,
         Column::Title,
@@ -86,6 +93,9 @@ impl Column {
         Column::RatedAt,
         Column::Note,
         Column::ReopenCount,
+        Column::Resolved,
+        Column::CallbackResult,
+        Column::CallbackAt,
     ];
 
     /// The Chinese header.
@@ -114,6 +124,9 @@ impl Column {
             Column::RatedAt => "评价时间",
             Column::Note => "备注",
             Column::ReopenCount => "重办次数",
+            Column::Resolved => "是否解决",
+            Column::CallbackResult => "回访结果",
+            Column::CallbackAt => "回访时间",
         }
     }
 
@@ -153,6 +166,22 @@ pub fn state_label(state: CaseState) -> &'static str {
 pub fn parse_state(text: &str) -> Option<CaseState> {
     let text = text.trim();
     CaseState::ALL.into_iter().find(|s| state_label(*s) == text || s.as_str() == text)
+}
+
+/// The Chinese name of a callback's state, as 回访结果 says it.
+pub fn callback_label(state: CallbackState) -> &'static str {
+    match state {
+        CallbackState::Pending => "待回访",
+        CallbackState::Done => "已回访",
+        CallbackState::Unreachable => "联系不上",
+        CallbackState::NotNeeded => "无需回访",
+    }
+}
+
+/// A callback's state from its Chinese name or its code.
+pub fn parse_callback(text: &str) -> Option<CallbackState> {
+    let text = text.trim();
+    CallbackState::ALL.into_iter().find(|s| callback_label(*s) == text || s.as_str() == text)
 }
 
 /// The Chinese name of a rating.

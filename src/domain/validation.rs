@@ -90,6 +90,8 @@ pub enum Rule {
     PoorRatingNeedsComment,
     /// A rating scale other than 3 or 5 levels.
     ScaleLevels,
+    /// A callback's rating or 是否解决 when the citizen was not reached.
+    OnlyWhenReached,
     /// Not a login name.
     Username,
     /// A handler without a department.
@@ -217,6 +219,7 @@ impl std::fmt::Display for Rule {
                 f.write_str("an unsatisfied rating needs a comment saying what was not solved")
             }
             Rule::ScaleLevels => f.write_str("must be 3 or 5"),
+            Rule::OnlyWhenReached => f.write_str("is only given when the citizen was reached"),
             Rule::Username => f.write_str("must be 3 to 32 lower-case letters, digits, '.', '_' or '-'"),
             Rule::HandlerNeedsDepartment => f.write_str("a handler must belong to a department"),
             Rule::DepartmentCode => f.write_str("must be 1 to 20 letters, digits or underscores"),

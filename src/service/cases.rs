@@ -26,6 +26,7 @@ use crate::db::{self, DbConnection};
 use crate::deadlines::DUE_SOON_WORKDAYS;
 use crate::domain::actions::{self, ActionBody, Lookups};
 use crate::domain::calendar::{end_of_day, Clock};
+use crate::domain::callback::CallbackState;
 use crate::domain::case::initial_due;
 use crate::domain::event::EventKind;
 use crate::domain::ids::{CaseId, DepartmentId, UserId};
@@ -210,6 +211,8 @@ pub struct CaseFile {
     pub actions: Vec<Action>,
     /// Active departments, for an assignment.
     pub departments: Vec<Department>,
+    /// The levels its channel rates on, for the rating and callback forms.
+    pub rating_scale: RatingScale,
 }
 
 /// Publication is offered only where it can succeed: a letter the citizen
@@ -243,6 +246,8 @@ pub async fn case_file(state: &AppState, user: &AuthUser, id: CaseId) -> Result<
         .into_iter()
         .filter(|a| actions::permitted(&facts, *a, acting_as.actor).is_ok())
         .filter(|a| offered_for_publication(*a, case.is_public, case.published_at.is_some()))
+        // A callback form only where one is due: the action refuses the rest.
+        .filter(|a| *a != Action::Callback || case.callback_state == Some(CallbackState::Pending))
         .collect();
     let names: BTreeMap<UserId, String> = users.into_iter().map(|u| (u.id, u.display_name)).collect();
     let timeline = events
@@ -252,8 +257,9 @@ pub async fn case_file(state: &AppState, user: &AuthUser, id: CaseId) -> Result<
             event,
         })
         .collect();
-    let channel_name =
-        channels.iter().find(|c| c.code == case.channel).map_or(case.channel.clone(), |c| c.name.clone());
+    let channel = channels.iter().find(|c| c.code == case.channel);
+    let channel_name = channel.map_or(case.channel.clone(), |c| c.name.clone());
+    let rating_scale = channel.map(|c| c.scale()).unwrap_or_default();
     let department_name = case.department_id.map(|id| {
         departments.iter().find(|d| d.id == id).map_or_else(|| format!("单位 {}", id.0), |d| d.name.clone())
     });
@@ -265,6 +271,7 @@ pub async fn case_file(state: &AppState, user: &AuthUser, id: CaseId) -> Result<
         timeline,
         actions,
         departments: departments.into_iter().filter(|d| d.active).collect(),
+        rating_scale,
     })
 }
 
@@ -316,6 +323,8 @@ pub struct CaseQuery {
     pub q: Option<String>,
     /// `true`: only supervised cases.
     pub supervised: Option<String>,
+    /// `pending`: callbacks due; `overdue`: due and past their due time.
+    pub callback: Option<String>,
     /// Page size.
     pub limit: Option<String>,
     /// The page cursor.
@@ -349,6 +358,7 @@ impl CaseQuery {
             received_to: given(&self.received_to),
             q: given(&self.q),
             supervised: given(&self.supervised),
+            callback: given(&self.callback),
             limit: given(&self.limit),
             cursor: given(&self.cursor),
         }
@@ -382,6 +392,7 @@ impl CaseQuery {
             ("received_to", &self.received_to),
             ("q", &self.q),
             ("supervised", &self.supervised),
+            ("callback", &self.callback),
         ];
         fields.into_iter().filter_map(|(name, value)| given(value).map(|v| (name, v))).collect()
     }
@@ -416,6 +427,12 @@ impl CaseQuery {
             None | Some("false") => {}
             Some("true") => filter.supervised = true,
             Some(_) => errors.add("supervised", Rule::Boolean),
+        }
+        match self.callback.as_deref() {
+            None => {}
+            Some("pending") => filter.callback_due_before = Some(None),
+            Some("overdue") => filter.callback_due_before = Some(Some(time::now_utc())),
+            Some(_) => errors.add("callback", Rule::OneOf(&["pending", "overdue"])),
         }
         filter.due_before = instant(&mut errors, "due_before", self.due_before.as_deref());
         filter.received_from = instant(&mut errors, "received_from", self.received_from.as_deref());
@@ -475,11 +492,13 @@ pub enum Queue {
     DueSoon,
     /// 被驳回: the reply was sent back.
     Rejected,
+    /// 待回访: callbacks due, overdue (earliest due) first.
+    Callback,
 }
 
 impl Queue {
     /// Every queue.
-    pub const ALL: [Queue; 8] = [
+    pub const ALL: [Queue; 9] = [
         Queue::Registered,
         Queue::Reviewing,
         Queue::Extension,
@@ -488,6 +507,7 @@ impl Queue {
         Queue::Processing,
         Queue::DueSoon,
         Queue::Rejected,
+        Queue::Callback,
     ];
 
     /// The name in `?queue=`.
@@ -501,6 +521,7 @@ impl Queue {
             Queue::Processing => "processing",
             Queue::DueSoon => "due_soon",
             Queue::Rejected => "rejected",
+            Queue::Callback => "callback",
         }
     }
 
@@ -513,7 +534,7 @@ impl Queue {
     pub fn of(role: Role) -> &'static [Queue] {
         match role {
             Role::Handler => &[Queue::Assigned, Queue::Processing, Queue::DueSoon, Queue::Rejected],
-            _ => &[Queue::Registered, Queue::Reviewing, Queue::Extension, Queue::Overdue],
+            _ => &[Queue::Registered, Queue::Reviewing, Queue::Extension, Queue::Overdue, Queue::Callback],
         }
     }
 
@@ -526,6 +547,7 @@ impl Queue {
             Queue::Assigned => Some(("state", "assigned")),
             Queue::Processing => Some(("state", "processing")),
             Queue::Overdue => Some(("overdue", "true")),
+            Queue::Callback => Some(("callback", "pending")),
             Queue::Extension | Queue::DueSoon | Queue::Rejected => None,
         }
     }
@@ -549,6 +571,10 @@ impl Queue {
             Queue::Rejected => {
                 filter.states = vec![CaseState::Processing];
                 filter.replied = true;
+            }
+            Queue::Callback => {
+                filter.callback_due_before = Some(None);
+                return ListOrder::CallbackDue;
             }
         }
         ListOrder::Newest
@@ -742,6 +768,10 @@ pub fn register_in(
         rated_at: None,
         handling_seconds: None,
         handling_workdays: None,
+        resolved: None,
+        callback_state: None,
+        callback_due_at: None,
+        callback_at: None,
     };
     // Two intakes of one external reference at once both pass the check
     // above; the unique index lets only one of them in.
@@ -831,13 +861,13 @@ fn lookups(
         Some(id) => db::cases::find(conn, id)?.map(|c| (c.state, c.tracking_no)),
         None => None,
     };
-    let (two_dimension_rating, rating_scale) = match body {
-        ActionBody::Rate(_) => {
+    let (two_dimension_rating, rating_scale, callback_days) = match body {
+        ActionBody::Rate(_) | ActionBody::Callback(_) | ActionBody::Approve(_) => {
             let channel = db::channels::find(conn, &case.channel)?
                 .ok_or_else(|| AppError::Internal(format!("channel {} missing", case.channel)))?;
-            (channel.two_dimension_rating, channel.scale())
+            (channel.two_dimension_rating, channel.scale(), channel.callback_days)
         }
-        _ => (false, RatingScale::default()),
+        _ => (false, RatingScale::default(), 0),
     };
     let citizen_rated_this_closure = match body {
         ActionBody::Rate(_) if actor == Actor::Citizen => {
@@ -850,6 +880,7 @@ fn lookups(
         original,
         two_dimension_rating,
         rating_scale,
+        callback_days,
         citizen_rated_this_closure,
     })
 }

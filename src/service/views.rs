@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::db::models::{Case, CaseEvent, CaseSummaryRow, Channel, Department, User};
 pub use crate::domain::calendar::Clock;
 use crate::domain::calendar::LimitUnit;
+use crate::domain::callback::CallbackState;
 use crate::domain::citizen::Citizen;
 use crate::domain::event::EventKind;
 use crate::domain::ids::{CaseId, DepartmentId, UserId};
@@ -124,6 +125,20 @@ impl From<Channel> for ChannelView {
     }
 }
 
+/// A closure's 回访 as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct CallbackView {
+    pub state: CallbackState,
+    /// When it is due; null when not needed.
+    #[serde(with = "serde_office::option")]
+    pub due_at: Option<NaiveDateTime>,
+    /// Unreached attempts so far.
+    pub attempts: i32,
+    /// When it was done, or found unreachable.
+    #[serde(with = "serde_office::option")]
+    pub ended_at: Option<NaiveDateTime>,
+}
+
 /// Whether the viewer may see the citizen's phone and email in full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Contact {
@@ -217,6 +232,8 @@ pub struct CaseView {
     pub published_at: Option<NaiveDateTime>,
     /// Who approved it.
     pub published_by: Option<UserId>,
+    /// The last closure's 回访; null while open and for closures before callbacks existed.
+    pub callback: Option<CallbackView>,
     /// Version, for `If-Match`.
     pub version: i32,
     #[serde(with = "serde_office")]
@@ -230,6 +247,12 @@ impl CaseView {
     /// The view of a stored case with contact details as `contact` allows.
     pub fn new(case: Case, contact: Contact, clock: Clock<'_>) -> CaseView {
         let facts = case.facts();
+        let callback = case.callback().map(|c| CallbackView {
+            state: c.state,
+            due_at: c.due_at,
+            attempts: c.attempts,
+            ended_at: c.at,
+        });
         let overdue = facts.clock().is_overdue(clock.now);
         let remaining_workdays = facts.clock().remaining_workdays(clock.calendar, clock.now);
         let extension_allowance_workdays = facts.extension_allowance(clock.calendar);
@@ -286,6 +309,7 @@ impl CaseView {
             last_supervision_note: case.last_supervision_note,
             published_at: case.published_at,
             published_by: case.published_by,
+            callback,
             version: case.version,
             created_at: case.created_at,
             updated_at: case.updated_at,

@@ -24,7 +24,7 @@ use crate::domain::citizen::Citizen;
 use crate::domain::ids::DepartmentId;
 use crate::domain::time;
 use crate::domain::transfer::{
-    format_instant, rating_label, state_label, yes_no, Column, DUE_AT_HEADER, OVERDUE_HEADER,
+    callback_label, format_instant, rating_label, state_label, yes_no, Column, DUE_AT_HEADER, OVERDUE_HEADER,
     TRACKING_NO_HEADER,
 };
 use crate::error::AppError;
@@ -179,6 +179,9 @@ pub fn row(
             Column::RatedAt => instant(case.rated_at),
             Column::Note => Value::Text(String::new()),
             Column::ReopenCount => Value::Text(case.reopen_count.to_string()),
+            Column::Resolved => text(case.resolved.map(yes_no)),
+            Column::CallbackResult => text(case.callback_state.map(callback_label)),
+            Column::CallbackAt => instant(case.callback_at),
         });
     }
     values.push(instant(case.due_at));

@@ -20,7 +20,8 @@ use crate::db::models::{
 };
 use crate::db::transfer::ImportCounts;
 use crate::db::{self, Db, DbConnection};
-use crate::domain::calendar::Calendar;
+use crate::domain::calendar::{end_of_day, Calendar};
+use crate::domain::callback::CallbackState;
 use crate::domain::case::{handling_time, initial_due};
 use crate::domain::event::EventKind;
 use crate::domain::figures::{contribution, Counts, RollupKey};
@@ -464,6 +465,10 @@ fn insert_new(conn: &mut DbConnection, context: &Context, rows: &[ImportRow]) ->
             rated_at: row.rated_at,
             handling_seconds: handling.map(|h| h.0),
             handling_workdays: handling.map(|h| h.1),
+            resolved: row.resolved.filter(|_| rated),
+            callback_state: row.callback.filter(|_| closed),
+            callback_due_at: callback_due(context, channel, row).filter(|_| closed),
+            callback_at: row.callback_at.filter(|_| closed),
         });
     }
     db::cases::insert_many(conn, &new_cases)?;
@@ -504,6 +509,16 @@ fn insert_new(conn: &mut DbConnection, context: &Context, rows: &[ImportRow]) ->
     Ok(())
 }
 
+/// A pending callback of an imported closure is due `callback_days`
+/// working days after it, as if it had closed here.
+fn callback_due(context: &Context, channel: &Channel, row: &ImportRow) -> Option<NaiveDateTime> {
+    let closed_at = row.closed_at?;
+    row.callback.filter(|c| *c == CallbackState::Pending)?;
+    let day =
+        context.calendar.add_workdays(time::office_date(closed_at), channel.callback_days.max(0) as u32);
+    Some(end_of_day(day))
+}
+
 /// Moves an existing case forward to where the row says it is.
 fn update_case(
     conn: &mut DbConnection,
@@ -536,6 +551,13 @@ fn update_case(
         changes.result_rating = Some(row.result_rating);
         changes.rating_source = Some(Some(RatingSource::Callback));
         changes.rated_at = Some(row.rated_at);
+        changes.resolved = Some(row.resolved);
+    }
+    if row.callback.is_some() && state == CaseState::Closed && row.callback != case.callback_state {
+        let channel = context.channels.get(&case.channel);
+        changes.callback_state = Some(row.callback);
+        changes.callback_due_at = Some(channel.and_then(|c| callback_due(context, c, row)));
+        changes.callback_at = Some(row.callback_at);
     }
     let after = db::cases::update_if_version(conn, case.id, case.version, state, &changes, context.now)?
         .ok_or_else(|| {

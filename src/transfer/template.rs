@@ -39,6 +39,9 @@ fn explain(column: Column) -> (&'static str, &'static str) {
         Column::RatedAt => ("", "空时为办结时间"),
         Column::Note => ("", "记入导入事件的备注，不超过500字"),
         Column::ReopenCount => ("", "重办（办结后重新办理）的次数，空为0；计入重办率"),
+        Column::Resolved => ("", "是 或 否：评价时来信人说问题是否解决（计入解决率）；只随满意度填写"),
+        Column::CallbackResult => ("", "已办结案件的回访：待回访、已回访、联系不上或无需回访（计入回访率）"),
+        Column::CallbackAt => ("", "已回访或联系不上的时间；空时为办结时间"),
     }
 }
 
@@ -67,6 +70,9 @@ fn sample(column: Column) -> &'static str {
         Column::RatedAt => "2024-03-20",
         Column::Note => "",
         Column::ReopenCount => "0",
+        Column::Resolved => "是",
+        Column::CallbackResult => "已回访",
+        Column::CallbackAt => "2024-03-20",
     }
 }
 

@@ -125,6 +125,7 @@ pub fn rule_sentence(field: &str, label: &str, rule: &Rule) -> String {
             "选择不满意时请写明意见：办理单位要据此整改，说明哪些问题没有解决。".to_owned()
         }
         Rule::ScaleLevels => "评价等级只能是 3 级或 5 级。".to_owned(),
+        Rule::OnlyWhenReached => "未联系上来信人时，不填评价和是否解决。".to_owned(),
         Rule::Username => "用户名应为 3 至 32 位小写字母、数字或 . _ -。".to_owned(),
         Rule::HandlerNeedsDepartment => "承办单位人员必须选择所属承办单位。".to_owned(),
         Rule::DepartmentCode => "代码应为 1 至 20 位字母、数字或下划线。".to_owned(),
@@ -244,6 +245,7 @@ mod tests {
             ("rating", Rule::RatingScale(5), "5-level scale", "按 5 级评价"),
             ("comment", Rule::PoorRatingNeedsComment, "needs a comment", "请写明意见"),
             ("rating_scale", Rule::ScaleLevels, "must be 3 or 5", "3 级或 5 级"),
+            ("rating", Rule::OnlyWhenReached, "only given when the citizen was reached", "未联系上来信人"),
             ("username", Rule::Username, "lower-case letters", "小写字母"),
             (
                 "department_id",

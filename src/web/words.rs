@@ -38,6 +38,7 @@ pub fn action(action: Action) -> &'static str {
         Action::MarkDuplicate => "标记为重复件",
         Action::Publish => "同意选登（公开来信和答复）",
         Action::Unpublish => "撤销选登",
+        Action::Callback => "录入回访",
     }
 }
 

@@ -60,7 +60,7 @@ async fn csv_holds_what_the_list_shows_masked(app: &TestApp) {
         "备注",
         "重办次数",
     ]);
-    expected_headers.extend(["截止时间", "是否超期"]);
+    expected_headers.extend(["是否解决", "回访结果", "回访时间", "截止时间", "是否超期"]);
     assert_eq!(records[0], expected_headers);
     let list = app.get("/api/v1/cases", Some(&office.clerk.token)).await.expect(200);
     let listed: Vec<&str> =
@@ -81,6 +81,11 @@ async fn csv_holds_what_the_list_shows_masked(app: &TestApp) {
     assert!(!column(&records, "签收时间")[at].is_empty(), "the accept event's time");
     assert!(!column(&records, "办结时间")[at].is_empty());
     assert_eq!(column(&records, "是否超期")[at], "否");
+    assert_eq!(column(&records, "回访结果")[at], "待回访", "a closure with a phone is called back");
+    assert_eq!(
+        (column(&records, "回访时间")[at].as_str(), column(&records, "是否解决")[at].as_str()),
+        ("", "")
+    );
 
     // The list's filters and a handler's scope apply.
     let closed_only = csv_records(&export(app, &office.leader.token, "?state=closed").await.expect(200));
@@ -178,6 +183,10 @@ async fn exports_page_through_every_case(app: &TestApp) {
                 rated_at: None,
                 handling_seconds: None,
                 handling_workdays: None,
+                resolved: None,
+                callback_state: None,
+                callback_due_at: None,
+                callback_at: None,
             })
             .collect();
         casedesk::db::cases::insert_many(conn, &rows).unwrap();

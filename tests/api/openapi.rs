@@ -581,7 +581,7 @@ fn the_validator_catches_drift() {
         "overdue": false, "remaining_workdays": 15, "extension_allowance_workdays": 15,
         "extended_workdays": 0, "paused_workdays": 0, "pending_extension": null,
         "supervision_count": 0, "last_supervised_at": null, "last_supervision_note": null,
-        "published_at": null, "published_by": null, "version": 1, "created_at": "2024-06-01T10:00:00+08:00",
+        "published_at": null, "published_by": null, "callback": null, "version": 1, "created_at": "2024-06-01T10:00:00+08:00",
         "updated_at": "2024-06-01T10:00:00+08:00"
     });
     let bytes = |v: &Value| serde_json::to_vec(v).expect("serialises");

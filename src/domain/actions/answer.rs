@@ -23,6 +23,16 @@ pub(super) fn approve(
 ) -> Result<Option<String>, Refusal> {
     let (handling_seconds, handling_workdays) = handling_time(cx.calendar, cx.case.received_at, cx.now);
     d.update.closure = Some(Some(Closure { at: cx.now, handling_seconds, handling_workdays }));
+    // Every closure opens its own 回访, due `callback_days` working days on,
+    // when there is a phone to call.
+    let callback = if cx.case.has_phone {
+        let day = cx.calendar.add_workdays(time::office_date(cx.now), cx.lookups.callback_days.max(0) as u32);
+        CallbackRecord { state: CallbackState::Pending, due_at: Some(end_of_day(day)), attempts: 0, at: None }
+    } else {
+        CallbackRecord { state: CallbackState::NotNeeded, due_at: None, attempts: 0, at: None }
+    };
+    d.update.callback = Some(Some(callback));
+    d.details = json!({ "callback": callback.state, "callback_due_at": callback.due_at.map(|at| time::to_office(at).to_rfc3339()) });
     d.notice = Some((Notice::Closed, json!({ "reply": cx.case.reply })));
     Ok(note(&mut d.errors, given))
 }
@@ -48,6 +58,8 @@ pub(super) fn reopen(
     d.update.closure = Some(None);
     d.update.rating = Some(None);
     d.update.reopen_count = Some(cx.case.reopen_count + 1);
+    // The callback was of the closure being redone; the next closure opens its own.
+    d.update.callback = Some(None);
     // The approval was for the reply that is now being redone: the
     // next reply must be approved for publication afresh.
     if cx.case.published {

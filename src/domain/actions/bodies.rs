@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::domain::callback::CallbackMethod;
 use crate::domain::ids::{CaseId, DepartmentId};
 use crate::domain::lifecycle::Action;
 use crate::domain::rating::Rating;
@@ -60,6 +61,24 @@ pub struct RateBody {
     pub comment: Option<String>,
     /// 是否解决: whether the problem was solved.
     pub resolved: Option<bool>,
+}
+
+/// `callback` (回访).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallbackBody {
+    /// Whether the citizen was reached (required).
+    pub reached: Option<bool>,
+    /// How (required).
+    pub method: Option<CallbackMethod>,
+    /// When reached: the rating (required).
+    pub rating: Option<Rating>,
+    /// When reached, on two-dimension channels: the result rating.
+    pub result_rating: Option<Rating>,
+    /// When reached: 是否解决 (required).
+    pub resolved: Option<bool>,
+    /// What was said, or why nobody answered.
+    pub comment: Option<String>,
 }
 
 /// `mark-duplicate`.
@@ -129,6 +148,8 @@ pub enum ActionBody {
     Publish(NoteBody),
     /// Withdraw the approval to publish.
     Unpublish(NoteBody),
+    /// 回访.
+    Callback(CallbackBody),
 }
 
 impl ActionBody {
@@ -152,6 +173,7 @@ impl ActionBody {
             ActionBody::MarkDuplicate(_) => Action::MarkDuplicate,
             ActionBody::Publish(_) => Action::Publish,
             ActionBody::Unpublish(_) => Action::Unpublish,
+            ActionBody::Callback(_) => Action::Callback,
         }
     }
 
@@ -176,6 +198,7 @@ impl ActionBody {
             Action::MarkDuplicate => ActionBody::MarkDuplicate(from_json(json)?),
             Action::Publish => ActionBody::Publish(from_json(json)?),
             Action::Unpublish => ActionBody::Unpublish(from_json(json)?),
+            Action::Callback => ActionBody::Callback(from_json(json)?),
         })
     }
 

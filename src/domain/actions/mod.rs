@@ -10,6 +10,7 @@ use chrono::NaiveDateTime;
 use serde_json::{json, Value};
 
 use super::calendar::{end_of_day, Calendar, Clock};
+use super::callback::{CallbackState, MAX_ATTEMPTS};
 use super::case::{handling_time, CaseFacts};
 use super::ids::{CaseId, DepartmentId, UserId};
 use super::intake::CONTENT_MAX;
@@ -41,6 +42,8 @@ pub struct Lookups {
     pub two_dimension_rating: bool,
     /// The levels the case's channel rates on.
     pub rating_scale: RatingScale,
+    /// The channel's working days for the 回访 after a closure.
+    pub callback_days: i32,
     /// Whether the citizen rated the case since its last closure.
     pub citizen_rated_this_closure: bool,
 }
@@ -82,6 +85,19 @@ pub struct GivenRating {
     pub resolved: Option<bool>,
     /// When.
     pub at: NaiveDateTime,
+}
+
+/// A closure's 回访.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallbackRecord {
+    /// Where it stands.
+    pub state: CallbackState,
+    /// When it is due (none when not needed).
+    pub due_at: Option<NaiveDateTime>,
+    /// Unreached attempts so far.
+    pub attempts: i32,
+    /// When it ended.
+    pub at: Option<NaiveDateTime>,
 }
 
 /// An extension request waiting for a decision.
@@ -144,6 +160,8 @@ pub struct CaseUpdate {
     pub supervision: Option<Supervision>,
     /// The approval to publish: `Some(Some(_))` publishes, `Some(None)` withdraws it.
     pub publication: Option<Option<Publication>>,
+    /// The closure's callback: `Some(None)` clears it (a reopened case).
+    pub callback: Option<Option<CallbackRecord>>,
 }
 
 /// What an action does to a case.
@@ -265,6 +283,7 @@ pub fn effect(
         ActionBody::DecideExtension(body) => clock::decide_extension(&cx, &mut draft, body)?,
         ActionBody::Suspend(body) => clock::suspend(&cx, &mut draft, body)?,
         ActionBody::Resume(body) => clock::resume(&cx, &mut draft, body)?,
+        ActionBody::Callback(body) => rating::callback(&cx, &mut draft, body)?,
     };
     let Draft { errors, update, details, notice } = draft;
     if !errors.is_empty() {

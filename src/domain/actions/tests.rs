@@ -280,6 +280,7 @@ fn reopening_clears_the_closure_and_the_rating_in_force() {
             closure: Some(None),
             rating: Some(None),
             reopen_count: Some(2),
+            callback: Some(None),
             ..CaseUpdate::default()
         }
     );
@@ -392,4 +393,129 @@ fn bodies_refuse_members_their_action_does_not_use() {
             assert_eq!(body.action(), action);
         }
     }
+}
+
+fn closed_with(callback: Option<CallbackRecord>) -> CaseFacts<'static> {
+    CaseFacts { callback, closed_at: Some(at("2024-06-11T09:00:00+08:00")), ..in_state(CaseState::Closed) }
+}
+
+fn pending(due: &str, attempts: i32) -> CallbackRecord {
+    CallbackRecord { state: CallbackState::Pending, due_at: Some(at(due)), attempts, at: None }
+}
+
+fn callback_body(reached: bool) -> CallbackBody {
+    CallbackBody {
+        reached: Some(reached),
+        method: Some(crate::domain::callback::CallbackMethod::Phone),
+        ..CallbackBody::default()
+    }
+}
+
+#[test]
+fn a_closure_opens_a_callback_across_a_holiday_and_its_make_up_day() {
+    let schedule = include_str!("../../../migrations/seed/cn-holidays.csv");
+    let holidays = crate::domain::calendar::parse_csv(schedule).unwrap();
+    let calendar = Calendar::new(holidays.into_iter().map(|(day, workday, _)| (day, workday)));
+    let case = CaseFacts { reply: Some("已办理。"), ..in_state(CaseState::Reviewing) };
+    let lookups = Lookups { callback_days: 3, ..Lookups::default() };
+    let close = |case: CaseFacts<'_>| {
+        // Wednesday 30 September 2026; 1–7 October is 国庆节, Saturday 10
+        // October a make-up working day: 8, 9 and 10 October are the three.
+        let clock = Clock { calendar: &calendar, now: at("2026-09-30T10:00:00+08:00") };
+        let acting = ActionContext { actor: clerk(), user_id: Some(UserId(5)), clock };
+        effect(&case, &ActionBody::Approve(NoteBody::default()), acting, &lookups).unwrap()
+    };
+    let effect = close(case);
+    let callback = effect.update.callback.flatten().unwrap();
+    assert_eq!(callback.state, CallbackState::Pending);
+    assert_eq!(callback.due_at, Some(at("2026-10-10T23:59:59+08:00")));
+    let no_phone = close(CaseFacts { has_phone: false, ..case });
+    let callback = no_phone.update.callback.flatten().unwrap();
+    assert_eq!((callback.state, callback.due_at), (CallbackState::NotNeeded, None));
+}
+
+#[test]
+fn a_citizen_who_rates_before_the_callback_is_due_spares_it() {
+    let rate = ActionBody::Rate(RateBody { rating: Some(Rating::Satisfied), ..RateBody::default() });
+    let case = closed_with(Some(pending("2024-06-14T23:59:59+08:00", 1)));
+    let effect = run(case, rate.clone(), Actor::Citizen, NOW, Lookups::default()).unwrap();
+    let callback = effect.update.callback.flatten().unwrap();
+    assert_eq!((callback.state, callback.attempts), (CallbackState::NotNeeded, 1));
+    let late =
+        run(case, rate.clone(), Actor::Citizen, "2024-06-17T09:00:00+08:00", Lookups::default()).unwrap();
+    assert_eq!(late.update.callback, None, "past its due time the callback stays due");
+    assert_eq!(run(case, rate, clerk(), NOW, Lookups::default()).unwrap().update.callback, None);
+}
+
+#[test]
+fn a_callback_reached_rates_and_three_unreached_end_it() {
+    let case = closed_with(Some(pending("2024-06-14T23:59:59+08:00", 0)));
+    let reached = CallbackBody {
+        rating: Some(Rating::Unsatisfied),
+        resolved: Some(false),
+        comment: Some("路灯仍不亮".into()),
+        ..callback_body(true)
+    };
+    let effect = run(case, ActionBody::Callback(reached.clone()), clerk(), NOW, Lookups::default()).unwrap();
+    let rating = effect.update.rating.clone().flatten().unwrap();
+    assert_eq!(
+        (rating.rating, rating.source, rating.resolved),
+        (Rating::Unsatisfied, RatingSource::Callback, Some(false))
+    );
+    let callback = effect.update.callback.flatten().unwrap();
+    assert_eq!((callback.state, callback.at), (CallbackState::Done, Some(at(NOW))));
+    assert_eq!(effect.details["callback"], "done");
+    assert_eq!(effect.note.as_deref(), Some("路灯仍不亮"));
+
+    let missing = CallbackBody { reached: Some(true), ..CallbackBody::default() };
+    assert_eq!(
+        fields(run(case, ActionBody::Callback(missing), clerk(), NOW, Lookups::default()).unwrap_err()),
+        ["method", "resolved", "rating"]
+    );
+    let too_much =
+        CallbackBody { rating: Some(Rating::Satisfied), resolved: Some(true), ..callback_body(false) };
+    assert_eq!(
+        fields(run(case, ActionBody::Callback(too_much), clerk(), NOW, Lookups::default()).unwrap_err()),
+        ["rating", "resolved"]
+    );
+
+    let mut attempts = case;
+    for expected in [CallbackState::Pending, CallbackState::Pending, CallbackState::Unreachable] {
+        let effect =
+            run(attempts, ActionBody::Callback(callback_body(false)), clerk(), NOW, Lookups::default())
+                .unwrap();
+        let callback = effect.update.callback.flatten().unwrap();
+        assert_eq!(callback.state, expected);
+        assert_eq!(effect.update.rating, None, "an unreached call rates nothing");
+        attempts = CaseFacts { callback: Some(callback), ..attempts };
+    }
+    assert_eq!(attempts.callback.unwrap().attempts, 3);
+    for ended in [
+        attempts,
+        closed_with(None),
+        closed_with(Some(CallbackRecord {
+            state: CallbackState::NotNeeded,
+            due_at: None,
+            attempts: 0,
+            at: None,
+        })),
+    ] {
+        let refused =
+            run(ended, ActionBody::Callback(callback_body(false)), clerk(), NOW, Lookups::default());
+        assert!(matches!(refused, Err(Refusal::Conflict(_))), "{refused:?}");
+    }
+    let open = CaseFacts {
+        callback: Some(pending("2024-06-14T23:59:59+08:00", 0)),
+        ..in_state(CaseState::Processing)
+    };
+    let refused = run(open, ActionBody::Callback(callback_body(false)), clerk(), NOW, Lookups::default());
+    assert!(matches!(refused, Err(Refusal::Transition(TransitionError::InvalidTransition { .. }))));
+    let by_leader = run(
+        case,
+        ActionBody::Callback(callback_body(false)),
+        Actor::Staff(Role::Leader),
+        NOW,
+        Lookups::default(),
+    );
+    assert_eq!(by_leader.unwrap_err(), Refusal::Transition(TransitionError::NotPermitted));
 }

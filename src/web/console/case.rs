@@ -20,7 +20,6 @@ use crate::auth::AuthUser;
 use crate::domain::event::EventKind;
 use crate::domain::ids::CaseId;
 use crate::domain::lifecycle::Action;
-use crate::domain::rating::Rating;
 use crate::error::AppError;
 use crate::service::cases::{self, ActionInput, TimelineEvent};
 use crate::service::sessions::Resolved;
@@ -43,8 +42,10 @@ pub enum Input {
     Department,
     /// 满意 / 基本满意 / 不满意.
     Rating,
-    /// Yes or no (同意 / 不同意).
+    /// Yes or no (同意 / 不同意, or the field's own words).
     YesNo,
+    /// 电话 / 短信 / 上门.
+    Method,
 }
 
 /// A field of an action form: the API body member it fills.
@@ -75,6 +76,16 @@ const RATE: [FieldSpec; 3] = [
     field("result_rating", "对办理结果的评价（仅双维度评价渠道）", Input::Rating, false),
     field("comment", "评价意见", Input::Text, false),
 ];
+const CALLBACK: [FieldSpec; 6] = [
+    field("reached", "是否联系上来信人", Input::YesNo, true),
+    field("method", "回访方式", Input::Method, true),
+    field("rating", "评价（联系上时必填）", Input::Rating, false),
+    field("result_rating", "对办理结果的评价（仅双维度评价渠道）", Input::Rating, false),
+    field("resolved", "问题是否解决（联系上时必填）", Input::YesNo, false),
+    field("comment", "回访记录", Input::Text, false),
+];
+/// The ways of a callback, as the form offers them.
+pub const METHODS: [(&str, &str); 3] = [("phone", "电话"), ("sms", "短信"), ("visit", "上门")];
 const DUPLICATE: [FieldSpec; 2] = [field("duplicate_of", "重复的案件 ID", Input::Number, true), NOTE];
 
 /// The fields of an action's form: its body's members (`domain::actions`).
@@ -91,6 +102,7 @@ pub fn fields(action: Action) -> &'static [FieldSpec] {
         Action::DecideExtension => &DECISION,
         Action::Rate => &RATE,
         Action::MarkDuplicate => &DUPLICATE,
+        Action::Callback => &CALLBACK,
     }
 }
 
@@ -120,7 +132,7 @@ pub fn body_of(action: Action, form: &BTreeMap<String, String>) -> Result<Value,
                     continue;
                 }
             },
-            Input::Text | Input::Rating => json!(raw),
+            Input::Text | Input::Rating | Input::Method => json!(raw),
         };
         body.insert(spec.name.to_owned(), value);
     }
@@ -140,6 +152,17 @@ pub struct FieldView {
     pub value: String,
     /// Its error, in Chinese.
     pub error: Option<String>,
+}
+
+impl FieldSpec {
+    /// The words of a yes-or-no field's two choices.
+    pub fn yes_no(&self) -> (&'static str, &'static str) {
+        match self.name {
+            "reached" => ("联系上", "未联系上"),
+            "resolved" => ("已解决", "未解决"),
+            _ => ("同意", "不同意"),
+        }
+    }
 }
 
 impl FieldView {
@@ -209,6 +232,8 @@ struct CasePage {
     forms: Vec<ActionForm>,
     departments: Vec<(i64, String)>,
     ratings: Vec<(&'static str, &'static str)>,
+    /// The ways of a callback.
+    methods: [(&'static str, &'static str); 3],
     timeline: Vec<TimelineEntry>,
     done: Option<&'static str>,
     notice: Option<String>,
@@ -307,10 +332,8 @@ async fn render(
         published_at: view.published_at.map(beijing_naive),
         forms,
         departments: file.departments.into_iter().map(|d| (d.id.0, d.name)).collect(),
-        ratings: [Rating::Satisfied, Rating::BasicallySatisfied, Rating::Unsatisfied]
-            .into_iter()
-            .map(|r| (r.as_str(), words::rating(r)))
-            .collect(),
+        ratings: file.rating_scale.ratings().iter().map(|r| (r.as_str(), words::rating(*r))).collect(),
+        methods: METHODS,
         timeline: timeline(file.timeline),
         done,
         notice: posted.notice,

@@ -32,6 +32,7 @@ fn queue_label(queue: Queue) -> &'static str {
         Queue::Processing => "办理中",
         Queue::DueSoon => "即将到期",
         Queue::Rejected => "被驳回",
+        Queue::Callback => "待回访",
     }
 }
 

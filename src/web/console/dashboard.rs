@@ -218,6 +218,8 @@ fn tiles(summary: &Summary, scope: &Scope) -> Vec<Tile> {
                 "on_time_rate" => format::points(change.on_time_rate),
                 "satisfaction_rate" => format::points(change.satisfaction_rate),
                 "composite_satisfaction" => format::points(change.composite_satisfaction),
+                "resolution_rate" => format::points(change.resolution_rate),
+                "callback_rate" => format::points(change.callback_rate),
                 _ => String::new(),
             };
             Tile {

@@ -54,7 +54,7 @@ pub enum Kind {
 
 /// The figures the console shows, in order: name as in the stats API, label,
 /// kind, and the count its rate is taken over (for [`MIN_BASE`]).
-pub const SHOWN: [(&str, &str, Kind); 8] = [
+pub const SHOWN: [(&str, &str, Kind); 10] = [
     ("received", "受理", Kind::Count),
     ("closed", "办结", Kind::Count),
     ("completion_rate", "办结率", Kind::Rate),
@@ -62,6 +62,8 @@ pub const SHOWN: [(&str, &str, Kind); 8] = [
     ("avg_handling_days", "平均办结时间", Kind::Days),
     ("satisfaction_rate", "满意率", Kind::Rate),
     ("composite_satisfaction", "综合满意率", Kind::Rate),
+    ("resolution_rate", "解决率", Kind::Rate),
+    ("callback_rate", "回访率", Kind::Rate),
     ("overdue_open", "超期未办结", Kind::Count),
 ];
 
@@ -84,6 +86,8 @@ pub fn value_of(figures: &Figures, name: &str) -> Value {
         "avg_handling_days" => Value::Ratio(figures.avg_handling_days, figures.closed),
         "satisfaction_rate" => Value::Ratio(figures.satisfaction_rate, figures.rated),
         "composite_satisfaction" => Value::Ratio(figures.composite_satisfaction, figures.rated),
+        "resolution_rate" => Value::Ratio(figures.resolution_rate, figures.resolved_answered),
+        "callback_rate" => Value::Ratio(figures.callback_rate, figures.callbacks_needed),
         _ => Value::Count(0),
     }
 }
@@ -106,6 +110,8 @@ pub fn definition_of(definition_text: &str, name: &str) -> String {
         "avg_handling_days" => find("平均办结时间"),
         "satisfaction_rate" => find("满意率").map(|c| format!("{c}；{rated}；{rounding}")),
         "composite_satisfaction" => find("综合满意率").map(|c| format!("{c}；{rated}；{rounding}")),
+        "resolution_rate" => find("解决率").map(|c| format!("{c}；{rounding}")),
+        "callback_rate" => find("回访率").map(|c| format!("{c}；{rounding}")),
         "overdue_open" => Some(
             "超期未办结为收到时间在统计期内、截至统计时点仍未办结且已超过办理期限的件数（暂停计时中的事项不计）"
                 .to_owned(),

@@ -1,0 +1,13 @@
+ALTER TABLE case_rollups_monthly DROP COLUMN resolved_yes;
+ALTER TABLE case_rollups_monthly DROP COLUMN resolved_answered;
+ALTER TABLE case_rollups_monthly DROP COLUMN callbacks_made;
+ALTER TABLE case_rollups_monthly DROP COLUMN callbacks_needed;
+ALTER TABLE case_rollups DROP COLUMN resolved_yes;
+ALTER TABLE case_rollups DROP COLUMN resolved_answered;
+ALTER TABLE case_rollups DROP COLUMN callbacks_made;
+ALTER TABLE case_rollups DROP COLUMN callbacks_needed;
+DROP INDEX cases_callback_pending;
+ALTER TABLE cases DROP COLUMN callback_at;
+ALTER TABLE cases DROP COLUMN callback_attempts;
+ALTER TABLE cases DROP COLUMN callback_due_at;
+ALTER TABLE cases DROP COLUMN callback_state;
