@@ -14,6 +14,8 @@ mod openapi;
 
 #[path = "browser/admin.rs"]
 mod admin;
+#[path = "browser/after_closure.rs"]
+mod after_closure;
 #[path = "browser/console.rs"]
 mod console;
 #[path = "browser/harness.rs"]

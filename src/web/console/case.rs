@@ -17,6 +17,7 @@ use askama::Template;
 use serde_json::{json, Map, Value};
 
 use crate::auth::AuthUser;
+use crate::domain::callback::CallbackState;
 use crate::domain::event::EventKind;
 use crate::domain::ids::CaseId;
 use crate::domain::lifecycle::Action;
@@ -227,6 +228,8 @@ struct CasePage {
     replied_at: String,
     closed_at: String,
     rating: String,
+    /// The closure's 回访 in words, if it has one.
+    callback: Option<String>,
     pending_extension: Option<String>,
     published_at: Option<String>,
     forms: Vec<ActionForm>,
@@ -328,6 +331,20 @@ async fn render(
             (Some(r), None) => words::rating(r).to_owned(),
             _ => "未评价".to_owned(),
         },
+        callback: view.callback.as_ref().map(|c| {
+            let state = match c.state {
+                CallbackState::Pending => "待回访",
+                CallbackState::Done => "已回访",
+                CallbackState::Unreachable => "联系不上",
+                CallbackState::NotNeeded => "无需回访",
+            };
+            match (c.state, c.due_at) {
+                (CallbackState::Pending, Some(due)) => {
+                    format!("{state}（回访期限 {}；未接通 {} 次）", beijing_naive(due), c.attempts)
+                }
+                _ => state.to_owned(),
+            }
+        }),
         pending_extension,
         published_at: view.published_at.map(beijing_naive),
         forms,
