@@ -5,9 +5,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::*;
-use crate::domain::actions::{CallbackRecord, CaseUpdate};
+use crate::domain::actions::CaseUpdate;
 use crate::domain::calendar::{LimitUnit, TimeLimit};
-use crate::domain::callback::CallbackState;
+use crate::domain::callback::{CallbackRecord, CallbackState};
 use crate::domain::case::{CaseClock, CaseFacts};
 use crate::domain::event::EventKind;
 use crate::domain::ids::{CaseId, DepartmentId, UserId};

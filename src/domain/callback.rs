@@ -3,6 +3,7 @@
 //! `callback_days` working days; a citizen who rates before then spares
 //! the call. Three unreached attempts end it as unreachable.
 
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 /// Unreached attempts after which a callback ends as unreachable.
@@ -51,6 +52,19 @@ impl CallbackState {
     pub fn is_made(self) -> bool {
         matches!(self, CallbackState::Done | CallbackState::Unreachable)
     }
+}
+
+/// A closure's 回访.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallbackRecord {
+    /// Where it stands.
+    pub state: CallbackState,
+    /// When it is due (none when not needed).
+    pub due_at: Option<NaiveDateTime>,
+    /// Unreached attempts so far.
+    pub attempts: i32,
+    /// When it ended.
+    pub at: Option<NaiveDateTime>,
 }
 
 /// How the citizen was contacted.

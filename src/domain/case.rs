@@ -4,8 +4,8 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::actions::CallbackRecord;
 use super::calendar::{end_of_day, Calendar, TimeLimit};
+use super::callback::CallbackRecord;
 use super::ids::{CaseId, DepartmentId};
 use super::lifecycle::CaseState;
 use super::rating::Rating;

@@ -10,7 +10,7 @@ use chrono::NaiveDateTime;
 use serde_json::{json, Value};
 
 use super::calendar::{end_of_day, Calendar, Clock};
-use super::callback::{CallbackState, MAX_ATTEMPTS};
+use super::callback::{CallbackRecord, CallbackState, MAX_ATTEMPTS};
 use super::case::{handling_time, CaseFacts};
 use super::ids::{CaseId, DepartmentId, UserId};
 use super::intake::CONTENT_MAX;
@@ -85,19 +85,6 @@ pub struct GivenRating {
     pub resolved: Option<bool>,
     /// When.
     pub at: NaiveDateTime,
-}
-
-/// A closure's 回访.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CallbackRecord {
-    /// Where it stands.
-    pub state: CallbackState,
-    /// When it is due (none when not needed).
-    pub due_at: Option<NaiveDateTime>,
-    /// Unreached attempts so far.
-    pub attempts: i32,
-    /// When it ended.
-    pub at: Option<NaiveDateTime>,
 }
 
 /// An extension request waiting for a decision.
