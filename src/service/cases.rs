@@ -71,10 +71,11 @@ pub struct Intake {
 }
 
 impl Intake {
-    fn from_body(body: String, replayed: bool) -> Result<Intake, AppError> {
+    /// A retry's answer: the stored body, and the case read back from it.
+    fn replayed(body: String) -> Result<Intake, AppError> {
         let created = serde_json::from_str(&body)
             .map_err(|e| AppError::Internal(format!("a stored creation response does not read back: {e}")))?;
-        Ok(Intake { body, created, replayed })
+        Ok(Intake { body, created, replayed: true })
     }
 }
 
@@ -84,14 +85,22 @@ enum Written {
     /// transaction, outside SQLite's writer turn.
     Created(Box<Case>, String, std::sync::Arc<crate::domain::calendar::Calendar>),
     /// Created under an idempotency key: the response was stored with the case.
-    Stored(String),
+    Stored(String, CreatedCase),
     /// The key's first response.
     Replayed(StoredResponse),
 }
 
-fn created_body(case: Case, query_code: String, clock: Clock<'_>) -> Result<String, AppError> {
+/// The creation response's body, and the case as a receipt shows it.
+fn created(case: Case, query_code: String, clock: Clock<'_>) -> Result<(String, CreatedCase), AppError> {
+    let receipt = CreatedCase {
+        id: case.id,
+        tracking_no: case.tracking_no.clone(),
+        query_code: query_code.clone(),
+        version: case.version,
+    };
     let view = CreatedCaseView { case: CaseView::new(case, Contact::Full, clock), query_code };
-    serde_json::to_string(&view).map_err(|e| AppError::Internal(e.to_string()))
+    let body = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((body, receipt))
 }
 
 /// Registers the case `input` describes, once per idempotency `key` (the
@@ -128,13 +137,13 @@ pub async fn register(
             let Some(key) = &key else {
                 return Ok(Written::Created(Box::new(case), query_code, calendar));
             };
-            let body = created_body(case, query_code, clock)?;
+            let (body, receipt) = created(case, query_code, clock)?;
             let stored =
                 StoredResponse { request_hash: request_hash.clone(), status: 201, body: body.clone() };
             if !db::idempotency::store(conn, user_id, key, &stored, now, now - IDEMPOTENCY_WINDOW)? {
                 return Err(AppError::IdempotencyKeyTaken);
             }
-            Ok(Written::Stored(body))
+            Ok(Written::Stored(body, receipt))
         })
         .await;
     let outcome = match outcome {
@@ -154,11 +163,12 @@ pub async fn register(
         Written::Replayed(stored) if stored.request_hash != this_request => {
             Err(AppError::invalid_field("Idempotency-Key", Rule::KeyReused))
         }
-        Written::Replayed(stored) => Intake::from_body(stored.body, true),
+        Written::Replayed(stored) => Intake::replayed(stored.body),
         Written::Created(case, query_code, calendar) => {
-            Intake::from_body(created_body(*case, query_code, Clock { calendar: &calendar, now })?, false)
+            let (body, created) = created(*case, query_code, Clock { calendar: &calendar, now })?;
+            Ok(Intake { body, created, replayed: false })
         }
-        Written::Stored(body) => Intake::from_body(body, false),
+        Written::Stored(body, created) => Ok(Intake { body, created, replayed: false }),
     }
 }
 
