@@ -26,7 +26,8 @@ use crate::domain::event::EventKind;
 use crate::domain::figures::{contribution, Counts, RollupKey};
 use crate::domain::ids::{CaseId, UserId};
 use crate::domain::import::{
-    compare, parse_row, ChannelRef, DepartmentRef, HeaderMap, ImportRow, Lookups, Outcome, RowErrors, Stored,
+    compare, parse_row, ChannelRef, DepartmentRef, HeaderMap, ImportRow, Outcome, References, RowErrors,
+    Stored,
 };
 use crate::domain::intake;
 use crate::domain::lifecycle::{Action, CaseState};
@@ -90,7 +91,7 @@ impl std::fmt::Display for ImportError {
 
 /// What the batches share.
 struct Context {
-    lookups: Lookups,
+    lookups: References,
     channels: HashMap<String, Channel>,
     calendar: std::sync::Arc<Calendar>,
     options: ImportOptions,
@@ -128,7 +129,7 @@ pub fn run(
                     started_at: now,
                 },
             )?;
-            let lookups = Lookups {
+            let lookups = References {
                 channels: channels
                     .iter()
                     .map(|c| ChannelRef {
