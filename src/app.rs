@@ -64,15 +64,15 @@ impl Application {
         let admin_password = settings.admin_password.clone();
         let bootstrap_db = db.clone();
         web::block(move || {
-            prepare_database(&bootstrap_db)?;
+            prepare_database(&bootstrap_db)
+                .map_err(|e| StartError(format!("cannot prepare the database: {e}")))?;
             bootstrap_admin(&bootstrap_db, admin_password.as_deref())
         })
         .await
-        .map_err(|e| StartError(e.to_string()))?
-        .map_err(|e| StartError(format!("cannot prepare the database: {e}")))?;
+        .map_err(|e| StartError(e.to_string()))??;
 
         let listener = TcpListener::bind(&settings.listen)
-            .map_err(|e| StartError(format!("cannot listen on {}: {e}", settings.listen)))?;
+            .map_err(|e| StartError(format!("CASEDESK_LISTEN: cannot listen on {}: {e}", settings.listen)))?;
         let port = listener.local_addr().map_err(|e| StartError(e.to_string()))?.port();
         let state = web::Data::new(AppState {
             db,
@@ -189,7 +189,7 @@ pub fn prepare_database(db: &Db) -> Result<usize, AppError> {
 /// and its port.
 fn metrics_server(address: &str, state: web::Data<AppState>) -> Result<(ServerHandle, u16), StartError> {
     let listener = TcpListener::bind(address)
-        .map_err(|e| StartError(format!("cannot listen on CASEDESK_METRICS_LISTEN {address}: {e}")))?;
+        .map_err(|e| StartError(format!("CASEDESK_METRICS_LISTEN: cannot listen on {address}: {e}")))?;
     let port = listener.local_addr().map_err(|e| StartError(e.to_string()))?.port();
     let server = HttpServer::new(move || {
         App::new().app_data(state.clone()).route("/metrics", web::get().to(api::metrics_page))
@@ -223,17 +223,18 @@ fn secure_headers(headers: &mut actix_web::http::header::HeaderMap) {
 }
 
 /// On an empty database, creates user `admin` with the configured password, or
-/// with a random one printed once.
-pub fn bootstrap_admin(db: &Db, configured: Option<&str>) -> Result<(), AppError> {
-    db.write_blocking(|conn| {
+/// with a random one printed once. A password that breaks the rule is refused
+/// naming `CASEDESK_ADMIN_PASSWORD`, not as a request's invalid field.
+pub fn bootstrap_admin(db: &Db, configured: Option<&str>) -> Result<(), StartError> {
+    let created = db.write_blocking(|conn| {
         if !db::users::none_exist(conn)? {
-            return Ok(());
+            return Ok(Ok(()));
         }
         let (password, generated) = match configured {
-            Some(p) => {
-                password::check_new("CASEDESK_ADMIN_PASSWORD", p)?;
-                (p.to_owned(), false)
-            }
+            Some(p) => match crate::config::check_admin_password(p) {
+                Ok(()) => (p.to_owned(), false),
+                Err(refused) => return Ok(Err(StartError(refused.0))),
+            },
             None => (password::generate(), true),
         };
         let now = time::now_utc();
@@ -257,6 +258,7 @@ pub fn bootstrap_admin(db: &Db, configured: Option<&str>) -> Result<(), AppError
         } else {
             tracing::info!("created the administrator account 'admin' from CASEDESK_ADMIN_PASSWORD");
         }
-        Ok(())
-    })
+        Ok(Ok(()))
+    });
+    created.map_err(|e| StartError(format!("cannot create the administrator account: {e}")))?
 }
