@@ -159,7 +159,8 @@ struct ImportArgs {
     /// Write the refused rows, with 错误原因, to this CSV file.
     #[arg(long, value_name = "FILE")]
     refused: Option<PathBuf>,
-    /// Write the import template (an .xlsx workbook) to this file instead.
+    /// Write the import template to this file instead: an .xlsx workbook
+    /// (with a sheet of instructions) or a .csv file, as its name says.
     #[arg(long, value_name = "FILE")]
     template: Option<PathBuf>,
 }
@@ -434,16 +435,19 @@ fn print_report(settings: &Settings, args: ReportArgs) -> Result<(), String> {
 
 fn import(settings: &Settings, args: ImportArgs) -> Result<(), String> {
     use crate::transfer::{import, read, template};
-    let db = Db::connect(&settings.database_url, 2)?;
     if let Some(path) = args.template {
+        // Refused before the database is opened (or created).
+        let format = template::TemplateFormat::of_path(&path)?;
+        let db = Db::connect(&settings.database_url, 1)?;
         let mut conn = db.pool().get().map_err(|e| e.to_string())?;
         let channels = db::channels::list(&mut conn).map_err(|e| e.to_string())?;
         let departments = db::departments::list(&mut conn).map_err(|e| e.to_string())?;
-        let bytes = template::workbook(&channels, &departments).map_err(|e| e.to_string())?;
+        let bytes = template::render(format, &channels, &departments)?;
         std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         println!("Wrote the import template to {}.", path.display());
         return Ok(());
     }
+    let db = Db::connect(&settings.database_url, 2)?;
     let Some(path) = args.file else { unreachable!("clap requires FILE without --template") };
     let encoding = match args.encoding.as_deref() {
         None => None,
