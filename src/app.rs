@@ -51,15 +51,15 @@ impl Application {
         let admin_password = settings.admin_password.clone();
         let bootstrap_db = db.clone();
         web::block(move || {
-            prepare_database(&bootstrap_db)?;
-            bootstrap_admin(&bootstrap_db, admin_password.as_deref())
+            prepare_database(&bootstrap_db)
+                .map_err(|e| StartError(format!("cannot prepare the database: {e}")))?;
+            bootstrap_admin(&bootstrap_db, admin_password.as_deref()).map_err(|e| StartError(e.to_string()))
         })
         .await
-        .map_err(|e| StartError(e.to_string()))?
-        .map_err(|e| StartError(format!("cannot prepare the database: {e}")))?;
+        .map_err(|e| StartError(e.to_string()))??;
 
         let listener = TcpListener::bind(&settings.listen)
-            .map_err(|e| StartError(format!("cannot listen on {}: {e}", settings.listen)))?;
+            .map_err(|e| StartError(format!("CASEDESK_LISTEN: cannot listen on {}: {e}", settings.listen)))?;
         let port = listener.local_addr().map_err(|e| StartError(e.to_string()))?.port();
         let state = web::Data::new(AppState {
             db,
@@ -178,7 +178,7 @@ pub fn prepare_database(db: &Db) -> Result<usize, AppError> {
 /// and its port.
 fn metrics_server(address: &str, state: web::Data<AppState>) -> Result<(ServerHandle, u16), StartError> {
     let listener = TcpListener::bind(address)
-        .map_err(|e| StartError(format!("cannot listen on CASEDESK_METRICS_LISTEN {address}: {e}")))?;
+        .map_err(|e| StartError(format!("CASEDESK_METRICS_LISTEN: cannot listen on {address}: {e}")))?;
     let port = listener.local_addr().map_err(|e| StartError(e.to_string()))?.port();
     let server = HttpServer::new(move || {
         App::new().app_data(state.clone()).route("/metrics", web::get().to(api::metrics_page))

@@ -125,7 +125,7 @@ impl Backend {
             Ok(Backend::Sqlite)
         } else {
             Err(format!(
-                "DATABASE_URL must start with sqlite:// or postgres://, got '{}'",
+                "DATABASE_URL: must start with sqlite:// or postgres://, got '{}'",
                 url.split("://").next().unwrap_or(url)
             ))
         }
@@ -185,7 +185,7 @@ impl ConnectionManager {
                 configure_sqlite_library();
                 let path = PathBuf::from(&url["sqlite://".len()..]);
                 if path.as_os_str().is_empty() {
-                    return Err("DATABASE_URL sqlite:// needs a file path".into());
+                    return Err("DATABASE_URL: sqlite:// needs a file path".into());
                 }
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                     crate::files::private_dir(parent)
