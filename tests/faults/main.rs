@@ -1,6 +1,7 @@
 //! Fault tests (issue 12): the real binary as child processes, killed with
 //! SIGKILL during intake, cut off from PostgreSQL, run twice on one database,
-//! and out of disk space — and afterwards what the clients were told must
+//! out of disk space, and fed workbook bombs under a memory cap (issue 21) —
+//! and afterwards what the clients were told must
 //! agree with what the database holds. Each test prints the counts it
 //! checked; see them with `cargo test --test faults -- --nocapture`.
 //!
@@ -13,6 +14,7 @@ mod load;
 mod proxy;
 
 mod disk_full;
+mod import_bombs;
 mod kill;
 mod outage;
 mod two_instances;
