@@ -200,6 +200,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        recipient_key -> Nullable<Text>,
     }
 }
 
