@@ -259,10 +259,19 @@ diesel::joinable!(cases -> departments (department_id));
 diesel::joinable!(cases -> channels (channel));
 diesel::joinable!(case_events -> cases (case_id));
 
+diesel::table! {
+    known_sign_in_addresses (username, client) {
+        username -> Text,
+        client -> Text,
+        last_success_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     departments,
     users,
     login_failures,
+    known_sign_in_addresses,
     channels,
     calendar_days,
     case_rollups,
