@@ -172,7 +172,8 @@ impl Application {
 }
 
 /// Brings a database's rows up to this version, after its migrations: earlier
-/// cases get their handling times, rollups and due dates. Idempotent; the
+/// cases get their handling times, rollups and due dates, and letters
+/// published earlier their masked copies. Idempotent; the
 /// service runs it at every start and `casedesk migrate` runs it too. Returns
 /// how many cases were given a due date.
 pub fn prepare_database(db: &Db) -> Result<usize, AppError> {
@@ -181,6 +182,10 @@ pub fn prepare_database(db: &Db) -> Result<usize, AppError> {
     let backfilled = db.write_blocking(deadlines::backfill)?;
     if backfilled > 0 {
         tracing::info!(backfilled, "gave earlier cases their due dates");
+    }
+    let letters = db.write_blocking(|conn| Ok(db::letters::backfill(conn)?))?;
+    if letters > 0 {
+        tracing::info!(letters, "masked the published copies of letters published earlier");
     }
     Ok(backfilled)
 }

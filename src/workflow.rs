@@ -342,6 +342,9 @@ pub fn act(
             },
         )?;
         db::rollups::apply(conn, Some(&case), Some(&after))?;
+        if after.published_at != case.published_at {
+            db::letters::record_publication(conn, &after)?;
+        }
         if let Some((notice, extra)) = effect.notice {
             notify::enqueue(conn, notice, &after, extra, clock.now)?;
         }

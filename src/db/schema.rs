@@ -267,11 +267,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    published_letters (case_id) {
+        case_id -> BigInt,
+        title -> Text,
+        content -> Text,
+        reply -> Text,
+    }
+}
+
+diesel::joinable!(published_letters -> cases (case_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     departments,
     users,
     login_failures,
     known_sign_in_addresses,
+    published_letters,
     channels,
     calendar_days,
     case_rollups,
