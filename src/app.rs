@@ -15,7 +15,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::auth::cache::UserCache;
 use crate::auth::token::TokenKeys;
-use crate::client::TrustedProxies;
+use crate::client::ClientRules;
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::AppError;
@@ -73,12 +73,15 @@ impl Application {
             workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         let pool_threads = (state.settings.db_pool_size as usize / worker_count.max(1)).max(2);
         let app_state = state.clone();
-        let trusted_proxies = web::Data::new(TrustedProxies(state.settings.trusted_proxies.clone()));
+        let client_rules = web::Data::new(ClientRules {
+            trusted_proxies: state.settings.trusted_proxies.clone(),
+            ipv6_prefix: state.settings.ipv6_prefix,
+        });
         let mut server = HttpServer::new(move || {
             let metrics = app_state.metrics.clone();
             App::new()
                 .app_data(app_state.clone())
-                .app_data(trusted_proxies.clone())
+                .app_data(client_rules.clone())
                 // The router tries routes in order, and the pages' dynamic
                 // routes each cost a regex match: the API, which takes the
                 // traffic, goes first (one case by id was 7 % slower behind them).
@@ -161,7 +164,8 @@ impl Application {
 }
 
 /// Brings a database's rows up to this version, after its migrations: earlier
-/// cases get their handling times, rollups and due dates. Idempotent; the
+/// cases get their handling times, rollups and due dates, and letters
+/// published earlier their masked copies. Idempotent; the
 /// service runs it at every start and `casedesk migrate` runs it too. Returns
 /// how many cases were given a due date.
 pub fn prepare_database(db: &Db) -> Result<usize, AppError> {
@@ -170,6 +174,10 @@ pub fn prepare_database(db: &Db) -> Result<usize, AppError> {
     let backfilled = db.write_blocking(deadlines::backfill)?;
     if backfilled > 0 {
         tracing::info!(backfilled, "gave earlier cases their due dates");
+    }
+    let letters = db.write_blocking(|conn| Ok(db::letters::backfill(conn)?))?;
+    if letters > 0 {
+        tracing::info!(letters, "masked the published copies of letters published earlier");
     }
     Ok(backfilled)
 }

@@ -438,9 +438,8 @@ fn print_report(settings: &Settings, args: ReportArgs) -> Result<(), String> {
         ReportFormat::Text => report.text().into_bytes(),
     };
     match args.output {
-        Some(path) => {
-            std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
-        }
+        Some(path) => crate::files::write_private(&path, &bytes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => {
             use std::io::Write;
             std::io::stdout().write_all(&bytes).map_err(|e| e.to_string())
@@ -458,7 +457,8 @@ fn import(settings: &Settings, args: ImportArgs) -> Result<(), String> {
         let channels = db::channels::list(&mut conn).map_err(|e| e.to_string())?;
         let departments = db::departments::list(&mut conn).map_err(|e| e.to_string())?;
         let bytes = template::render(format, &channels, &departments)?;
-        std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        crate::files::write_private(&path, &bytes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         println!("Wrote the import template to {}.", path.display());
         return Ok(());
     }
@@ -516,7 +516,8 @@ fn import(settings: &Settings, args: ImportArgs) -> Result<(), String> {
         match &args.refused {
             Some(out) => {
                 let bytes = import::refused_csv(&record, &refusals).map_err(|e| e.to_string())?;
-                std::fs::write(out, bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+                crate::files::write_private(out, &bytes)
+                    .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
                 println!(
                     "The refused rows, with 错误原因, are in {}: fix them and import that file.",
                     out.display()
@@ -553,8 +554,8 @@ fn export(settings: &Settings, args: ExportArgs) -> Result<(), String> {
     let progress = crate::progress::Progress::spinner("exporting cases");
     let written = match &args.output {
         Some(path) => {
-            let file =
-                std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            let file = crate::files::create_private(path)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             write_all(&db, filter, format, true, &mut std::io::BufWriter::new(file))
         }
         None => write_all(&db, filter, format, true, &mut std::io::stdout().lock()),

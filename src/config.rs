@@ -51,6 +51,10 @@ pub struct Settings {
     /// Proxies whose `X-Forwarded-For` is believed; from anyone else the
     /// connection's address is the client's.
     pub trusted_proxies: Vec<IpNet>,
+    /// Leading bits of an IPv6 address that name one client for the
+    /// throttles and limits (`CASEDESK_IPV6_PREFIX`, 64): a subscriber is
+    /// usually given a whole /64 and can pick any address in it.
+    pub ipv6_prefix: u8,
     /// Bearer token that may read `/metrics` on the service's own address.
     pub metrics_token: Option<String>,
     /// A separate address serving `/metrics` alone, without a token.
@@ -78,6 +82,7 @@ impl Default for Settings {
             definition: Definition::default(),
             mail_retry_base_secs: 30,
             trusted_proxies: Vec::new(),
+            ipv6_prefix: 64,
             metrics_token: None,
             metrics_listen: None,
             session_idle_minutes: 30,
@@ -143,6 +148,7 @@ struct FileSettings {
     mail_retry_seconds: Option<i64>,
     session_idle_minutes: Option<i64>,
     trusted_proxies: Option<String>,
+    ipv6_prefix: Option<i64>,
     metrics_token: Option<String>,
     metrics_listen: Option<String>,
 }
@@ -288,6 +294,13 @@ impl Settings {
             trusted_proxies: parse_proxies(
                 env("CASEDESK_TRUSTED_PROXIES").or(file.trusted_proxies).as_deref(),
             )?,
+            ipv6_prefix: match env_num("CASEDESK_IPV6_PREFIX")?.or(file.ipv6_prefix) {
+                None => defaults.ipv6_prefix,
+                Some(bits) => u8::try_from(bits)
+                    .ok()
+                    .filter(|bits| (16..=128).contains(bits))
+                    .ok_or_else(|| ConfigError("CASEDESK_IPV6_PREFIX must be between 16 and 128".into()))?,
+            },
             metrics_token: env("CASEDESK_METRICS_TOKEN").or(file.metrics_token),
             metrics_listen: env("CASEDESK_METRICS_LISTEN").or(file.metrics_listen),
         };
@@ -519,6 +532,17 @@ mod tests {
     fn a_value_from_the_file_is_checked_like_one_from_the_environment() {
         let error = merge("db_pool_size = 0", &[], false).unwrap_err().0;
         assert_eq!(error, "CASEDESK_DB_POOL_SIZE: must be from 1 to 256 connections, got 0");
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_per_64_unless_set_otherwise() {
+        assert_eq!(merge("", &[], false).unwrap().ipv6_prefix, 64);
+        assert_eq!(merge("ipv6_prefix = 56", &[], false).unwrap().ipv6_prefix, 56);
+        assert_eq!(merge("", &[("CASEDESK_IPV6_PREFIX", "128")], false).unwrap().ipv6_prefix, 128);
+        for bad in ["0", "129", "-64", "sixty-four"] {
+            let error = merge("", &[("CASEDESK_IPV6_PREFIX", bad)], false).unwrap_err();
+            assert!(error.0.contains("CASEDESK_IPV6_PREFIX"), "{bad}: {error}");
+        }
     }
 
     #[test]

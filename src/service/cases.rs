@@ -31,6 +31,7 @@ use crate::domain::event::EventKind;
 use crate::domain::ids::{CaseId, DepartmentId, UserId};
 use crate::domain::intake::{self, NewCase, NewCaseInput};
 use crate::domain::lifecycle::{Action, Actor, CaseState};
+use crate::domain::publication::mask_for_publication;
 use crate::domain::role::Role;
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, Rule};
@@ -219,6 +220,21 @@ pub struct CaseFile {
     pub actions: Vec<Action>,
     /// Active departments, for an assignment.
     pub departments: Vec<Department>,
+    /// What 信件选登 would show of the letter, when publishing is offered:
+    /// the clerk sees the masked text before confirming.
+    pub publication_preview: Option<PublishedText>,
+}
+
+/// A letter's text as published: personal details masked
+/// (`domain::publication`), the case's own text unchanged.
+#[derive(Debug)]
+pub struct PublishedText {
+    /// The title.
+    pub title: String,
+    /// The letter.
+    pub content: String,
+    /// The reply.
+    pub reply: Option<String>,
 }
 
 /// Publication is offered only where it can succeed: a letter the citizen
@@ -248,7 +264,7 @@ pub async fn case_file(state: &AppState, user: &AuthUser, id: CaseId) -> Result<
         })
         .await?;
     let facts = case.facts();
-    let actions = Action::ALL
+    let actions: Vec<Action> = Action::ALL
         .into_iter()
         .filter(|a| actions::permitted(&facts, *a, acting_as.actor).is_ok())
         .filter(|a| offered_for_publication(*a, case.is_public, case.published_at.is_some()))
@@ -266,8 +282,17 @@ pub async fn case_file(state: &AppState, user: &AuthUser, id: CaseId) -> Result<
     let department_name = case.department_id.map(|id| {
         departments.iter().find(|d| d.id == id).map_or_else(|| format!("单位 {}", id.0), |d| d.name.clone())
     });
+    let publication_preview = actions.contains(&Action::Publish).then(|| {
+        let writer = case.citizen_name.as_deref();
+        PublishedText {
+            title: mask_for_publication(&case.title, writer),
+            content: mask_for_publication(&case.content, writer),
+            reply: case.reply.as_deref().map(|reply| mask_for_publication(reply, writer)),
+        }
+    });
     let view = CaseView::new(case, contact_for(user), Clock { calendar: &calendar, now: time::now_utc() });
     Ok(CaseFile {
+        publication_preview,
         case: view,
         channel_name,
         department_name,
@@ -909,6 +934,9 @@ pub fn act_in(
             },
         )?;
         db::rollups::apply(conn, Some(&case), Some(&after))?;
+        if after.published_at != case.published_at {
+            db::letters::record_publication(conn, &after)?;
+        }
         if let Some((notice, extra)) = effect.notice {
             notify::enqueue(conn, notice, &after, extra, clock.now)?;
         }

@@ -210,6 +210,11 @@ impl Service {
         }
     }
 
+    /// How the process ended, if it has.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.as_mut().and_then(|c| c.try_wait().unwrap())
+    }
+
     /// SIGKILL, and wait for the process to be gone.
     pub fn kill9(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -22,7 +22,7 @@ use crate::domain::ids::CaseId;
 use crate::domain::lifecycle::Action;
 use crate::domain::rating::Rating;
 use crate::error::AppError;
-use crate::service::cases::{self, ActionInput, TimelineEvent};
+use crate::service::cases::{self, ActionInput, PublishedText, TimelineEvent};
 use crate::service::sessions::Resolved;
 use crate::service::views::CaseView;
 use crate::state::AppState;
@@ -212,6 +212,8 @@ struct CasePage {
     timeline: Vec<TimelineEntry>,
     done: Option<&'static str>,
     notice: Option<String>,
+    /// What 信件选登 would show, offered beside the publish form.
+    preview: Option<PublishedText>,
 }
 
 fn timeline(events: Vec<TimelineEvent>) -> Vec<TimelineEntry> {
@@ -312,6 +314,7 @@ async fn render(
             .map(|r| (r.as_str(), words::rating(r)))
             .collect(),
         timeline: timeline(file.timeline),
+        preview: file.publication_preview,
         done,
         notice: posted.notice,
         case: view,
