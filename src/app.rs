@@ -15,7 +15,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::auth::cache::UserCache;
 use crate::auth::token::TokenKeys;
-use crate::client::TrustedProxies;
+use crate::client::ClientRules;
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::AppError;
@@ -51,15 +51,15 @@ impl Application {
         let admin_password = settings.admin_password.clone();
         let bootstrap_db = db.clone();
         web::block(move || {
-            prepare_database(&bootstrap_db)?;
-            bootstrap_admin(&bootstrap_db, admin_password.as_deref())
+            prepare_database(&bootstrap_db)
+                .map_err(|e| StartError(format!("cannot prepare the database: {e}")))?;
+            bootstrap_admin(&bootstrap_db, admin_password.as_deref()).map_err(|e| StartError(e.to_string()))
         })
         .await
-        .map_err(|e| StartError(e.to_string()))?
-        .map_err(|e| StartError(format!("cannot prepare the database: {e}")))?;
+        .map_err(|e| StartError(e.to_string()))??;
 
         let listener = TcpListener::bind(&settings.listen)
-            .map_err(|e| StartError(format!("cannot listen on {}: {e}", settings.listen)))?;
+            .map_err(|e| StartError(format!("CASEDESK_LISTEN: cannot listen on {}: {e}", settings.listen)))?;
         let port = listener.local_addr().map_err(|e| StartError(e.to_string()))?.port();
         let state = web::Data::new(AppState {
             db,
@@ -73,12 +73,15 @@ impl Application {
             workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         let pool_threads = (state.settings.db_pool_size as usize / worker_count.max(1)).max(2);
         let app_state = state.clone();
-        let trusted_proxies = web::Data::new(TrustedProxies(state.settings.trusted_proxies.clone()));
+        let client_rules = web::Data::new(ClientRules {
+            trusted_proxies: state.settings.trusted_proxies.clone(),
+            ipv6_prefix: state.settings.ipv6_prefix,
+        });
         let mut server = HttpServer::new(move || {
             let metrics = app_state.metrics.clone();
             App::new()
                 .app_data(app_state.clone())
-                .app_data(trusted_proxies.clone())
+                .app_data(client_rules.clone())
                 // The router tries routes in order, and the pages' dynamic
                 // routes each cost a regex match: the API, which takes the
                 // traffic, goes first (one case by id was 7 % slower behind them).
@@ -161,7 +164,8 @@ impl Application {
 }
 
 /// Brings a database's rows up to this version, after its migrations: earlier
-/// cases get their handling times, rollups and due dates. Idempotent; the
+/// cases get their handling times, rollups and due dates, and letters
+/// published earlier their masked copies. Idempotent; the
 /// service runs it at every start and `casedesk migrate` runs it too. Returns
 /// how many cases were given a due date.
 pub fn prepare_database(db: &Db) -> Result<usize, AppError> {
@@ -171,6 +175,10 @@ pub fn prepare_database(db: &Db) -> Result<usize, AppError> {
     if backfilled > 0 {
         tracing::info!(backfilled, "gave earlier cases their due dates");
     }
+    let letters = db.write_blocking(|conn| Ok(db::letters::backfill(conn)?))?;
+    if letters > 0 {
+        tracing::info!(letters, "masked the published copies of letters published earlier");
+    }
     Ok(backfilled)
 }
 
@@ -178,7 +186,7 @@ pub fn prepare_database(db: &Db) -> Result<usize, AppError> {
 /// and its port.
 fn metrics_server(address: &str, state: web::Data<AppState>) -> Result<(ServerHandle, u16), StartError> {
     let listener = TcpListener::bind(address)
-        .map_err(|e| StartError(format!("cannot listen on CASEDESK_METRICS_LISTEN {address}: {e}")))?;
+        .map_err(|e| StartError(format!("CASEDESK_METRICS_LISTEN: cannot listen on {address}: {e}")))?;
     let port = listener.local_addr().map_err(|e| StartError(e.to_string()))?.port();
     let server = HttpServer::new(move || {
         App::new().app_data(state.clone()).route("/metrics", web::get().to(api::metrics_page))

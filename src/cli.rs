@@ -1,4 +1,5 @@
-//! The command line: `casedesk [serve]`, `migrate`, `user add`, `report`, `demo`, `export`, `bench`.
+//! The command line: `casedesk [serve]`, `migrate`, `user add`, `report`, `demo`, `import`, `export`,
+//! `backup`, `restore`, `bench`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,6 +47,12 @@ enum Command {
     /// Write cases to a CSV file or workbook in the import template's columns
     /// (phone and email in full: this is the operator's copy).
     Export(ExportArgs),
+    /// Write a consistent copy of the SQLite database to a new file (0600),
+    /// also while the service runs; on PostgreSQL, says the pg_dump command.
+    Backup(FileArgs),
+    /// Put a backup in place as the SQLite database, after checking it; only
+    /// into an empty data directory.
+    Restore(FileArgs),
     /// Measure the service: `casedesk bench` (the same as `bench api`), `bench stats` or `bench transfer`.
     Bench(BenchArgs),
     /// The load generator of `bench api`, which starts it in a process of its own.
@@ -130,6 +137,12 @@ struct BenchStatsArgs {
 }
 
 #[derive(Debug, Args)]
+struct FileArgs {
+    /// The backup file.
+    file: PathBuf,
+}
+
+#[derive(Debug, Args)]
 struct ReportArgs {
     /// The year, e.g. 2024.
     #[arg(long)]
@@ -159,7 +172,8 @@ struct ImportArgs {
     /// Write the refused rows, with 错误原因, to this CSV file.
     #[arg(long, value_name = "FILE")]
     refused: Option<PathBuf>,
-    /// Write the import template (an .xlsx workbook) to this file instead.
+    /// Write the import template to this file instead: an .xlsx workbook
+    /// (with a sheet of instructions) or a .csv file, as its name says.
     #[arg(long, value_name = "FILE")]
     template: Option<PathBuf>,
 }
@@ -251,6 +265,8 @@ pub fn run() -> ExitCode {
         Command::Demo => demo(&settings, false),
         Command::Export(args) => export(&settings, args),
         Command::Import(args) => import(&settings, args),
+        Command::Backup(args) => backup(&settings, &args.file),
+        Command::Restore(args) => restore(&settings, &args.file),
         Command::Bench(BenchArgs { command: None, api: args })
         | Command::Bench(BenchArgs { command: Some(BenchCommand::Api(args)), .. }) => {
             crate::bench::api(crate::bench::ApiOptions {
@@ -422,9 +438,8 @@ fn print_report(settings: &Settings, args: ReportArgs) -> Result<(), String> {
         ReportFormat::Text => report.text().into_bytes(),
     };
     match args.output {
-        Some(path) => {
-            std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
-        }
+        Some(path) => crate::files::write_private(&path, &bytes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => {
             use std::io::Write;
             std::io::stdout().write_all(&bytes).map_err(|e| e.to_string())
@@ -434,16 +449,20 @@ fn print_report(settings: &Settings, args: ReportArgs) -> Result<(), String> {
 
 fn import(settings: &Settings, args: ImportArgs) -> Result<(), String> {
     use crate::transfer::{import, read, template};
-    let db = Db::connect(&settings.database_url, 2)?;
     if let Some(path) = args.template {
+        // Refused before the database is opened (or created).
+        let format = template::TemplateFormat::of_path(&path)?;
+        let db = Db::connect(&settings.database_url, 1)?;
         let mut conn = db.pool().get().map_err(|e| e.to_string())?;
         let channels = db::channels::list(&mut conn).map_err(|e| e.to_string())?;
         let departments = db::departments::list(&mut conn).map_err(|e| e.to_string())?;
-        let bytes = template::workbook(&channels, &departments).map_err(|e| e.to_string())?;
-        std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let bytes = template::render(format, &channels, &departments)?;
+        crate::files::write_private(&path, &bytes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         println!("Wrote the import template to {}.", path.display());
         return Ok(());
     }
+    let db = Db::connect(&settings.database_url, 2)?;
     let Some(path) = args.file else { unreachable!("clap requires FILE without --template") };
     let encoding = match args.encoding.as_deref() {
         None => None,
@@ -497,7 +516,8 @@ fn import(settings: &Settings, args: ImportArgs) -> Result<(), String> {
         match &args.refused {
             Some(out) => {
                 let bytes = import::refused_csv(&record, &refusals).map_err(|e| e.to_string())?;
-                std::fs::write(out, bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+                crate::files::write_private(out, &bytes)
+                    .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
                 println!(
                     "The refused rows, with 错误原因, are in {}: fix them and import that file.",
                     out.display()
@@ -534,8 +554,8 @@ fn export(settings: &Settings, args: ExportArgs) -> Result<(), String> {
     let progress = crate::progress::Progress::spinner("exporting cases");
     let written = match &args.output {
         Some(path) => {
-            let file =
-                std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            let file = crate::files::create_private(path)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             write_all(&db, filter, format, true, &mut std::io::BufWriter::new(file))
         }
         None => write_all(&db, filter, format, true, &mut std::io::stdout().lock()),
@@ -543,6 +563,31 @@ fn export(settings: &Settings, args: ExportArgs) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     progress.finish();
     eprintln!("Exported {written} cases.");
+    Ok(())
+}
+
+fn backup(settings: &Settings, file: &std::path::Path) -> Result<(), String> {
+    let done = crate::backup::backup(&settings.database_url, file)?;
+    println!(
+        "Backed up {} cases to {} ({:.1} MB, integrity ok) in {:.1?}. It holds citizens' personal data: keep it \
+         as private as the database.",
+        done.cases,
+        done.file.display(),
+        done.bytes as f64 / 1e6,
+        done.took
+    );
+    Ok(())
+}
+
+fn restore(settings: &Settings, file: &std::path::Path) -> Result<(), String> {
+    let done = crate::backup::restore(&settings.database_url, file)?;
+    println!(
+        "Restored {} ({} cases, migrations up to {}) as {}. Start the service on it: casedesk serve",
+        file.display(),
+        done.cases,
+        done.migration,
+        done.database.display()
+    );
     Ok(())
 }
 

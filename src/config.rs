@@ -51,6 +51,10 @@ pub struct Settings {
     /// Proxies whose `X-Forwarded-For` is believed; from anyone else the
     /// connection's address is the client's.
     pub trusted_proxies: Vec<IpNet>,
+    /// Leading bits of an IPv6 address that name one client for the
+    /// throttles and limits (`CASEDESK_IPV6_PREFIX`, 64): a subscriber is
+    /// usually given a whole /64 and can pick any address in it.
+    pub ipv6_prefix: u8,
     /// Bearer token that may read `/metrics` on the service's own address.
     pub metrics_token: Option<String>,
     /// A separate address serving `/metrics` alone, without a token.
@@ -78,6 +82,7 @@ impl Default for Settings {
             definition: Definition::default(),
             mail_retry_base_secs: 30,
             trusted_proxies: Vec::new(),
+            ipv6_prefix: 64,
             metrics_token: None,
             metrics_listen: None,
             session_idle_minutes: 30,
@@ -85,10 +90,41 @@ impl Default for Settings {
     }
 }
 
-/// A setting that cannot be used; the message says what to set.
+/// A setting that cannot be used. The message names the setting and the
+/// rule it breaks, `CASEDESK_TOKEN_TTL_HOURS: must be from 1 to 720 (hours),
+/// got 0`, so that whoever starts the service knows what to change; a
+/// secret's value is never repeated, only its length.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct ConfigError(pub String);
+
+impl ConfigError {
+    fn new(setting: &str, rule: impl std::fmt::Display) -> ConfigError {
+        ConfigError(format!("{setting}: {rule}"))
+    }
+}
+
+/// Checks the password `CASEDESK_ADMIN_PASSWORD` gives the first admin. Only
+/// when that account is created from it: once the database has accounts the
+/// setting is not read, so a value left behind must not stop a start.
+pub fn check_admin_password(password: &str) -> Result<(), ConfigError> {
+    use crate::auth::password::{check_new, MAX_LEN, MIN_LEN};
+    check_new("CASEDESK_ADMIN_PASSWORD", password).map_err(|_| {
+        ConfigError::new(
+            "CASEDESK_ADMIN_PASSWORD",
+            format!("must be {MIN_LEN} to {MAX_LEN} characters, got {}", password.chars().count()),
+        )
+    })
+}
+
+/// `host:port`, as a listener takes it; what is wrong with it otherwise.
+fn check_address(setting: &str, address: &str) -> Result<(), ConfigError> {
+    let rule = "must be an address and port, e.g. 127.0.0.1:8080";
+    match address.rsplit_once(':') {
+        Some((host, port)) if !host.trim().is_empty() && port.parse::<u16>().is_ok() => Ok(()),
+        _ => Err(ConfigError::new(setting, format!("{rule}, got '{address}'"))),
+    }
+}
 
 /// The optional configuration file: the same names as the environment
 /// variables, lower-case and without the `CASEDESK_` prefix.
@@ -112,6 +148,7 @@ struct FileSettings {
     mail_retry_seconds: Option<i64>,
     session_idle_minutes: Option<i64>,
     trusted_proxies: Option<String>,
+    ipv6_prefix: Option<i64>,
     metrics_token: Option<String>,
     metrics_listen: Option<String>,
 }
@@ -124,7 +161,12 @@ fn parse_proxies(raw: Option<&str>) -> Result<Vec<IpNet>, ConfigError> {
         .filter(|entry| !entry.is_empty())
         .map(|entry| {
             entry.parse::<IpNet>().or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from)).map_err(
-                |_| ConfigError(format!("CASEDESK_TRUSTED_PROXIES: '{entry}' is not an address or network")),
+                |_| {
+                    ConfigError::new(
+                        "CASEDESK_TRUSTED_PROXIES",
+                        format!("must be addresses or networks (10.0.0.5, 10.1.0.0/16), got '{entry}'"),
+                    )
+                },
             )
         })
         .collect()
@@ -140,9 +182,10 @@ fn parse_definition(ratings: Option<&str>, weights: Option<&str>) -> Result<Defi
                 // The outer levels of five-level channels already count
                 // with their neighbours: naming them would count twice.
                 Rating::parse(r.trim()).filter(|r| Rating::COUNTED.contains(r)).ok_or_else(|| {
-                    ConfigError(format!(
-                        "CASEDESK_SATISFIED_RATINGS: '{r}' is not satisfied, basically_satisfied or unsatisfied"
-                    ))
+                    ConfigError::new(
+                        "CASEDESK_SATISFIED_RATINGS",
+                        format!("must list satisfied, basically_satisfied or unsatisfied, got '{r}'"),
+                    )
                 })
             })
             .collect::<Result<_, _>>()?;
@@ -150,7 +193,10 @@ fn parse_definition(ratings: Option<&str>, weights: Option<&str>) -> Result<Defi
     if let Some(weights) = weights {
         let parsed: Vec<Weight> = weights.split(',').filter_map(Weight::parse).collect();
         definition.weights = parsed.try_into().map_err(|_| {
-            ConfigError("CASEDESK_COMPOSITE_WEIGHTS must be three weights from 0 to 1, e.g. 1,0.8,0".into())
+            ConfigError::new(
+                "CASEDESK_COMPOSITE_WEIGHTS",
+                format!("must be three weights from 0 to 1, e.g. 1,0.8,0, got '{weights}'"),
+            )
         })?;
     }
     Ok(definition)
@@ -184,7 +230,20 @@ impl Settings {
     ) -> Result<Settings, ConfigError> {
         let defaults = Settings::default();
         let parse_num = |name: &str, raw: String| {
-            raw.parse::<i64>().map_err(|_| ConfigError(format!("{name} must be a whole number, got '{raw}'")))
+            raw.parse::<i64>()
+                .map_err(|_| ConfigError::new(name, format!("must be a whole number, got '{raw}'")))
+        };
+        // Counts are checked as whole numbers first and narrowed only once in
+        // range, so that -1 is reported as -1 rather than as 4294967295.
+        let in_range = |name: &str, value: i64, range: std::ops::RangeInclusive<i64>, unit: &str| {
+            if range.contains(&value) {
+                Ok(value)
+            } else {
+                Err(ConfigError::new(
+                    name,
+                    format!("must be from {} to {}{unit}, got {value}", range.start(), range.end()),
+                ))
+            }
         };
         let env_num = |name: &str| env(name).map(|raw| parse_num(name, raw)).transpose();
         let settings = Settings {
@@ -199,20 +258,29 @@ impl Settings {
             token_ttl_hours: env_num("CASEDESK_TOKEN_TTL_HOURS")?
                 .or(file.token_ttl_hours)
                 .unwrap_or(defaults.token_ttl_hours),
-            db_pool_size: env_num("CASEDESK_DB_POOL_SIZE")?
-                .map(|n| n as u32)
-                .or(file.db_pool_size)
-                .unwrap_or(defaults.db_pool_size),
-            workers: env_num("CASEDESK_WORKERS")?.map(|n| n as usize).or(file.workers),
+            db_pool_size: in_range(
+                "CASEDESK_DB_POOL_SIZE",
+                env_num("CASEDESK_DB_POOL_SIZE")?
+                    .or(file.db_pool_size.map(i64::from))
+                    .unwrap_or(i64::from(defaults.db_pool_size)),
+                1..=256,
+                " connections",
+            )? as u32,
+            workers: env_num("CASEDESK_WORKERS")?
+                .or(file.workers.map(|n| i64::try_from(n).unwrap_or(i64::MAX)))
+                .map(|n| in_range("CASEDESK_WORKERS", n, 1..=1024, " threads"))
+                .transpose()?
+                .map(|n| n as usize),
             log_format: env("CASEDESK_LOG_FORMAT").or(file.log_format).unwrap_or(defaults.log_format),
             background_tasks: match env("CASEDESK_BACKGROUND_TASKS").as_deref() {
                 None => file.background_tasks.unwrap_or(defaults.background_tasks),
                 Some("true" | "on" | "1") => true,
                 Some("false" | "off" | "0") => false,
                 Some(other) => {
-                    return Err(ConfigError(format!(
-                        "CASEDESK_BACKGROUND_TASKS must be true or false, got '{other}'"
-                    )))
+                    return Err(ConfigError::new(
+                        "CASEDESK_BACKGROUND_TASKS",
+                        format!("must be true or false, got '{other}'"),
+                    ))
                 }
             },
             mail_retry_base_secs: env_num("CASEDESK_MAIL_RETRY_SECONDS")?
@@ -228,6 +296,13 @@ impl Settings {
             trusted_proxies: parse_proxies(
                 env("CASEDESK_TRUSTED_PROXIES").or(file.trusted_proxies).as_deref(),
             )?,
+            ipv6_prefix: match env_num("CASEDESK_IPV6_PREFIX")?.or(file.ipv6_prefix) {
+                None => defaults.ipv6_prefix,
+                Some(bits) => u8::try_from(bits)
+                    .ok()
+                    .filter(|bits| (16..=128).contains(bits))
+                    .ok_or_else(|| ConfigError("CASEDESK_IPV6_PREFIX must be between 16 and 128".into()))?,
+            },
             metrics_token: env("CASEDESK_METRICS_TOKEN").or(file.metrics_token),
             metrics_listen: env("CASEDESK_METRICS_LISTEN").or(file.metrics_listen),
         };
@@ -236,31 +311,65 @@ impl Settings {
     }
 
     fn check(&self) -> Result<(), ConfigError> {
-        if self.metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
-            return Err(ConfigError("CASEDESK_METRICS_TOKEN must be at least 16 characters".into()));
+        crate::db::Backend::of_url(&self.database_url).map_err(ConfigError)?;
+        if self.database_url == "sqlite://" {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                "sqlite:// needs a file path, e.g. sqlite://data/casedesk.db",
+            ));
         }
-        if !(1..=24 * 30).contains(&self.token_ttl_hours) {
-            return Err(ConfigError("CASEDESK_TOKEN_TTL_HOURS must be between 1 and 720".into()));
+        check_address("CASEDESK_LISTEN", &self.listen)?;
+        if let Some(address) = &self.metrics_listen {
+            check_address("CASEDESK_METRICS_LISTEN", address)?;
         }
-        if !(1..=256).contains(&self.db_pool_size) {
-            return Err(ConfigError("CASEDESK_DB_POOL_SIZE must be between 1 and 256".into()));
-        }
-        if !(1..=3600).contains(&self.mail_retry_base_secs) {
-            return Err(ConfigError("CASEDESK_MAIL_RETRY_SECONDS must be between 1 and 3600".into()));
-        }
-        if !(1..=24 * 60).contains(&self.session_idle_minutes) {
-            return Err(ConfigError("CASEDESK_SESSION_IDLE_MINUTES must be between 1 and 1440".into()));
-        }
-        if let Some(url) = &self.smtp_url {
-            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
-                return Err(ConfigError("CASEDESK_SMTP_URL must start with smtp:// or smtps://".into()));
+        if let Some(token) = &self.metrics_token {
+            if token.chars().count() < 16 {
+                return Err(ConfigError::new(
+                    "CASEDESK_METRICS_TOKEN",
+                    format!("must be at least 16 characters, got {}", token.chars().count()),
+                ));
             }
         }
+        let ranges: [(&str, i64, std::ops::RangeInclusive<i64>, &str); 3] = [
+            ("CASEDESK_TOKEN_TTL_HOURS", self.token_ttl_hours, 1..=24 * 30, " hours"),
+            ("CASEDESK_MAIL_RETRY_SECONDS", self.mail_retry_base_secs, 1..=3600, " seconds"),
+            ("CASEDESK_SESSION_IDLE_MINUTES", self.session_idle_minutes, 1..=24 * 60, " minutes"),
+        ];
+        for (setting, value, range, unit) in ranges {
+            if !range.contains(&value) {
+                return Err(ConfigError::new(
+                    setting,
+                    format!("must be from {} to {}{unit}, got {value}", range.start(), range.end()),
+                ));
+            }
+        }
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://"))
+            || self.public_url.split("://").nth(1).is_none_or(|rest| rest.trim_matches('/').is_empty())
+        {
+            return Err(ConfigError::new(
+                "CASEDESK_PUBLIC_URL",
+                format!("must be an http:// or https:// address, got '{}'", self.public_url),
+            ));
+        }
+        if let Some(url) = &self.smtp_url {
+            // Only the scheme is echoed: the URL may hold a password.
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(ConfigError::new("CASEDESK_SMTP_URL", "must start with smtp:// or smtps://"));
+            }
+            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
+                .map_err(|e| ConfigError::new("CASEDESK_SMTP_URL", format!("is not usable: {e}")))?;
+        }
         if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(ConfigError("CASEDESK_MAIL_FROM must be an email address".into()));
+            return Err(ConfigError::new(
+                "CASEDESK_MAIL_FROM",
+                format!("must be an email address, got '{}'", self.mail_from),
+            ));
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
-            return Err(ConfigError("CASEDESK_LOG_FORMAT must be 'text' or 'json'".into()));
+            return Err(ConfigError::new(
+                "CASEDESK_LOG_FORMAT",
+                format!("must be text or json, got '{}'", self.log_format),
+            ));
         }
         Ok(())
     }
@@ -271,13 +380,20 @@ impl Settings {
     pub fn jwt_key(&self) -> Result<Vec<u8>, ConfigError> {
         match &self.jwt_secret {
             Some(secret) if secret.len() >= MIN_JWT_SECRET_BYTES => Ok(secret.as_bytes().to_vec()),
-            Some(_) => Err(ConfigError(format!(
-                "CASEDESK_JWT_SECRET is too short: set it to at least {MIN_JWT_SECRET_BYTES} random bytes (e.g. `openssl rand -hex 32`)"
-            ))),
+            Some(secret) => Err(ConfigError::new(
+                "CASEDESK_JWT_SECRET",
+                format!(
+                    "must be at least {MIN_JWT_SECRET_BYTES} random bytes (e.g. `openssl rand -hex 32`), got {}",
+                    secret.len()
+                ),
+            )),
             None if self.dev => Ok(rand::random::<[u8; 32]>().to_vec()),
-            None => Err(ConfigError(format!(
-                "CASEDESK_JWT_SECRET is not set: set it to at least {MIN_JWT_SECRET_BYTES} random bytes (e.g. `openssl rand -hex 32`), or start with --dev"
-            ))),
+            None => Err(ConfigError::new(
+                "CASEDESK_JWT_SECRET",
+                format!(
+                    "is required without --dev: at least {MIN_JWT_SECRET_BYTES} random bytes (e.g. `openssl rand -hex 32`)"
+                ),
+            )),
         }
     }
 }
@@ -343,6 +459,96 @@ mod tests {
         let err = merge("", &[("CASEDESK_TOKEN_TTL_HOURS", "eight")], false).unwrap_err();
         assert!(err.0.contains("CASEDESK_TOKEN_TTL_HOURS"));
         assert!(merge("", &[("CASEDESK_TOKEN_TTL_HOURS", "0")], false).is_err());
+    }
+
+    /// One test per setting that can be wrong: the environment variable with
+    /// a bad value is refused with `NAME: rule`.
+    macro_rules! refused {
+        ($($test:ident: $name:literal = $value:expr => $message:literal;)*) => {$(
+            #[test]
+            fn $test() {
+                let error = merge("", &[($name, $value)], false).unwrap_err().0;
+                assert_eq!(error, $message, "{}={}", $name, $value);
+            }
+        )*};
+    }
+
+    refused! {
+        database_url_needs_a_known_scheme: "DATABASE_URL" = "mysql://db/casedesk"
+            => "DATABASE_URL: must start with sqlite:// or postgres://, got 'mysql'";
+        database_url_needs_a_sqlite_path: "DATABASE_URL" = "sqlite://"
+            => "DATABASE_URL: sqlite:// needs a file path, e.g. sqlite://data/casedesk.db";
+        listen_needs_a_port: "CASEDESK_LISTEN" = "127.0.0.1"
+            => "CASEDESK_LISTEN: must be an address and port, e.g. 127.0.0.1:8080, got '127.0.0.1'";
+        metrics_listen_needs_a_port: "CASEDESK_METRICS_LISTEN" = ":9091x"
+            => "CASEDESK_METRICS_LISTEN: must be an address and port, e.g. 127.0.0.1:8080, got ':9091x'";
+        smtp_url_needs_its_scheme: "CASEDESK_SMTP_URL" = "mail.example.cn:25"
+            => "CASEDESK_SMTP_URL: must start with smtp:// or smtps://";
+        mail_from_is_an_address: "CASEDESK_MAIL_FROM" = "casedesk"
+            => "CASEDESK_MAIL_FROM: must be an email address, got 'casedesk'";
+        public_url_is_http: "CASEDESK_PUBLIC_URL" = "casedesk.example.cn"
+            => "CASEDESK_PUBLIC_URL: must be an http:// or https:// address, got 'casedesk.example.cn'";
+        token_ttl_is_a_number: "CASEDESK_TOKEN_TTL_HOURS" = "eight"
+            => "CASEDESK_TOKEN_TTL_HOURS: must be a whole number, got 'eight'";
+        token_ttl_is_bounded: "CASEDESK_TOKEN_TTL_HOURS" = "0"
+            => "CASEDESK_TOKEN_TTL_HOURS: must be from 1 to 720 hours, got 0";
+        pool_size_is_bounded: "CASEDESK_DB_POOL_SIZE" = "-1"
+            => "CASEDESK_DB_POOL_SIZE: must be from 1 to 256 connections, got -1";
+        workers_are_bounded: "CASEDESK_WORKERS" = "0"
+            => "CASEDESK_WORKERS: must be from 1 to 1024 threads, got 0";
+        log_format_is_text_or_json: "CASEDESK_LOG_FORMAT" = "xml"
+            => "CASEDESK_LOG_FORMAT: must be text or json, got 'xml'";
+        background_tasks_is_a_switch: "CASEDESK_BACKGROUND_TASKS" = "yes"
+            => "CASEDESK_BACKGROUND_TASKS: must be true or false, got 'yes'";
+        mail_retry_is_bounded: "CASEDESK_MAIL_RETRY_SECONDS" = "7200"
+            => "CASEDESK_MAIL_RETRY_SECONDS: must be from 1 to 3600 seconds, got 7200";
+        satisfied_ratings_are_ratings: "CASEDESK_SATISFIED_RATINGS" = "satisfied,happy"
+            => "CASEDESK_SATISFIED_RATINGS: must list satisfied, basically_satisfied or unsatisfied, got 'happy'";
+        composite_weights_are_three: "CASEDESK_COMPOSITE_WEIGHTS" = "1,0.8"
+            => "CASEDESK_COMPOSITE_WEIGHTS: must be three weights from 0 to 1, e.g. 1,0.8,0, got '1,0.8'";
+        trusted_proxies_are_addresses: "CASEDESK_TRUSTED_PROXIES" = "10.0.0.5, proxy.local"
+            => "CASEDESK_TRUSTED_PROXIES: must be addresses or networks (10.0.0.5, 10.1.0.0/16), got 'proxy.local'";
+        metrics_token_is_long: "CASEDESK_METRICS_TOKEN" = "short"
+            => "CASEDESK_METRICS_TOKEN: must be at least 16 characters, got 5";
+        session_idle_is_bounded: "CASEDESK_SESSION_IDLE_MINUTES" = "0"
+            => "CASEDESK_SESSION_IDLE_MINUTES: must be from 1 to 1440 minutes, got 0";
+    }
+
+    #[test]
+    fn jwt_secret_errors_name_the_setting_and_never_repeat_the_secret() {
+        let short = merge("", &[("CASEDESK_JWT_SECRET", "hunter2")], false).unwrap().jwt_key().unwrap_err().0;
+        assert_eq!(
+            short,
+            "CASEDESK_JWT_SECRET: must be at least 32 random bytes (e.g. `openssl rand -hex 32`), got 7"
+        );
+        let missing = merge("", &[], false).unwrap().jwt_key().unwrap_err().0;
+        assert!(missing.starts_with("CASEDESK_JWT_SECRET: is required without --dev"), "{missing}");
+    }
+
+    #[test]
+    fn the_admin_password_is_checked_against_the_password_rule() {
+        assert_eq!(
+            check_admin_password("x").unwrap_err().0,
+            "CASEDESK_ADMIN_PASSWORD: must be 8 to 128 characters, got 1"
+        );
+        assert!(check_admin_password("长度足够的中文密码").is_ok());
+    }
+
+    #[test]
+    fn a_value_from_the_file_is_checked_like_one_from_the_environment() {
+        let error = merge("db_pool_size = 0", &[], false).unwrap_err().0;
+        assert_eq!(error, "CASEDESK_DB_POOL_SIZE: must be from 1 to 256 connections, got 0");
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_per_64_unless_set_otherwise() {
+        assert_eq!(merge("", &[], false).unwrap().ipv6_prefix, 64);
+        assert_eq!(merge("ipv6_prefix = 56", &[], false).unwrap().ipv6_prefix, 56);
+        assert_eq!(merge("", &[("CASEDESK_IPV6_PREFIX", "128")], false).unwrap().ipv6_prefix, 128);
+        for bad in ["0", "129", "-64", "sixty-four"] {
+            let error = merge("", &[("CASEDESK_IPV6_PREFIX", bad)], false).unwrap_err();
+            assert!(error.0.contains("CASEDESK_IPV6_PREFIX"), "{bad}: {error}");
+        }
     }
 
     #[test]

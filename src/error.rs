@@ -232,8 +232,8 @@ impl From<DieselError> for AppError {
                 detail: "a record with these values already exists".into(),
                 existing: None,
             },
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-                AppError::Unavailable(format!("database connection lost: {}", info.message()))
+            error if lost_connection(&error) => {
+                AppError::Unavailable(format!("database connection lost: {error}"))
             }
             // SQLite cannot write its files: SQLITE_FULL on a full disk
             // (ENOSPC), SQLITE_IOERR when a write fails otherwise (EFBIG past a
@@ -249,6 +249,44 @@ impl From<DieselError> for AppError {
             }
             other => AppError::Internal(other.to_string()),
         }
+    }
+}
+
+/// Messages libpq and PostgreSQL give when the connection to the server is
+/// gone or the server is going away (SQLSTATE 08xxx and 57P0x; diesel passes
+/// on the text only, and maps just some of the codes to `ClosedConnection`).
+const LOST_CONNECTION_MESSAGES: [&str; 12] = [
+    "server closed the connection",
+    "terminating connection",
+    "no connection to the server",
+    "could not receive data from server",
+    "could not send data to server",
+    "connection to server",
+    "connection not open",
+    "SSL SYSCALL error",
+    "SSL connection has been closed",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "the database system is in recovery mode",
+];
+
+/// Whether a database error says the connection was lost (not that the
+/// statement was wrong): the client may retry once the database is back.
+/// A commit that failed so, with the rollback after it, is one too; so is a
+/// connection whose transaction state such a failure left unknown (the
+/// pool drops it).
+fn lost_connection(error: &DieselError) -> bool {
+    match error {
+        DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        DieselError::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            LOST_CONNECTION_MESSAGES.iter().any(|m| info.message().contains(m))
+        }
+        DieselError::RollbackErrorOnCommit { commit_error, .. } => lost_connection(commit_error),
+        DieselError::BrokenTransactionManager => true,
+        _ => false,
     }
 }
 
@@ -324,6 +362,35 @@ mod tests {
         let content_type = response.headers().get(header::CONTENT_TYPE).unwrap().to_str().unwrap().to_owned();
         let bytes = response.into_body().try_into_bytes().unwrap();
         (status, serde_json::from_slice(&bytes).unwrap(), content_type)
+    }
+
+    #[test]
+    fn every_lost_connection_is_unavailable_and_a_bad_statement_is_not() {
+        let db_error = |kind, message: &str| DieselError::DatabaseError(kind, Box::new(message.to_owned()));
+        let lost = [
+            db_error(DatabaseErrorKind::ClosedConnection, "connection closed"),
+            db_error(DatabaseErrorKind::UnableToSendCommand, "no connection to the server\n"),
+            db_error(
+                DatabaseErrorKind::Unknown,
+                "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally",
+            ),
+            db_error(DatabaseErrorKind::Unknown, "terminating connection due to administrator command"),
+            db_error(DatabaseErrorKind::Unknown, "could not receive data from server: Connection reset by peer"),
+            db_error(DatabaseErrorKind::Unknown, "SSL SYSCALL error: EOF detected"),
+            DieselError::RollbackErrorOnCommit {
+                rollback_error: Box::new(db_error(DatabaseErrorKind::UnableToSendCommand, "no connection")),
+                commit_error: Box::new(db_error(DatabaseErrorKind::Unknown, "server closed the connection")),
+            },
+            DieselError::BrokenTransactionManager,
+        ];
+        for error in lost {
+            let shown = error.to_string();
+            let app = AppError::from(error);
+            assert_eq!(app.code(), "unavailable", "{shown}");
+            assert_eq!(app.status_code(), 503);
+        }
+        let bad = db_error(DatabaseErrorKind::Unknown, "syntax error at or near \"SELEC\"");
+        assert_eq!(AppError::from(bad).code(), "internal");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! (they hold query codes in clear) and stale login failures. Both are plain
 //! deletes of expired rows, harmless if several instances run them at once.
 
+use chrono::Duration;
+
 use crate::auth::throttle;
 use crate::db::{self, Db};
 use crate::domain::time;
@@ -21,9 +23,13 @@ pub fn spawn(db: Db) {
             let result = db
                 .write(move |conn| {
                     let keys = db::idempotency::purge(conn, now - IDEMPOTENCY_WINDOW)?;
-                    let failures = db::login_failures::purge(conn, now - throttle::WINDOW)?;
+                    let failures = db::login_failures::purge(conn, now - throttle::KEPT)?;
+                    let known = db::login_failures::forget_clients(
+                        conn,
+                        now - Duration::days(throttle::KNOWN_CLIENT_DAYS),
+                    )?;
                     let public = db::public_requests::purge(conn, now - limits::LONGEST_WINDOW)?;
-                    Ok((keys, failures + public))
+                    Ok((keys, failures + known + public))
                 })
                 .await;
             match result {

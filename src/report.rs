@@ -2,7 +2,7 @@
 //! office's own report, the same figures as JSON, and a workbook for pasting
 //! into the report (summary, and per channel by department and by month).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use clap::ValueEnum;
@@ -261,16 +261,12 @@ impl AnnualReport {
         }
         summary.write_string(text_row + 2 + self.paragraphs.len() as u32, 0, &self.definition)?;
         summary.set_column_width(0, 24)?;
+        let mut taken = HashSet::from(["汇总".to_owned()]);
         for b in &self.breakdowns {
             for (suffix, first, rows) in
                 [("按单位", "承办单位", &b.by_department), ("按月", "月份", &b.by_month)]
             {
-                // Sheet names: at most 31 characters, no []:*?/\.
-                let name: String = format!("{}{suffix}", b.name)
-                    .chars()
-                    .filter(|c| !"[]:*?/\\".contains(*c))
-                    .take(31)
-                    .collect();
+                let name = sheet_name(&b.name, suffix, &mut taken);
                 let sheet = workbook.add_worksheet().set_name(&name)?;
                 write_header(sheet, &bold, first)?;
                 for (row, (label, f)) in rows.iter().enumerate() {
@@ -281,6 +277,36 @@ impl AnnualReport {
         }
         workbook.save_to_buffer()
     }
+}
+
+/// A sheet name for a channel's breakdown that Excel accepts and that no
+/// other sheet has: at most 31 UTF-16 units, none of `[]:*?/\`, not starting
+/// with `'`, unique ignoring case. The channel's name is cut so that the
+/// suffix (按单位, 按月) always stays, and a number tells apart channels
+/// whose cut names are alike. Channel names are an admin's free text (a
+/// 41-character name once made both sheets of a channel one name, and the
+/// report a 500).
+fn sheet_name(channel: &str, suffix: &str, taken: &mut HashSet<String>) -> String {
+    let cleaned: String = channel.chars().filter(|c| !"[]:*?/\\".contains(*c)).collect();
+    let cleaned = cleaned.trim_start_matches(['\'', ' ']);
+    let base = if cleaned.is_empty() { "渠道" } else { cleaned };
+    let utf16 = |s: &str| s.encode_utf16().count();
+    for n in 1.. {
+        let tag = if n == 1 { String::new() } else { format!("({n})") };
+        let room = 31 - utf16(suffix) - utf16(&tag);
+        let mut cut = String::new();
+        for c in base.chars() {
+            if utf16(&cut) + c.len_utf16() > room {
+                break;
+            }
+            cut.push(c);
+        }
+        let name = format!("{cut}{tag}{suffix}");
+        if taken.insert(name.to_lowercase()) {
+            return name;
+        }
+    }
+    unreachable!("a free number is found before the names run out")
 }
 
 const HEADERS: [&str; 16] = [
@@ -384,6 +410,33 @@ mod tests {
         let f = figures::figures(&current, &definition, channel.two_dimension_rating);
         let categories = categories.iter().map(|(c, n)| (c.to_string(), *n)).collect();
         paragraph_text(channel, &f, figures::handling_days_change_tenths(&current, &previous), &categories)
+    }
+
+    #[test]
+    fn sheet_names_are_valid_and_unique_whatever_the_channel_is_called() {
+        let mut taken = HashSet::from(["汇总".to_owned()]);
+        let long = "人大代表建议和政协委员提案（含跨年度结转件及重点督办件）合并统计口径";
+        assert!(long.chars().count() > 31);
+        let names = [
+            sheet_name(long, "按单位", &mut taken),
+            sheet_name(long, "按月", &mut taken),
+            sheet_name(&format!("{long}二"), "按单位", &mut taken),
+            sheet_name("'引号开头的渠道'", "按月", &mut taken),
+            sheet_name("[]:*?/\\", "按月", &mut taken),
+            sheet_name("Mailbox", "按月", &mut taken),
+            sheet_name("MAILBOX", "按月", &mut taken),
+        ];
+        assert!(names[0].ends_with("按单位") && names[1].ends_with("按月"));
+        assert!(names[2].ends_with("(2)按单位"), "{}", names[2]);
+        assert_eq!(names[3], "引号开头的渠道'按月");
+        assert_eq!(names[4], "渠道按月");
+        assert_eq!(names[6], "MAILBOX(2)按月", "unique ignoring case");
+        let mut book = Workbook::new();
+        for name in &names {
+            assert!(name.encode_utf16().count() <= 31, "{name}");
+            book.add_worksheet().set_name(name).unwrap();
+        }
+        book.save_to_buffer().expect("Excel's rules hold for every name");
     }
 
     #[test]

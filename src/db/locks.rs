@@ -16,6 +16,9 @@ pub const DEADLINE_SCAN: i64 = 7_216_002;
 pub const LOGIN: i64 = 7_216_003;
 /// Keyed further by the client address: public requests of one address take turns (transaction lock).
 pub const PUBLIC_REQUESTS: i64 = 7_216_004;
+/// Keyed further by the username: password checks for one account take
+/// turns across addresses, after [`LOGIN`] (transaction lock).
+pub const LOGIN_ACCOUNT: i64 = 7_216_005;
 
 /// Runs `work` while holding the session-level lock `id` on PostgreSQL.
 pub fn with_session_lock<T>(

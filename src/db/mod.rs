@@ -125,7 +125,7 @@ impl Backend {
             Ok(Backend::Sqlite)
         } else {
             Err(format!(
-                "DATABASE_URL must start with sqlite:// or postgres://, got '{}'",
+                "DATABASE_URL: must start with sqlite:// or postgres://, got '{}'",
                 url.split("://").next().unwrap_or(url)
             ))
         }
@@ -185,7 +185,7 @@ impl ConnectionManager {
                 configure_sqlite_library();
                 let path = PathBuf::from(&url["sqlite://".len()..]);
                 if path.as_os_str().is_empty() {
-                    return Err("DATABASE_URL sqlite:// needs a file path".into());
+                    return Err("DATABASE_URL: sqlite:// needs a file path".into());
                 }
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                     crate::files::private_dir(parent)
@@ -417,9 +417,13 @@ impl Db {
             .max_size(pool_size)
             .min_idle(Some(1))
             .connection_timeout(CONNECTION_WAIT)
-            // r2d2 would run a query on every checkout to test the connection;
-            // a broken one is noticed by `has_broken` after its failed query.
-            .test_on_check_out(false)
+            // A PostgreSQL connection can die while it waits in the pool (a
+            // server restart, a proxy or firewall dropping it): each checkout
+            // pings it (one round trip) and replaces a dead one, rather than
+            // failing the request that draws it. A SQLite connection is a
+            // file handle and does not die so; `has_broken` drops one whose
+            // transaction state an error left unknown.
+            .test_on_check_out(backend == Backend::Postgres)
             .build(manager)
             .map_err(|e| format!("cannot open the connection pool: {e}"))?;
         let db = Db {

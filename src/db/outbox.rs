@@ -7,6 +7,7 @@ use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use super::schema::{outbox, users};
 use super::DbConnection;
+use crate::domain::citizen::mailbox_key;
 use crate::domain::ids::{CaseId, DepartmentId};
 use crate::domain::notice::{MessageState, Notice};
 use crate::domain::role::Role;
@@ -54,11 +55,19 @@ pub struct Message {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// The mailbox the recipient's address names, as caps count it
+    /// (`domain::citizen::mailbox_key`).
+    pub recipient_key: Option<String>,
 }
 
-/// Adds a message (in the caller's transaction).
+/// Adds a message (in the caller's transaction), with the key of its
+/// recipient's mailbox.
 pub fn insert(conn: &mut DbConnection, message: &NewMessage) -> QueryResult<()> {
-    diesel::insert_into(outbox::table).values(message).execute(conn).map(drop)
+    let key = mailbox_key(&message.recipient);
+    diesel::insert_into(outbox::table)
+        .values((message, outbox::recipient_key.eq(key)))
+        .execute(conn)
+        .map(drop)
 }
 
 /// The addresses that hear about a department's cases: the department's own
@@ -100,7 +109,7 @@ pub fn claim(
          SELECT id FROM outbox WHERE state = '{pending}' AND next_attempt_at <= {now} \
          AND (claimed_until IS NULL OR claimed_until < {now}) ORDER BY id LIMIT {limit}{lock}) \
          RETURNING id, kind, recipient, subject, case_id, payload, state, attempts, next_attempt_at, \
-         claimed_until, last_error, created_at, sent_at",
+         claimed_until, last_error, created_at, sent_at, recipient_key",
         lease = marks[0],
         now = marks[1],
         limit = marks[2],
@@ -222,7 +231,8 @@ pub fn retry(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResul
     Ok(updated == 1)
 }
 
-/// Messages of `kind` written to `recipient` at or after `since`, whatever became of them.
+/// Messages of `kind` written to the mailbox of `recipient` (however its
+/// address is spelt) at or after `since`, whatever became of them.
 pub fn count_to(
     conn: &mut DbConnection,
     kind: Notice,
@@ -231,7 +241,7 @@ pub fn count_to(
 ) -> QueryResult<i64> {
     outbox::table
         .filter(outbox::kind.eq(kind))
-        .filter(outbox::recipient.eq(recipient))
+        .filter(outbox::recipient_key.eq(mailbox_key(recipient)))
         .filter(outbox::created_at.ge(since))
         .count()
         .get_result(conn)

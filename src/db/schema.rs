@@ -230,6 +230,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        recipient_key -> Nullable<Text>,
     }
 }
 
@@ -288,10 +289,31 @@ diesel::joinable!(cases -> departments (department_id));
 diesel::joinable!(cases -> channels (channel));
 diesel::joinable!(case_events -> cases (case_id));
 
+diesel::table! {
+    known_sign_in_addresses (username, client) {
+        username -> Text,
+        client -> Text,
+        last_success_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    published_letters (case_id) {
+        case_id -> BigInt,
+        title -> Text,
+        content -> Text,
+        reply -> Text,
+    }
+}
+
+diesel::joinable!(published_letters -> cases (case_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     departments,
     users,
     login_failures,
+    known_sign_in_addresses,
+    published_letters,
     channels,
     channel_categories,
     calendar_days,

@@ -57,15 +57,54 @@ impl Email {
         ) {
             // An IP-literal domain (`a@[127.0.0.1]`) would let anyone aim the
             // office's mail at any host, the internal network included.
-            Ok(address) if address.domain().starts_with('[') => Err(Rule::EmailAtIp),
+            Ok(address) if address.domain().starts_with('[') || !has_top_level_name(address.domain()) => {
+                Err(Rule::EmailAtIp)
+            }
             Ok(address) if address.domain().contains('.') => Ok(Email(address.email().to_string())),
             _ => Err(Rule::Email),
         }
     }
 
+    /// The form in which the address is counted against a daily cap:
+    /// letter case does not make another mailbox (`Victim@EXAMPLE.CN` is
+    /// `victim@example.cn`: domains are case-insensitive, and no mail
+    /// service the office writes to tells local parts apart by case), and
+    /// neither does a `+tag`, which most mail services deliver to the
+    /// mailbox without it.
+    pub fn mailbox_key(&self) -> String {
+        mailbox_key(&self.0)
+    }
+
     /// The address.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// Whether a mail domain ends in a name rather than a number: its last
+/// label has two or more letters (or is an IDN `xn--` label), as every
+/// top-level domain has. `127.0.0.1`, `0x7f.1` and `2130706433.x` are
+/// addresses of hosts, which a resolver may read as IP numbers (the
+/// office's mail would go wherever a citizen aimed it, the internal
+/// network included).
+fn has_top_level_name(domain: &str) -> bool {
+    let last = domain.rsplit('.').next().unwrap_or("");
+    let idn = last.get(..4).is_some_and(|head| head.eq_ignore_ascii_case("xn--"))
+        && last.len() > 4
+        && last.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    idn || (last.chars().count() >= 2 && last.chars().all(char::is_alphabetic))
+}
+
+/// [`Email::mailbox_key`] of an address already stored (lower case, without
+/// a `+tag` in the local part).
+pub fn mailbox_key(address: &str) -> String {
+    let address = address.trim().to_lowercase();
+    match address.rsplit_once('@') {
+        Some((local, domain)) => {
+            let local = local.split_once('+').map_or(local, |(mailbox, _)| mailbox);
+            format!("{local}@{domain}")
+        }
+        None => address,
     }
 }
 
@@ -228,6 +267,35 @@ mod tests {
         assert!(Email::parse("a@localhost").is_err());
         assert!(Email::parse("a@[127.0.0.1]").is_err());
         assert!(Email::parse("a@[IPv6:::1]").is_err());
+    }
+
+    #[test]
+    fn domains_must_end_in_a_name_not_a_number() {
+        for bare in
+            ["a@127.0.0.1", "a@0x7f.1", "a@2130706433.x", "a@10.0.0.1", "a@example.c0m", "a@example.1"]
+        {
+            assert!(Email::parse(bare).is_err(), "{bare}");
+        }
+        for fine in ["a@example.cn", "a@mail.example.com", "a@例子.中国", "a@example.xn--fiqs8s", "a@163.com"]
+        {
+            assert!(Email::parse(fine).is_ok(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn one_mailbox_has_one_key_whatever_the_case_or_tag() {
+        let key = |raw: &str| Email::parse(raw).unwrap().mailbox_key();
+        for same in [
+            "victim@example.cn",
+            "Victim@example.cn",
+            "VICTIM@EXAMPLE.CN",
+            "victim@EXAMPLE.CN",
+            "victim+1@example.cn",
+        ] {
+            assert_eq!(key(same), "victim@example.cn", "{same}");
+        }
+        assert_ne!(key("victim2@example.cn"), key("victim@example.cn"));
+        assert_eq!(mailbox_key(" Wang+news@Example.CN "), "wang@example.cn");
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod import;
 pub mod intake;
 pub mod lifecycle;
 pub mod notice;
+pub mod publication;
 pub mod rating;
 pub mod role;
 pub mod time;

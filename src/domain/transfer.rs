@@ -229,6 +229,36 @@ pub fn format_instant(at: NaiveDateTime) -> String {
     time::to_office(at).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
+/// What a spreadsheet program takes for the start of a formula when it
+/// opens a CSV file (OWASP's list for CSV injection): a citizen's title
+/// `=HYPERLINK(…)` or `=cmd|' /C calc'!A0` would run on a clerk's machine.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether `value` would begin a formula once any leading `'` are removed.
+fn formula_like(value: &str) -> bool {
+    value.trim_start_matches('\'').starts_with(FORMULA_STARTS)
+}
+
+/// A value as written into a CSV file: prefixed with `'` when a spreadsheet
+/// would take it for a formula, so that it shows as text. A value that
+/// already starts with `'` before such a character gets one more, so that
+/// [`restore_csv_cell`] gives every value back exactly.
+pub fn neutralise_csv_cell(value: &str) -> std::borrow::Cow<'_, str> {
+    if formula_like(value) {
+        std::borrow::Cow::Owned(format!("'{value}"))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
+/// A CSV cell as it was before [`neutralise_csv_cell`].
+pub fn restore_csv_cell(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if formula_like(rest) => rest,
+        _ => cell,
+    }
+}
+
 /// A cell's value as a spreadsheet holds it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -252,6 +282,15 @@ impl Cell {
             Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
             Cell::Number(n) => n.to_string(),
             Cell::DateTime(at) => at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        }
+    }
+
+    /// Bytes of text it holds (a number or date counts as its few bytes).
+    pub fn text_len(&self) -> usize {
+        match self {
+            Cell::Empty => 0,
+            Cell::Text(s) => s.len(),
+            Cell::Number(_) | Cell::DateTime(_) => 8,
         }
     }
 
@@ -387,6 +426,25 @@ mod tests {
         assert_eq!(parse_yes_no("是"), Ok(Some(true)));
         assert_eq!(parse_yes_no(""), Ok(None));
         assert!(parse_yes_no("也许").is_err());
+    }
+
+    #[test]
+    fn formula_like_csv_cells_are_neutralised_and_restored_exactly() {
+        for formula in
+            ["=cmd|' /C calc'!A0", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK(\"http://evil\")"]
+        {
+            assert_eq!(neutralise_csv_cell(formula), format!("'{formula}"));
+            assert_eq!(restore_csv_cell(&neutralise_csv_cell(formula)), formula);
+        }
+        for plain in ["停车难", "'引号开头", "a=b", " =1", "", "'", "''"] {
+            assert_eq!(neutralise_csv_cell(plain), plain, "not a formula: {plain:?}");
+            assert_eq!(restore_csv_cell(plain), plain);
+        }
+        // A value that looks neutralised already is kept apart from one that was.
+        for tricky in ["'=1+1", "''=1+1", "'-5"] {
+            assert_eq!(neutralise_csv_cell(tricky), format!("'{tricky}"));
+            assert_eq!(restore_csv_cell(&neutralise_csv_cell(tricky)), tricky);
+        }
     }
 
     #[test]

@@ -1,6 +1,11 @@
 //! The text of each message, in Chinese, as plain text and HTML. Subjects
-//! carry the tracking number. Bodies are rendered when the message is sent,
-//! from the data captured when it was written.
+//! carry the tracking number and nothing anyone outside the office wrote:
+//! a citizen's title in a subject would let anyone have the office's own
+//! sender deliver a line of their choosing (`您的社保账户已冻结，请立即访问
+//! http://…`). Bodies quote a title only as marked, quoted text in which
+//! nothing is left that a mail program would make a link of. Bodies are
+//! rendered when the message is sent, from the data captured when it was
+//! written.
 
 use serde_json::Value;
 
@@ -15,9 +20,9 @@ fn due(payload: &Value) -> String {
     field(payload, "due_at").get(..10).unwrap_or("").to_owned()
 }
 
-/// The subject line.
+/// The subject line: what happened and the tracking number.
 pub fn subject(notice: Notice, payload: &Value) -> String {
-    let (no, title) = (field(payload, "tracking_no"), field(payload, "title"));
+    let no = field(payload, "tracking_no");
     let tag = match notice {
         Notice::Receipt => "来信已收到",
         Notice::Assigned => "交办",
@@ -28,13 +33,39 @@ pub fn subject(notice: Notice, payload: &Value) -> String {
         Notice::Closed => "已办结",
         Notice::Extended => "延期办理",
     };
-    format!("【{tag}】{no} {title}")
+    format!("【{tag}】{no}")
+}
+
+/// A title as a body quotes it: labelled as the writer's words, in 「」,
+/// made inert.
+fn quoted_title(payload: &Value) -> String {
+    format!("来信标题（来信人所写，原文照录）：「{}」", inert(field(payload, "title")))
+}
+
+/// Text someone outside the office wrote, with what mail programs turn into
+/// links broken up: `http://evil.example/unlock` → `http[:]//evil[.]example/unlock`,
+/// `a@b.cn` → `a[at]b[.]cn` (the usual way to quote an address harmlessly).
+pub fn inert(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, &c) in chars.iter().enumerate() {
+        let before = i.checked_sub(1).and_then(|j| chars.get(j)).copied();
+        let after = chars.get(i + 1).copied();
+        let between = before.is_some_and(char::is_alphanumeric) && after.is_some_and(char::is_alphanumeric);
+        match c {
+            ':' if chars.get(i + 1..i + 3) == Some(&['/', '/'][..]) => out.push_str("[:]"),
+            '.' | '．' if between => out.push_str("[.]"),
+            '@' | '＠' if between => out.push_str("[at]"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// The plain-text and HTML bodies.
 pub fn bodies(notice: Notice, payload: &Value, public_url: &str) -> (String, String) {
     let base = public_url.trim_end_matches('/');
-    let (no, title) = (field(payload, "tracking_no"), field(payload, "title"));
+    let no = field(payload, "tracking_no");
     let department = field(payload, "department");
     let case_link = format!("{base}/api/v1/cases/{}", payload["case_id"]);
     // The citizen's look-up page with the tracking number filled in. Never
@@ -44,50 +75,59 @@ pub fn bodies(notice: Notice, payload: &Value, public_url: &str) -> (String, Str
     let lines: Vec<String> = match notice {
         Notice::Receipt => vec![
             "您好：".into(),
-            format!("您的来信《{title}》已收到，受理编号 {no}，查询码 {}。", field(payload, "query_code")),
+            format!("您的来信已收到，受理编号 {no}，查询码 {}。", field(payload, "query_code")),
+            quoted_title(payload),
             format!(
                 "我们将在 {} 前办理答复。请妥善保管查询码，凭受理编号和查询码可查询办理进度、评价答复：",
                 due(payload)
             ),
             lookup.clone(),
+            "如您没有写过这封信，请忽略本邮件。".into(),
         ],
         Notice::Assigned => vec![
             format!("{department}："),
-            format!("案件 {no}《{title}》已交办贵单位，请于 {} 前办结。", due(payload)),
+            format!("案件 {no} 已交办贵单位，请于 {} 前办结。", due(payload)),
+            quoted_title(payload),
             note_line("交办意见", payload),
             format!("查看案件：{case_link}"),
         ],
         Notice::DueSoon => vec![
             format!("{department}："),
-            format!("案件 {no}《{title}》将于 {} 到期，请抓紧办理。", due(payload)),
+            format!("案件 {no} 将于 {} 到期，请抓紧办理。", due(payload)),
+            quoted_title(payload),
             format!("查看案件：{case_link}"),
         ],
         Notice::Overdue => vec![
             format!("{department}："),
-            format!("案件 {no}《{title}》已于 {} 到期，尚未办结，请立即办理并说明情况。", due(payload)),
+            format!("案件 {no} 已于 {} 到期，尚未办结，请立即办理并说明情况。", due(payload)),
+            quoted_title(payload),
             format!("查看案件：{case_link}"),
         ],
         Notice::Supervised => vec![
             format!("{department}："),
-            format!("县政府办公室对案件 {no}《{title}》进行督办，请于 {} 前办结。", due(payload)),
+            format!("县政府办公室对案件 {no} 进行督办，请于 {} 前办结。", due(payload)),
+            quoted_title(payload),
             note_line("督办意见", payload),
             format!("查看案件：{case_link}"),
         ],
         Notice::ReplyRejected => vec![
             format!("{department}："),
-            format!("案件 {no}《{title}》的答复未通过审核，已退回重新办理。"),
+            format!("案件 {no} 的答复未通过审核，已退回重新办理。"),
+            quoted_title(payload),
             note_line("退回理由", payload),
             format!("查看案件：{case_link}"),
         ],
         Notice::Closed => vec![
             "您好：".into(),
-            format!("您的来信 {no}《{title}》已办结，答复如下："),
+            format!("您的来信 {no} 已办结，答复如下："),
             field(payload, "reply").to_owned(),
+            quoted_title(payload),
             format!("欢迎对答复作出评价：凭受理编号和查询码访问 {lookup} 。"),
         ],
         Notice::Extended => vec![
             "您好：".into(),
-            format!("您的来信 {no}《{title}》因情况复杂，办理期限延长至 {}。", due(payload)),
+            format!("您的来信 {no} 因情况复杂，办理期限延长至 {}。", due(payload)),
+            quoted_title(payload),
             format!("查询进度：{lookup}"),
         ],
     };
@@ -162,9 +202,39 @@ mod tests {
     }
 
     #[test]
-    fn subjects_carry_the_tracking_number() {
-        assert_eq!(subject(Notice::Assigned, &payload()), "【交办】MB2024000007 路灯<不亮>");
-        assert!(subject(Notice::Overdue, &payload()).starts_with("【已超期】MB2024000007"));
+    fn subjects_carry_the_tracking_number_and_no_citizen_text() {
+        assert_eq!(subject(Notice::Assigned, &payload()), "【交办】MB2024000007");
+        assert_eq!(subject(Notice::Overdue, &payload()), "【已超期】MB2024000007");
+        let mut phishing = payload();
+        phishing["title"] = json!("您的社保账户已冻结，请立即访问 http://evil.example/unlock 解冻");
+        for notice in Notice::ALL {
+            let line = subject(notice, &phishing);
+            assert!(!line.contains("evil") && !line.contains("社保"), "{line}");
+        }
+    }
+
+    #[test]
+    fn a_title_is_quoted_as_the_writers_and_never_a_link() {
+        let mut phishing = payload();
+        phishing["title"] = json!(
+            "账户已冻结，请访问 http://evil.example/unlock 或 www.evil.example，联系 kefu@evil.example"
+        );
+        for notice in Notice::ALL {
+            let (text, html) = bodies(notice, &phishing, "https://xf.example.gov.cn/");
+            let quoted =
+                text.lines().find(|l| l.starts_with("来信标题（来信人所写，原文照录）：「")).expect(&text);
+            assert!(quoted.contains("http[:]//evil[.]example/unlock"), "{quoted}");
+            assert!(
+                quoted.contains("www[.]evil[.]example") && quoted.contains("kefu[at]evil[.]example"),
+                "{quoted}"
+            );
+            for body in [&text, &html] {
+                assert!(!body.contains("evil.example") && !body.contains("http://evil"), "{body}");
+            }
+            assert!(!html.contains("<a"), "{html}");
+        }
+        assert_eq!(inert("停车难。请尽快处理"), "停车难。请尽快处理", "Chinese full stops are prose");
+        assert_eq!(inert("1.5米"), "1[.]5米");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use actix_web::web;
 use serde::Deserialize;
 
 use crate::auth::{password, Admin};
+use crate::config::{check_admin_password, ConfigError};
 use crate::db::models::{self, NewUser, User};
 use crate::db::{self, Db, DbConnection};
 use crate::domain::account::{parse_role, parse_username};
@@ -189,18 +190,30 @@ pub async fn update(
     Ok(updated)
 }
 
+/// Why the first administrator could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum BootstrapError {
+    /// `CASEDESK_ADMIN_PASSWORD` breaks the password rule: said naming the
+    /// setting, not as a request's invalid field.
+    #[error(transparent)]
+    Setting(#[from] ConfigError),
+    /// The database refused.
+    #[error("cannot create the administrator account: {0}")]
+    Database(#[from] AppError),
+}
+
 /// On an empty database, creates user `admin` with the configured password, or
 /// with a random one printed once.
-pub fn bootstrap_admin(db: &Db, configured: Option<&str>) -> Result<(), AppError> {
-    db.write_blocking(|conn| {
+pub fn bootstrap_admin(db: &Db, configured: Option<&str>) -> Result<(), BootstrapError> {
+    let created = db.write_blocking(|conn| {
         if !db::users::none_exist(conn)? {
-            return Ok(());
+            return Ok(Ok(()));
         }
         let (password, generated) = match configured {
-            Some(p) => {
-                password::check_new("CASEDESK_ADMIN_PASSWORD", p)?;
-                (p.to_owned(), false)
-            }
+            Some(p) => match check_admin_password(p) {
+                Ok(()) => (p.to_owned(), false),
+                Err(refused) => return Ok(Err(refused)),
+            },
             None => (password::generate(), true),
         };
         let now = time::now_utc();
@@ -224,6 +237,7 @@ pub fn bootstrap_admin(db: &Db, configured: Option<&str>) -> Result<(), AppError
         } else {
             tracing::info!("created the administrator account 'admin' from CASEDESK_ADMIN_PASSWORD");
         }
-        Ok(())
-    })
+        Ok(Ok(()))
+    });
+    Ok(created??)
 }

@@ -32,6 +32,7 @@ use crate::domain::event::EventKind;
 use crate::domain::ids::{CaseId, DepartmentId, UserId};
 use crate::domain::intake::{self, NewCase, NewCaseInput};
 use crate::domain::lifecycle::{Action, Actor, CaseState};
+use crate::domain::publication::mask_for_publication;
 use crate::domain::rating::RatingScale;
 use crate::domain::role::Role;
 use crate::domain::time;
@@ -73,10 +74,11 @@ pub struct Intake {
 }
 
 impl Intake {
-    fn from_body(body: String, replayed: bool) -> Result<Intake, AppError> {
+    /// A retry's answer: the stored body, and the case read back from it.
+    fn replayed(body: String) -> Result<Intake, AppError> {
         let created = serde_json::from_str(&body)
             .map_err(|e| AppError::Internal(format!("a stored creation response does not read back: {e}")))?;
-        Ok(Intake { body, created, replayed })
+        Ok(Intake { body, created, replayed: true })
     }
 }
 
@@ -86,14 +88,22 @@ enum Written {
     /// transaction, outside SQLite's writer turn.
     Created(Box<Case>, String, std::sync::Arc<crate::domain::calendar::Calendar>),
     /// Created under an idempotency key: the response was stored with the case.
-    Stored(String),
+    Stored(String, CreatedCase),
     /// The key's first response.
     Replayed(StoredResponse),
 }
 
-fn created_body(case: Case, query_code: String, clock: Clock<'_>) -> Result<String, AppError> {
+/// The creation response's body, and the case as a receipt shows it.
+fn created(case: Case, query_code: String, clock: Clock<'_>) -> Result<(String, CreatedCase), AppError> {
+    let receipt = CreatedCase {
+        id: case.id,
+        tracking_no: case.tracking_no.clone(),
+        query_code: query_code.clone(),
+        version: case.version,
+    };
     let view = CreatedCaseView { case: CaseView::new(case, Contact::Full, clock), query_code };
-    serde_json::to_string(&view).map_err(|e| AppError::Internal(e.to_string()))
+    let body = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((body, receipt))
 }
 
 /// Registers the case `input` describes, once per idempotency `key` (the
@@ -130,13 +140,13 @@ pub async fn register(
             let Some(key) = &key else {
                 return Ok(Written::Created(Box::new(case), query_code, calendar));
             };
-            let body = created_body(case, query_code, clock)?;
+            let (body, receipt) = created(case, query_code, clock)?;
             let stored =
                 StoredResponse { request_hash: request_hash.clone(), status: 201, body: body.clone() };
             if !db::idempotency::store(conn, user_id, key, &stored, now, now - IDEMPOTENCY_WINDOW)? {
                 return Err(AppError::IdempotencyKeyTaken);
             }
-            Ok(Written::Stored(body))
+            Ok(Written::Stored(body, receipt))
         })
         .await;
     let outcome = match outcome {
@@ -156,11 +166,12 @@ pub async fn register(
         Written::Replayed(stored) if stored.request_hash != this_request => {
             Err(AppError::invalid_field("Idempotency-Key", Rule::KeyReused))
         }
-        Written::Replayed(stored) => Intake::from_body(stored.body, true),
+        Written::Replayed(stored) => Intake::replayed(stored.body),
         Written::Created(case, query_code, calendar) => {
-            Intake::from_body(created_body(*case, query_code, Clock { calendar: &calendar, now })?, false)
+            let (body, created) = created(*case, query_code, Clock { calendar: &calendar, now })?;
+            Ok(Intake { body, created, replayed: false })
         }
-        Written::Stored(body) => Intake::from_body(body, false),
+        Written::Stored(body, created) => Ok(Intake { body, created, replayed: false }),
     }
 }
 
@@ -213,6 +224,21 @@ pub struct CaseFile {
     pub departments: Vec<Department>,
     /// The levels its channel rates on, for the rating and callback forms.
     pub rating_scale: RatingScale,
+    /// What 信件选登 would show of the letter, when publishing is offered:
+    /// the clerk sees the masked text before confirming.
+    pub publication_preview: Option<PublishedText>,
+}
+
+/// A letter's text as published: personal details masked
+/// (`domain::publication`), the case's own text unchanged.
+#[derive(Debug)]
+pub struct PublishedText {
+    /// The title.
+    pub title: String,
+    /// The letter.
+    pub content: String,
+    /// The reply.
+    pub reply: Option<String>,
 }
 
 /// Publication is offered only where it can succeed: a letter the citizen
@@ -242,7 +268,7 @@ pub async fn case_file(state: &AppState, user: &AuthUser, id: CaseId) -> Result<
         })
         .await?;
     let facts = case.facts();
-    let actions = Action::ALL
+    let actions: Vec<Action> = Action::ALL
         .into_iter()
         .filter(|a| actions::permitted(&facts, *a, acting_as.actor).is_ok())
         .filter(|a| offered_for_publication(*a, case.is_public, case.published_at.is_some()))
@@ -263,8 +289,17 @@ pub async fn case_file(state: &AppState, user: &AuthUser, id: CaseId) -> Result<
     let department_name = case.department_id.map(|id| {
         departments.iter().find(|d| d.id == id).map_or_else(|| format!("单位 {}", id.0), |d| d.name.clone())
     });
+    let publication_preview = actions.contains(&Action::Publish).then(|| {
+        let writer = case.citizen_name.as_deref();
+        PublishedText {
+            title: mask_for_publication(&case.title, writer),
+            content: mask_for_publication(&case.content, writer),
+            reply: case.reply.as_deref().map(|reply| mask_for_publication(reply, writer)),
+        }
+    });
     let view = CaseView::new(case, contact_for(user), Clock { calendar: &calendar, now: time::now_utc() });
     Ok(CaseFile {
+        publication_preview,
         case: view,
         channel_name,
         department_name,
@@ -937,6 +972,9 @@ pub fn act_in(
             },
         )?;
         db::rollups::apply(conn, Some(&case), Some(&after))?;
+        if after.published_at != case.published_at {
+            db::letters::record_publication(conn, &after)?;
+        }
         if let Some((notice, extra)) = effect.notice {
             notify::enqueue(conn, notice, &after, extra, clock.now)?;
         }

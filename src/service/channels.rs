@@ -18,7 +18,8 @@ use serde::Deserialize;
 
 /// Every channel in display order (any signed-in user may read them).
 pub async fn list(state: &AppState, _reader: &AuthUser) -> Result<Vec<Channel>, AppError> {
-    state.db.read(|conn| Ok(db::channels::list(conn)?)).await
+    let db = state.db.clone();
+    state.db.read(move |conn| Ok(db.channels(conn)?.to_vec())).await
 }
 
 /// Patch body; absent fields stay as they are.

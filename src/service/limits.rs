@@ -1,7 +1,8 @@
 //! Limits on what one client address may do without an account: write
 //! letters, look them up, rate them. Counted in the database, so that they
 //! hold across several instances on one PostgreSQL; beyond a limit the
-//! answer is 429 with `Retry-After`. The address is [`ClientAddress`]'s.
+//! answer is 429 with `Retry-After`. A client is [`ClientAddress::throttle_key`]:
+//! an IPv4 address, or an IPv6 network (a /64 unless set otherwise).
 
 use chrono::{Duration, NaiveDateTime};
 
@@ -66,7 +67,7 @@ pub fn admit(
     client: ClientAddress,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    let client = client.to_string();
+    let client = client.throttle_key();
     db::public_requests::lock(conn, &client)?;
     for limit in request.limits() {
         let (count, nth_latest) =

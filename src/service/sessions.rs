@@ -13,7 +13,6 @@ use crate::auth::{password, throttle, AuthUser};
 use crate::client::ClientAddress;
 use crate::db;
 use crate::db::models::User;
-use crate::domain::account::is_possible_username;
 use crate::domain::ids::UserId;
 use crate::domain::role::Role;
 use crate::domain::time;
@@ -75,6 +74,11 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Resolved, AppError
     })
 }
 
+/// Longest username the throttle records: no account's name is longer
+/// (`domain::account::parse_username` allows 32), and a longer guess must not be stored
+/// or logged whole.
+const THROTTLED_NAME_CHARS: usize = 64;
+
 /// Checks a username and password from `client`; returns the active account
 /// they belong to.
 ///
@@ -83,7 +87,8 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Resolved, AppError
 /// guesses cannot slip past the limits while a slow hash is checked), then
 /// the password is checked outside any transaction, and a success clears the
 /// count for this username from this address. A name no account could have
-/// is refused without being recorded. Wrong names, wrong passwords and
+/// is throttled like any other — each check costs a password hash — and
+/// recorded by its first 64 characters. Wrong names, wrong passwords and
 /// inactive accounts are all the same 401, in the same time. Failures are
 /// logged with the username and address (never the password), as an audit trail.
 pub async fn check_credentials(
@@ -92,23 +97,21 @@ pub async fn check_credentials(
     username: String,
     given: String,
 ) -> Result<User, AppError> {
-    if !is_possible_username(&username) {
-        web::block(move || password::verify_against_nothing(&given)).await?;
-        tracing::warn!(username = %username.escape_debug(), %client, "login failed: no such account");
-        return Err(AppError::Unauthenticated("wrong username or password".into()));
-    }
     let now = time::now_utc();
+    let counted: String = username.chars().take(THROTTLED_NAME_CHARS).collect();
+    let logged = counted.escape_debug().to_string();
     let name = username.clone();
+    let throttled = counted.clone();
     let user = state
         .db
         .write(move |conn| {
-            throttle::admit(conn, &name, client, now)?;
+            throttle::admit(conn, &throttled, client, now)?;
             Ok(db::users::find_by_username(conn, &name)?)
         })
         .await
         .inspect_err(|error| {
             if let AppError::RateLimited { .. } = error {
-                tracing::warn!(%username, %client, "login refused: too many failures");
+                tracing::warn!(username = %logged, %client, "login refused: too many failures");
             }
         })?;
     let valid = web::block(move || match user {
@@ -121,10 +124,10 @@ pub async fn check_credentials(
     })
     .await?;
     let Some(user) = valid else {
-        tracing::warn!(%username, %client, "login failed");
+        tracing::warn!(username = %logged, %client, "login failed");
         return Err(AppError::Unauthenticated("wrong username or password".into()));
     };
-    state.db.write(move |conn| throttle::succeeded(conn, &username, client)).await?;
+    state.db.write(move |conn| throttle::succeeded(conn, &counted, client, time::now_utc())).await?;
     Ok(user)
 }
 
@@ -175,7 +178,7 @@ pub async fn change_password(
     let updated = state
         .db
         .write(move |conn| {
-            throttle::succeeded(conn, &username, client)?;
+            throttle::succeeded(conn, &username, client, time::now_utc())?;
             db::users::revoke_tokens(conn, user_id)?;
             let changes = db::models::UserChanges {
                 password_hash: Some(hash),

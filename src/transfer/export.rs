@@ -24,8 +24,8 @@ use crate::domain::citizen::Citizen;
 use crate::domain::ids::DepartmentId;
 use crate::domain::time;
 use crate::domain::transfer::{
-    callback_label, format_instant, rating_label, state_label, yes_no, Column, DUE_AT_HEADER, OVERDUE_HEADER,
-    TRACKING_NO_HEADER,
+    callback_label, format_instant, neutralise_csv_cell, rating_label, state_label, yes_no, Column,
+    DUE_AT_HEADER, OVERDUE_HEADER, TRACKING_NO_HEADER,
 };
 use crate::error::AppError;
 
@@ -201,11 +201,13 @@ pub fn csv_head() -> Result<Vec<u8>, csv::Error> {
     writer.into_inner().map_err(|e| e.into_error().into())
 }
 
-/// Rows as CSV lines.
+/// Rows as CSV lines, each cell neutralised against formula injection
+/// (`domain::transfer::neutralise_csv_cell`): titles, letters and replies
+/// are citizens' text.
 pub fn csv_rows(rows: &[Vec<Value>]) -> Result<Vec<u8>, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 256));
     for row in rows {
-        writer.write_record(row.iter().map(Value::text))?;
+        writer.write_record(row.iter().map(|value| neutralise_csv_cell(&value.text()).into_owned()))?;
     }
     writer.into_inner().map_err(|e| e.into_error().into())
 }
@@ -344,6 +346,19 @@ mod tests {
         let rows =
             csv_rows(&[vec![Value::Text("a,b".into()), Value::Text("第一行\n第二行".into())]]).unwrap();
         assert_eq!(String::from_utf8(rows).unwrap(), "\"a,b\",\"第一行\n第二行\"\n");
+    }
+
+    #[test]
+    fn csv_cells_that_would_be_formulas_are_text() {
+        let rows = csv_rows(&[vec![
+            Value::Text("=cmd|' /C calc'!A0".into()),
+            Value::Text("@SUM(1)".into()),
+            Value::Text("停车难".into()),
+        ]])
+        .unwrap();
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(rows.as_slice());
+        let record = reader.records().next().unwrap().unwrap();
+        assert_eq!(record.iter().collect::<Vec<_>>(), ["'=cmd|' /C calc'!A0", "'@SUM(1)", "停车难"]);
     }
 
     #[test]

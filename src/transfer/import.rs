@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use serde_json::json;
 
+use super::limits::MAX_BATCH_TEXT_BYTES;
 use super::read::{ReadError, Row, Rows};
 use crate::db::models::{
     Case, CaseChanges, Channel, ImportRecord, ImportRefusal, NewCaseEvent, NewCaseRow, NewImport,
@@ -27,17 +28,19 @@ use crate::domain::event::EventKind;
 use crate::domain::figures::{contribution, Counts, RollupKey};
 use crate::domain::ids::{CaseId, UserId};
 use crate::domain::import::{
-    compare, parse_row, ChannelRef, DepartmentRef, HeaderMap, ImportRow, Lookups, Outcome, RowErrors, Stored,
+    compare, parse_row, ChannelRef, DepartmentRef, HeaderMap, ImportRow, Outcome, References, RowErrors,
+    Stored,
 };
 use crate::domain::intake;
 use crate::domain::lifecycle::{Action, CaseState};
 use crate::domain::rating::RatingSource;
 use crate::domain::time;
-use crate::domain::transfer::Cell;
+use crate::domain::transfer::{neutralise_csv_cell, Cell};
 use crate::domain::validation::Rule;
 use crate::error::AppError;
 
-/// Rows per transaction.
+/// Rows per transaction, at most; fewer when their text comes to
+/// [`MAX_BATCH_TEXT_BYTES`] first.
 pub const BATCH: usize = 500;
 
 /// Who runs an import, and how.
@@ -91,7 +94,7 @@ impl std::fmt::Display for ImportError {
 
 /// What the batches share.
 struct Context {
-    lookups: Lookups,
+    lookups: References,
     channels: HashMap<String, Channel>,
     calendar: std::sync::Arc<Calendar>,
     options: ImportOptions,
@@ -129,7 +132,7 @@ pub fn run(
                     started_at: now,
                 },
             )?;
-            let lookups = Lookups {
+            let lookups = References {
                 channels: channels
                     .iter()
                     .map(|c| ChannelRef {
@@ -167,9 +170,14 @@ pub fn run(
     let mut rows = rows.peekable();
     while rows.peek().is_some() {
         let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
-        for row in rows.by_ref().take(BATCH) {
+        let mut text_bytes = 0;
+        while batch.len() < BATCH && text_bytes < MAX_BATCH_TEXT_BYTES {
+            let Some(row) = rows.next() else { break };
             match row {
-                Ok(row) => batch.push(row),
+                Ok(row) => {
+                    text_bytes += row.1.iter().map(Cell::text_len).sum::<usize>();
+                    batch.push(row);
+                }
                 Err(ReadError(message)) => {
                     // The rows read before the error still go in.
                     if !batch.is_empty() {
@@ -573,20 +581,25 @@ fn update_case(
 
 /// The refused-rows file: CSV (UTF-8 with BOM) with the file's own header
 /// row plus 错误原因, and each refused row as it was plus its reasons, so
-/// that the clerk can fix those rows and import the file again.
+/// that the clerk can fix those rows and import the file again. Cells are
+/// neutralised against formula injection as an export's are (the rows are
+/// whatever the file held, so any of them may be hostile).
 pub fn refused_csv(record: &ImportRecord, refusals: &[ImportRefusal]) -> Result<Vec<u8>, AppError> {
     let internal = |e: csv::Error| AppError::Internal(e.to_string());
     let mut headers: Vec<String> = serde_json::from_str(&record.headers).unwrap_or_default();
     let width = headers.len();
     headers.push(crate::domain::transfer::ERROR_HEADER.into());
     let mut writer = csv::Writer::from_writer(super::export::UTF8_BOM.to_vec());
-    writer.write_record(&headers).map_err(internal)?;
+    let neutralised = |cells: &[String]| -> Vec<String> {
+        cells.iter().map(|cell| neutralise_csv_cell(cell).into_owned()).collect()
+    };
+    writer.write_record(neutralised(&headers)).map_err(internal)?;
     for refusal in refusals {
         let mut cells: Vec<String> = serde_json::from_str(&refusal.cells).unwrap_or_default();
         cells.resize(width.max(cells.len()), String::new());
         cells.truncate(width);
         cells.push(refusal.reason.clone());
-        writer.write_record(&cells).map_err(internal)?;
+        writer.write_record(neutralised(&cells)).map_err(internal)?;
     }
     writer.into_inner().map_err(|e| AppError::Internal(e.to_string()))
 }

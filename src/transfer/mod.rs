@@ -4,5 +4,7 @@
 
 pub mod export;
 pub mod import;
+pub mod limits;
 pub mod read;
 pub mod template;
+mod workbook;

@@ -2,16 +2,18 @@
 //! sheet or a named one) and CSV in UTF-8, with or without BOM, or in
 //! GB18030/GBK as Excel on a Chinese Windows writes it (detected, or named).
 //! CSV is decoded as it is read, so a large file from the command line is
-//! streamed; a workbook is a zip archive and is read whole.
+//! streamed, and so are a workbook's rows once the workbook has been
+//! measured against the import limits (`super::workbook`).
 
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read};
 use std::path::Path;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::Data;
 use encoding_rs::{Decoder, Encoding, GB18030, UTF_8};
 
-use crate::domain::transfer::Cell;
+use super::limits::{grouped, MAX_CELL_CHARS};
+use crate::domain::transfer::{restore_csv_cell, Cell};
 
 /// The kinds of file an import reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +86,18 @@ pub struct Rows {
     rows: Box<dyn Iterator<Item = Result<Row, ReadError>> + Send>,
 }
 
+impl Rows {
+    /// Rows of `format` under `headers`, `total` of them if known in advance.
+    pub(super) fn new(
+        format: FileFormat,
+        headers: Vec<String>,
+        total: Option<usize>,
+        rows: Box<dyn Iterator<Item = Result<Row, ReadError>> + Send>,
+    ) -> Rows {
+        Rows { format, headers, total, rows }
+    }
+}
+
 impl std::fmt::Debug for Rows {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Rows")
@@ -143,7 +157,7 @@ pub fn from_bytes(
     encoding: Option<TextEncoding>,
 ) -> Result<Rows, ReadError> {
     match sniff(&bytes[..bytes.len().min(SAMPLE)])? {
-        FileFormat::Xlsx => xlsx(Cursor::new(bytes), sheet),
+        FileFormat::Xlsx => super::workbook::open(Cursor::new(bytes), sheet),
         FileFormat::Csv => {
             let encoding = encoding.unwrap_or_else(|| detect_encoding(&bytes[..bytes.len().min(SAMPLE)]));
             csv_rows(Cursor::new(bytes), encoding)
@@ -151,7 +165,7 @@ pub fn from_bytes(
     }
 }
 
-/// Opens a file on disk: a workbook is read whole, CSV streamed.
+/// Opens a file on disk.
 pub fn from_path(
     path: &Path,
     sheet: Option<&str>,
@@ -164,46 +178,13 @@ pub fn from_path(
     let format = sniff(&head)?;
     let file = File::open(path).map_err(cannot)?;
     match format {
-        FileFormat::Xlsx => xlsx(BufReader::new(file), sheet),
+        FileFormat::Xlsx => super::workbook::open(BufReader::new(file), sheet),
         FileFormat::Csv => csv_rows(BufReader::new(file), encoding.unwrap_or_else(|| detect_encoding(&head))),
     }
 }
 
-/// Reads a whole workbook sheet.
-fn xlsx<R: Read + std::io::Seek>(reader: R, sheet: Option<&str>) -> Result<Rows, ReadError> {
-    let not_xlsx = |e: calamine::XlsxError| ReadError(format!("not a readable .xlsx workbook: {e}"));
-    let mut workbook: Xlsx<R> = Xlsx::new(reader).map_err(not_xlsx)?;
-    let names = workbook.sheet_names();
-    let name = match sheet {
-        Some(wanted) => names.iter().find(|n| *n == wanted).cloned().ok_or_else(|| {
-            ReadError(format!("the workbook has no sheet '{wanted}' (sheets: {})", names.join(", ")))
-        })?,
-        None => names.first().cloned().ok_or_else(|| ReadError("the workbook has no sheets".into()))?,
-    };
-    let range = workbook.worksheet_range(&name).map_err(not_xlsx)?;
-    let first_line = range.start().map_or(1, |(row, _)| row as usize + 1);
-    let mut rows = range.rows().map(|r| r.iter().map(cell).collect::<Vec<Cell>>());
-    let headers: Vec<String> = rows
-        .next()
-        .ok_or_else(|| ReadError(format!("sheet '{name}' is empty (工作表为空)")))?
-        .iter()
-        .map(Cell::text)
-        .collect();
-    let data: Vec<Row> = rows
-        .enumerate()
-        .map(|(i, cells)| (first_line + 1 + i, cells))
-        .filter(|(_, cells)| !cells.iter().all(Cell::is_blank))
-        .collect();
-    Ok(Rows {
-        format: FileFormat::Xlsx,
-        headers,
-        total: Some(data.len()),
-        rows: Box::new(data.into_iter().map(Ok)),
-    })
-}
-
 /// A workbook cell as a [`Cell`]; date cells become Beijing date-times.
-fn cell(data: &Data) -> Cell {
+pub(super) fn cell(data: &Data) -> Cell {
     match data {
         Data::Empty => Cell::Empty,
         Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
@@ -216,7 +197,9 @@ fn cell(data: &Data) -> Cell {
     }
 }
 
-/// Reads CSV decoded from `encoding` as it goes.
+/// Reads CSV decoded from `encoding` as it goes. A cell that an export
+/// neutralised against formula injection (a leading `'`) reads as it was
+/// before; a cell longer than Excel allows stops the file there.
 fn csv_rows<R: Read + Send + 'static>(reader: R, encoding: TextEncoding) -> Result<Rows, ReadError> {
     let decoded = DecodingReader::new(reader, encoding.encoding());
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(decoded);
@@ -224,7 +207,13 @@ fn csv_rows<R: Read + Send + 'static>(reader: R, encoding: TextEncoding) -> Resu
     let headers: Vec<String> = match records.next() {
         None => return Err(ReadError("the file is empty (文件为空)".into())),
         Some(Err(e)) => return Err(ReadError(format!("not a readable CSV file: {e}"))),
-        Some(Ok(record)) => record.iter().map(str::to_owned).collect(),
+        Some(Ok(record)) => csv_cells(&record, 1)?
+            .into_iter()
+            .map(|cell| match cell {
+                Cell::Text(text) => text,
+                other => other.text(),
+            })
+            .collect(),
     };
     drop(records);
     let rows = reader
@@ -233,12 +222,28 @@ fn csv_rows<R: Read + Send + 'static>(reader: R, encoding: TextEncoding) -> Resu
         .map(|(i, record)| match record {
             Ok(record) => {
                 let line = record.position().map_or(i + 2, |p| p.line() as usize);
-                Ok((line, record.iter().map(|s| Cell::Text(s.to_owned())).collect::<Vec<_>>()))
+                Ok((line, csv_cells(&record, line)?))
             }
             Err(e) => Err(ReadError(format!("line {}: not readable as CSV: {e}", i + 2))),
         })
         .filter(|row| !matches!(row, Ok((_, cells)) if cells.iter().all(Cell::is_blank)));
-    Ok(Rows { format: FileFormat::Csv, headers, total: None, rows: Box::new(rows) })
+    Ok(Rows::new(FileFormat::Csv, headers, None, Box::new(rows)))
+}
+
+fn csv_cells(record: &csv::StringRecord, line: usize) -> Result<Vec<Cell>, ReadError> {
+    record
+        .iter()
+        .map(|value| {
+            if value.len() > MAX_CELL_CHARS && value.chars().count() > MAX_CELL_CHARS {
+                return Err(ReadError(format!(
+                    "line {line}: a cell holds more than {} characters, Excel's own limit for a cell \
+                     (单元格过长; the rows before it are in)",
+                    grouped(MAX_CELL_CHARS as u64)
+                )));
+            }
+            Ok(Cell::Text(restore_csv_cell(value).to_owned()))
+        })
+        .collect()
 }
 
 /// Decodes bytes of `encoding` into UTF-8 as they are read (a BOM is dropped).

@@ -1,6 +1,8 @@
-//! The import template (`casedesk import --template FILE.xlsx`): the
-//! columns as Chinese headers with a sample row, and a sheet of
-//! instructions (allowed values, date formats).
+//! The import template (`casedesk import --template FILE.xlsx` or
+//! `FILE.csv`): the columns as Chinese headers with a sample row, and in the
+//! workbook a sheet of instructions (allowed values, date formats).
+
+use std::path::Path;
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
@@ -76,6 +78,64 @@ fn sample(column: Column) -> &'static str {
     }
 }
 
+/// The sample row under the headers, naming the first department if there is one.
+fn sample_row(departments: &[Department]) -> Vec<&str> {
+    Column::ALL
+        .into_iter()
+        .map(|column| match (column, departments.first()) {
+            (Column::Department, Some(d)) => d.name.as_str(),
+            _ => sample(column),
+        })
+        .collect()
+}
+
+/// The forms the template is written in. The file name says which, so that
+/// a file named `.csv` never holds a workbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateFormat {
+    /// A workbook with the instructions sheet.
+    Xlsx,
+    /// The headers and the sample row only, in UTF-8 with a BOM as exports are.
+    Csv,
+}
+
+impl TemplateFormat {
+    /// The form `path`'s extension asks for (in any case); another extension,
+    /// or none, is refused with a sentence that says what to name the file.
+    pub fn of_path(path: &Path) -> Result<TemplateFormat, String> {
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("xlsx") => Ok(TemplateFormat::Xlsx),
+            Some("csv") => Ok(TemplateFormat::Csv),
+            _ => Err(format!(
+                "the template is written as an .xlsx workbook or a .csv file: name the file {} or {}, not {}",
+                path.with_extension("xlsx").display(),
+                path.with_extension("csv").display(),
+                path.display()
+            )),
+        }
+    }
+}
+
+/// The template in `format`, its headers and sample row the same in both.
+pub fn render(
+    format: TemplateFormat,
+    channels: &[Channel],
+    departments: &[Department],
+) -> Result<Vec<u8>, String> {
+    match format {
+        TemplateFormat::Xlsx => workbook(channels, departments).map_err(|e| e.to_string()),
+        TemplateFormat::Csv => csv(departments).map_err(|e| e.to_string()),
+    }
+}
+
+/// The CSV template: the BOM, the header row and the sample row.
+pub fn csv(departments: &[Department]) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::Writer::from_writer(crate::transfer::export::UTF8_BOM.to_vec());
+    writer.write_record(Column::ALL.map(Column::header))?;
+    writer.write_record(sample_row(departments))?;
+    writer.into_inner().map_err(|e| e.into_error().into())
+}
+
 /// The template workbook: sheet 案件 (headers and one sample row, naming
 /// the first department if there is one) and sheet 说明.
 pub fn workbook(channels: &[Channel], departments: &[Department]) -> Result<Vec<u8>, XlsxError> {
@@ -83,13 +143,9 @@ pub fn workbook(channels: &[Channel], departments: &[Department]) -> Result<Vec<
     let bold = Format::new().set_bold();
     let text = Format::new().set_num_format("@");
     let sheet = workbook.add_worksheet().set_name("案件")?;
-    for (col, column) in Column::ALL.into_iter().enumerate() {
+    for (col, (column, value)) in Column::ALL.into_iter().zip(sample_row(departments)).enumerate() {
         let col = col as u16;
         sheet.write_string_with_format(0, col, column.header(), &bold)?;
-        let value = match (column, departments.first()) {
-            (Column::Department, Some(d)) => d.name.as_str(),
-            _ => sample(column),
-        };
         // Text cells: Excel would otherwise turn a phone number into a number
         // and a date into a serial, which import reads too, but a person
         // editing the sheet sees something else than they typed.
@@ -147,4 +203,42 @@ pub fn workbook(channels: &[Channel], departments: &[Department]) -> Result<Vec<
     help.set_column_width(1, 40)?;
     help.set_column_width(2, 60)?;
     workbook.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transfer::read;
+
+    fn rows_of(bytes: Vec<u8>) -> (Vec<String>, Vec<String>) {
+        let mut rows = read::from_bytes(bytes, None, None).expect("the template reads back");
+        let headers = rows.headers.clone();
+        let (_, sample) = rows.next().expect("a sample row").expect("readable");
+        assert!(rows.next().is_none(), "one sample row");
+        (headers, sample.iter().map(|c| c.text()).collect())
+    }
+
+    #[test]
+    fn the_file_name_chooses_the_format_and_other_names_are_refused() {
+        assert_eq!(TemplateFormat::of_path(Path::new("tpl.xlsx")), Ok(TemplateFormat::Xlsx));
+        assert_eq!(TemplateFormat::of_path(Path::new("dir/模板.CSV")), Ok(TemplateFormat::Csv));
+        for name in ["tpl.xls", "tpl", "tpl.csv.txt"] {
+            let refusal = TemplateFormat::of_path(Path::new(name)).unwrap_err();
+            assert!(refusal.contains(".xlsx workbook or a .csv file") && refusal.contains(name), "{refusal}");
+        }
+    }
+
+    #[test]
+    fn both_templates_have_the_same_headers_and_sample_row() {
+        let xlsx = render(TemplateFormat::Xlsx, &[], &[]).unwrap();
+        let csv = render(TemplateFormat::Csv, &[], &[]).unwrap();
+        assert!(xlsx.starts_with(b"PK"), "a workbook");
+        assert!(csv.starts_with(crate::transfer::export::UTF8_BOM), "CSV with a BOM, as exports are");
+        let (xlsx_headers, xlsx_sample) = rows_of(xlsx);
+        let (csv_headers, csv_sample) = rows_of(csv);
+        assert_eq!(xlsx_headers, Column::ALL.map(|c| c.header().to_owned()).to_vec());
+        assert_eq!(csv_headers, xlsx_headers);
+        assert_eq!(csv_sample, xlsx_sample);
+        assert_eq!(csv_sample[0], "公开信箱");
+    }
 }

@@ -285,7 +285,74 @@ async fn password_changes_are_throttled_like_logins(app: &TestApp) {
     assert!(held_back.header("retry-after").is_some());
 }
 
+/// A name no account could have ("No Such!User") is throttled like any
+/// other: each try still costs a password hash, so it must not be free.
+async fn impossible_usernames_are_throttled_like_real_ones(app: &TestApp) {
+    let guesser = app.client_from("127.0.0.5");
+    let mut statuses = Vec::new();
+    for attempt in 0..6 {
+        let guess = json!({"username": "No Such!User", "password": format!("guess-{attempt}")});
+        let resp = app
+            .send_via(&guesser, app.request(reqwest::Method::POST, "/api/v1/auth/login", None).json(&guess))
+            .await;
+        statuses.push(resp.status);
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
+    let sprayer = app.client_from("127.0.0.6");
+    let mut statuses = Vec::new();
+    for i in 0..21 {
+        let guess = json!({"username": format!("Nobody {i} {}", "x".repeat(100)), "password": "Password123"});
+        let resp = app
+            .send_via(&sprayer, app.request(reqwest::Method::POST, "/api/v1/auth/login", None).json(&guess))
+            .await;
+        statuses.push(resp.status);
+    }
+    assert_eq!(statuses[20], 429, "impossible names count against the address too: {statuses:?}");
+    let stored: Vec<String> = app
+        .with_conn(|conn| {
+            use casedesk::db::schema::login_failures::dsl::*;
+            use diesel::prelude::*;
+            login_failures.select(username).load(conn).unwrap()
+        })
+        .await;
+    assert!(stored.iter().all(|name| name.chars().count() <= 64), "long guesses are not stored whole");
+}
+
+/// Guesses at one account from many addresses (each below its own limits)
+/// meet the per-account cap: after 50 failures within the hour, a sign-in
+/// from an address the account never used waits, even with the right
+/// password; from an address where it signed in before, the owner gets in.
+async fn an_account_guessed_from_many_addresses_slows_down_except_where_it_signed_in(app: &TestApp) {
+    async fn login(
+        app: &TestApp,
+        client: &reqwest::Client,
+        body: &serde_json::Value,
+    ) -> crate::helpers::Resp {
+        app.send_via(client, app.request(reqwest::Method::POST, "/api/v1/auth/login", None).json(body)).await
+    }
+    let owner = app.client_from("127.0.3.1");
+    let right = json!({"username": "admin", "password": ADMIN_PASSWORD});
+    login(app, &owner, &right).await.expect(200);
+    for i in 1..=50 {
+        let attacker = app.client_from(&format!("127.0.4.{i}"));
+        let guess = json!({"username": "admin", "password": format!("guess-{i}")});
+        let resp = login(app, &attacker, &guess).await;
+        assert_eq!(resp.status, 401, "guess {i} is the first from its address");
+    }
+    let stranger = app.client_from("127.0.5.1");
+    let held_back = login(app, &stranger, &right).await;
+    assert_eq!((held_back.status, held_back.code()), (429, "rate_limited"), "{}", held_back.text);
+    assert!(held_back.header("retry-after").is_some());
+    assert!(held_back.body["detail"].as_str().unwrap().contains("signed in before"));
+    login(app, &owner, &right).await.expect(200);
+    let another = app.client_from("127.0.4.51");
+    let guess = json!({"username": "admin", "password": "guess-51"});
+    assert_eq!(login(app, &another, &guess).await.status, 429, "the guesses slow down too");
+}
+
 backend_tests!(
+    impossible_usernames_are_throttled_like_real_ones,
+    an_account_guessed_from_many_addresses_slows_down_except_where_it_signed_in,
     guesses_from_one_address_do_not_lock_out_the_owner_at_another,
     one_address_cannot_spray_many_usernames,
     password_changes_are_throttled_like_logins,

@@ -211,7 +211,117 @@ async fn bad_requests_are_problems(app: &TestApp) {
     assert_eq!(anonymous.code(), "unauthenticated");
 }
 
+/// Titles, letters and addresses a spreadsheet would run as formulas.
+const FORMULAS: [&str; 6] = [
+    "=cmd|' /C calc'!A0",
+    "=HYPERLINK(\"http://evil.example/unlock\",\"点此解冻\")",
+    "+86 热线打不通",
+    "-3号楼漏水",
+    "@所有人 请注意",
+    "'=本来就有引号",
+];
+
+/// Every cell of a CSV export that a spreadsheet would take for a formula
+/// starts with `'` (OWASP), the workbook keeps them as inline text, and the
+/// CSV imports back to exactly what was written.
+async fn formula_cells_are_text_in_csv_and_import_back_unchanged(app: &TestApp) {
+    let office = app.office().await;
+    let mut originals = Vec::new();
+    for (i, formula) in FORMULAS.iter().enumerate() {
+        let case = app
+            .new_case(
+                &office.clerk.token,
+                json!({"title": formula, "content": format!("{formula} 第{i}封"), "citizen": {"address": formula}}),
+            )
+            .await;
+        originals.push((case["tracking_no"].as_str().unwrap().to_owned(), formula.to_string()));
+    }
+    let resp = export(app, &office.clerk.token, "").await.expect(200);
+    let records = csv_records(&resp);
+    let numbers = column(&records, "编号");
+    for column_name in ["标题", "地址"] {
+        let cells = column(&records, column_name);
+        for (number, formula) in &originals {
+            let at = numbers.iter().position(|n| n == number).unwrap();
+            assert_eq!(cells[at], format!("'{formula}"), "{column_name} of {number}");
+        }
+    }
+    for cell in records.iter().flatten() {
+        assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "a formula in the export: {cell}");
+    }
+
+    // The workbook: inline strings, no formula anywhere.
+    let bytes = app
+        .client
+        .get(format!("{}/api/v1/cases/export?format=xlsx", app.base))
+        .bearer_auth(&office.clerk.token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("xl/worksheets/sheet1.xml").unwrap(), &mut sheet)
+        .unwrap();
+    assert!(!sheet.contains("<f>") && !sheet.contains("<f "), "no formula cells");
+    assert!(sheet.contains(r#"t="inlineStr"><is><t>=cmd|' /C calc'!A0</t>"#), "the title as inline text");
+
+    // Importing the CSV export gives the same text back (the export's 编号
+    // stands in for the blank 外部编号, so these are new cases).
+    let imported = app
+        .send(
+            app.request(Method::POST, "/api/v1/imports", Some(&office.clerk.token))
+                .header("content-type", "text/csv")
+                .body(resp.text.clone().into_bytes()),
+        )
+        .await
+        .expect(201);
+    assert_eq!(imported.body["counts"]["new"], FORMULAS.len() as i64, "{}", imported.text);
+    let list = app.get("/api/v1/cases?limit=500", Some(&office.admin.token)).await.expect(200);
+    let items = list.body["items"].as_array().unwrap().clone();
+    for (number, formula) in &originals {
+        let copy = items.iter().find(|c| c["external_ref"] == number.as_str()).expect("imported");
+        let full = app.case(&office, copy["id"].as_i64().unwrap()).await;
+        assert_eq!(full["title"], formula.as_str());
+        assert_eq!(full["citizen"]["address"], formula.as_str());
+        assert!(full["content"].as_str().unwrap().starts_with(formula));
+    }
+
+    // The refused-rows file is neutralised too, and imports back as it was.
+    let bad = format!(
+        "\u{feff}渠道,外部编号,标题,内容,收到时间\nmailbox,R-1,\"{}\",,2024-03-05\n",
+        FORMULAS[1].replace('"', "\"\"")
+    );
+    let record = app
+        .send(
+            app.request(Method::POST, "/api/v1/imports", Some(&office.clerk.token))
+                .header("content-type", "text/csv")
+                .body(bad.into_bytes()),
+        )
+        .await
+        .expect(201);
+    let refused_url = record.body["refused_rows_url"].as_str().unwrap().to_owned();
+    let refused = app.get(&refused_url, Some(&office.clerk.token)).await.expect(200);
+    let refused_records = csv_records(&refused);
+    assert_eq!(column(&refused_records, "标题"), [format!("'{}", FORMULAS[1])]);
+    let again = app
+        .send(
+            app.request(Method::POST, "/api/v1/imports?dry_run=true", Some(&office.clerk.token))
+                .header("content-type", "text/csv")
+                .body(refused.text.into_bytes()),
+        )
+        .await
+        .expect(201);
+    let id = again.body["id"].as_i64().unwrap();
+    let cells = app.with_conn(move |conn| casedesk::db::transfer::refusals(conn, id).unwrap()).await;
+    let title: Vec<String> = serde_json::from_str(&cells[0].cells).unwrap();
+    assert_eq!(title[2], FORMULAS[1], "the prefix is gone again on import");
+}
+
 backend_tests!(
+    formula_cells_are_text_in_csv_and_import_back_unchanged,
     csv_holds_what_the_list_shows_masked,
     xlsx_has_the_same_rows_with_date_cells,
     exports_page_through_every_case,

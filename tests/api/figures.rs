@@ -457,7 +457,48 @@ async fn rollups_equal_a_recount_after_a_random_workload(app: &TestApp) {
     assert!(compared > 40, "most comparisons had cases to count ({compared})");
 }
 
+/// Channel names are an admin's free text up to 50 characters: long ones
+/// alike in their first 31, or one starting with an apostrophe, still make
+/// a workbook with a valid, distinct sheet per breakdown.
+async fn any_channel_names_make_a_valid_report_workbook(app: &TestApp) {
+    use calamine::Reader;
+    let office = app.office().await;
+    let long = "县人民政府办公室公开信箱群众来信来访网上留言与诉求统一受理登记办理和回访";
+    assert_eq!(long.chars().count(), 36);
+    for (code, name) in [
+        ("mailbox", format!("{long}（一号渠道）")),
+        ("minhu", format!("{long}（二号渠道）")),
+        ("gov_web", "'引号开头".to_owned()),
+    ] {
+        app.patch(&format!("/api/v1/channels/{code}"), Some(&office.admin.token), json!({"name": name}))
+            .await
+            .expect(200);
+        app.new_case(
+            &office.clerk.token,
+            json!({"channel": code, "received_at": "2025-03-05T09:00:00+08:00"}),
+        )
+        .await;
+    }
+    let resp = app
+        .client
+        .get(format!("{}/api/v1/reports/annual?year=2025&format=xlsx", app.base))
+        .bearer_auth(&office.clerk.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
+    let bytes = resp.bytes().await.unwrap().to_vec();
+    let book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let names = book.sheet_names();
+    assert_eq!(names.len(), 7, "汇总 and two sheets per channel: {names:?}");
+    let distinct: std::collections::HashSet<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    assert_eq!(distinct.len(), names.len(), "{names:?}");
+    assert!(names.iter().all(|n| n.encode_utf16().count() <= 31 && !n.starts_with('\'')), "{names:?}");
+    assert!(names.iter().filter(|n| n.ends_with("按月")).count() == 3, "{names:?}");
+}
+
 backend_tests!(
+    any_channel_names_make_a_valid_report_workbook,
     every_figure_of_a_known_dataset,
     the_annual_report_states_the_figures_in_the_offices_words,
     rollups_equal_a_recount_after_a_random_workload,

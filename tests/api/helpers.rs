@@ -461,3 +461,31 @@ macro_rules! backend_tests {
         }
     };
 }
+
+/// [`backend_tests!`] for tests that need other settings: `adjust` is a
+/// `fn(&mut Settings)` applied before each service starts.
+#[macro_export]
+macro_rules! backend_tests_with {
+    ($adjust:ident; $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    let app = $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Sqlite, super::$adjust).await;
+                    super::$name(&app).await;
+                    app.shutdown().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    let app = $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Postgres, super::$adjust).await;
+                    super::$name(&app).await;
+                    app.shutdown().await;
+                }
+            )*
+        }
+    };
+}

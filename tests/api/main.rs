@@ -18,6 +18,7 @@ mod errors;
 mod export;
 mod figures;
 mod imports;
+mod ipv6;
 mod lifecycle;
 mod migrations;
 mod notifications;

@@ -157,7 +157,7 @@ async fn departments_and_citizens_get_their_mail(app: &TestApp) {
     assert_eq!(delivery.sent, 2, "the receipt and the assignment");
     let mails = smtp.mails();
     let receipt = mails.iter().find(|m| m.to == ["wangfang@example.cn"]).expect("the citizen's receipt");
-    assert_eq!(receipt.subject, format!("【来信已收到】{tracking_no} 关于小区停车难的问题"));
+    assert_eq!(receipt.subject, format!("【来信已收到】{tracking_no}"));
     assert!(receipt.text.contains(&code), "the receipt carries the query code");
     let assignment = mails.iter().find(|m| m.to == ["edu@county.gov.cn"]).expect("the department's mail");
     assert!(assignment.subject.contains(&tracking_no));
@@ -356,7 +356,58 @@ async fn without_smtp_mail_is_written_as_eml_files(app: &TestApp) {
     assert!(parsed.headers.get_first_value("Subject").unwrap().starts_with("【交办】"));
 }
 
+/// One mailbox gets three receipts a day however its address is spelt, and
+/// what the letter's writer typed is never the mail's subject, and in the
+/// body only as a marked quote with nothing a mail program would link.
+async fn receipts_are_capped_per_mailbox_and_quote_the_title_inertly(app: &TestApp) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let smtp = SmtpServer::start(listener);
+    let settings = smtp_settings(app, port);
+    let phishing = "您的社保账户已冻结，请立即访问 http://evil.example/unlock 解冻";
+    let spellings = [
+        "victim@example.cn",
+        "Victim@example.cn",
+        "VICTIM@EXAMPLE.CN",
+        "victim@EXAMPLE.CN",
+        "victim+2@example.cn",
+        "ViCtIm+x@Example.Cn",
+    ];
+    let mut mailed = Vec::new();
+    for (i, email) in spellings.iter().enumerate() {
+        // Each from an address of its own: the letters' own limit is not what stops them.
+        let client = app.client_from(&format!("127.0.6.{}", i + 1));
+        let letter = json!({"title": phishing, "content": "详见标题。", "citizen": {"email": email}});
+        let request = app.request(reqwest::Method::POST, "/api/v1/public/cases", None).json(&letter);
+        let receipt = app.send_via(&client, request).await.expect(201);
+        mailed.push(receipt.body["receipt_mailed"].as_bool().unwrap());
+    }
+    assert_eq!(mailed, [true, true, true, false, false, false]);
+    assert_eq!(deliver(app, &settings, time::now_utc()).await.sent, 3);
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 3, "three mails reach the one mailbox");
+    for mail in &mails {
+        assert!(mail.subject.starts_with("【来信已收到】MB"), "{}", mail.subject);
+        assert!(!mail.subject.contains("社保") && !mail.subject.contains("evil"), "{}", mail.subject);
+        assert!(
+            mail.text.contains("来信标题（来信人所写，原文照录）：「您的社保账户已冻结，请立即访问 http[:]//evil[.]example/unlock 解冻」"),
+            "{}",
+            mail.text
+        );
+        assert!(!mail.text.contains("http://evil") && !mail.text.contains("evil.example"), "{}", mail.text);
+    }
+    let subjects: Vec<String> = app
+        .with_conn(|conn| {
+            use casedesk::db::schema::outbox::dsl::*;
+            use diesel::prelude::*;
+            outbox.select(subject).load(conn).unwrap()
+        })
+        .await;
+    assert!(subjects.iter().all(|s| !s.contains("evil")), "stored subjects: {subjects:?}");
+}
+
 backend_tests!(
+    receipts_are_capped_per_mailbox_and_quote_the_title_inertly,
     departments_and_citizens_get_their_mail,
     mail_waits_out_an_smtp_outage,
     mail_that_keeps_failing_for_a_day_fails_and_can_be_retried,

@@ -156,6 +156,35 @@ fn migrate_and_user_add_work_from_the_command_line() {
     assert!(String::from_utf8_lossy(&handler_without_department.stderr).contains("--department"));
 }
 
+/// What the command line writes holds personal data (exports carry phone
+/// and email in full, refused rows whatever the file held): 0600, like the
+/// database, also when it writes over an existing file.
+#[test]
+fn command_line_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let (db, url) = TestDb::create(Backend::Sqlite);
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = casedesk().env("DATABASE_URL", &url).args(args).output().unwrap();
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    };
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "渠道,外部编号,标题,内容,收到时间\nmailbox,X-1,停车难,,2024-03-05\n").unwrap();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    std::fs::write(path("export.csv"), "an older export").unwrap();
+    std::fs::set_permissions(path("export.csv"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    run(&["import", &bad.display().to_string(), "--refused", &path("refused.csv")]);
+    run(&["export", "--output", &path("export.csv")]);
+    run(&["export", "--format", "xlsx", "--output", &path("export.xlsx")]);
+    run(&["report", "--year", "2024", "--output", &path("report.txt")]);
+    run(&["report", "--year", "2024", "--format", "xlsx", "--output", &path("report.xlsx")]);
+    for name in ["refused.csv", "export.csv", "export.xlsx", "report.txt", "report.xlsx"] {
+        let mode = std::fs::metadata(path(name)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name} is {mode:o}");
+    }
+    drop(db);
+}
+
 /// Connections opened at the same moment on a database whose log was just
 /// closed race to recover it; without a busy timeout in force first, the
 /// losers failed with "database is locked" (the checkpointer among them, which

@@ -203,7 +203,18 @@ async fn ip_literal_mail_addresses_are_refused(app: &TestApp) {
     assert_eq!(refused.body["errors"][0]["field"], "citizen.email");
 }
 
+/// A domain that is a number is a host address however it is written.
+async fn bare_ip_mail_domains_are_refused(app: &TestApp) {
+    for email in ["a@127.0.0.1", "a@0x7f.1", "a@2130706433.x", "a@10.1.2.3"] {
+        let refused = app.post("/api/v1/public/cases", None, letter(1, email)).await;
+        assert_eq!(refused.status, 422, "{email}: {}", refused.text);
+        assert_eq!(refused.body["errors"][0]["field"], "citizen.email");
+    }
+    app.post("/api/v1/public/cases", None, letter(1, "a@mail.example.cn")).await.expect(201);
+}
+
 backend_tests!(
+    bare_ip_mail_domains_are_refused,
     one_address_may_send_five_letters_an_hour,
     one_mail_address_gets_three_receipts_a_day,
     look_ups_are_limited_per_address,

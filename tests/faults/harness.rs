@@ -210,6 +210,11 @@ impl Service {
         }
     }
 
+    /// How the process ended, if it has.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.as_mut().and_then(|c| c.try_wait().unwrap())
+    }
+
     /// SIGKILL, and wait for the process to be gone.
     pub fn kill9(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -277,10 +282,38 @@ pub fn intake_body(key: &str, n: usize, content_chars: usize) -> Value {
 pub struct Acknowledged {
     /// Key → tracking number of its first 201.
     pub first: BTreeMap<String, String>,
+    /// Key → when its first 201 was read (the case was committed before).
+    pub when: BTreeMap<String, Instant>,
     /// Keys whose later 201 (a retry) named another number.
     pub mismatched: Vec<String>,
     /// Retries that were answered with the stored response.
     pub replayed: usize,
+}
+
+impl Acknowledged {
+    /// The requests whose first 201 had been read before `instant`.
+    pub fn before(&self, instant: Instant) -> Acknowledged {
+        let keys: Vec<&String> = self.when.iter().filter(|(_, at)| **at < instant).map(|(k, _)| k).collect();
+        Acknowledged {
+            first: keys.iter().map(|k| ((*k).clone(), self.first[*k].clone())).collect(),
+            when: keys.iter().map(|k| ((*k).clone(), self.when[*k])).collect(),
+            mismatched: Vec::new(),
+            replayed: 0,
+        }
+    }
+}
+
+/// Runs `casedesk ARGS` to its end on `database_url`, in `workdir`.
+pub fn casedesk(args: &[&str], database_url: &str, workdir: &Path) -> std::process::Output {
+    std::fs::create_dir_all(workdir).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_casedesk"))
+        .args(args)
+        .current_dir(workdir)
+        .env("DATABASE_URL", database_url)
+        .env("CASEDESK_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .expect("casedesk runs")
 }
 
 #[derive(QueryableByName)]
@@ -341,8 +374,19 @@ impl std::fmt::Display for IntakeCheck {
 /// Checks the database against what the clients were told: every
 /// acknowledged case exists once under its number, numbers are gap-free per
 /// channel and year, every case has its `register` event, and the rollups
-/// equal a recount. `title_prefix` selects the cases of this run.
+/// equal a recount.
 pub fn check_intake(conn: &mut DbConnection, acked: &Acknowledged) -> IntakeCheck {
+    check_cases(conn, acked, acked)
+}
+
+/// [`check_intake`] on a copy taken while intake went on: every case
+/// acknowledged before the copy began (`before`) must be in it; later ones
+/// may be, but only cases some client was told of (`all`), each once.
+pub fn check_snapshot(conn: &mut DbConnection, before: &Acknowledged, all: &Acknowledged) -> IntakeCheck {
+    check_cases(conn, before, all)
+}
+
+fn check_cases(conn: &mut DbConnection, acked: &Acknowledged, known: &Acknowledged) -> IntakeCheck {
     let rows: Vec<TrackingRow> =
         diesel::sql_query("SELECT tracking_no, title FROM cases").load(conn).unwrap();
     let mut check = IntakeCheck { acknowledged: acked.first.len(), ..IntakeCheck::default() };
@@ -357,7 +401,7 @@ pub fn check_intake(conn: &mut DbConnection, acked: &Acknowledged) -> IntakeChec
     for row in &rows {
         *per_title.entry(row.title.as_str()).or_default() += 1;
     }
-    let acked_titles: BTreeSet<String> = acked.first.keys().map(|k| format!("故障测试 {k}")).collect();
+    let acked_titles: BTreeSet<String> = known.first.keys().map(|k| format!("故障测试 {k}")).collect();
     check.duplicates = per_title
         .iter()
         .filter(|(title, _)| title.starts_with("故障测试 "))

@@ -51,6 +51,7 @@ pub struct IntakeRun {
 impl IntakeRun {
     fn merge(&mut self, other: IntakeRun) {
         self.acked.first.extend(other.acked.first);
+        self.acked.when.extend(other.acked.when);
         self.acked.mismatched.extend(other.acked.mismatched);
         self.acked.replayed += other.acked.replayed;
         for (status, n) in other.refusals {
@@ -152,6 +153,7 @@ async fn one_client(
             };
             if round == 0 {
                 run.acked.first.insert(key.clone(), number);
+                run.acked.when.insert(key.clone(), Instant::now());
                 progress.fetch_add(1, Ordering::Relaxed);
             } else if run.acked.first[&key] != number {
                 run.acked.mismatched.push(key.clone());

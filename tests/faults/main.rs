@@ -1,7 +1,9 @@
 //! Fault tests (issue 12): the real binary as child processes, killed with
 //! SIGKILL during intake, cut off from PostgreSQL, run twice on one database,
-//! and out of disk space — and afterwards what the clients were told must
-//! agree with what the database holds. Each test prints the counts it
+//! out of disk space, backed up while it takes cases (issue 25), and fed
+//! workbook bombs under a memory cap (issue 21) — and afterwards what the
+//! clients were told must agree with what the database (or the restored copy)
+//! holds. Each test prints the counts it
 //! checked; see them with `cargo test --test faults -- --nocapture`.
 //!
 //! A test binary of its own: cargo runs test binaries one after another, so
@@ -12,7 +14,9 @@ mod harness;
 mod load;
 mod proxy;
 
+mod backup;
 mod disk_full;
+mod import_bombs;
 mod kill;
 mod outage;
 mod two_instances;

@@ -149,3 +149,63 @@ async fn postgres_cut_off_under_load() {
 fn postgres_cut_off_under_load_answers_503_and_recovers() {
     serially(postgres_cut_off_under_load());
 }
+
+/// Connections that die while they wait in the pool (the server restarted,
+/// a proxy or firewall dropped them) are replaced before a request draws
+/// one: after a cut too short for any request to meet, every read is 200 —
+/// before, the first requests on the dead connections were 500s.
+async fn postgres_connections_dropped_in_the_pool_are_replaced() {
+    let db = ScratchDb::postgres();
+    let (upstream, _) = through_proxy(&db.url, 0);
+    let proxy = Proxy::start(&upstream);
+    let (_, proxied_url) = through_proxy(&db.url, proxy.port);
+    let mut service =
+        Service::new(&proxied_url, &db.dir.path().join("service"), &[("CASEDESK_DB_POOL_SIZE", "8")]);
+    service.start().await;
+    let token = login(&service.base, "admin", ADMIN_PASSWORD).await;
+    let http = client(POOL_TIMEOUT * 3);
+    let reads = |n: usize| {
+        let tasks: Vec<_> = (0..n)
+            .map(|_| {
+                let (http, base, token) = (http.clone(), service.base.clone(), token.clone());
+                tokio::spawn(async move {
+                    match http.get(format!("{base}/api/v1/cases?limit=5")).bearer_auth(token).send().await {
+                        Ok(resp) => resp.status().as_u16(),
+                        Err(_) => 0,
+                    }
+                })
+            })
+            .collect();
+        async move {
+            let mut statuses = std::collections::BTreeMap::new();
+            for task in tasks {
+                *statuses.entry(task.await.unwrap()).or_insert(0_usize) += 1;
+            }
+            statuses
+        }
+    };
+    // Concurrent reads open every connection of the pool.
+    let warm = reads(32).await;
+    assert_eq!(warm.keys().collect::<Vec<_>>(), [&200], "{warm:?}");
+    proxy.cut();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    proxy.restore();
+    let mut after = std::collections::BTreeMap::new();
+    for _ in 0..5 {
+        for (status, n) in reads(8).await {
+            *after.entry(status).or_insert(0) += n;
+        }
+    }
+    println!("postgres connections dropped in the pool: 32 reads before, then 40 after the cut: {after:?}");
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        [&200],
+        "answers after the cut: {after:?}\n{}",
+        service.log_tail()
+    );
+}
+
+#[test]
+fn postgres_connections_dropped_in_the_pool_are_replaced_not_500() {
+    serially(postgres_connections_dropped_in_the_pool_are_replaced());
+}

@@ -22,7 +22,7 @@ use crate::domain::event::EventKind;
 use crate::domain::ids::CaseId;
 use crate::domain::lifecycle::Action;
 use crate::error::AppError;
-use crate::service::cases::{self, ActionInput, TimelineEvent};
+use crate::service::cases::{self, ActionInput, PublishedText, TimelineEvent};
 use crate::service::sessions::Resolved;
 use crate::service::views::CaseView;
 use crate::state::AppState;
@@ -240,6 +240,8 @@ struct CasePage {
     timeline: Vec<TimelineEntry>,
     done: Option<&'static str>,
     notice: Option<String>,
+    /// What 信件选登 would show, offered beside the publish form.
+    preview: Option<PublishedText>,
 }
 
 fn timeline(events: Vec<TimelineEvent>) -> Vec<TimelineEntry> {
@@ -352,6 +354,7 @@ async fn render(
         ratings: file.rating_scale.ratings().iter().map(|r| (r.as_str(), words::rating(*r))).collect(),
         methods: METHODS,
         timeline: timeline(file.timeline),
+        preview: file.publication_preview,
         done,
         notice: posted.notice,
         case: view,
