@@ -14,29 +14,16 @@ use actix_web::{web, App, HttpMessage, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::auth::cache::UserCache;
-use crate::auth::{password, token::TokenKeys};
+use crate::auth::token::TokenKeys;
+use crate::client::TrustedProxies;
 use crate::config::Settings;
 use crate::db::{self, Db};
-use crate::domain::role::Role;
-use crate::domain::time;
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::request_log::RedactedRootSpan;
-use crate::{accounts, api, deadlines, maintenance, notify};
-
-/// What every handler can reach.
-pub struct AppState {
-    /// The database.
-    pub db: Db,
-    /// Token signing and checking.
-    pub tokens: TokenKeys,
-    /// Settings in force.
-    pub settings: Arc<Settings>,
-    /// Request and pool metrics.
-    pub metrics: Metrics,
-    /// Accounts recently checked, for the token check.
-    pub users: UserCache,
-}
+use crate::service::accounts::bootstrap_admin;
+use crate::state::AppState;
+use crate::{api, deadlines, maintenance, notify};
 
 /// A built, bound, not yet running service.
 pub struct Application {
@@ -66,7 +53,7 @@ impl Application {
         web::block(move || {
             prepare_database(&bootstrap_db)
                 .map_err(|e| StartError(format!("cannot prepare the database: {e}")))?;
-            bootstrap_admin(&bootstrap_db, admin_password.as_deref())
+            bootstrap_admin(&bootstrap_db, admin_password.as_deref()).map_err(|e| StartError(e.to_string()))
         })
         .await
         .map_err(|e| StartError(e.to_string()))??;
@@ -86,16 +73,18 @@ impl Application {
             workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         let pool_threads = (state.settings.db_pool_size as usize / worker_count.max(1)).max(2);
         let app_state = state.clone();
+        let trusted_proxies = web::Data::new(TrustedProxies(state.settings.trusted_proxies.clone()));
         let mut server = HttpServer::new(move || {
             let metrics = app_state.metrics.clone();
             App::new()
                 .app_data(app_state.clone())
+                .app_data(trusted_proxies.clone())
                 // The router tries routes in order, and the pages' dynamic
                 // routes each cost a regex match: the API, which takes the
                 // traffic, goes first (one case by id was 7 % slower behind them).
                 .configure(api::configure)
                 .configure(crate::web::configure)
-                .wrap(actix_web::middleware::from_fn(crate::auth::authenticate))
+                .wrap(actix_web::middleware::from_fn(crate::api::authenticate))
                 .wrap(actix_web::middleware::from_fn(crate::web::page_middleware))
                 .wrap(actix_web::middleware::from_fn(api::refuse_nul_in_url))
                 .wrap(api::problem_json_errors())
@@ -220,45 +209,4 @@ fn secure_headers(headers: &mut actix_web::http::header::HeaderMap) {
             headers.insert(name, HeaderValue::from_static(value));
         }
     }
-}
-
-/// On an empty database, creates user `admin` with the configured password, or
-/// with a random one printed once. A password that breaks the rule is refused
-/// naming `CASEDESK_ADMIN_PASSWORD`, not as a request's invalid field.
-pub fn bootstrap_admin(db: &Db, configured: Option<&str>) -> Result<(), StartError> {
-    let created = db.write_blocking(|conn| {
-        if !db::users::none_exist(conn)? {
-            return Ok(Ok(()));
-        }
-        let (password, generated) = match configured {
-            Some(p) => match crate::config::check_admin_password(p) {
-                Ok(()) => (p.to_owned(), false),
-                Err(refused) => return Ok(Err(StartError(refused.0))),
-            },
-            None => (password::generate(), true),
-        };
-        let now = time::now_utc();
-        accounts::create(
-            conn,
-            &db::models::NewUser {
-                username: "admin".into(),
-                password_hash: password::hash(&password).map_err(AppError::Internal)?,
-                display_name: "系统管理员".into(),
-                role: Role::Admin,
-                department_id: None,
-                email: None,
-                active: true,
-                created_at: now,
-                updated_at: now,
-            },
-        )?;
-        if generated {
-            println!("Created the administrator account 'admin' with password: {password}");
-            println!("It is shown only this once: log in and change it (POST /api/v1/auth/password).");
-        } else {
-            tracing::info!("created the administrator account 'admin' from CASEDESK_ADMIN_PASSWORD");
-        }
-        Ok(Ok(()))
-    });
-    created.map_err(|e| StartError(format!("cannot create the administrator account: {e}")))?
 }

@@ -6,16 +6,16 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::accounts;
 use crate::app::Application;
 use crate::auth::password;
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::domain::role::Role;
 use crate::domain::time;
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{FieldErrors, Rule};
 use crate::error::AppError;
 use crate::report::ReportFormat;
+use crate::service::accounts;
 
 /// casedesk — citizen case tracking for a county government office.
 #[derive(Debug, Parser)]
@@ -366,13 +366,13 @@ fn migrate(settings: &Settings) -> Result<(), String> {
 
 fn add_user(settings: &Settings, args: UserAddArgs) -> Result<(), String> {
     let mut errors = FieldErrors::new();
-    let username = crate::api::parse_username(&mut errors, &args.username);
+    let username = crate::domain::account::parse_username(&mut errors, &args.username);
     let role = Role::parse(&args.role);
     if role.is_none() {
-        errors.add("role", "must be one of admin, clerk, handler, leader");
+        errors.add("role", Rule::OneOf(&["admin", "clerk", "handler", "leader"]));
     }
     if !errors.is_empty() {
-        let messages: Vec<String> = errors.0.iter().map(|e| format!("--{} {}", e.field, e.message)).collect();
+        let messages: Vec<String> = errors.0.iter().map(|e| format!("--{} {}", e.field, e.rule)).collect();
         return Err(messages.join("; "));
     }
     let (Some(username), Some(role)) = (username, role) else { unreachable!("checked above") };
@@ -380,7 +380,7 @@ fn add_user(settings: &Settings, args: UserAddArgs) -> Result<(), String> {
         Ok(p) => (p, false),
         Err(_) => (password::generate(), true),
     };
-    password::check_new("CASEDESK_NEW_USER_PASSWORD", &plain).map_err(|e| e.0[0].message.clone())?;
+    password::check_new("CASEDESK_NEW_USER_PASSWORD", &plain).map_err(|e| e.0[0].rule.to_string())?;
     let hash = password::hash(&plain)?;
     let db = Db::connect(&settings.database_url, 1)?;
     let department = args.department.clone();
@@ -392,17 +392,17 @@ fn add_user(settings: &Settings, args: UserAddArgs) -> Result<(), String> {
             Some(code) => Some(
                 db::departments::find_by_code(conn, &code.to_ascii_uppercase())?
                     .ok_or_else(|| {
-                        AppError::invalid_field("department", format!("no department with code {code}"))
+                        AppError::invalid_field("department", Rule::UnknownDepartmentCode(code.clone()))
                     })?
                     .id,
             ),
             None if role == Role::Handler => {
-                return Err(AppError::invalid_field("department", "a handler needs --department"))
+                return Err(AppError::invalid_field("department", Rule::HandlerNeedsDepartment))
             }
             None => None,
         };
         let now = time::now_utc();
-        accounts::create(
+        accounts::create_in(
             conn,
             &db::models::NewUser {
                 username: name,
@@ -420,7 +420,7 @@ fn add_user(settings: &Settings, args: UserAddArgs) -> Result<(), String> {
     })
     .map_err(|e| match e {
         AppError::Validation(errors) => {
-            errors.0.iter().map(|e| format!("--{} {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+            errors.0.iter().map(|e| format!("--{} {}", e.field, e.rule)).collect::<Vec<_>>().join("; ")
         }
         other => other.to_string(),
     })?;
@@ -621,7 +621,7 @@ fn demo_moment(today: Option<&str>) -> Result<chrono::NaiveDateTime, String> {
 fn demo(settings: &Settings, today: Option<&str>, only_if_empty: bool) -> Result<(), String> {
     let now = demo_moment(today)?;
     let db = Db::connect(&settings.database_url, 2)?;
-    crate::app::bootstrap_admin(&db, settings.admin_password.as_deref()).map_err(|e| e.to_string())?;
+    accounts::bootstrap_admin(&db, settings.admin_password.as_deref()).map_err(|e| e.to_string())?;
     if only_if_empty && !db.write_blocking(crate::demo::is_empty).map_err(|e| e.to_string())? {
         return Ok(());
     }

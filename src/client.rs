@@ -12,7 +12,6 @@ use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use ipnet::IpNet;
 
-use crate::app::AppState;
 use crate::error::AppError;
 
 /// The client's address.
@@ -24,6 +23,11 @@ impl std::fmt::Display for ClientAddress {
         self.0.fmt(f)
     }
 }
+
+/// The proxies whose `X-Forwarded-For` is believed (`CASEDESK_TRUSTED_PROXIES`),
+/// as the service's app data: what [`ClientAddress::of`] reads.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(pub Vec<IpNet>);
 
 /// The client's address given the peer, the `X-Forwarded-For` values in
 /// order, and the trusted proxies.
@@ -44,7 +48,7 @@ impl ClientAddress {
     /// The address of `req`'s client under the service's settings.
     pub fn of(req: &HttpRequest) -> ClientAddress {
         let peer = req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
-        let trusted = req.app_data::<web::Data<AppState>>().map(|s| s.settings.trusted_proxies.as_slice());
+        let trusted = req.app_data::<web::Data<TrustedProxies>>().map(|t| t.0.as_slice());
         let forwarded: Vec<&str> =
             req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok()).collect();
         ClientAddress(resolve(peer, &forwarded, trusted.unwrap_or(&[])))

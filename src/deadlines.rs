@@ -12,6 +12,7 @@ use crate::db::cases::DeadlineEvent;
 use crate::db::models::NewCaseEvent;
 use crate::db::{self, Db, DbConnection};
 use crate::domain::case::initial_due;
+use crate::domain::event::EventKind;
 use crate::domain::time;
 use crate::error::AppError;
 use crate::notify::{self, Notice};
@@ -63,14 +64,14 @@ pub fn scan(conn: &mut DbConnection, now: NaiveDateTime) -> Result<ScanOutcome, 
             continue;
         }
         let (action, notice) = match event {
-            DeadlineEvent::Overdue => ("overdue", Notice::Overdue),
-            DeadlineEvent::DueSoon => ("due_soon", Notice::DueSoon),
+            DeadlineEvent::Overdue => (EventKind::Overdue, Notice::Overdue),
+            DeadlineEvent::DueSoon => (EventKind::DueSoon, Notice::DueSoon),
         };
         db::events::append(
             conn,
             &NewCaseEvent {
                 case_id: case.id,
-                action: action.into(),
+                action,
                 actor_id: None,
                 at: now,
                 from_state: Some(case.state),

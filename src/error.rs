@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 
 use crate::domain::actions::Refusal;
 use crate::domain::lifecycle::{Action, CaseState, TransitionError};
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{FieldErrors, Rule};
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -60,6 +60,9 @@ pub enum AppError {
         /// Extra members naming the existing record.
         existing: Option<Value>,
     },
+    /// 409 `already_rated`: the citizen rated this closure of the case already.
+    #[error("this closure of the case is rated already: a citizen rates each closure once")]
+    AlreadyRated,
     /// 409 `conflict`: the request contradicts the current state of something other than a case's lifecycle.
     #[error("{0}")]
     Conflict(String),
@@ -116,6 +119,7 @@ impl AppError {
             AppError::InvalidTransition { .. } => "invalid_transition",
             AppError::VersionConflict { .. } => "version_conflict",
             AppError::Duplicate { .. } => "duplicate",
+            AppError::AlreadyRated => "already_rated",
             AppError::Conflict(_) | AppError::IdempotencyKeyTaken => "conflict",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -132,8 +136,8 @@ impl AppError {
     }
 
     /// A 422 with a single field error.
-    pub fn invalid_field(field: &str, message: impl Into<String>) -> AppError {
-        AppError::Validation(FieldErrors::single(field, message))
+    pub fn invalid_field(field: &str, rule: Rule) -> AppError {
+        AppError::Validation(FieldErrors::single(field, rule))
     }
 
     /// The problem-details body.
@@ -186,6 +190,7 @@ impl ResponseError for AppError {
             AppError::InvalidTransition { .. }
             | AppError::VersionConflict { .. }
             | AppError::Duplicate { .. }
+            | AppError::AlreadyRated
             | AppError::Conflict(_)
             | AppError::IdempotencyKeyTaken => StatusCode::CONFLICT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -277,6 +282,7 @@ impl From<Refusal> for AppError {
         match refusal {
             Refusal::Transition(error) => error.into(),
             Refusal::Conflict(detail) => AppError::Conflict(detail),
+            Refusal::AlreadyRated => AppError::AlreadyRated,
             Refusal::Invalid(errors) => AppError::Validation(errors),
         }
     }
@@ -322,7 +328,7 @@ mod tests {
 
     #[test]
     fn problem_details_have_the_rfc_9457_members_and_a_code() {
-        let (status, body, content_type) = body_of(AppError::invalid_field("title", "must not be empty"));
+        let (status, body, content_type) = body_of(AppError::invalid_field("title", Rule::Required));
         assert_eq!(status, 422);
         assert_eq!(content_type, PROBLEM_JSON);
         assert_eq!(
@@ -333,7 +339,7 @@ mod tests {
                 "status": 422,
                 "code": "validation_failed",
                 "detail": "the request has invalid fields",
-                "errors": [{"field": "title", "message": "must not be empty"}]
+                "errors": [{"field": "title", "message": "is required"}]
             })
         );
     }

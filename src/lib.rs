@@ -1,7 +1,6 @@
 //! casedesk: case tracking and annual-report figures for a county government
 //! office. See README.md for the layout; DESIGN.md (shared) is the contract.
 
-pub mod accounts;
 pub mod api;
 pub mod app;
 pub mod auth;
@@ -16,14 +15,13 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod files;
-pub mod limits;
 pub mod maintenance;
 pub mod metrics;
 pub mod notify;
 pub mod progress;
 pub mod report;
 pub mod request_log;
-pub mod stats;
+pub mod service;
+pub mod state;
 pub mod transfer;
 pub mod web;
-pub mod workflow;

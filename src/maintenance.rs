@@ -2,17 +2,14 @@
 //! (they hold query codes in clear) and stale login failures. Both are plain
 //! deletes of expired rows, harmless if several instances run them at once.
 
-use chrono::Duration;
-
 use crate::auth::throttle;
 use crate::db::{self, Db};
 use crate::domain::time;
-use crate::limits;
+use crate::service::cases::IDEMPOTENCY_WINDOW;
+use crate::service::limits;
 
 /// How often housekeeping runs.
 pub const MAINTENANCE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
-/// How long a retry with the same `Idempotency-Key` is answered from the store.
-pub const IDEMPOTENCY_WINDOW: Duration = Duration::hours(24);
 
 /// Starts the housekeeping loop on the current runtime.
 pub fn spawn(db: Db) {

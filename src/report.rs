@@ -16,6 +16,7 @@ use crate::domain::figures::{
     self, handling_time_change_text, Breakdown, Change, Counts, Definition, Figures, Hundredths, Scope,
 };
 use crate::domain::time;
+use crate::domain::validation::Rule;
 use crate::error::AppError;
 
 /// The forms a report comes in.
@@ -63,7 +64,6 @@ pub struct Paragraph {
 /// The report section for one year.
 #[derive(Debug, Serialize)]
 pub struct AnnualReport {
-    /// The year.
     pub year: i32,
     /// Counted as of (RFC 3339).
     pub as_of: String,
@@ -83,9 +83,8 @@ struct ChannelBreakdown {
 }
 
 fn year_scope(year: i32, channel: Option<&str>) -> Result<Scope, AppError> {
-    let day = |y| {
-        NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(|| AppError::invalid_field("year", "is not a valid year"))
-    };
+    let day =
+        |y| NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(|| AppError::invalid_field("year", Rule::YearRange));
     Ok(Scope { from: day(year)?, to: day(year + 1)?, channel: channel.map(str::to_owned), department: None })
 }
 

@@ -6,13 +6,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::body::JsonBody;
-use super::views::UserView;
-use crate::app::AppState;
-use crate::auth::{login, AuthUser};
+use crate::auth::AuthUser;
 use crate::client::ClientAddress;
-use crate::db;
 use crate::domain::time;
 use crate::error::AppError;
+use crate::service::sessions as login;
+use crate::service::views::UserView;
+use crate::state::AppState;
 
 /// Login body.
 #[derive(Debug, Deserialize)]
@@ -49,10 +49,7 @@ pub async fn login(
 
 /// `GET /api/v1/auth/me`.
 pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, AppError> {
-    let id = user.id;
-    let found = state.db.read(move |conn| Ok(db::users::find(conn, id)?)).await?;
-    let user = found.ok_or_else(|| AppError::not_found("user"))?;
-    Ok(HttpResponse::Ok().json(UserView::from(user)))
+    Ok(HttpResponse::Ok().json(UserView::from(login::account(&state, &user).await?)))
 }
 
 /// `POST /api/v1/auth/logout`: revokes every token of the user issued until now.

@@ -1,23 +1,17 @@
-//! Reading requests: JSON bodies with a size limit and per-field errors, the
-//! `If-Match` version, and list paging.
+//! Reading requests: JSON bodies with a size limit and per-field errors, and
+//! the `If-Match` version.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::http::header;
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
-use base64::Engine;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 
-pub use crate::domain::validation::from_json as from_value;
-use crate::domain::validation::{field_name, strip_position, FieldErrors};
+use crate::domain::intake::BODY_LIMIT;
+use crate::domain::validation::{field_name, shape, strip_position, FieldErrors, Rule};
 use crate::error::AppError;
-
-/// Largest accepted request body. A case's content (20,000 characters) fits
-/// even with every character escaped as `\uXXXX`.
-pub const BODY_LIMIT: usize = 256 * 1024;
 
 /// A JSON request body. Malformed JSON and invalid UTF-8 are 400; well-formed
 /// JSON of the wrong shape (missing or unknown fields, wrong types) is 422
@@ -119,10 +113,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         let value: serde_json::Value = serde_json::from_slice(bytes)
             .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
         if holds_nul(&value) {
-            return Err(AppError::Validation(FieldErrors::single(
-                "body",
-                "text must not contain NUL characters (\\u0000)",
-            )));
+            return Err(AppError::Validation(FieldErrors::single("body", Rule::NulCharacters)));
         }
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
@@ -132,7 +123,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         match inner.classify() {
             serde_json::error::Category::Data => {
                 let message = strip_position(&inner.to_string());
-                AppError::Validation(FieldErrors::single(field_name(&path, &message), message))
+                AppError::Validation(FieldErrors::single(field_name(&path, &message), shape(message)))
             }
             _ => AppError::BadRequest(format!("the body is not valid JSON: {inner}")),
         }
@@ -182,53 +173,6 @@ impl FromRequest for IfMatch {
     }
 }
 
-/// Default page size of lists.
-pub const DEFAULT_LIMIT: i64 = 50;
-/// Largest page size of lists.
-pub const MAX_LIMIT: i64 = 500;
-
-/// Checks `limit`, recording an error when it is out of range.
-pub fn page_limit(raw: Option<&str>, errors: &mut FieldErrors) -> i64 {
-    match raw {
-        None => DEFAULT_LIMIT,
-        Some(raw) => match raw.parse::<i64>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-            _ => {
-                errors.add("limit", format!("must be a whole number from 1 to {MAX_LIMIT}"));
-                DEFAULT_LIMIT
-            }
-        },
-    }
-}
-
-/// An opaque cursor for the next page, from the last id shown.
-pub fn encode_cursor(last_id: i64) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("id:{last_id}"))
-}
-
-/// The id a cursor continues after.
-pub fn decode_cursor(raw: &str, errors: &mut FieldErrors) -> Option<i64> {
-    let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(raw)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| text.strip_prefix("id:").and_then(|id| id.parse::<i64>().ok()));
-    if decoded.is_none() {
-        errors.add("cursor", "is not a cursor this service issued");
-    }
-    decoded
-}
-
-/// For PATCH bodies: tells an absent field (`None`) from an explicit `null`
-/// (`Some(None)`). Use with `#[serde(default, deserialize_with = "nullable")]`.
-pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,7 +195,7 @@ mod tests {
 
     fn field_of(json: &str) -> (String, String) {
         match parse_json::<Outer>(json.as_bytes()).unwrap_err() {
-            AppError::Validation(errors) => (errors.0[0].field.clone(), errors.0[0].message.clone()),
+            AppError::Validation(errors) => (errors.0[0].field.clone(), errors.0[0].rule.to_string()),
             other => (other.code().to_owned(), other.to_string()),
         }
     }
@@ -284,13 +228,5 @@ mod tests {
         assert_eq!(field_of(r#"{"title": "a", "\u0000": 1}"#).0, "body");
         // An escaped backslash followed by "u0000" is ordinary text.
         assert!(parse_json::<Outer>(br#"{"title": "C:\\u0000"}"#).is_ok());
-    }
-
-    #[test]
-    fn cursors_round_trip_and_forgeries_are_refused() {
-        let mut errors = FieldErrors::new();
-        assert_eq!(decode_cursor(&encode_cursor(1234), &mut errors), Some(1234));
-        assert_eq!(decode_cursor("1234", &mut errors), None);
-        assert_eq!(errors.0.len(), 1);
     }
 }

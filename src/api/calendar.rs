@@ -3,19 +3,16 @@
 //! admins replace a year at once when the State Council publishes it. Changes
 //! apply to deadlines computed afterwards; due dates already set stay.
 
-use std::collections::HashSet;
-
 use actix_web::{web, HttpResponse};
-use chrono::{Datelike, NaiveDate, Weekday};
-use serde::{Deserialize, Serialize};
+use chrono::NaiveDate;
+use serde::Serialize;
 
 use super::body::JsonBody;
-use crate::app::AppState;
 use crate::auth::{Admin, AuthUser};
-use crate::db::{self, calendar::CalendarDay};
-use crate::domain::time;
-use crate::domain::validation::FieldErrors;
+use crate::db::calendar::CalendarDay;
 use crate::error::AppError;
+use crate::service::calendar::{self, missing_schedule_warning};
+use crate::state::AppState;
 
 /// One exception, as the API shows it.
 #[derive(Debug, Serialize)]
@@ -23,51 +20,6 @@ pub struct DayView {
     date: NaiveDate,
     is_workday: bool,
     note: String,
-}
-
-/// One exception, as submitted.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DayInput {
-    /// `YYYY-MM-DD`.
-    pub date: String,
-    /// A make-up working day (班) rather than a holiday (休).
-    pub is_workday: bool,
-    /// e.g. 春节 or 春节调休上班.
-    pub note: String,
-}
-
-impl From<CalendarDay> for DayInput {
-    fn from(d: CalendarDay) -> Self {
-        DayInput { date: d.day.to_string(), is_workday: d.is_workday, note: d.note }
-    }
-}
-
-/// Years the calendar can hold.
-const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
-
-/// Refuses a year the calendar cannot hold.
-pub fn check_year(year: i32) -> Result<(), AppError> {
-    if YEARS.contains(&year) {
-        Ok(())
-    } else {
-        Err(AppError::invalid_field("year", "must be between 2000 and 2100"))
-    }
-}
-
-/// The warning for a year without a schedule.
-pub fn missing_schedule_warning(year: i32) -> String {
-    format!("no holiday schedule for {year}: its deadlines count weekends only until an admin enters it")
-}
-
-/// Warnings for this and next year (Beijing time) when their schedules are missing.
-pub fn schedule_warnings(years_with_schedule: &[i32]) -> Vec<String> {
-    let this_year = time::office_date(time::now_utc()).year();
-    [this_year, this_year + 1]
-        .into_iter()
-        .filter(|y| !years_with_schedule.contains(y))
-        .map(missing_schedule_warning)
-        .collect()
 }
 
 fn respond(year: i32, days: Vec<CalendarDay>) -> HttpResponse {
@@ -84,17 +36,11 @@ fn respond(year: i32, days: Vec<CalendarDay>) -> HttpResponse {
 /// means no schedule was entered: plain weekends, with a `Warning` header.
 pub async fn get(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let year = path.into_inner();
-    Ok(respond(year, read_year(&state, year).await?))
-}
-
-/// A year's exceptions by date (any signed-in user may read them).
-pub async fn read_year(state: &AppState, year: i32) -> Result<Vec<CalendarDay>, AppError> {
-    check_year(year)?;
-    state.db.read(move |conn| Ok(db::calendar::year(conn, year)?)).await
+    Ok(respond(year, calendar::year(&state, &user, year).await?))
 }
 
 /// `PUT /api/v1/calendar/{year}` (admin): replaces the year's exceptions.
@@ -102,73 +48,9 @@ pub async fn put(
     state: web::Data<AppState>,
     admin: Admin,
     path: web::Path<i32>,
-    body: JsonBody<Vec<DayInput>>,
+    body: JsonBody<Vec<calendar::DayInput>>,
 ) -> Result<HttpResponse, AppError> {
     let year = path.into_inner();
-    let stored = edit_year(&state, &admin, year, move |_| body.0).await?;
+    let stored = calendar::edit_year(&state, &admin, year, move |_| body.0).await?;
     Ok(respond(year, stored))
-}
-
-/// Checks a year's exceptions as submitted: every date must be a real date
-/// of that year, listed once; a make-up working day must fall on a weekend;
-/// every entry needs a note. Errors name the entry (`[i].date`).
-pub fn check_days(year: i32, inputs: Vec<DayInput>) -> Result<Vec<CalendarDay>, AppError> {
-    let mut errors = FieldErrors::new();
-    let mut seen = HashSet::new();
-    let mut days = Vec::with_capacity(inputs.len());
-    for (i, input) in inputs.into_iter().enumerate() {
-        let field = |name: &str| format!("[{i}].{name}");
-        let note = input.note.trim().to_owned();
-        if note.is_empty() || note.chars().count() > 50 {
-            errors.add(field("note"), "must be 1 to 50 characters, e.g. 春节 or 春节调休上班");
-        }
-        let Some(date) = time::parse_date(input.date.trim()) else {
-            errors.add(field("date"), "must be a valid date, YYYY-MM-DD");
-            continue;
-        };
-        if date.year() != year {
-            errors.add(field("date"), format!("is not in {year}"));
-        }
-        if !seen.insert(date) {
-            errors.add(field("date"), "is listed twice");
-        }
-        let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
-        if input.is_workday && !weekend {
-            errors.add(
-                field("is_workday"),
-                format!("{date} is a weekday: only a Saturday or Sunday can be a make-up working day"),
-            );
-        }
-        days.push(CalendarDay { day: date, is_workday: input.is_workday, note });
-    }
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
-    days.sort_by_key(|d| d.day);
-    Ok(days)
-}
-
-/// Replaces a year's exceptions with what `edit` makes of the stored ones,
-/// checked by [`check_days`], in one transaction: `PUT` ignores the stored
-/// list and gives the new one; the admin page adds or removes one entry, and
-/// no other admin's change made meanwhile is lost.
-pub async fn edit_year(
-    state: &AppState,
-    Admin(admin): &Admin,
-    year: i32,
-    edit: impl FnOnce(Vec<DayInput>) -> Vec<DayInput> + Send + 'static,
-) -> Result<Vec<CalendarDay>, AppError> {
-    check_year(year)?;
-    let stored = state
-        .db
-        .write(move |conn| {
-            let current = db::calendar::year(conn, year)?.into_iter().map(DayInput::from).collect();
-            let days = check_days(year, edit(current))?;
-            db::calendar::replace_year(conn, year, &days)?;
-            Ok(db::calendar::year(conn, year)?)
-        })
-        .await?;
-    state.db.forget_cached();
-    tracing::info!(year, exceptions = stored.len(), by = %admin.username, "calendar year replaced");
-    Ok(stored)
 }

@@ -2,70 +2,19 @@
 //! cases registered afterwards; registered cases keep the due date they got.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 
 use super::body::JsonBody;
-use super::views::{ChannelView, Items};
-use crate::app::AppState;
 use crate::auth::{Admin, AuthUser};
-use crate::db::{
-    self,
-    models::{self, Channel},
-};
-use crate::domain::calendar::LimitUnit;
-use crate::domain::time;
-use crate::domain::validation::{text_in_range, FieldErrors};
 use crate::error::AppError;
+use crate::service::categories::{self, Categories};
+use crate::service::channels;
+use crate::service::views::{ChannelView, Items};
+use crate::state::AppState;
 
 /// `GET /api/v1/channels`.
-pub async fn list(state: web::Data<AppState>, _user: AuthUser) -> Result<HttpResponse, AppError> {
-    let items: Vec<ChannelView> = list_channels(&state).await?.into_iter().map(Into::into).collect();
+pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, AppError> {
+    let items: Vec<ChannelView> = channels::list(&state, &user).await?.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(Items { items }))
-}
-
-/// Every channel in display order (any signed-in user may read them).
-pub async fn list_channels(state: &AppState) -> Result<Vec<Channel>, AppError> {
-    state.db.read(|conn| Ok(db::channels::list(conn)?)).await
-}
-
-/// Patch body; absent fields stay as they are.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateInput {
-    /// Name, e.g. 公开信箱.
-    pub name: Option<String>,
-    /// Time limit amount.
-    pub time_limit: Option<i32>,
-    /// `workday`, `calendar_day` or `month`.
-    pub time_limit_unit: Option<String>,
-    /// Largest total extension.
-    pub extension_limit: Option<i32>,
-    /// `workday`, `calendar_day` or `month`.
-    pub extension_unit: Option<String>,
-    /// Tracking-number prefix.
-    pub tracking_prefix: Option<String>,
-    /// Whether ratings have a work and a result dimension.
-    pub two_dimension_rating: Option<bool>,
-    /// Display order.
-    pub sort_order: Option<i32>,
-}
-
-fn unit(errors: &mut FieldErrors, field: &str, raw: Option<String>) -> Option<LimitUnit> {
-    let unit = LimitUnit::parse(&raw?);
-    if unit.is_none() {
-        errors.add(field, "must be workday, calendar_day or month");
-    }
-    unit
-}
-
-fn amount(errors: &mut FieldErrors, field: &str, raw: Option<i32>, min: i32) -> Option<i32> {
-    let value = raw?;
-    if (min..=366).contains(&value) {
-        Some(value)
-    } else {
-        errors.add(field, format!("must be from {min} to 366"));
-        None
-    }
 }
 
 /// `PATCH /api/v1/channels/{code}` (admin).
@@ -73,58 +22,28 @@ pub async fn update(
     state: web::Data<AppState>,
     admin: Admin,
     path: web::Path<String>,
-    body: JsonBody<UpdateInput>,
+    body: JsonBody<channels::UpdateInput>,
 ) -> Result<HttpResponse, AppError> {
-    let updated = update_channel(&state, &admin, path.into_inner(), body.0).await?;
+    let updated = channels::update(&state, &admin, path.into_inner(), body.0).await?;
     Ok(HttpResponse::Ok().json(ChannelView::from(updated)))
 }
 
-/// Changes a channel: the API's `PATCH /api/v1/channels/{code}` and the admin pages.
-pub async fn update_channel(
-    state: &AppState,
-    Admin(admin): &Admin,
-    code: String,
-    input: UpdateInput,
-) -> Result<Channel, AppError> {
-    let mut errors = FieldErrors::new();
-    let tracking_prefix = input.tracking_prefix.and_then(|p| {
-        let valid = (2..=4).contains(&p.len()) && p.chars().all(|c| c.is_ascii_uppercase());
-        if !valid {
-            errors.add("tracking_prefix", "must be 2 to 4 upper-case letters");
-        }
-        valid.then_some(p)
-    });
-    let changes = models::ChannelChanges {
-        name: input.name.as_deref().and_then(|n| text_in_range(&mut errors, "name", n, 1, 50)),
-        time_limit: amount(&mut errors, "time_limit", input.time_limit, 1),
-        time_limit_unit: unit(&mut errors, "time_limit_unit", input.time_limit_unit),
-        extension_limit: amount(&mut errors, "extension_limit", input.extension_limit, 0),
-        extension_unit: unit(&mut errors, "extension_unit", input.extension_unit),
-        tracking_prefix,
-        two_dimension_rating: input.two_dimension_rating,
-        sort_order: input.sort_order,
-        updated_at: Some(time::now_utc()),
-    };
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
-    let updated = state
-        .db
-        .write(move |conn| {
-            if !db::channels::update(conn, &code, &changes)? {
-                return Err(AppError::not_found("channel"));
-            }
-            db::channels::find(conn, &code)?.ok_or_else(|| AppError::not_found("channel"))
-        })
-        .await
-        .map_err(|e| match e {
-            AppError::Duplicate { .. } => AppError::Duplicate {
-                detail: "another channel already uses this tracking prefix".into(),
-                existing: None,
-            },
-            other => other,
-        })?;
-    state.db.forget_cached();
-    tracing::info!(channel = %updated.code, by = %admin.username, "channel changed");
-    Ok(updated)
+/// `GET /api/v1/channels/{code}/categories` (any user): the categories the
+/// channel offers, in order.
+pub async fn categories(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(categories::list(&state, &user, path.into_inner()).await?))
+}
+
+/// `PUT /api/v1/channels/{code}/categories` (admin): replaces the list.
+pub async fn replace_categories(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<String>,
+    body: JsonBody<Categories>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(categories::replace(&state, &admin, path.into_inner(), body.0).await?))
 }

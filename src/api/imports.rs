@@ -5,17 +5,16 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::app::AppState;
 use crate::auth::OfficeStaff;
 use crate::db::models::ImportRecord;
-use crate::db::{self, transfer::ImportCounts};
+use crate::db::transfer::ImportCounts;
 use crate::domain::ids::UserId;
 use crate::domain::time::serde_office;
 use crate::error::AppError;
-use crate::transfer::import::{self, ImportOptions};
-use crate::transfer::read::{self, TextEncoding};
+use crate::service::imports::{self, ImportQuery};
+use crate::state::AppState;
 
 /// Largest file `POST /api/v1/imports` takes: some 40,000 rows of CSV, or
 /// far more as xlsx. Larger files go through `casedesk import`, which streams.
@@ -30,16 +29,6 @@ const ACCEPTED_TYPES: [&str; 6] = [
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/vnd.ms-excel",
 ];
-
-/// `POST /api/v1/imports` query parameters.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ImportQuery {
-    dry_run: Option<String>,
-    sheet: Option<String>,
-    encoding: Option<String>,
-    file_name: Option<String>,
-}
 
 /// An import record as the API shows it.
 #[derive(Debug, Serialize)]
@@ -121,76 +110,38 @@ async fn read_file(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u
     Ok(bytes)
 }
 
-/// `POST /api/v1/imports` (clerk, admin): the file as the body. Refuses a
-/// file that cannot be read or whose header row is wrong with 422 (nothing
-/// imported); otherwise 201 with the record, bad rows counted as refused.
+/// `POST /api/v1/imports` (clerk, admin): the file is the body.
 pub async fn create(
     state: web::Data<AppState>,
-    OfficeStaff(user): OfficeStaff,
+    staff: OfficeStaff,
     req: HttpRequest,
     query: web::Query<ImportQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let query = query.into_inner();
-    let dry_run = match query.dry_run.as_deref() {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => return Err(AppError::invalid_field("dry_run", "must be true or false")),
-    };
-    let encoding = match query.encoding.as_deref() {
-        None => None,
-        Some(name) => Some(
-            TextEncoding::parse(name)
-                .ok_or_else(|| AppError::invalid_field("encoding", "must be utf-8 or gb18030 (gbk)"))?,
-        ),
-    };
-    let file_name = query.file_name.unwrap_or_else(|| "upload".into());
-    if file_name.chars().count() > 200 || file_name.contains('\0') {
-        return Err(AppError::invalid_field("file_name", "must be at most 200 characters"));
-    }
     let bytes = read_file(&req, payload).await?;
-    let db = state.db.clone();
-    let sheet = query.sheet;
-    let record = web::block(move || {
-        let rows = read::from_bytes(bytes, sheet.as_deref(), encoding)
-            .map_err(|e| AppError::invalid_field("file", e.0))?;
-        let options = ImportOptions { file_name, dry_run, actor: Some(user.id) };
-        import::run(&db, rows, options, |_| {}).map_err(AppError::from)
-    })
-    .await??;
-    let view = ImportView::from(record);
+    let view = ImportView::from(imports::run(&state, &staff, query.into_inner(), bytes).await?);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/imports/{}", view.id)))
         .json(view))
 }
 
-async fn find(state: &AppState, id: i64) -> Result<ImportRecord, AppError> {
-    state
-        .db
-        .read(move |conn| db::transfer::find_import(conn, id)?.ok_or_else(|| AppError::not_found("import")))
-        .await
-}
-
 /// `GET /api/v1/imports/{id}` (clerk, admin).
 pub async fn get(
     state: web::Data<AppState>,
-    _: OfficeStaff,
+    staff: OfficeStaff,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(ImportView::from(find(&state, path.into_inner()).await?)))
+    Ok(HttpResponse::Ok().json(ImportView::from(imports::find(&state, &staff, path.into_inner()).await?)))
 }
 
-/// `GET /api/v1/imports/{id}/refused` (clerk, admin): the refused rows as
-/// CSV with the file's header row plus 错误原因.
+/// `GET /api/v1/imports/{id}/refused` (clerk, admin): the refused rows as CSV.
 pub async fn refused(
     state: web::Data<AppState>,
-    _: OfficeStaff,
+    staff: OfficeStaff,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let record = find(&state, id).await?;
-    let refusals = state.db.read(move |conn| Ok(db::transfer::refusals(conn, id)?)).await?;
-    let bytes = import::refused_csv(&record, &refusals)?;
+    let bytes = imports::refused_rows(&state, &staff, id).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

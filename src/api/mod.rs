@@ -2,23 +2,22 @@
 //! as [`ROUTES`] so that a test can hold it against `api-spec/openapi.yaml`.
 //! Handlers live in one module per resource.
 
-pub mod access;
 mod actions;
 mod auth;
-pub mod body;
-pub mod calendar;
-pub mod cases;
-pub mod channels;
-pub mod departments;
-pub mod export;
+mod bearer;
+mod body;
+mod calendar;
+mod cases;
+mod channels;
+mod departments;
+mod export;
 mod imports;
 mod ops;
-pub mod outbox;
-pub(crate) mod public;
+mod outbox;
+mod public;
 mod reports;
 mod stats;
-pub mod users;
-pub mod views;
+mod users;
 
 use actix_web::body::EitherBody;
 use actix_web::dev::ServiceResponse;
@@ -26,12 +25,12 @@ use actix_web::http::{header, Method};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, HttpRequest, ResponseError};
 
+use crate::domain::intake::BODY_LIMIT;
 use crate::error::{AppError, PROBLEM_JSON};
 
-pub use body::{refuse_nul_in_url, BODY_LIMIT};
-pub use calendar::schedule_warnings;
+pub use bearer::authenticate;
+pub use body::refuse_nul_in_url;
 pub use ops::metrics_page;
-pub use users::parse_username;
 
 macro_rules! routes {
     ($($method:ident $path:literal => $handler:path,)*) => {
@@ -60,6 +59,8 @@ routes! {
     PATCH "/api/v1/users/{id}" => users::update,
     GET "/api/v1/channels" => channels::list,
     PATCH "/api/v1/channels/{code}" => channels::update,
+    GET "/api/v1/channels/{code}/categories" => channels::categories,
+    PUT "/api/v1/channels/{code}/categories" => channels::replace_categories,
     GET "/api/v1/calendar/{year}" => calendar::get,
     PUT "/api/v1/calendar/{year}" => calendar::put,
     POST "/api/v1/cases" => cases::create,
@@ -82,6 +83,11 @@ routes! {
     POST "/api/v1/public/cases" => public::submit,
     GET "/api/v1/public/cases/{tracking_no}" => public::lookup,
     POST "/api/v1/public/cases/{tracking_no}/rating" => public::rate,
+}
+
+/// A 200 with a case and its version as ETag.
+pub fn case_response(view: crate::service::views::CaseView) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().insert_header((header::ETAG, format!("\"{}\"", view.version))).json(view)
 }
 
 /// Wires every route, the extractor error handlers and the fallback for

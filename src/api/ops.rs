@@ -4,9 +4,9 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde_json::json;
 
-use crate::app::AppState;
-use crate::db;
 use crate::error::AppError;
+use crate::service::{calendar, outbox};
+use crate::state::AppState;
 
 /// `GET /healthz`: the process is up.
 pub async fn healthz() -> HttpResponse {
@@ -18,11 +18,11 @@ pub async fn healthz() -> HttpResponse {
 /// schedule is missing (deadlines would count weekends only).
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let backend = state.db.backend().name();
-    match state.db.read(|conn| Ok(db::calendar::years(conn)?)).await {
+    match calendar::years_entered(&state).await {
         Ok(years) => HttpResponse::Ok().json(json!({
             "status": "ready",
             "database": backend,
-            "calendar": {"years": years, "warnings": super::schedule_warnings(&years)},
+            "calendar": {"years": years, "warnings": calendar::schedule_warnings(&years)},
         })),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");
@@ -62,7 +62,7 @@ pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
 /// operator's scraper reaches: no token.
 pub async fn metrics_page(state: web::Data<AppState>) -> HttpResponse {
     // A scrape still answers when the database does not: pool gauges tell why.
-    let outbox = state.db.read(|conn| Ok(db::outbox::counts(conn)?)).await.unwrap_or_default();
+    let outbox = outbox::counts(&state).await.unwrap_or_default();
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.metrics.render(state.db.pool(), &outbox))

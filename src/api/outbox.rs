@@ -5,15 +5,16 @@ use actix_web::{web, HttpResponse};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use super::body::{decode_cursor, encode_cursor, page_limit};
-use crate::app::AppState;
 use crate::auth::Admin;
-use crate::db::{self, outbox::Message};
+use crate::db::outbox::Message;
 use crate::domain::ids::CaseId;
 use crate::domain::notice::{MessageState, Notice};
-use crate::domain::time::{self, serde_office};
-use crate::domain::validation::FieldErrors;
+use crate::domain::time::serde_office;
+use crate::domain::validation::{FieldErrors, Rule};
 use crate::error::AppError;
+use crate::service::outbox;
+use crate::service::paging::{decode_cursor, encode_cursor, page_limit};
+use crate::state::AppState;
 
 /// One message, without its render data (which may hold a query code).
 #[derive(Debug, Serialize)]
@@ -79,7 +80,7 @@ pub async fn list(
     let wanted = wanted.and_then(|raw| {
         let parsed = MessageState::parse(&raw);
         if parsed.is_none() {
-            errors.add("state", "must be pending, sent or failed");
+            errors.add("state", Rule::OneOf(&["pending", "sent", "failed"]));
         }
         parsed
     });
@@ -88,21 +89,10 @@ pub async fn list(
     if !errors.is_empty() {
         return Err(errors.into());
     }
-    let (rows, more) = list_messages(&state, &admin, wanted, before, limit).await?;
+    let (rows, more) = outbox::list(&state, &admin, wanted, before, limit).await?;
     let next_cursor = if more { rows.last().map(|m| encode_cursor(m.id)) } else { None };
     Ok(HttpResponse::Ok()
         .json(MessagePage { items: rows.into_iter().map(Into::into).collect(), next_cursor }))
-}
-
-/// A page of messages, newest first, in one state or all; `true` when more follow.
-pub async fn list_messages(
-    state: &AppState,
-    _admin: &Admin,
-    wanted: Option<MessageState>,
-    before: Option<i64>,
-    limit: i64,
-) -> Result<(Vec<Message>, bool), AppError> {
-    state.db.read(move |conn| Ok(db::outbox::list(conn, wanted, before, limit)?)).await
 }
 
 /// `POST /api/v1/outbox/{id}/retry`.
@@ -111,28 +101,6 @@ pub async fn retry(
     admin: Admin,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let message = retry_message(&state, &admin, path.into_inner()).await?;
+    let message = outbox::retry(&state, &admin, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(MessageView::from(message)))
-}
-
-/// A failed message goes back in the queue with a fresh 24 hours of
-/// attempts: the API's retry and the outbox page's button. Anything but a
-/// failed message is a conflict.
-pub async fn retry_message(state: &AppState, Admin(admin): &Admin, id: i64) -> Result<Message, AppError> {
-    let now = time::now_utc();
-    let message = state
-        .db
-        .write(move |conn| {
-            let message = db::outbox::find(conn, id)?.ok_or_else(|| AppError::not_found("message"))?;
-            if !db::outbox::retry(conn, id, now)? {
-                return Err(AppError::Conflict(format!(
-                    "message {id} is {}, not failed",
-                    message.state.as_str()
-                )));
-            }
-            db::outbox::find(conn, id)?.ok_or_else(|| AppError::not_found("message"))
-        })
-        .await?;
-    tracing::info!(message = id, by = %admin.username, "failed mail queued again");
-    Ok(message)
 }

@@ -1,15 +1,15 @@
 //! `/api/v1/stats/*`: every figure of DESIGN.md for a period and scope, with
 //! the same period a year earlier and the change, and the definition in
-//! force — the structures of `crate::stats`, which the dashboard renders too.
+//! force — `service::stats`' structures, which the dashboard renders too.
 //! Leaders, clerks and admins see everything; a handler sees their own
 //! department only.
 
 use actix_web::{web, HttpResponse};
 
-use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::AppError;
-use crate::stats::{self, StatsQuery};
+use crate::service::stats::{self, StatsQuery};
+use crate::state::AppState;
 
 /// `GET /api/v1/stats/summary`.
 pub async fn summary(
@@ -17,46 +17,32 @@ pub async fn summary(
     user: AuthUser,
     query: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let req = query.into_inner().parse(&user, false)?;
-    let definition = state.settings.definition.clone();
-    let body = state.db.read(move |conn| stats::summary(conn, &req, &definition)).await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(stats::summary(&state, &user, query.into_inner()).await?))
 }
 
-/// `GET /api/v1/stats/by-channel`: every channel, including those with no cases.
+/// `GET /api/v1/stats/by-channel`.
 pub async fn by_channel(
     state: web::Data<AppState>,
     user: AuthUser,
     query: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let req = query.into_inner().parse(&user, false)?;
-    let definition = state.settings.definition.clone();
-    let body = state.db.read(move |conn| stats::by_channel(conn, &req, &definition)).await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(stats::by_channel(&state, &user, query.into_inner()).await?))
 }
 
-/// `GET /api/v1/stats/by-department`: every department with cases in either
-/// year (and `department_id` 0 for cases not yet assigned).
+/// `GET /api/v1/stats/by-department`.
 pub async fn by_department(
     state: web::Data<AppState>,
     user: AuthUser,
     query: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let req = query.into_inner().parse(&user, false)?;
-    let definition = state.settings.definition.clone();
-    let body = state.db.read(move |conn| stats::by_department(conn, &req, &definition)).await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(stats::by_department(&state, &user, query.into_inner()).await?))
 }
 
-/// `GET /api/v1/stats/trend?interval=month`: one item per month of the
-/// period, empty months included.
+/// `GET /api/v1/stats/trend?interval=month`.
 pub async fn trend(
     state: web::Data<AppState>,
     user: AuthUser,
     query: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let req = query.into_inner().parse(&user, true)?;
-    let definition = state.settings.definition.clone();
-    let body = state.db.read(move |conn| stats::trend(conn, &req, &definition)).await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(stats::trend(&state, &user, query.into_inner()).await?))
 }

@@ -5,7 +5,7 @@
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
 
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{FieldErrors, Rule};
 
 /// Shortest accepted password, in characters.
 pub const MIN_LEN: usize = 8;
@@ -18,7 +18,7 @@ pub fn check_new(field: &str, password: &str) -> Result<(), FieldErrors> {
     if (MIN_LEN..=MAX_LEN).contains(&len) {
         Ok(())
     } else {
-        Err(FieldErrors::single(field, format!("must be {MIN_LEN} to {MAX_LEN} characters")))
+        Err(FieldErrors::single(field, Rule::PasswordLength { min: MIN_LEN, max: MAX_LEN }))
     }
 }
 

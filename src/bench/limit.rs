@@ -14,7 +14,7 @@ use crate::domain::intake::NewCaseInput;
 use crate::domain::time;
 use crate::error::AppError;
 use crate::progress::Progress;
-use crate::workflow::{self, Registrar};
+use crate::service::cases::{self, Registrar};
 
 /// The database's own limit for the intake write: the same rows (counter,
 /// case, event, rollup) through the pool from `concurrency` threads, one
@@ -42,10 +42,10 @@ pub(super) fn direct_intake(db: &Db, clerk: i64, concurrency: usize, duration: D
                     let outcome = validated.and_then(|new| {
                         db.write_blocking(|conn| {
                             let (calendar, channels) = (db.calendar(conn)?, db.channels(conn)?);
-                            let channel = workflow::channel_of(&channels, &new.channel)?;
+                            let channel = cases::channel_of(&channels, &new.channel)?;
                             let clock = Clock { calendar: &calendar, now };
                             let clerk = Registrar::Staff(UserId(clerk));
-                            workflow::register(conn, &new, channel, clerk, clock)
+                            cases::register_in(conn, &new, channel, clerk, clock)
                         })
                     });
                     match outcome {

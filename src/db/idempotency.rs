@@ -13,7 +13,6 @@ use crate::domain::ids::UserId;
 pub struct StoredResponse {
     /// Hash of the request body it answered.
     pub request_hash: String,
-    /// Its status.
     pub status: i32,
     /// Its JSON body.
     pub body: String,

@@ -17,7 +17,6 @@ use crate::domain::lifecycle::CaseState;
 /// masking is the view's, `domain::citizen::mask_name`).
 #[derive(Debug, Clone, Queryable)]
 pub struct PublishedLetter {
-    /// Tracking number.
     pub tracking_no: String,
     /// Subject line.
     pub title: String,

@@ -8,6 +8,7 @@ use super::schema::*;
 use crate::domain::actions::CaseUpdate;
 use crate::domain::calendar::{LimitUnit, TimeLimit};
 use crate::domain::case::{CaseClock, CaseFacts};
+use crate::domain::event::EventKind;
 use crate::domain::ids::{CaseId, DepartmentId, UserId};
 use crate::domain::lifecycle::CaseState;
 use crate::domain::rating::{Rating, RatingSource};
@@ -461,7 +462,7 @@ pub struct CaseEvent {
     /// The case.
     pub case_id: CaseId,
     /// Action name (or a system event such as `register`).
-    pub action: String,
+    pub action: EventKind,
     /// Who acted; none for citizens and the system.
     pub actor_id: Option<UserId>,
     pub at: NaiveDateTime,
@@ -482,7 +483,7 @@ pub struct NewCaseEvent {
     /// The case.
     pub case_id: CaseId,
     /// Action name.
-    pub action: String,
+    pub action: EventKind,
     /// Who acted.
     pub actor_id: Option<UserId>,
     pub at: NaiveDateTime,

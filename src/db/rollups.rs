@@ -15,6 +15,7 @@ use super::models::Case;
 use super::schema::{case_rollups, case_rollups_monthly};
 use super::{placeholders, DbConnection};
 use crate::domain::calendar::Calendar;
+use crate::domain::case::handling_time;
 use crate::domain::figures::{contribution, Breakdown, Counts, Measure, RollupKey, Scope};
 use crate::domain::lifecycle::CaseState;
 use crate::domain::rating::Rating;
@@ -490,11 +491,8 @@ pub fn backfill(conn: &mut DbConnection) -> QueryResult<usize> {
     let calendar = if missing.is_empty() { Calendar::default() } else { super::calendar::load(conn)? };
     for case in &missing {
         let Some(closed_at) = case.closed_at else { continue };
-        let workdays = calendar
-            .workdays_between(time::office_date(case.received_at), time::office_date(closed_at))
-            .max(0);
-        let seconds = (closed_at - case.received_at).num_seconds().max(0);
-        super::cases::set_handling_time(conn, case.id, seconds, workdays as i32)?;
+        let (seconds, workdays) = handling_time(&calendar, case.received_at, closed_at);
+        super::cases::set_handling_time(conn, case.id, seconds, workdays)?;
     }
     if !missing.is_empty() || (super::cases::any(conn)? && is_empty(conn)?) {
         rebuild(conn)?;

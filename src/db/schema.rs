@@ -55,6 +55,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    channel_categories (channel, name) {
+        channel -> Text,
+        name -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
     tracking_counters (channel, year) {
         channel -> Text,
         year -> Integer,
@@ -263,6 +271,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     login_failures,
     channels,
+    channel_categories,
     calendar_days,
     case_rollups,
     case_rollups_monthly,

@@ -16,6 +16,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{BigInt, Text};
 
 use crate::domain::calendar::LimitUnit;
+use crate::domain::event::EventKind;
 use crate::domain::ids::{CaseId, DepartmentId, UserId};
 use crate::domain::lifecycle::CaseState;
 use crate::domain::notice::{MessageState, Notice};
@@ -58,7 +59,7 @@ macro_rules! stored_as_text {
     )*};
 }
 
-stored_as_text!(CaseState, Role, Rating, RatingSource, LimitUnit, MessageState, Notice);
+stored_as_text!(CaseState, EventKind, Role, Rating, RatingSource, LimitUnit, MessageState, Notice);
 
 /// Stores each id newtype as its BIGINT.
 macro_rules! stored_as_bigint {

@@ -33,7 +33,8 @@ use crate::domain::rating::Rating;
 use crate::domain::role::Role;
 use crate::domain::time;
 use crate::error::AppError;
-use crate::workflow::{self, Acting, Registrar};
+use crate::service::access::Caller;
+use crate::service::cases::{self as workflow, Registrar};
 
 /// The office's own accounts that act on cases.
 #[derive(Debug, Clone, Copy)]
@@ -535,26 +536,26 @@ fn run_case(
         _ => Registrar::Staff(office.clerk),
     };
     let (registered, _) =
-        workflow::register(conn, &new, channel, registrar, Clock { calendar, now: registered_at })?;
+        workflow::register_in(conn, &new, channel, registrar, Clock { calendar, now: registered_at })?;
     let department = &departments[case.department];
     for step in case.steps.into_iter().take_while(|s| s.at <= now) {
         let acting = match step.who {
             Who::Clerk => {
-                Acting { actor: Actor::Staff(Role::Clerk), user_id: Some(office.clerk), department_id: None }
+                Caller { actor: Actor::Staff(Role::Clerk), user_id: Some(office.clerk), department_id: None }
             }
-            Who::Leader => Acting {
+            Who::Leader => Caller {
                 actor: Actor::Staff(Role::Leader),
                 user_id: Some(office.leader),
                 department_id: None,
             },
-            Who::Handler => Acting {
+            Who::Handler => Caller {
                 actor: Actor::Staff(Role::Handler),
                 user_id: Some(department.handler),
                 department_id: Some(department.id),
             },
-            Who::Citizen => Acting::citizen(),
+            Who::Citizen => Caller::citizen(),
         };
-        workflow::act(
+        workflow::act_in(
             conn,
             registered.id,
             &acting,

@@ -22,14 +22,15 @@ use crate::domain::actions::{ActionBody, AssignBody, NoteBody, RateBody, ReasonB
 use crate::domain::calendar::{Calendar, Clock};
 use crate::domain::citizen::CitizenInput;
 use crate::domain::ids::{DepartmentId, UserId};
-use crate::domain::intake::NewCaseInput;
+use crate::domain::intake::{NewCaseInput, ReceivedAt};
 use crate::domain::lifecycle::Actor;
 use crate::domain::rating::Rating;
 use crate::domain::role::Role;
 use crate::domain::time;
 use crate::error::AppError;
 use crate::progress::Progress;
-use crate::workflow::{self, Acting, Registrar};
+use crate::service::access::Caller;
+use crate::service::cases::{self as workflow, Registrar};
 
 /// Departments of the demo county: name, code, and the categories they handle.
 const DEPARTMENTS: &[(&str, &str, &[&str])] = &[
@@ -463,7 +464,7 @@ fn case_input(
             "{title}。具体情况：{place}一带群众多次反映此事，希望有关部门尽快核实处理并予以答复。"
         ),
         title,
-        received_at: Some(time::to_office(received).to_rfc3339()),
+        received_at: Some(ReceivedAt::Rfc3339(time::to_office(received).to_rfc3339())),
         external_ref: None,
         category: Some(category.into()),
         is_public: Some(rng.random_bool(0.3)),
@@ -485,8 +486,8 @@ fn handle_case(
 ) -> Result<(), AppError> {
     let HistoryCase { channel: code, input, department, outcome, received } = case;
     let department = &departments[department];
-    let clerk = Acting { actor: Actor::Staff(Role::Clerk), user_id: Some(clerk_id), department_id: None };
-    let handler = Acting {
+    let clerk = Caller { actor: Actor::Staff(Role::Clerk), user_id: Some(clerk_id), department_id: None };
+    let handler = Caller {
         actor: Actor::Staff(Role::Handler),
         user_id: Some(department.handler),
         department_id: Some(department.id),
@@ -494,10 +495,10 @@ fn handle_case(
     let registered_at = received + Duration::minutes(5);
     let new = input.validate(registered_at, |_| true)?;
     let clock = Clock { calendar, now: registered_at };
-    let (case, _) = workflow::register(conn, &new, channel, Registrar::Staff(clerk_id), clock)?;
+    let (case, _) = workflow::register_in(conn, &new, channel, Registrar::Staff(clerk_id), clock)?;
     let id = case.id;
-    let mut act = |acting: Acting, body: ActionBody, at: NaiveDateTime| {
-        workflow::act(conn, id, &acting, body.into(), None, Clock { calendar, now: at }).map(drop)
+    let mut act = |acting: Caller, body: ActionBody, at: NaiveDateTime| {
+        workflow::act_in(conn, id, &acting, body.into(), None, Clock { calendar, now: at }).map(drop)
     };
     let reason = |text: &str| ReasonBody { reason: Some(text.into()) };
     let (seconds, rating, result, reopened) = match outcome {

@@ -13,7 +13,6 @@ use super::time;
 /// What the rules read of a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CaseFacts<'a> {
-    /// Its id.
     pub id: CaseId,
     /// Its channel's code.
     pub channel: &'a str,
@@ -134,6 +133,20 @@ impl CaseClock {
     pub fn is_overdue(&self, now: NaiveDateTime) -> bool {
         self.state.is_open() && !self.suspended && self.due_at.is_some_and(|due| due < now)
     }
+}
+
+/// How long a case took from receipt to closure: seconds, and working days
+/// from the day of receipt (not counted) to the day of closure. Fixed when a
+/// case closes (an action, an import, or the backfill of older cases), so
+/// that the figures sum integers.
+pub fn handling_time(
+    calendar: &Calendar,
+    received_at: NaiveDateTime,
+    closed_at: NaiveDateTime,
+) -> (i64, i32) {
+    let workdays =
+        calendar.workdays_between(time::office_date(received_at), time::office_date(closed_at)).max(0);
+    ((closed_at - received_at).num_seconds().max(0), workdays as i32)
 }
 
 #[cfg(test)]

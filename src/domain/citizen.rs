@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::validation::{optional_text, FieldErrors};
+use super::validation::{optional_text, FieldErrors, Rule};
 
 /// A phone number reduced to its digits: an 11-digit mainland mobile number or
 /// a landline with its area code (0 + 9 to 11 digits).
@@ -12,7 +12,7 @@ pub struct Phone(String);
 
 impl Phone {
     /// Accepts spaces and dashes between digits and a leading `+86`/`86` country code.
-    pub fn parse(raw: &str) -> Result<Phone, &'static str> {
+    pub fn parse(raw: &str) -> Result<Phone, Rule> {
         let mut digits: String = raw.trim().chars().filter(|c| !matches!(c, ' ' | '-')).collect();
         if let Some(rest) = digits.strip_prefix('+') {
             digits = rest.to_owned();
@@ -21,7 +21,7 @@ impl Phone {
             digits.drain(..2);
         }
         if !digits.chars().all(|c| c.is_ascii_digit()) {
-            return Err("must contain only digits, spaces, dashes and a leading +86");
+            return Err(Rule::PhoneCharacters);
         }
         let bytes = digits.as_bytes();
         let mobile = bytes.len() == 11 && bytes[0] == b'1' && (b'3'..=b'9').contains(&bytes[1]);
@@ -29,7 +29,7 @@ impl Phone {
         if mobile || landline {
             Ok(Phone(digits))
         } else {
-            Err("must be an 11-digit mobile number or a landline number with its area code")
+            Err(Rule::Phone)
         }
     }
 
@@ -46,10 +46,10 @@ pub struct Email(String);
 
 impl Email {
     /// Parses an address such as `wang@example.cn`.
-    pub fn parse(raw: &str) -> Result<Email, &'static str> {
+    pub fn parse(raw: &str) -> Result<Email, Rule> {
         let trimmed = raw.trim();
         if trimmed.len() > 254 || trimmed.chars().any(|c| c.is_control() || c.is_whitespace()) {
-            return Err("must be a single email address without spaces or line breaks");
+            return Err(Rule::SingleEmail);
         }
         match email_address::EmailAddress::parse_with_options(
             trimmed,
@@ -57,11 +57,9 @@ impl Email {
         ) {
             // An IP-literal domain (`a@[127.0.0.1]`) would let anyone aim the
             // office's mail at any host, the internal network included.
-            Ok(address) if address.domain().starts_with('[') => {
-                Err("must be an address at a mail domain, not at an IP address")
-            }
+            Ok(address) if address.domain().starts_with('[') => Err(Rule::EmailAtIp),
             Ok(address) if address.domain().contains('.') => Ok(Email(address.email().to_string())),
-            _ => Err("must be an email address such as name@example.cn"),
+            _ => Err(Rule::Email),
         }
     }
 
@@ -126,7 +124,7 @@ pub fn mask_name(name: &str) -> String {
 }
 
 /// Contact details as submitted.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CitizenInput {
     /// Name; optional for anonymous letters.

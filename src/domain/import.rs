@@ -45,7 +45,7 @@ pub struct DepartmentRef {
 
 /// The channels and departments rows are checked against, and now.
 #[derive(Debug, Clone)]
-pub struct Lookups {
+pub struct References {
     /// Every channel.
     pub channels: Vec<ChannelRef>,
     /// Every department (inactive ones too: history may name them).
@@ -275,19 +275,36 @@ fn rating(errors: &mut RowErrors, map: &HeaderMap, row: &[Cell], column: Column)
     parsed
 }
 
-/// Reads and checks one row. Every problem is reported, not just the first.
-pub fn parse_row(map: &HeaderMap, row: &[Cell], lookups: &Lookups) -> Result<ImportRow, RowErrors> {
-    let mut errors = RowErrors::default();
-    let now = lookups.now;
+/// The case itself, as a row gives it.
+struct CaseFields<'r> {
+    channel: Option<&'r ChannelRef>,
+    external_ref: Option<String>,
+    title: Option<String>,
+    content: Option<String>,
+    category: Option<String>,
+    citizen: Citizen,
+    is_public: bool,
+    received_at: Option<NaiveDateTime>,
+}
+
+/// The case's columns: channel, reference, title, content, category, the
+/// citizen and the time of receipt.
+fn case_fields<'r>(
+    map: &HeaderMap,
+    row: &[Cell],
+    refs: &'r References,
+    errors: &mut RowErrors,
+) -> CaseFields<'r> {
+    let now = refs.now;
     let channel = match text(map, row, Column::Channel) {
         None => {
             errors.add(Column::Channel, "不能为空");
             None
         }
         Some(value) => {
-            let found = lookups.channels.iter().find(|c| c.code == value || c.name == value);
+            let found = refs.channels.iter().find(|c| c.code == value || c.name == value);
             if found.is_none() {
-                let known: Vec<&str> = lookups.channels.iter().map(|c| c.name.as_str()).collect();
+                let known: Vec<&str> = refs.channels.iter().map(|c| c.name.as_str()).collect();
                 errors.add(
                     Column::Channel,
                     format!("未知的渠道 '{value}'（可填：{}，或其代码）", known.join("、")),
@@ -298,10 +315,10 @@ pub fn parse_row(map: &HeaderMap, row: &[Cell], lookups: &Lookups) -> Result<Imp
     };
     let tracking_no = map.tracking_no.and_then(|i| row.get(i)).map(Cell::text).filter(|t| !t.is_empty());
     let external_ref =
-        required(&mut errors, Column::ExternalRef, text(map, row, Column::ExternalRef).or(tracking_no), 100);
-    let title = required(&mut errors, Column::Title, text(map, row, Column::Title), TITLE_MAX);
-    let content = required(&mut errors, Column::Content, text(map, row, Column::Content), CONTENT_MAX);
-    let category = bounded(&mut errors, Column::Category, text(map, row, Column::Category), 50);
+        required(errors, Column::ExternalRef, text(map, row, Column::ExternalRef).or(tracking_no), 100);
+    let title = required(errors, Column::Title, text(map, row, Column::Title), TITLE_MAX);
+    let content = required(errors, Column::Content, text(map, row, Column::Content), CONTENT_MAX);
+    let category = bounded(errors, Column::Category, text(map, row, Column::Category), 50);
     let phone = match text(map, row, Column::CitizenPhone) {
         Some(value) if !is_masked(&value) => match Phone::parse(&value) {
             Ok(phone) => Some(phone.as_str().to_owned()),
@@ -323,10 +340,10 @@ pub fn parse_row(map: &HeaderMap, row: &[Cell], lookups: &Lookups) -> Result<Imp
         _ => None,
     };
     let citizen = Citizen {
-        name: bounded(&mut errors, Column::CitizenName, text(map, row, Column::CitizenName), 100),
+        name: bounded(errors, Column::CitizenName, text(map, row, Column::CitizenName), 100),
         phone,
         email,
-        address: bounded(&mut errors, Column::CitizenAddress, text(map, row, Column::CitizenAddress), 300),
+        address: bounded(errors, Column::CitizenAddress, text(map, row, Column::CitizenAddress), 300),
     };
     let is_public = match parse_yes_no(&text(map, row, Column::IsPublic).unwrap_or_default()) {
         Ok(value) => value.unwrap_or(false),
@@ -335,12 +352,39 @@ pub fn parse_row(map: &HeaderMap, row: &[Cell], lookups: &Lookups) -> Result<Imp
             false
         }
     };
-    let received_at = instant(&mut errors, map, row, Column::ReceivedAt, now);
+    let received_at = instant(errors, map, row, Column::ReceivedAt, now);
     if map.cell(row, Column::ReceivedAt).is_none() {
         errors.add(Column::ReceivedAt, "不能为空");
     }
+    CaseFields { channel, external_ref, title, content, category, citizen, is_public, received_at }
+}
+
+/// What happened to the case before it was imported, as a row gives it.
+struct History {
+    department_id: Option<DepartmentId>,
+    department_named: bool,
+    stated: Option<CaseState>,
+    accepted_at: Option<NaiveDateTime>,
+    reply: Option<String>,
+    replied_at: Option<NaiveDateTime>,
+    closed_at: Option<NaiveDateTime>,
+    note: Option<String>,
+    reopen_count: i32,
+    due_at: Option<NaiveDateTime>,
+}
+
+/// The history's columns: department, state, the times of acceptance,
+/// reply and closure, the reply, the note, reopenings and the due date.
+fn history(
+    map: &HeaderMap,
+    row: &[Cell],
+    refs: &References,
+    received_at: Option<NaiveDateTime>,
+    errors: &mut RowErrors,
+) -> History {
+    let now = refs.now;
     let department_id = text(map, row, Column::Department).and_then(|value| {
-        let found = lookups
+        let found = refs
             .departments
             .iter()
             .find(|d| d.code.eq_ignore_ascii_case(&value) || d.name == value)
@@ -361,15 +405,11 @@ pub fn parse_row(map: &HeaderMap, row: &[Cell], lookups: &Lookups) -> Result<Imp
         }
         state
     });
-    let accepted_at = instant(&mut errors, map, row, Column::AcceptedAt, now);
-    let reply = bounded(&mut errors, Column::Reply, text(map, row, Column::Reply), CONTENT_MAX);
-    let replied_at = instant(&mut errors, map, row, Column::RepliedAt, now);
-    let closed_at = instant(&mut errors, map, row, Column::ClosedAt, now);
-    let single = rating(&mut errors, map, row, Column::Rating);
-    let work = rating(&mut errors, map, row, Column::WorkRating);
-    let result = rating(&mut errors, map, row, Column::ResultRating);
-    let rated_at = instant(&mut errors, map, row, Column::RatedAt, now);
-    let note = bounded(&mut errors, Column::Note, text(map, row, Column::Note), 500);
+    let accepted_at = instant(errors, map, row, Column::AcceptedAt, now);
+    let reply = bounded(errors, Column::Reply, text(map, row, Column::Reply), CONTENT_MAX);
+    let replied_at = instant(errors, map, row, Column::RepliedAt, now);
+    let closed_at = instant(errors, map, row, Column::ClosedAt, now);
+    let note = bounded(errors, Column::Note, text(map, row, Column::Note), 500);
     let reopen_count = match text(map, row, Column::ReopenCount) {
         None => 0,
         Some(value) => match value.parse::<i32>() {
@@ -390,8 +430,34 @@ pub fn parse_row(map: &HeaderMap, row: &[Cell], lookups: &Lookups) -> Result<Imp
         parsed
     });
 
+    History {
+        department_id,
+        department_named,
+        stated,
+        accepted_at,
+        reply,
+        replied_at,
+        closed_at,
+        note,
+        reopen_count,
+        due_at,
+    }
+}
+
+/// The rating columns: one rating, or work and result on a two-dimension
+/// channel (the other columns refused), and the time of rating.
+fn ratings(
+    map: &HeaderMap,
+    row: &[Cell],
+    two_dimensions: bool,
+    now: NaiveDateTime,
+    errors: &mut RowErrors,
+) -> (Option<Rating>, Option<Rating>, Option<NaiveDateTime>) {
+    let single = rating(errors, map, row, Column::Rating);
+    let work = rating(errors, map, row, Column::WorkRating);
+    let result = rating(errors, map, row, Column::ResultRating);
+    let rated_at = instant(errors, map, row, Column::RatedAt, now);
     // Two-dimension channels rate work and result; the others once.
-    let two_dimensions = channel.is_some_and(|c| c.two_dimension_rating);
     let (rating, result_rating) = if two_dimensions {
         if single.is_some() && work.is_some() {
             errors.add(Column::Rating, "与办理工作满意度重复：此渠道只填办理工作满意度和办理结果满意度");
@@ -407,28 +473,19 @@ pub fn parse_row(map: &HeaderMap, row: &[Cell], lookups: &Lookups) -> Result<Imp
         (single.or(work), None)
     };
 
-    // The state: as given, or what the times imply.
-    let state = stated.unwrap_or(if closed_at.is_some() {
-        CaseState::Closed
-    } else if reply.is_some() || replied_at.is_some() {
-        CaseState::Reviewing
-    } else if accepted_at.is_some() {
-        CaseState::Processing
-    } else if department_named {
-        CaseState::Assigned
-    } else {
-        CaseState::Registered
-    });
-    if errors.0.iter().all(|(field, _)| *field != Column::State.header()) {
-        check_consistency(
-            &mut errors,
-            state,
-            department_named,
-            reply.is_some(),
-            closed_at,
-            rating.or(result_rating),
-        );
-    }
+    (rating, result_rating, rated_at)
+}
+
+/// The times in order: nothing before receipt, a closure not before the
+/// reply, a rating not before the closure, and no time of rating without one.
+fn time_order(
+    errors: &mut RowErrors,
+    received_at: Option<NaiveDateTime>,
+    history: &History,
+    rated_at: Option<NaiveDateTime>,
+    rated: bool,
+) {
+    let History { accepted_at, replied_at, closed_at, .. } = *history;
     if let Some(received_at) = received_at {
         for (column, at) in [
             (Column::AcceptedAt, accepted_at),
@@ -451,12 +508,59 @@ pub fn parse_row(map: &HeaderMap, row: &[Cell], lookups: &Lookups) -> Result<Imp
             errors.add(Column::RatedAt, "早于办结时间");
         }
     }
-    if rated_at.is_some() && rating.is_none() && result_rating.is_none() {
+    if rated_at.is_some() && !rated {
         errors.add(Column::RatedAt, "有评价时间却没有满意度");
     }
+}
+
+/// Reads one data row (cells in file order) against the header map and the
+/// known channels and departments: the case, its history and ratings, every
+/// problem at once.
+pub fn parse_row(map: &HeaderMap, row: &[Cell], refs: &References) -> Result<ImportRow, RowErrors> {
+    let mut errors = RowErrors::default();
+    let fields = case_fields(map, row, refs, &mut errors);
+    let received_at = fields.received_at;
+    let history = history(map, row, refs, received_at, &mut errors);
+    let two_dimensions = fields.channel.is_some_and(|c| c.two_dimension_rating);
+    let (rating, result_rating, rated_at) = ratings(map, row, two_dimensions, refs.now, &mut errors);
+    let History {
+        department_id,
+        department_named,
+        stated,
+        accepted_at,
+        ref reply,
+        replied_at,
+        closed_at,
+        ..
+    } = history;
+    // The state: as given, or what the times imply.
+    let state = stated.unwrap_or(if closed_at.is_some() {
+        CaseState::Closed
+    } else if reply.is_some() || replied_at.is_some() {
+        CaseState::Reviewing
+    } else if accepted_at.is_some() {
+        CaseState::Processing
+    } else if department_named {
+        CaseState::Assigned
+    } else {
+        CaseState::Registered
+    });
+    if errors.0.iter().all(|(field, _)| *field != Column::State.header()) {
+        check_consistency(
+            &mut errors,
+            state,
+            department_named,
+            reply.is_some(),
+            closed_at,
+            rating.or(result_rating),
+        );
+    }
+    time_order(&mut errors, received_at, &history, rated_at, rating.is_some() || result_rating.is_some());
     if !errors.0.is_empty() {
         return Err(errors);
     }
+    let CaseFields { channel, external_ref, title, content, category, citizen, is_public, .. } = fields;
+    let History { reply, note, reopen_count, due_at, .. } = history;
     match (channel, external_ref, title, content, received_at) {
         (Some(channel), Some(external_ref), Some(title), Some(content), Some(received_at)) => Ok(ImportRow {
             channel: channel.code.clone(),
@@ -586,8 +690,8 @@ pub fn compare(stored: Stored<'_>, row: &ImportRow) -> Outcome {
 mod tests {
     use super::*;
 
-    fn lookups() -> Lookups {
-        Lookups {
+    fn lookups() -> References {
+        References {
             channels: vec![
                 ChannelRef {
                     code: "mailbox".into(), name: "公开信箱".into(), two_dimension_rating: false

@@ -3,17 +3,25 @@
 
 use chrono::{Datelike, NaiveDateTime};
 use rand::Rng;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::citizen::{Citizen, CitizenInput};
 use super::time;
-use super::validation::{optional_text, text_in_range, FieldErrors};
+use super::validation::{optional_text, text_in_range, FieldErrors, Rule};
 
 /// Longest title, in characters.
 pub const TITLE_MAX: usize = 200;
 /// Longest content, in characters.
 pub const CONTENT_MAX: usize = 20_000;
+/// Largest request body or letter form accepted. A case's content
+/// ([`CONTENT_MAX`] characters) fits even with every character escaped as
+/// `\uXXXX` or percent-encoded.
+pub const BODY_LIMIT: usize = 256 * 1024;
+/// Longest category, in characters.
+pub const CATEGORY_MAX: usize = 50;
+/// Longest external reference, in characters.
+pub const EXTERNAL_REF_MAX: usize = 100;
 /// How far ahead of this server's clock a sender's clock may run: a
 /// `received_at` up to this much in the future counts as now.
 pub const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
@@ -21,8 +29,48 @@ pub const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
 /// year is a typing error.
 pub const EARLIEST_RECEIPT_YEAR: i32 = 2000;
 
+/// When the office received a case, as a surface gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum ReceivedAt {
+    /// RFC 3339 text with an offset, as the API takes it.
+    Rfc3339(String),
+    /// A wall-clock time in the office's zone (Beijing), as the console's
+    /// `datetime-local` field gives it.
+    OfficeTime(NaiveDateTime),
+}
+
+impl From<String> for ReceivedAt {
+    fn from(text: String) -> Self {
+        ReceivedAt::Rfc3339(text)
+    }
+}
+
+impl From<ReceivedAt> for String {
+    fn from(at: ReceivedAt) -> Self {
+        match at {
+            ReceivedAt::Rfc3339(text) => text,
+            ReceivedAt::OfficeTime(local) => format!("{}+08:00", local.format("%Y-%m-%dT%H:%M:%S")),
+        }
+    }
+}
+
+impl ReceivedAt {
+    /// The stored (UTC) instant, or `None` when the text is not RFC 3339.
+    fn to_storage(&self) -> Option<NaiveDateTime> {
+        match self {
+            ReceivedAt::Rfc3339(text) => {
+                chrono::DateTime::parse_from_rfc3339(text).ok().map(time::to_storage)
+            }
+            ReceivedAt::OfficeTime(local) => {
+                local.and_local_timezone(time::office_offset()).single().map(time::to_storage)
+            }
+        }
+    }
+}
+
 /// `POST /api/v1/cases` as submitted.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewCaseInput {
     /// Channel code, e.g. `mailbox`.
@@ -31,8 +79,8 @@ pub struct NewCaseInput {
     pub title: String,
     /// The letter or message itself.
     pub content: String,
-    /// When the office received it (RFC 3339); defaults to now.
-    pub received_at: Option<String>,
+    /// When the office received it; defaults to now.
+    pub received_at: Option<ReceivedAt>,
     /// The originating platform's own id.
     pub external_ref: Option<String>,
     /// Subject category (e.g. 教育, 住房).
@@ -73,31 +121,30 @@ impl NewCaseInput {
     ) -> Result<NewCase, FieldErrors> {
         let mut errors = FieldErrors::new();
         if !channel_exists(&self.channel) {
-            errors.add("channel", format!("unknown channel '{}'", self.channel));
+            errors.add("channel", Rule::UnknownChannel(self.channel.clone()));
         }
         let title = text_in_range(&mut errors, "title", &self.title, 1, TITLE_MAX);
         let content = text_in_range(&mut errors, "content", &self.content, 1, CONTENT_MAX);
-        let received_at = match self.received_at.as_deref() {
+        let received_at = match self.received_at.as_ref().map(ReceivedAt::to_storage) {
             None => Some(now),
-            Some(raw) => match chrono::DateTime::parse_from_rfc3339(raw) {
-                Ok(at) if time::to_storage(at) > now + CLOCK_SKEW => {
-                    errors.add("received_at", "must not be in the future");
-                    None
-                }
-                Ok(at) if time::office_date(time::to_storage(at)).year() < EARLIEST_RECEIPT_YEAR => {
-                    errors.add("received_at", format!("must be in a year from {EARLIEST_RECEIPT_YEAR} on"));
-                    None
-                }
-                // A moment ahead is the sender's clock, not a receipt to come.
-                Ok(at) => Some(time::to_storage(at).min(now)),
-                Err(_) => {
-                    errors.add("received_at", "must be an RFC 3339 timestamp with offset");
-                    None
-                }
-            },
+            Some(Some(at)) if at > now + CLOCK_SKEW => {
+                errors.add("received_at", Rule::NotInFuture);
+                None
+            }
+            Some(Some(at)) if time::office_date(at).year() < EARLIEST_RECEIPT_YEAR => {
+                errors.add("received_at", Rule::YearFrom(EARLIEST_RECEIPT_YEAR));
+                None
+            }
+            // A moment ahead is the sender's clock, not a receipt to come.
+            Some(Some(at)) => Some(at.min(now)),
+            Some(None) => {
+                errors.add("received_at", Rule::Timestamp);
+                None
+            }
         };
-        let external_ref = optional_text(&mut errors, "external_ref", self.external_ref.as_deref(), 100);
-        let category = optional_text(&mut errors, "category", self.category.as_deref(), 50);
+        let external_ref =
+            optional_text(&mut errors, "external_ref", self.external_ref.as_deref(), EXTERNAL_REF_MAX);
+        let category = optional_text(&mut errors, "category", self.category.as_deref(), CATEGORY_MAX);
         let citizen = self.citizen.as_ref().map(|c| Citizen::parse(c, &mut errors)).unwrap_or_default();
         match (title, content, received_at) {
             (Some(title), Some(content), Some(received_at)) if errors.is_empty() => Ok(NewCase {
@@ -190,7 +237,7 @@ mod tests {
         bad.channel = "fax".into();
         bad.title = String::new();
         bad.content = "x".repeat(CONTENT_MAX + 1);
-        bad.received_at = Some("2024-06-02T00:00:00+08:00".into());
+        bad.received_at = Some(ReceivedAt::Rfc3339("2024-06-02T00:00:00+08:00".into()));
         let errors = bad.validate(now(), |c| c == "mailbox").unwrap_err();
         let fields: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["channel", "title", "content", "received_at"]);
@@ -199,9 +246,9 @@ mod tests {
     #[test]
     fn received_at_may_be_earlier_but_needs_an_offset() {
         let mut earlier = input();
-        earlier.received_at = Some("2024-05-20T09:30:00+08:00".into());
+        earlier.received_at = Some(ReceivedAt::Rfc3339("2024-05-20T09:30:00+08:00".into()));
         assert!(earlier.validate(now(), |_| true).is_ok());
-        earlier.received_at = Some("2024-05-20 09:30:00".into());
+        earlier.received_at = Some(ReceivedAt::Rfc3339("2024-05-20 09:30:00".into()));
         assert!(earlier.validate(now(), |_| true).is_err());
     }
 
@@ -214,13 +261,23 @@ mod tests {
             ("2024-06-01T10:05:00+08:00", true),
         ] {
             let mut case = input();
-            case.received_at = Some(at.into());
+            case.received_at = Some(ReceivedAt::Rfc3339(at.into()));
             let validated = case.validate(now(), |_| true);
             assert_eq!(validated.is_ok(), ok, "{at}");
             if let Ok(case) = validated {
                 assert!(case.received_at <= now(), "a moment ahead counts as now");
             }
         }
+    }
+
+    #[test]
+    fn a_console_time_is_beijing_time() {
+        let mut case = input();
+        let local = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap().and_hms_opt(9, 30, 0).unwrap();
+        case.received_at = Some(ReceivedAt::OfficeTime(local));
+        let validated = case.validate(now(), |_| true).unwrap();
+        assert_eq!(validated.received_at, time::parse_instant("2024-06-01T09:30:00+08:00").unwrap());
+        assert_eq!(String::from(ReceivedAt::OfficeTime(local)), "2024-06-01T09:30:00+08:00");
     }
 
     #[test]

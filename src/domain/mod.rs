@@ -2,10 +2,12 @@
 //! the shapes of valid input, and time in the office's zone. Everything here is
 //! unit-tested directly; the database and HTTP layers only call into it.
 
+pub mod account;
 pub mod actions;
 pub mod calendar;
 pub mod case;
 pub mod citizen;
+pub mod event;
 pub mod figures;
 pub mod ids;
 pub mod import;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::validation::{optional_text, FieldErrors};
+use super::validation::{optional_text, FieldErrors, Rule};
 
 /// How satisfied the citizen (or deputy) is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,13 +89,8 @@ impl RatingInput {
     pub fn validate(&self, two_dimensions: bool) -> Result<ValidRating, FieldErrors> {
         let mut errors = FieldErrors::new();
         match (two_dimensions, self.result_rating) {
-            (true, None) => errors.add(
-                "result_rating",
-                "this channel rates the work and the result: result_rating is required",
-            ),
-            (false, Some(_)) => {
-                errors.add("result_rating", "this channel rates one dimension: leave result_rating out")
-            }
+            (true, None) => errors.add("result_rating", Rule::ResultRatingRequired),
+            (false, Some(_)) => errors.add("result_rating", Rule::ResultRatingNotUsed),
             _ => {}
         }
         let comment = optional_text(&mut errors, "comment", self.comment.as_deref(), 2000);

@@ -21,17 +21,20 @@ use crate::db::models::{
 use crate::db::transfer::ImportCounts;
 use crate::db::{self, Db, DbConnection};
 use crate::domain::calendar::Calendar;
-use crate::domain::case::initial_due;
+use crate::domain::case::{handling_time, initial_due};
+use crate::domain::event::EventKind;
 use crate::domain::figures::{contribution, Counts, RollupKey};
 use crate::domain::ids::{CaseId, UserId};
 use crate::domain::import::{
-    compare, parse_row, ChannelRef, DepartmentRef, HeaderMap, ImportRow, Lookups, Outcome, RowErrors, Stored,
+    compare, parse_row, ChannelRef, DepartmentRef, HeaderMap, ImportRow, Outcome, References, RowErrors,
+    Stored,
 };
 use crate::domain::intake;
-use crate::domain::lifecycle::CaseState;
+use crate::domain::lifecycle::{Action, CaseState};
 use crate::domain::rating::RatingSource;
 use crate::domain::time;
 use crate::domain::transfer::Cell;
+use crate::domain::validation::Rule;
 use crate::error::AppError;
 
 /// Rows per transaction.
@@ -68,7 +71,7 @@ pub enum ImportError {
 impl From<ImportError> for AppError {
     fn from(error: ImportError) -> AppError {
         match error {
-            ImportError::File(message) => AppError::invalid_field("file", message),
+            ImportError::File(message) => AppError::invalid_field("file", Rule::File(message)),
             ImportError::Stopped { error, .. } | ImportError::Db(error) => error,
         }
     }
@@ -88,7 +91,7 @@ impl std::fmt::Display for ImportError {
 
 /// What the batches share.
 struct Context {
-    lookups: Lookups,
+    lookups: References,
     channels: HashMap<String, Channel>,
     calendar: std::sync::Arc<Calendar>,
     options: ImportOptions,
@@ -126,7 +129,7 @@ pub fn run(
                     started_at: now,
                 },
             )?;
-            let lookups = Lookups {
+            let lookups = References {
                 channels: channels
                     .iter()
                     .map(|c| ChannelRef {
@@ -173,7 +176,7 @@ pub fn run(
                             .write_blocking(|conn| apply_batch(conn, &context, &header, &batch))
                             .map_err(stop)?;
                     }
-                    return Err(stop(AppError::invalid_field("file", message)));
+                    return Err(stop(AppError::invalid_field("file", Rule::File(message))));
                 }
             }
         }
@@ -291,12 +294,6 @@ fn stored_row(row: &ImportRow) -> Stored<'_> {
 
 /// Handling time of a case closed at `closed_at`: seconds and working days
 /// from receipt, as `approve` fixes them.
-fn handling(calendar: &Calendar, received_at: NaiveDateTime, closed_at: NaiveDateTime) -> (i64, i32) {
-    let workdays =
-        calendar.workdays_between(time::office_date(received_at), time::office_date(closed_at)).max(0);
-    ((closed_at - received_at).num_seconds().max(0), workdays as i32)
-}
-
 /// How far along a state is (an invalid case is terminal).
 fn rank(state: CaseState) -> u8 {
     match state {
@@ -314,24 +311,27 @@ fn steps(case_id: CaseId, from: Option<&Case>, row: &ImportRow, context: &Contex
     let import = context.import_id;
     let mut events = Vec::new();
     let mut state = from.map(|c| c.state);
-    let mut push =
-        |action: &str, at: NaiveDateTime, to: CaseState, note: Option<String>, details: serde_json::Value| {
-            events.push(NewCaseEvent {
-                case_id,
-                action: action.into(),
-                actor_id: context.options.actor,
-                at,
-                from_state: state,
-                to_state: Some(to),
-                note,
-                details: Some(details.to_string()),
-            });
-            state = Some(to);
-        };
+    let mut push = |action: EventKind,
+                    at: NaiveDateTime,
+                    to: CaseState,
+                    note: Option<String>,
+                    details: serde_json::Value| {
+        events.push(NewCaseEvent {
+            case_id,
+            action,
+            actor_id: context.options.actor,
+            at,
+            from_state: state,
+            to_state: Some(to),
+            note,
+            details: Some(details.to_string()),
+        });
+        state = Some(to);
+    };
     let start = from.map_or(0, |c| rank(c.state));
     if from.is_none() {
         push(
-            "register",
+            EventKind::Register,
             row.received_at,
             CaseState::Registered,
             row.note.clone(),
@@ -340,7 +340,13 @@ fn steps(case_id: CaseId, from: Option<&Case>, row: &ImportRow, context: &Contex
     }
     if row.state == CaseState::Invalid {
         if from.is_none_or(|c| c.state == CaseState::Registered) {
-            push("invalidate", row.received_at, CaseState::Invalid, None, json!({ "import_id": import }));
+            push(
+                Action::Invalidate.into(),
+                row.received_at,
+                CaseState::Invalid,
+                None,
+                json!({ "import_id": import }),
+            );
         }
         return events;
     }
@@ -348,7 +354,7 @@ fn steps(case_id: CaseId, from: Option<&Case>, row: &ImportRow, context: &Contex
     let assigned_at = row.accepted_at.unwrap_or(row.received_at);
     if start < 1 && target >= 1 {
         push(
-            "assign",
+            Action::Assign.into(),
             assigned_at,
             CaseState::Assigned,
             None,
@@ -357,23 +363,23 @@ fn steps(case_id: CaseId, from: Option<&Case>, row: &ImportRow, context: &Contex
     }
     if start < 2 && target >= 2 {
         let at = row.accepted_at.or(row.replied_at).or(row.closed_at).unwrap_or(row.received_at);
-        push("accept", at, CaseState::Processing, None, json!({ "import_id": import }));
+        push(Action::Accept.into(), at, CaseState::Processing, None, json!({ "import_id": import }));
     }
     let new_reply = row.reply.as_deref().is_some_and(|r| from.is_none_or(|c| c.reply.as_deref() != Some(r)));
     if target >= 3 && (start < 3 || new_reply) {
         let at = row.replied_at.or(row.closed_at).unwrap_or(row.received_at);
-        push("reply", at, CaseState::Reviewing, None, json!({ "import_id": import }));
+        push(Action::Reply.into(), at, CaseState::Reviewing, None, json!({ "import_id": import }));
     }
     if start < 4 && row.state == CaseState::Closed {
         let at = row.closed_at.unwrap_or(row.received_at);
-        push("approve", at, CaseState::Closed, None, json!({ "import_id": import }));
+        push(Action::Approve.into(), at, CaseState::Closed, None, json!({ "import_id": import }));
     }
     let new_rating = (row.rating.is_some() || row.result_rating.is_some())
         && from.is_none_or(|c| (c.rating, c.result_rating) != (row.rating, row.result_rating));
     if new_rating && row.state == CaseState::Closed {
         let at = row.rated_at.or(row.closed_at).unwrap_or(row.received_at);
         push(
-            "rate",
+            Action::Rate.into(),
             at,
             CaseState::Closed,
             None,
@@ -420,7 +426,7 @@ fn insert_new(conn: &mut DbConnection, context: &Context, rows: &[ImportRow]) ->
         *sequence += 1;
         let closed = row.state == CaseState::Closed;
         let handling =
-            row.closed_at.filter(|_| closed).map(|at| handling(&context.calendar, row.received_at, at));
+            row.closed_at.filter(|_| closed).map(|at| handling_time(&context.calendar, row.received_at, at));
         let rated = row.rating.is_some() || row.result_rating.is_some();
         new_cases.push(NewCaseRow {
             // Nobody is ever shown this code: an imported case is looked up by staff.
@@ -518,7 +524,7 @@ fn update_case(
     }
     if state == CaseState::Closed && case.state != CaseState::Closed {
         let closed_at = row.closed_at.unwrap_or(context.now);
-        let (seconds, workdays) = handling(&context.calendar, case.received_at, closed_at);
+        let (seconds, workdays) = handling_time(&context.calendar, case.received_at, closed_at);
         changes.closed_at = Some(Some(closed_at));
         changes.handling_seconds = Some(Some(seconds));
         changes.handling_workdays = Some(Some(workdays));

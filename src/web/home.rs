@@ -6,22 +6,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::errors::PageError;
-use super::layout::Layout;
+use super::layout::{html, Layout};
 use super::{cookies, session};
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "landing.html")]
 struct Landing {
     layout: Layout,
     signed_in: bool,
-}
-
-/// Renders a template as an HTML response.
-pub fn html(template: &impl Template) -> Result<HttpResponse, PageError> {
-    let body =
-        template.render().map_err(|e| crate::error::AppError::Internal(format!("template failed: {e}")))?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
 }
 
 /// `GET /`.

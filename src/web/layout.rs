@@ -2,14 +2,16 @@
 //! title, the stylesheet, the layout choice, and for signed-in staff their name,
 //! role and the navigation their role may use.
 
-use actix_web::HttpRequest;
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
 use chrono::{DateTime, Utc};
 
+use super::errors::PageError;
 use super::{assets, cookies, csrf};
-use crate::app::AppState;
-use crate::auth::Resolved;
 use crate::domain::role::Role;
 use crate::domain::time;
+use crate::service::sessions::Resolved;
+use crate::state::AppState;
 
 /// Name of the service as pages show it.
 pub const SITE_NAME: &str = "县政府办公室案件办理系统";
@@ -44,7 +46,6 @@ pub struct Staff {
 
 /// One entry of the console navigation.
 pub struct NavItem {
-    /// Label.
     pub label: &'static str,
     /// Target.
     pub href: &'static str,
@@ -126,6 +127,13 @@ impl Layout {
     pub fn site_name(&self) -> &'static str {
         SITE_NAME
     }
+}
+
+/// Renders a template as an HTML response.
+pub fn html(template: &impl Template) -> Result<HttpResponse, PageError> {
+    let body =
+        template.render().map_err(|e| crate::error::AppError::Internal(format!("template failed: {e}")))?;
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
 }
 
 #[cfg(test)]

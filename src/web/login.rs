@@ -1,6 +1,7 @@
 //! Signing in and out, and changing one's own password, as pages. The checks
-//! are `crate::auth::login`'s, the same the API's `/auth/*` handlers call;
-//! these handlers only add the CSRF check, the session cookie and the form.
+//! are `service::sessions`', the same the API's `/auth/*` handlers call;
+//! these handlers only add the session cookie and the form (whose CSRF token
+//! `forms::PublicForm` / `forms::CsrfForm` check).
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -9,14 +10,16 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::errors::PageError;
-use super::home::html;
+use super::forms::{CsrfForm, PublicForm};
+use super::layout::html;
 use super::layout::Layout;
-use super::session::{self, Session};
+use super::session::{self, Page, Session};
 use super::{cookies, csrf};
-use crate::app::AppState;
-use crate::auth::{login, password};
+use crate::auth::{password, AuthUser};
 use crate::client::ClientAddress;
 use crate::error::AppError;
+use crate::service::sessions::{self as login, Resolved};
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -33,7 +36,6 @@ pub struct LoginForm {
     username: String,
     #[serde(default)]
     password: String,
-    csrf_token: Option<String>,
 }
 
 /// The sign-in page with its nonce cookie set when the browser has none yet.
@@ -75,12 +77,8 @@ pub async fn form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 pub async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<LoginForm>,
+    PublicForm(LoginForm { username, password }): PublicForm<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
-    let LoginForm { username, password, csrf_token } = form.into_inner();
-    if !csrf::login_token_matches(&state.tokens, &req, csrf_token.as_deref()) {
-        return Err(PageError::Csrf);
-    }
     let username = username.trim().to_owned();
     if username.is_empty() || password.is_empty() {
         let message = "请输入用户名和密码。".to_owned();
@@ -113,23 +111,18 @@ pub async fn submit(
     }
 }
 
-/// A form that carries only its token.
+/// A form with nothing in it but its token.
 #[derive(Deserialize)]
-pub struct TokenOnly {
-    csrf_token: Option<String>,
-}
+pub struct NoFields {}
 
 /// `POST /logout`: ends every session and token of the account (the API's
 /// logout), removes the cookie, and goes to the sign-in page.
 pub async fn logout(
     state: web::Data<AppState>,
-    Session(session): Session,
-    form: web::Form<TokenOnly>,
+    CsrfForm(_): CsrfForm<NoFields>,
+    page: Page<AuthUser>,
 ) -> Result<HttpResponse, PageError> {
-    if !csrf::session_token_matches(&state.tokens, &session.claims, form.csrf_token.as_deref()) {
-        return Err(PageError::Csrf);
-    }
-    login::revoke_all(&state, session.user.id).await?;
+    login::revoke_all(&state, page.session.user.id).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/login"))
         .cookie(cookies::session_removal(&state.settings))
@@ -169,13 +162,12 @@ pub struct PasswordForm {
     new_password: String,
     #[serde(default)]
     new_password_again: String,
-    csrf_token: Option<String>,
 }
 
 fn password_page(
     req: &HttpRequest,
     state: &AppState,
-    session: &crate::auth::Resolved,
+    session: &Resolved,
     status: StatusCode,
     errors: PasswordErrors,
     done: bool,
@@ -201,13 +193,10 @@ pub async fn password_form(
 pub async fn password_submit(
     req: HttpRequest,
     state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<PasswordForm>,
     Session(session): Session,
-    form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, PageError> {
-    let PasswordForm { current_password, new_password, new_password_again, csrf_token } = form.into_inner();
-    if !csrf::session_token_matches(&state.tokens, &session.claims, csrf_token.as_deref()) {
-        return Err(PageError::Csrf);
-    }
+    let PasswordForm { current_password, new_password, new_password_again } = form;
     let mut errors = PasswordErrors::default();
     if new_password != new_password_again {
         errors.new_password_again = Some("两次输入的新密码不一致。".into());
@@ -222,7 +211,7 @@ pub async fn password_submit(
                 Utc::now(),
                 session::idle(&state),
             )?;
-            let fresh = crate::auth::Resolved { claims: state.tokens.verify(&token)?, ..session };
+            let fresh = Resolved { claims: state.tokens.verify(&token)?, ..session };
             let mut response =
                 password_page(&req, &state, &fresh, StatusCode::OK, PasswordErrors::default(), true)?;
             response.add_cookie(&cookies::session(&state.settings, token)).map_err(internal)?;

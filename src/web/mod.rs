@@ -16,10 +16,12 @@ mod console;
 pub mod cookies;
 mod csrf;
 pub mod errors;
+mod forms;
 mod home;
 mod layout;
 mod login;
 mod mailbox;
+mod messages;
 pub mod session;
 pub mod words;
 
@@ -79,6 +81,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/console/admin/channels", web::get().to(console::admin::channels::list))
     .route("/console/admin/channels/{code}", web::get().to(console::admin::channels::one))
     .route("/console/admin/channels/{code}", web::post().to(console::admin::channels::change))
+    .route(
+        "/console/admin/channels/{code}/categories",
+        web::post().to(console::admin::channels::change_categories),
+    )
     .route("/console/admin/calendar", web::get().to(console::admin::calendar::current))
     .route("/console/admin/calendar/{year:\\d{4}}", web::get().to(console::admin::calendar::year))
     .route("/console/admin/calendar/{year:\\d{4}}/{change}", web::post().to(console::admin::calendar::change))
@@ -90,13 +96,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/mailbox")
             .app_data(mailbox::letter_form_config())
-            .route(web::get().to(mailbox::form))
-            .route(web::post().to(mailbox::submit)),
+            .route(web::get().to(mailbox::letter::form))
+            .route(web::post().to(mailbox::letter::submit)),
     )
-    .route("/mailbox/lookup", web::get().to(mailbox::lookup_form))
-    .route("/mailbox/lookup", web::post().to(mailbox::lookup))
-    .route("/mailbox/rating", web::post().to(mailbox::rate))
-    .route("/mailbox/letters", web::get().to(mailbox::letters));
+    .route("/mailbox/lookup", web::get().to(mailbox::lookup::lookup_form))
+    .route("/mailbox/lookup", web::post().to(mailbox::lookup::lookup))
+    .route("/mailbox/rating", web::post().to(mailbox::lookup::rate))
+    .route("/mailbox/letters", web::get().to(mailbox::letters::letters));
 }
 
 /// Middleware for every response: HTML gets the security headers and is not

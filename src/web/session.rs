@@ -1,9 +1,11 @@
 //! The signed-in staff member of a page request: the `casedesk_session`
-//! cookie, checked by `auth::resolve` exactly as the API checks a bearer token
-//! (signature, expiry, idle deadline, account active, token epoch). A page
-//! that takes [`Session`] sends a browser without a valid one to `/login`.
-//! A valid session is renewed: its idle deadline moves on, and
-//! `page_middleware` sets the renewed cookie on the response.
+//! cookie, checked by `service::sessions::resolve` exactly as the API checks
+//! a bearer token (signature, expiry, idle deadline, account active, token
+//! epoch). A page that takes [`Page`] sends a browser without a valid session
+//! to `/login`, and refuses (403 page) a user without the role its proof
+//! names — the proofs are the API's own (`crate::auth::RoleProof`). A valid
+//! session is renewed: its idle deadline moves on, and `page_middleware`
+//! sets the renewed cookie on the response.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,12 +17,21 @@ use chrono::{Duration, Utc};
 
 use super::cookies;
 use super::errors::PageError;
-use crate::app::AppState;
-use crate::auth::{resolve, Resolved};
+use crate::auth::RoleProof;
 use crate::error::AppError;
+use crate::service::sessions::{resolve, Resolved};
+use crate::state::AppState;
 
-/// A valid browser session.
+/// A valid browser session, whatever the role.
 pub struct Session(pub Resolved);
+
+/// A valid browser session of a user with the role `R` proves.
+pub struct Page<R> {
+    /// The proof of the role, for the service's functions.
+    pub proof: R,
+    /// The session: who, its claims (for the forms' CSRF tokens), the name shown.
+    pub session: Resolved,
+}
 
 /// The renewed session cookie for the response.
 #[derive(Clone)]
@@ -59,5 +70,19 @@ impl FromRequest for Session {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move { current(&req).await?.map(Session).ok_or(PageError::SignIn) })
+    }
+}
+
+impl<R: RoleProof + 'static> FromRequest for Page<R> {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Page<R>, PageError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let session = current(&req).await?.ok_or(PageError::SignIn)?;
+            let proof = R::check(session.user.clone())?;
+            Ok(Page { proof, session })
+        })
     }
 }

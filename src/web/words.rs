@@ -2,6 +2,7 @@
 //! actions, ratings. Kept beside the pages, so the domain and the API keep
 //! their stable codes.
 
+use crate::domain::event::EventKind;
 use crate::domain::lifecycle::{Action, CaseState};
 use crate::domain::rating::Rating;
 
@@ -40,18 +41,33 @@ pub fn action(action: Action) -> &'static str {
     }
 }
 
-/// An event of the audit trail in Chinese (actions, and what the system
-/// records on its own); unknown names are shown as stored.
-pub fn event(name: &str) -> String {
-    if let Some(a) = Action::parse(name) {
-        return action(a).to_owned();
+/// An entry of the audit trail in Chinese.
+pub fn event(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Register => "登记",
+        EventKind::Action(a) => action(a),
+        EventKind::Overdue => "已超期（系统记录）",
+        EventKind::DueSoon => "即将到期（系统记录）",
     }
-    match name {
-        "register" | "registered" | "create" | "created" | "intake" => "登记".to_owned(),
-        "overdue" => "已超期（系统记录）".to_owned(),
-        "due_soon" => "即将到期（系统记录）".to_owned(),
-        "public_rate" | "citizen_rate" => "群众评价".to_owned(),
-        other => other.to_owned(),
+}
+
+/// A case's deadline in words, as the list and the case page show it:
+/// 剩余 n 个工作日, 今日到期, 已超期 (with how long, when known), 暂停计时,
+/// 已结束 for a case no longer open.
+pub fn deadline(state: CaseState, suspended: bool, overdue: bool, remaining_workdays: Option<i64>) -> String {
+    if !state.is_open() {
+        return "已结束".to_owned();
+    }
+    if suspended {
+        return "暂停计时".to_owned();
+    }
+    match remaining_workdays {
+        Some(n) if overdue && n < 0 => format!("已超期 {} 个工作日", -n),
+        _ if overdue => "已超期".to_owned(),
+        Some(0) => "今日到期".to_owned(),
+        Some(n) if n > 0 => format!("剩余 {n} 个工作日"),
+        Some(_) => "已超期".to_owned(),
+        None => "—".to_owned(),
     }
 }
 
@@ -61,5 +77,20 @@ pub fn rating(rating: Rating) -> &'static str {
         Rating::Satisfied => "满意",
         Rating::BasicallySatisfied => "基本满意",
         Rating::Unsatisfied => "不满意",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deadline_says_how_long_is_left() {
+        assert_eq!(deadline(CaseState::Processing, false, false, Some(3)), "剩余 3 个工作日");
+        assert_eq!(deadline(CaseState::Processing, false, false, Some(0)), "今日到期");
+        assert_eq!(deadline(CaseState::Processing, false, true, Some(-2)), "已超期 2 个工作日");
+        assert_eq!(deadline(CaseState::Assigned, false, true, None), "已超期");
+        assert_eq!(deadline(CaseState::Processing, true, true, Some(-2)), "暂停计时", "the clock is stopped");
+        assert_eq!(deadline(CaseState::Closed, false, false, Some(5)), "已结束");
     }
 }

@@ -7,10 +7,11 @@
 
 use actix_web::dev::ServerHandle;
 use actix_web::web;
-use casedesk::app::{AppState, Application};
+use casedesk::app::Application;
 use casedesk::config::Settings;
 use casedesk::db::scratch::Scratch;
 use casedesk::db::DbConnection;
+use casedesk::state::AppState;
 use reqwest::header::HeaderMap;
 use reqwest::Method;
 use serde_json::{json, Value};

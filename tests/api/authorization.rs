@@ -115,6 +115,19 @@ async fn every_role_against_every_endpoint(app: &TestApp) {
             |_| json!({"name": "公开信箱"}),
             [401, 200, 403, 403, 403],
         ),
+        row(
+            M::GET,
+            "/api/v1/channels/{code}/categories",
+            "/api/v1/channels/mailbox/categories",
+            [401, 200, 200, 200, 200],
+        ),
+        row_with(
+            M::PUT,
+            "/api/v1/channels/{code}/categories",
+            "/api/v1/channels/gov_web/categories",
+            |_| json!({"categories": ["教育", "其他"]}),
+            [401, 200, 403, 403, 403],
+        ),
         row(M::GET, "/api/v1/calendar/{year}", "/api/v1/calendar/2025", [401, 200, 200, 200, 200]),
         row_with(
             M::PUT,
@@ -192,12 +205,14 @@ async fn every_role_against_every_endpoint(app: &TestApp) {
             [201; 5],
         ),
         row(M::GET, "/api/v1/public/cases/{tracking_no}", public, [200; 5]),
+        // No account is asked for: the first caller rates the closure, and a
+        // citizen rates each closure once (409 `already_rated`), whoever asks.
         row_with(
             M::POST,
             "/api/v1/public/cases/{tracking_no}/rating",
             public_rating,
             |_| json!({"rating": "satisfied"}),
-            [200; 5],
+            [200, 409, 409, 409, 409],
         ),
         // Last: it revokes the token each role used above.
         row(M::POST, "/api/v1/auth/logout", "/api/v1/auth/logout", [401, 204, 204, 204, 204]),

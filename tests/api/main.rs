@@ -14,6 +14,7 @@ mod admin;
 mod auth;
 mod authorization;
 mod cases;
+mod categories;
 mod concurrency;
 mod console_pages;
 mod deadlines;

@@ -18,7 +18,8 @@ use casedesk::domain::role::Role;
 use casedesk::domain::time;
 use casedesk::error::AppError;
 use casedesk::notify::{self, Mailer};
-use casedesk::workflow::{self, Acting};
+use casedesk::service::access::Caller;
+use casedesk::service::cases;
 use serde_json::json;
 
 use crate::backend_tests;
@@ -279,14 +280,14 @@ async fn a_rolled_back_change_sends_nothing(app: &TestApp) {
         .db
         .write(move |conn| {
             let calendar = db.calendar(conn)?;
-            let acting = Acting {
+            let acting = Caller {
                 actor: Actor::Staff(Role::Clerk),
                 user_id: Some(UserId(clerk)),
                 department_id: None,
             };
             let assign = AssignBody { department_id: Some(DepartmentId(dept)), note: None };
             let clock = Clock { calendar: &calendar, now: time::now_utc() };
-            workflow::act(conn, CaseId(id), &acting, ActionBody::Assign(assign).into(), None, clock)?;
+            cases::act_in(conn, CaseId(id), &acting, ActionBody::Assign(assign).into(), None, clock)?;
             Err::<(), _>(AppError::Conflict("a later step failed".into()))
         })
         .await;

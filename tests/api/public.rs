@@ -47,7 +47,7 @@ async fn a_wrong_code_looks_like_an_unknown_number(app: &TestApp) {
     assert_eq!(missing.body, unknown.body);
 }
 
-async fn citizens_rate_closed_cases_and_the_later_rating_counts(app: &TestApp) {
+async fn citizens_rate_each_closure_once_and_a_callback_replaces_it(app: &TestApp) {
     let office = app.office().await;
     let case = app.new_case(&office.clerk.token, json!({})).await;
     let id = case["id"].as_i64().unwrap();
@@ -76,12 +76,31 @@ async fn citizens_rate_closed_cases_and_the_later_rating_counts(app: &TestApp) {
     assert_eq!(closed.body["reply"], "已在新城小区增设公交站点。");
     assert!(closed.body["closed_at"].is_string());
     app.post(&rating_path, None, json!({"rating": "unsatisfied", "comment": "站点太远"})).await.expect(200);
-    app.post(&rating_path, None, json!({"rating": "basically_satisfied"})).await.expect(200);
+    let again = app.post(&rating_path, None, json!({"rating": "basically_satisfied"})).await;
+    assert_eq!((again.status, again.code()), (409, "already_rated"), "{}", again.text);
     let stored = app.case(&office, id).await;
-    assert_eq!(stored["rating"], "basically_satisfied");
-    assert_eq!(stored["rating_source"], "citizen");
+    assert_eq!((&stored["rating"], &stored["rating_source"]), (&json!("unsatisfied"), &json!("citizen")));
+    // A clerk's callback rating follows and replaces the citizen's in the figures.
+    app.act(&office.clerk.token, id, "rate", json!({"rating": "basically_satisfied"})).await.expect(200);
+    let stored = app.case(&office, id).await;
+    assert_eq!(
+        (&stored["rating"], &stored["rating_source"]),
+        (&json!("basically_satisfied"), &json!("callback"))
+    );
+    let refused = app.post(&rating_path, None, json!({"rating": "satisfied"})).await;
+    assert_eq!(refused.code(), "already_rated", "the callback does not give the citizen a second rating");
     let ratings = app.events(&office, id).await.into_iter().filter(|e| e["action"] == "rate").count();
-    assert_eq!(ratings, 2, "the event log keeps both ratings");
+    assert_eq!(ratings, 2, "the event log keeps both ratings, and no refused one");
+    // After a reopen and a new closure, the citizen rates the new closure.
+    for (token, action, body) in [
+        (&office.clerk.token, "reopen", json!({"reason": "回访不满意"})),
+        (&office.handler.token, "reply", json!({"reply": "已加密班次。"})),
+        (&office.clerk.token, "approve", json!({})),
+    ] {
+        app.act(token, id, action, body).await.expect(200);
+    }
+    app.post(&rating_path, None, json!({"rating": "satisfied"})).await.expect(200);
+    assert_eq!(app.case(&office, id).await["rating"], "satisfied");
     let bad = app.post(&rating_path, None, json!({"rating": "great"})).await;
     assert_eq!(bad.status, 422);
     let sneaky = app.post(&rating_path, None, json!({"rating": "satisfied", "department_id": 1})).await;
@@ -191,5 +210,5 @@ backend_tests!(
     ip_literal_mail_addresses_are_refused,
     citizens_write_and_follow_their_letter,
     a_wrong_code_looks_like_an_unknown_number,
-    citizens_rate_closed_cases_and_the_later_rating_counts,
+    citizens_rate_each_closure_once_and_a_callback_replaces_it,
 );

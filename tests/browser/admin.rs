@@ -137,6 +137,19 @@ async fn an_admin_changes_a_time_limit_and_retries_a_failed_mail(app: &TestApp, 
         (&Value::from(10), &Value::from("calendar_day"), &Value::from(5))
     );
 
+    // The channel's categories: one a line, as intake and the mailbox offer them.
+    browser.fill("#categories", "教育\n住房\n教育\n").await;
+    browser.click("form[data-form=categories] button[type=submit]").await;
+    assert!(browser.text("#categories-error").await.contains("已经录入"), "a name twice is refused");
+    browser.fill("#categories", "教育\n住房\n\n其他").await;
+    browser.click("form[data-form=categories] button[type=submit]").await;
+    assert!(browser.text(".notice--ok").await.contains("类别已保存"));
+    browser.assert_accessible("a channel's page with its categories").await;
+    browser.screenshot(&shot(app, "admin-channel-categories")).await;
+    let categories =
+        app.get("/api/v1/channels/minhu/categories", Some(&office.clerk.token)).await.expect(200);
+    assert_eq!(categories.body, serde_json::json!({"categories": ["教育", "住房", "其他"]}));
+
     // A mail to department A (assigned a case) that failed for a day.
     let id = app.case_in(&office, "assigned").await;
     assert!(id > 0);

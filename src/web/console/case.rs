@@ -5,7 +5,7 @@
 //!
 //! An action form posts to `/console/cases/{id}/{action}` with the API
 //! body's members as fields and a hidden `version`; the page turns the form
-//! into the API's JSON body and takes the action through `workflow::act`,
+//! into the action's body and takes it through `service::cases::act`,
 //! exactly as `POST /api/v1/cases/{id}/{action}` does. A stale version
 //! changes nothing and says so; field errors come back beside their fields.
 
@@ -16,25 +16,21 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde_json::{json, Map, Value};
 
-use super::messages;
-use crate::api::access::{acting, contact_for};
-use crate::api::views::{CaseView, Clock};
-use crate::app::AppState;
-use crate::db::models::CaseEvent;
-use crate::db::{self};
-use crate::domain::actions;
+use crate::auth::AuthUser;
+use crate::domain::event::EventKind;
 use crate::domain::ids::CaseId;
 use crate::domain::lifecycle::Action;
 use crate::domain::rating::Rating;
-use crate::domain::time;
 use crate::error::AppError;
-use crate::web::csrf;
+use crate::service::cases::{self, ActionInput, TimelineEvent};
+use crate::service::sessions::Resolved;
+use crate::service::views::CaseView;
+use crate::state::AppState;
 use crate::web::errors::PageError;
-use crate::web::home::html;
-use crate::web::layout::{beijing_naive, Layout};
-use crate::web::session::Session;
-use crate::web::words;
-use crate::workflow::{self, ActionInput};
+use crate::web::forms::CsrfForm;
+use crate::web::layout::{beijing_naive, html, Layout};
+use crate::web::session::Page;
+use crate::web::{messages, words};
 
 /// How a form field is entered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +52,6 @@ pub enum Input {
 pub struct FieldSpec {
     /// The body member's name.
     pub name: &'static str,
-    /// Label.
     pub label: &'static str,
     /// How it is entered.
     pub input: Input,
@@ -138,7 +133,6 @@ pub fn body_of(action: Action, form: &BTreeMap<String, String>) -> Result<Value,
 
 /// A field as the page renders it.
 pub struct FieldView {
-    /// The spec.
     pub spec: FieldSpec,
     /// The form element's id.
     pub id: String,
@@ -166,7 +160,6 @@ pub struct ActionForm {
     pub action: &'static str,
     /// The button's label.
     pub label: &'static str,
-    /// The fields.
     pub fields: Vec<FieldView>,
     /// Whether this form was posted and refused.
     pub refused: bool,
@@ -178,11 +171,9 @@ pub struct TimelineEntry {
     pub at: String,
     /// What, in words.
     pub what: String,
-    /// Who.
     pub who: String,
     /// State change in words.
     pub states: Option<String>,
-    /// The note.
     pub note: Option<String>,
 }
 
@@ -223,36 +214,17 @@ struct CasePage {
     notice: Option<String>,
 }
 
-fn deadline_words(case: &CaseView) -> String {
-    if !case.state.is_open() {
-        return "已结束".to_owned();
-    }
-    if case.suspended {
-        return "暂停计时中".to_owned();
-    }
-    if case.overdue {
-        return match case.remaining_workdays {
-            Some(n) if n < 0 => format!("已超期 {} 个工作日", -n),
-            _ => "已超期".to_owned(),
-        };
-    }
-    match case.remaining_workdays {
-        Some(0) => "今日到期".to_owned(),
-        Some(n) => format!("剩余 {n} 个工作日"),
-        None => "—".to_owned(),
-    }
-}
-
-fn timeline(events: Vec<CaseEvent>, names: &BTreeMap<i64, String>) -> Vec<TimelineEntry> {
+fn timeline(events: Vec<TimelineEvent>) -> Vec<TimelineEntry> {
     events
         .into_iter()
-        .map(|e| TimelineEntry {
+        .map(|TimelineEvent { event: e, actor_name }| TimelineEntry {
             at: beijing_naive(e.at),
-            what: words::event(&e.action),
-            who: match e.actor_id {
-                Some(id) => names.get(&id.0).cloned().unwrap_or_else(|| format!("用户 {}", id.0)),
-                None if e.action == "rate" || e.action == "public_rate" => "群众".to_owned(),
-                None => "系统".to_owned(),
+            what: words::event(e.action).to_owned(),
+            who: match (e.actor_id, actor_name) {
+                (Some(_), Some(name)) => name,
+                (Some(id), None) => format!("用户 {}", id.0),
+                (None, _) if e.action == EventKind::Action(Action::Rate) => "群众".to_owned(),
+                (None, _) => "系统".to_owned(),
             },
             states: match (e.from_state, e.to_state) {
                 (Some(from), Some(to)) if from != to => {
@@ -266,56 +238,20 @@ fn timeline(events: Vec<CaseEvent>, names: &BTreeMap<i64, String>) -> Vec<Timeli
         .collect()
 }
 
-/// Publication is offered only where it can succeed: a letter the citizen
-/// let be published and not yet published, or one published now. The state
-/// machine allows both on every closed case; the action itself refuses the
-/// rest (409), and a form that can only be refused is not worth offering.
-fn offered_for_publication(action: Action, consented: bool, published: bool) -> bool {
-    match action {
-        Action::Publish => consented && !published,
-        Action::Unpublish => published,
-        _ => true,
-    }
-}
-
 /// Renders the case page for the session, with what came of a post.
 async fn render(
     req: &HttpRequest,
-    state: &web::Data<AppState>,
-    session: &crate::auth::Resolved,
+    state: &AppState,
+    session: &Resolved,
     id: CaseId,
     posted: Posted,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
-    let user = session.user.clone();
-    let acting_as = acting(&user);
-    let db = state.db.clone();
-    let (case, calendar, events, departments, users, channels) = state
-        .db
-        .read(move |conn| {
-            let case = workflow::visible_case(conn, id, &acting_as)?;
-            let events = db::events::for_case(conn, case.id)?;
-            let departments = db::departments::list(conn)?;
-            let users = db::users::list(conn)?;
-            Ok((case, db.calendar(conn)?, events, departments, users, db.channels(conn)?))
-        })
-        .await?;
-    let now = time::now_utc();
-    let facts_ok: Vec<Action> = {
-        let facts = case.facts();
-        Action::ALL
-            .into_iter()
-            .filter(|a| actions::permitted(&facts, *a, acting(&user).actor).is_ok())
-            .filter(|a| offered_for_publication(*a, case.is_public, case.published_at.is_some()))
-            .collect()
-    };
-    let view = CaseView::new(case, contact_for(&user), Clock { calendar: &calendar, now });
-    let names: BTreeMap<i64, String> = users.into_iter().map(|u| (u.id.0, u.display_name)).collect();
-    let department_names: BTreeMap<i64, String> =
-        departments.iter().map(|d| (d.id.0, d.name.clone())).collect();
-    let forms = facts_ok
-        .into_iter()
-        .map(|action| {
+    let file = cases::case_file(state, &session.user, id).await?;
+    let forms = file
+        .actions
+        .iter()
+        .map(|&action| {
             let this_one = posted.action == Some(action);
             ActionForm {
                 action: action.as_str(),
@@ -342,6 +278,7 @@ async fn render(
         })
         .collect();
     let done = req.query_string().strip_prefix("done=").and_then(Action::parse).map(words::action);
+    let view = file.case;
     let pending_extension = view.pending_extension.as_ref().map(|p| {
         format!(
             "申请延期 {} 个工作日{}",
@@ -349,21 +286,14 @@ async fn render(
             p.reason.as_deref().map(|r| format!("，理由：{r}")).unwrap_or_default()
         )
     });
-    let published_at = view.published_at.map(beijing_naive);
     let page = CasePage {
         layout: Layout::console(req, state, session, &format!("案件 {}", view.tracking_no), "cases"),
-        channel: channels
-            .iter()
-            .find(|c| c.code == view.channel)
-            .map_or(view.channel.clone(), |c| c.name.clone()),
-        department: view
-            .department_id
-            .map(|d| department_names.get(&d.0).cloned().unwrap_or_else(|| format!("单位 {}", d.0)))
-            .unwrap_or_else(|| "未交办".to_owned()),
+        channel: file.channel_name,
+        department: file.department_name.unwrap_or_else(|| "未交办".to_owned()),
         state: words::state(view.state),
         received_at: beijing_naive(view.received_at),
         due_at: view.due_at.map(beijing_naive).unwrap_or_else(|| "—".into()),
-        deadline: deadline_words(&view),
+        deadline: words::deadline(view.state, view.suspended, view.overdue, view.remaining_workdays),
         replied_at: view.replied_at.map(beijing_naive).unwrap_or_default(),
         closed_at: view.closed_at.map(beijing_naive).unwrap_or_default(),
         rating: match (view.rating, view.result_rating) {
@@ -374,14 +304,14 @@ async fn render(
             _ => "未评价".to_owned(),
         },
         pending_extension,
-        published_at,
+        published_at: view.published_at.map(beijing_naive),
         forms,
-        departments: departments.into_iter().filter(|d| d.active).map(|d| (d.id.0, d.name)).collect(),
+        departments: file.departments.into_iter().map(|d| (d.id.0, d.name)).collect(),
         ratings: [Rating::Satisfied, Rating::BasicallySatisfied, Rating::Unsatisfied]
             .into_iter()
             .map(|r| (r.as_str(), words::rating(r)))
             .collect(),
-        timeline: timeline(events, &names),
+        timeline: timeline(file.timeline),
         done,
         notice: posted.notice,
         case: view,
@@ -396,7 +326,7 @@ async fn render(
 pub async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
+    Page { session, .. }: Page<AuthUser>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
     render(&req, &state, &session, CaseId(path.into_inner()), Posted::default(), StatusCode::OK).await
@@ -407,18 +337,10 @@ pub async fn page(
 pub async fn act(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
+    CsrfForm(form): CsrfForm<BTreeMap<String, String>>,
+    Page { session, .. }: Page<AuthUser>,
     path: web::Path<(i64, String)>,
-    form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
-    let form: BTreeMap<String, String> = form.into_inner().into_iter().collect();
-    if !csrf::session_token_matches(
-        &state.tokens,
-        &session.claims,
-        form.get("csrf_token").map(String::as_str),
-    ) {
-        return Err(PageError::Csrf);
-    }
     let (id, name) = path.into_inner();
     let id = CaseId(id);
     let action = Action::parse(&name).ok_or_else(|| AppError::not_found("action"))?;
@@ -435,24 +357,14 @@ pub async fn act(
             return render(&req, &state, &session, id, posted, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let acting_as = acting(&session.user);
-    let db = state.db.clone();
-    let outcome = state
-        .db
-        .write(move |conn| {
-            let calendar = db.calendar(conn)?;
-            let clock = Clock { calendar: &calendar, now: time::now_utc() };
-            workflow::act(conn, id, &acting_as, ActionInput::Json(action, body), Some(version), clock)
-                .map(drop)
-        })
-        .await;
+    let outcome =
+        cases::act(&state, &session.user, id, ActionInput::Json(action, body), Some(version)).await.map(drop);
     match outcome {
         Ok(()) => Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("/console/cases/{}?done={}", id.0, action.as_str())))
             .finish()),
         Err(AppError::Validation(errors)) => {
-            posted.errors =
-                errors.0.iter().map(|e| (e.field.clone(), messages::message(&e.message))).collect();
+            posted.errors = errors.0.iter().map(|e| (e.field.clone(), messages::sentence(e))).collect();
             posted.notice = Some("未提交：请按提示改正后重新提交。".into());
             render(&req, &state, &session, id, posted, StatusCode::UNPROCESSABLE_ENTITY).await
         }
@@ -494,23 +406,13 @@ mod tests {
     }
 
     #[test]
-    fn publication_is_offered_only_where_it_can_succeed() {
-        assert!(offered_for_publication(Action::Publish, true, false));
-        assert!(!offered_for_publication(Action::Publish, false, false), "the citizen did not consent");
-        assert!(!offered_for_publication(Action::Publish, true, true), "published already");
-        assert!(offered_for_publication(Action::Unpublish, true, true));
-        assert!(!offered_for_publication(Action::Unpublish, true, false));
-        assert!(offered_for_publication(Action::Approve, false, false));
-    }
-
-    #[test]
     fn every_action_has_a_form_of_its_bodys_members() {
         for action in Action::ALL {
             for spec in fields(action) {
                 let mut body = Map::new();
                 body.insert(spec.name.to_owned(), json!(null));
                 // A member the typed body does not know is refused by deny_unknown_fields.
-                let parsed = actions::ActionBody::parse(action, Value::Object(body));
+                let parsed = crate::domain::actions::ActionBody::parse(action, Value::Object(body));
                 assert!(parsed.is_ok(), "{action:?}.{} is not a member of its body: {parsed:?}", spec.name);
             }
         }

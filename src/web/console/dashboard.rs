@@ -2,38 +2,33 @@
 //! tiles, the monthly trend, per channel and per department, the cases at
 //! risk now — and the same view as a workbook (`/console/dashboard.xlsx`).
 //!
-//! The figures are `crate::stats`' structures, the ones `/api/v1/stats/*`
-//! serialises, read in one database turn; every figure element carries its
+//! The figures are `service::stats::dashboard`'s, the structures
+//! `/api/v1/stats/*` serialises, read in one database turn; every figure element carries its
 //! API name and value, and every count links to the case list of exactly the
 //! cases it counts. Query parameters are the API's (`from`, `to`, `channel`,
 //! `department_id`), so a view can be handed between the two.
-
-use std::collections::BTreeMap;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{Datelike, Months, NaiveDate};
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use serde::Deserialize;
 
+use super::dashboard_book;
 use super::format::{self, Kind, Value, MIN_BASE, SHOWN};
-use crate::app::AppState;
-use crate::db::{self, DbConnection};
-use crate::deadlines::DUE_SOON_WORKDAYS;
-use crate::domain::calendar::end_of_day;
+use crate::auth::AuthUser;
 use crate::domain::figures::{Figures, Scope};
-use crate::domain::ids::DepartmentId;
 use crate::domain::time;
 use crate::error::AppError;
-use crate::stats::{
-    self, ChannelFigures, Comparison, DepartmentFigures, MonthFigures, StatsQuery, StatsRequest, Summary,
+use crate::service::stats::{
+    self, ChannelFigures, Comparison, DepartmentFigures, MonthFigures, StatsQuery, Summary,
 };
+use crate::state::AppState;
 use crate::web::chart::{self, Series};
 use crate::web::errors::PageError;
-use crate::web::home::html;
-use crate::web::layout::Layout;
-use crate::web::session::Session;
+use crate::web::layout::{html, Layout};
+use crate::web::messages;
+use crate::web::session::Page;
 
 /// The dashboard's query: the statistics API's parameters; empty ones are unset.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -84,7 +79,6 @@ fn year_bounds(year: i32) -> (NaiveDate, NaiveDate) {
 
 /// A ready-made period: label and bounds.
 pub struct Preset {
-    /// Label.
     pub label: String,
     /// The dashboard URL of this period with the current scope.
     pub href: String,
@@ -166,6 +160,8 @@ pub struct Cell {
     pub href: Option<String>,
     /// Shown as "—" because its base is under [`MIN_BASE`] cases.
     pub too_few: bool,
+    /// The number itself, for a workbook; `None` for a rate over nothing.
+    pub number: Option<f64>,
 }
 
 fn cell(figures: &Figures, name: &'static str, kind: Kind, scope: &Scope, rank_guard: bool) -> Cell {
@@ -176,6 +172,7 @@ fn cell(figures: &Figures, name: &'static str, kind: Kind, scope: &Scope, rank_g
             text: n.to_string(),
             href: drill_down(scope, name),
             too_few: false,
+            number: Some(n as f64),
         },
         Value::Ratio(value, base) => {
             let too_few = rank_guard && value.is_some() && base < MIN_BASE;
@@ -184,19 +181,21 @@ fn cell(figures: &Figures, name: &'static str, kind: Kind, scope: &Scope, rank_g
                 (false, Kind::Days) => format::days(value),
                 (false, _) => format::percent(value),
             };
-            Cell { figure: name, value: format::api_value(value), text, href: None, too_few }
+            let number = value.map(|v| v.as_f64());
+            Cell { figure: name, value: format::api_value(value), text, href: None, too_few, number }
         }
     }
 }
 
 /// A dashboard tile: a figure with its comparison and definition.
 pub struct Tile {
-    /// Label.
     pub label: &'static str,
     /// The figure.
     pub cell: Cell,
     /// The same period a year earlier, as printed.
     pub previous: String,
+    /// The same period a year earlier, the number.
+    pub previous_number: Option<f64>,
     /// The change, in words.
     pub change: String,
     /// 口径.
@@ -209,7 +208,7 @@ fn tiles(summary: &Summary, scope: &Scope) -> Vec<Tile> {
     SHOWN
         .iter()
         .map(|&(name, label, kind)| {
-            let earlier = cell(previous, name, kind, scope, false).text;
+            let earlier = cell(previous, name, kind, scope, false);
             let change = match name {
                 "received" => format::count_change(change.received),
                 "closed" => format::count_change(change.closed),
@@ -224,7 +223,8 @@ fn tiles(summary: &Summary, scope: &Scope) -> Vec<Tile> {
             Tile {
                 label,
                 cell: cell(figures, name, kind, scope, false),
-                previous: earlier,
+                previous: earlier.text,
+                previous_number: earlier.number,
                 change,
                 definition: format::definition_of(definition_text, name),
             }
@@ -238,7 +238,6 @@ pub struct Row {
     pub name: String,
     /// `data-channel` / `data-department-id` / `data-scope`.
     pub scope_attr: &'static str,
-    /// Its value.
     pub scope_value: String,
     /// The figures, in [`SHOWN`] order.
     pub cells: Vec<Cell>,
@@ -275,9 +274,7 @@ fn department_rows(items: &[DepartmentFigures], scope: &Scope) -> Vec<Row> {
 pub struct MonthRow {
     /// `YYYY-MM`.
     pub month: String,
-    /// Received.
     pub received: i64,
-    /// Closed.
     pub closed: i64,
 }
 
@@ -293,50 +290,6 @@ pub struct RiskRow {
     pub overdue_href: String,
     /// The list of those due soon.
     pub due_soon_href: String,
-}
-
-/// Everything the dashboard reads, in one database turn.
-struct Loaded {
-    summary: Summary,
-    channels: Vec<ChannelFigures>,
-    departments: Vec<DepartmentFigures>,
-    trend: Vec<MonthFigures>,
-    risk: BTreeMap<Option<DepartmentId>, (i64, i64)>,
-    department_names: BTreeMap<i64, String>,
-    channel_names: Vec<(String, String)>,
-    /// The last day a case due soon is due on.
-    horizon_day: NaiveDate,
-}
-
-fn load(conn: &mut DbConnection, state: &AppState, req: &StatsRequest) -> Result<Loaded, AppError> {
-    let definition = &state.settings.definition;
-    let calendar = state.db.calendar(conn)?;
-    let today = time::office_date(req.now);
-    let horizon_day = calendar.add_workdays(today, DUE_SOON_WORKDAYS as u32);
-    let horizon = end_of_day(horizon_day);
-    let departments = db::departments::list(conn)?;
-    Ok(Loaded {
-        summary: stats::summary(conn, req, definition)?,
-        channels: stats::by_channel(conn, req, definition)?.items,
-        departments: stats::by_department(conn, req, definition)?.items,
-        trend: stats::trend(conn, req, definition)?.items,
-        risk: db::cases::at_risk(
-            conn,
-            req.scope.channel.as_deref(),
-            req.scope.department.map(DepartmentId),
-            req.now,
-            horizon,
-        )?,
-        department_names: departments.iter().map(|d| (d.id.0, d.name.clone())).collect(),
-        channel_names: state.db.channels(conn)?.iter().map(|c| (c.code.clone(), c.name.clone())).collect(),
-        horizon_day,
-    })
-}
-
-/// [`load`] in one turn of the database's blocking pool.
-async fn read(state: &web::Data<AppState>, req: &StatsRequest) -> Result<Loaded, AppError> {
-    let (shared, req) = (state.clone(), req.clone());
-    state.db.read(move |conn| load(conn, &shared, &req)).await
 }
 
 /// The dashboard's view model.
@@ -399,7 +352,7 @@ fn period_text(scope: &Scope) -> String {
     format!("{} 至 {}", scope.from.format("%Y年%m月%d日"), last.format("%Y年%m月%d日"))
 }
 
-fn risk_rows(loaded: &Loaded, scope: &Scope) -> Vec<RiskRow> {
+fn risk_rows(loaded: &stats::Dashboard, scope: &Scope) -> Vec<RiskRow> {
     loaded
         .risk
         .iter()
@@ -429,27 +382,25 @@ fn risk_rows(loaded: &Loaded, scope: &Scope) -> Vec<RiskRow> {
 pub async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
+    Page { session, proof: user }: Page<AuthUser>,
     query: web::Query<DashboardQuery>,
 ) -> Result<HttpResponse, PageError> {
     let query = query.into_inner();
     let layout = Layout::console(&req, &state, &session, "首页/统计", "dashboard");
-    let own_department = session.user.department_scope().is_some();
+    let own_department = user.department_scope().is_some();
     let today = time::office_date(time::now_utc());
-    let stats_request = match query.stats_query(today).parse(&session.user, false) {
-        Ok(r) => r,
+    let loaded = match stats::dashboard(&state, &user, query.stats_query(today)).await {
+        Ok(loaded) => loaded,
         Err(AppError::Validation(errors)) => {
             let mut page = Dashboard::empty(layout, query, own_department);
-            page.errors =
-                errors.0.iter().map(|e| super::messages::field_error(&e.field, &e.message)).collect();
+            page.errors = errors.0.iter().map(messages::field_error).collect();
             let mut response = html(&page)?;
             *response.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
             return Ok(response);
         }
         Err(other) => return Err(other.into()),
     };
-    let loaded = read(&state, &stats_request).await?;
-    let scope = &stats_request.scope;
+    let scope = &loaded.request.scope;
     // The form shows the period in force, the default one included.
     let query =
         DashboardQuery { from: Some(scope.from.to_string()), to: Some(scope.to.to_string()), ..query };
@@ -484,7 +435,7 @@ pub async fn page(
     page.risk_total = page.risk.iter().fold((0, 0), |(o, d), r| (o + r.overdue, d + r.due_soon));
     page.definition = loaded.summary.envelope.definition.text.clone();
     page.as_of = crate::web::layout::beijing(chrono::DateTime::from_naive_utc_and_offset(
-        stats_request.as_of,
+        loaded.request.as_of,
         chrono::Utc,
     ));
     page.export_href = format!("/console/dashboard.xlsx?{}", scope_query(scope));
@@ -518,7 +469,7 @@ fn month_label(month: &str) -> String {
     }
 }
 
-fn scope_text(scope: &Scope, loaded: &Loaded) -> String {
+fn scope_text(scope: &Scope, loaded: &stats::Dashboard) -> String {
     let channel = scope
         .channel
         .as_ref()
@@ -537,19 +488,26 @@ fn scope_text(scope: &Scope, loaded: &Loaded) -> String {
 /// per channel, per department, per month, and the definition.
 pub async fn workbook(
     state: web::Data<AppState>,
-    Session(session): Session,
+    Page { proof: user, .. }: Page<AuthUser>,
     query: web::Query<DashboardQuery>,
 ) -> Result<HttpResponse, PageError> {
     let today = time::office_date(time::now_utc());
-    let stats_request = query.into_inner().stats_query(today).parse(&session.user, false)?;
-    let loaded = read(&state, &stats_request).await?;
+    let loaded = stats::dashboard(&state, &user, query.into_inner().stats_query(today)).await?;
+    let scope = loaded.request.scope.clone();
+    let book = dashboard_book::Sheets {
+        period: period_text(&scope),
+        scope: scope_text(&scope, &loaded),
+        tiles: tiles(&loaded.summary, &scope),
+        channels: channel_rows(&loaded.channels, &scope),
+        departments: department_rows(&loaded.departments, &scope),
+        dashboard: loaded,
+    };
     // Zipping the workbook is CPU work: off the async executor, like the reads.
-    let scope = stats_request.scope.clone();
-    let bytes = web::block(move || write_workbook(&loaded, &scope))
+    let bytes = web::block(move || book.write())
         .await
         .map_err(|e| AppError::Internal(format!("workbook failed: {e}")))?
         .map_err(|e| AppError::Internal(format!("workbook failed: {e}")))?;
-    let name = format!("统计_{}_{}.xlsx", stats_request.scope.from, stats_request.scope.to);
+    let name = format!("统计_{}_{}.xlsx", scope.from, scope.to);
     Ok(HttpResponse::Ok()
         .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         .insert_header((
@@ -557,78 +515,4 @@ pub async fn workbook(
             format!("attachment; filename=\"dashboard.xlsx\"; filename*=UTF-8''{}", encode(&name)),
         ))
         .body(bytes))
-}
-
-fn write_workbook(loaded: &Loaded, scope: &Scope) -> Result<Vec<u8>, XlsxError> {
-    let mut workbook = Workbook::new();
-    let bold = Format::new().set_bold();
-    let headers: Vec<&str> = SHOWN.iter().map(|(_, label, _)| *label).collect();
-    let number = |cell: &Cell| -> Option<f64> { cell.value.parse::<f64>().ok() };
-    {
-        let sheet = workbook.add_worksheet().set_name("汇总")?;
-        sheet.write_string_with_format(0, 0, "统计期", &bold)?;
-        sheet.write_string(0, 1, period_text(scope))?;
-        sheet.write_string_with_format(1, 0, "范围", &bold)?;
-        sheet.write_string(1, 1, scope_text(scope, loaded))?;
-        for (i, header) in ["指标", "本期", "去年同期", "变化"].iter().enumerate() {
-            sheet.write_string_with_format(3, i as u16, *header, &bold)?;
-        }
-        for (r, tile) in tiles(&loaded.summary, scope).iter().enumerate() {
-            let r = r as u32 + 4;
-            sheet.write_string(r, 0, tile.label)?;
-            match number(&tile.cell) {
-                Some(v) => sheet.write_number(r, 1, v)?,
-                None => sheet.write_string(r, 1, "—")?,
-            };
-            sheet.write_string(r, 2, &tile.previous)?;
-            sheet.write_string(r, 3, &tile.change)?;
-        }
-        sheet.set_column_width(0, 16)?;
-        sheet.set_column_width(1, 28)?;
-        sheet.set_column_width(3, 24)?;
-    }
-    let tables = [
-        ("按渠道", "渠道", channel_rows(&loaded.channels, scope)),
-        ("按承办单位", "承办单位", department_rows(&loaded.departments, scope)),
-    ];
-    for (sheet_name, first, rows) in tables {
-        let sheet = workbook.add_worksheet().set_name(sheet_name)?;
-        sheet.write_string_with_format(0, 0, first, &bold)?;
-        for (i, header) in headers.iter().enumerate() {
-            sheet.write_string_with_format(0, i as u16 + 1, *header, &bold)?;
-        }
-        for (r, row) in rows.iter().enumerate() {
-            let r = r as u32 + 1;
-            sheet.write_string(r, 0, &row.name)?;
-            for (c, cell) in row.cells.iter().enumerate() {
-                match (cell.too_few, number(cell)) {
-                    (false, Some(v)) => sheet.write_number(r, c as u16 + 1, v)?,
-                    _ => sheet.write_string(r, c as u16 + 1, "—")?,
-                };
-            }
-        }
-        sheet.set_column_width(0, 24)?;
-    }
-    {
-        let sheet = workbook.add_worksheet().set_name("月度趋势")?;
-        for (i, header) in ["月份", "受理", "办结"].iter().enumerate() {
-            sheet.write_string_with_format(0, i as u16, *header, &bold)?;
-        }
-        for (r, month) in loaded.trend.iter().enumerate() {
-            let r = r as u32 + 1;
-            sheet.write_string(r, 0, &month.month)?;
-            sheet.write_number(r, 1, month.comparison.figures.received as f64)?;
-            sheet.write_number(r, 2, month.comparison.figures.closed as f64)?;
-        }
-    }
-    {
-        let sheet = workbook.add_worksheet().set_name("口径")?;
-        sheet.write_string(0, 0, &loaded.summary.envelope.definition.text)?;
-        sheet.write_string(
-            1,
-            0,
-            format!("比率的分母少于 {MIN_BASE} 件时，分项表中以“—”表示，不参与排名。"),
-        )?;
-    }
-    workbook.save_to_buffer()
 }

@@ -49,7 +49,6 @@ pub enum Kind {
     Count,
     /// A percentage.
     Rate,
-    /// Days.
     Days,
 }
 
@@ -69,7 +68,6 @@ pub const SHOWN: [(&str, &str, Kind); 8] = [
 /// One figure of `figures` by its API name: a count, or a rate with the
 /// number of cases it is taken over.
 pub enum Value {
-    /// A count.
     Count(i64),
     /// A rate or mean, and its base.
     Ratio(Option<Hundredths>, i64),

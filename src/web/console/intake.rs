@@ -1,53 +1,116 @@
 //! `/console/cases/new`: intake for every channel (clerks and admins, as
-//! `POST /api/v1/cases`). The form becomes the API's JSON body and goes
-//! through the same registration (`api::cases::register`): the same checks,
-//! the same idempotency — the form carries a hidden key, so a double click
-//! registers one case and the second click sees the first one's receipt.
+//! `POST /api/v1/cases`). The form is typed ([`IntakeForm`]) and becomes the
+//! service's own input, registered by `service::cases::register` — the same
+//! checks, the same idempotency: the form carries a hidden key, so a double
+//! click registers one case and the second click sees the first one's receipt.
 
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use serde_json::{json, Map, Value};
+use chrono::NaiveDateTime;
+use serde::Deserialize;
 
-use super::messages;
-use crate::api::cases::{register, Intake};
-use crate::app::AppState;
-use crate::auth::Resolved;
+use crate::auth::OfficeStaff;
+use crate::domain::citizen::CitizenInput;
+use crate::domain::intake::{NewCaseInput, ReceivedAt};
 use crate::error::AppError;
-use crate::web::csrf;
+use crate::service::cases::{self, valid_idempotency_key};
+use crate::service::{categories, channels};
+use crate::state::AppState;
 use crate::web::errors::PageError;
-use crate::web::home::html;
-use crate::web::layout::Layout;
-use crate::web::session::Session;
+use crate::web::forms::CsrfForm;
+use crate::web::layout::{html, Layout};
+use crate::web::messages;
+use crate::web::session::Page;
 
-/// The intake form's fields: (form name, API member, label).
-const FIELDS: [(&str, &str, &str); 11] = [
-    ("channel", "channel", "渠道"),
-    ("title", "title", "标题"),
-    ("content", "content", "内容"),
-    ("category", "category", "类别"),
-    ("received_at", "received_at", "收到时间"),
-    ("external_ref", "external_ref", "外部编号"),
-    ("citizen_name", "citizen.name", "姓名"),
-    ("citizen_phone", "citizen.phone", "电话"),
-    ("citizen_email", "citizen.email", "电子邮箱"),
-    ("citizen_address", "citizen.address", "地址"),
-    ("is_public", "is_public", "同意公开"),
-];
+/// The intake form as posted (and shown again after a refusal).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct IntakeForm {
+    idempotency_key: String,
+    channel: String,
+    title: String,
+    content: String,
+    category: String,
+    /// `datetime-local`: Beijing wall-clock time, `2026-12-02T10:30`.
+    received_at: String,
+    external_ref: String,
+    citizen_name: String,
+    citizen_phone: String,
+    citizen_email: String,
+    citizen_address: String,
+    is_public: Option<String>,
+}
 
-/// Common categories offered as suggestions (the field is free text).
-const CATEGORIES: [&str; 10] =
-    ["教育", "住房", "交通", "医疗卫生", "社会保障", "城乡建设", "环境保护", "农业农村", "市场监管", "其他"];
+impl IntakeForm {
+    /// The value typed into the field `name`, to show it again.
+    fn value(&self, name: &str) -> &str {
+        match name {
+            "channel" => &self.channel,
+            "title" => &self.title,
+            "content" => &self.content,
+            "category" => &self.category,
+            "received_at" => &self.received_at,
+            "external_ref" => &self.external_ref,
+            "citizen_name" => &self.citizen_name,
+            "citizen_phone" => &self.citizen_phone,
+            "citizen_email" => &self.citizen_email,
+            "citizen_address" => &self.citizen_address,
+            "is_public" if self.is_public.is_some() => "true",
+            _ => "",
+        }
+    }
+
+    /// The form as the service's intake: empty fields are "not given", the
+    /// contact details absent when all are empty (an anonymous letter).
+    fn case(&self) -> NewCaseInput {
+        let given = |value: &str| Some(value.trim()).filter(|v| !v.is_empty()).map(str::to_owned);
+        let citizen = CitizenInput {
+            name: given(&self.citizen_name),
+            phone: given(&self.citizen_phone),
+            email: given(&self.citizen_email),
+            address: given(&self.citizen_address),
+        };
+        let anonymous = citizen.name.is_none()
+            && citizen.phone.is_none()
+            && citizen.email.is_none()
+            && citizen.address.is_none();
+        NewCaseInput {
+            channel: self.channel.trim().to_owned(),
+            title: self.title.clone(),
+            content: self.content.clone(),
+            received_at: given(&self.received_at).map(|raw| received_at(&raw)),
+            external_ref: given(&self.external_ref),
+            category: given(&self.category),
+            is_public: Some(self.is_public.is_some()),
+            citizen: (!anonymous).then_some(citizen),
+        }
+    }
+}
+
+/// A `datetime-local` value as the office's wall-clock time; anything else is
+/// passed on as it is, for the service to refuse on its field.
+fn received_at(raw: &str) -> ReceivedAt {
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(raw, format).ok())
+        .map_or_else(|| ReceivedAt::Rfc3339(raw.to_owned()), ReceivedAt::OfficeTime)
+}
+
+/// The form field a service error names (`citizen.phone` → `citizen_phone`).
+fn form_field(field: &str) -> String {
+    field.replace('.', "_")
+}
 
 #[derive(Template)]
 #[template(path = "console/new.html")]
 struct NewCase {
     layout: Layout,
     channels: Vec<(String, String)>,
-    categories: [&'static str; 10],
-    values: BTreeMap<String, String>,
+    categories: Vec<String>,
+    form: IntakeForm,
     errors: BTreeMap<String, String>,
     key: String,
 }
@@ -55,7 +118,7 @@ struct NewCase {
 impl NewCase {
     /// The value typed into a field.
     fn value(&self, name: &str) -> &str {
-        self.values.get(name).map(String::as_str).unwrap_or_default()
+        self.form.value(name)
     }
 
     /// A field's error.
@@ -79,153 +142,72 @@ fn new_key() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn office_staff(session: &Resolved) -> Result<(), PageError> {
-    if session.user.role.is_office_staff() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("only clerks and admins register cases".into()).into())
+/// The form page: its channels, and every channel's categories (offered as
+/// suggestions; the service takes a category as the clerk writes it).
+async fn form_page(
+    req: &HttpRequest,
+    state: &AppState,
+    page: &Page<OfficeStaff>,
+    form: IntakeForm,
+    errors: BTreeMap<String, String>,
+    key: String,
+) -> Result<HttpResponse, PageError> {
+    let channels = channels::list(state, &page.proof.0).await?;
+    let mut offered: Vec<String> = Vec::new();
+    for channel in channels.iter() {
+        for name in categories::offered(state, &channel.code).await? {
+            if !offered.contains(&name) {
+                offered.push(name);
+            }
+        }
     }
-}
-
-async fn channels(state: &AppState) -> Result<Vec<(String, String)>, PageError> {
-    let db = state.db.clone();
-    Ok(state
-        .db
-        .read(move |conn| Ok(db.channels(conn)?.iter().map(|c| (c.code.clone(), c.name.clone())).collect()))
-        .await?)
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let mut response = html(&NewCase {
+        layout: Layout::console(req, state, &page.session, "登记案件", "new"),
+        channels: channels.iter().map(|c| (c.code.clone(), c.name.clone())).collect(),
+        categories: offered,
+        form,
+        errors,
+        key,
+    })?;
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 /// `GET /console/cases/new`.
 pub async fn form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
+    page: Page<OfficeStaff>,
 ) -> Result<HttpResponse, PageError> {
-    office_staff(&session)?;
-    html(&NewCase {
-        layout: Layout::console(&req, &state, &session, "登记案件", "new"),
-        channels: channels(&state).await?,
-        categories: CATEGORIES,
-        values: BTreeMap::new(),
-        errors: BTreeMap::new(),
-        key: new_key(),
-    })
-}
-
-/// A `datetime-local` value (`2026-12-02T10:30`) as RFC 3339 in Beijing time.
-fn received_at(raw: &str) -> String {
-    let raw = raw.trim();
-    match raw.len() {
-        16 if raw.as_bytes()[10] == b'T' => format!("{raw}:00+08:00"),
-        19 if raw.as_bytes()[10] == b'T' => format!("{raw}+08:00"),
-        _ => raw.to_owned(),
-    }
-}
-
-/// The form as the API's JSON body: empty fields left out, the contact
-/// details as the `citizen` object (absent when all are empty: anonymous).
-fn body_of(form: &BTreeMap<String, String>) -> Value {
-    let get = |name: &str| form.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
-    let mut body = Map::new();
-    for name in ["channel", "title", "content", "category", "external_ref"] {
-        if let Some(v) = get(name) {
-            body.insert(name.to_owned(), json!(v));
-        }
-    }
-    // Title and content are required: send them even when empty, so the
-    // error is the domain's "must not be empty" beside the field.
-    for name in ["channel", "title", "content"] {
-        body.entry(name.to_owned()).or_insert_with(|| json!(""));
-    }
-    if let Some(v) = get("received_at") {
-        body.insert("received_at".into(), json!(received_at(v)));
-    }
-    body.insert("is_public".into(), json!(get("is_public") == Some("true")));
-    let mut citizen = Map::new();
-    for (field, member) in [
-        ("citizen_name", "name"),
-        ("citizen_phone", "phone"),
-        ("citizen_email", "email"),
-        ("citizen_address", "address"),
-    ] {
-        if let Some(v) = get(field) {
-            citizen.insert(member.to_owned(), json!(v));
-        }
-    }
-    if !citizen.is_empty() {
-        body.insert("citizen".into(), Value::Object(citizen));
-    }
-    Value::Object(body)
-}
-
-/// The form field an API error names.
-fn form_field(member: &str) -> String {
-    FIELDS
-        .iter()
-        .find(|(_, m, _)| *m == member)
-        .map_or_else(|| member.to_owned(), |(f, _, _)| (*f).to_owned())
+    form_page(&req, &state, &page, IntakeForm::default(), BTreeMap::new(), new_key()).await
 }
 
 /// `POST /console/cases/new`.
 pub async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
-    form: web::Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm<IntakeForm>,
+    page: Page<OfficeStaff>,
 ) -> Result<HttpResponse, PageError> {
-    let form: BTreeMap<String, String> = form.into_inner().into_iter().collect();
-    if !csrf::session_token_matches(
-        &state.tokens,
-        &session.claims,
-        form.get("csrf_token").map(String::as_str),
-    ) {
-        return Err(PageError::Csrf);
-    }
-    office_staff(&session)?;
-    let key = form.get("idempotency_key").cloned().unwrap_or_default();
-    if !(1..=255).contains(&key.len()) || !key.chars().all(|c| c.is_ascii_graphic()) {
+    if !valid_idempotency_key(&form.idempotency_key) {
         return Err(PageError::BadRequest);
     }
-    let outcome = register(&state, session.user.id, Some(key.clone()), body_of(&form)).await;
-    let (body, replayed) = match outcome {
-        Ok(Intake::Created(body, _)) => (body, false),
-        Ok(Intake::Replayed(stored)) => (stored.body, true),
+    let key = form.idempotency_key.clone();
+    match cases::register(&state, &page.proof, Some(key.clone()), form.case()).await {
+        Ok(intake) => html(&Registered {
+            layout: Layout::console(&req, &state, &page.session, "已登记", "new"),
+            id: intake.created.id.0,
+            tracking_no: intake.created.tracking_no,
+            query_code: intake.created.query_code,
+            replayed: intake.replayed,
+        }),
         Err(AppError::Validation(errors)) => {
-            let errors = errors
-                .0
-                .iter()
-                .map(|e| {
-                    let field = form_field(&e.field);
-                    let text = match e.message.as_str() {
-                        "must be an RFC 3339 timestamp with offset" => {
-                            "请填写收到时间，例如 2026-12-02 10:30".to_owned()
-                        }
-                        other => messages::message(other),
-                    };
-                    (field, text)
-                })
-                .collect();
-            let mut response = html(&NewCase {
-                layout: Layout::console(&req, &state, &session, "登记案件", "new"),
-                channels: channels(&state).await?,
-                categories: CATEGORIES,
-                values: form,
-                errors,
-                key,
-            })?;
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(response);
+            let errors = errors.0.iter().map(|e| (form_field(&e.field), messages::sentence(e))).collect();
+            form_page(&req, &state, &page, form, errors, key).await
         }
-        Err(other) => return Err(other.into()),
-    };
-    let created: Value = serde_json::from_str(&body).map_err(|e| AppError::Internal(e.to_string()))?;
-    html(&Registered {
-        layout: Layout::console(&req, &state, &session, "已登记", "new"),
-        id: created["id"].as_i64().unwrap_or_default(),
-        tracking_no: created["tracking_no"].as_str().unwrap_or_default().to_owned(),
-        query_code: created["query_code"].as_str().unwrap_or_default().to_owned(),
-        replayed,
-    })
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[cfg(test)]
@@ -233,30 +215,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_form_becomes_the_apis_body() {
-        let form: BTreeMap<String, String> = [
-            ("channel", "mailbox"),
-            ("title", " 路灯不亮 "),
-            ("content", "x"),
-            ("received_at", "2026-12-01T09:30"),
-            ("citizen_phone", "13800000000"),
-            ("citizen_name", ""),
-            ("is_public", "true"),
-            ("csrf_token", "t"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        assert_eq!(
-            body_of(&form),
-            json!({
-                "channel": "mailbox", "title": "路灯不亮", "content": "x",
-                "received_at": "2026-12-01T09:30:00+08:00", "is_public": true,
-                "citizen": {"phone": "13800000000"}
-            })
-        );
-        let anonymous = body_of(&BTreeMap::new());
-        assert_eq!(anonymous, json!({"channel": "", "title": "", "content": "", "is_public": false}));
+    fn the_form_becomes_the_services_intake() {
+        let form = IntakeForm {
+            channel: "mailbox".into(),
+            title: " 路灯不亮 ".into(),
+            content: "x".into(),
+            received_at: "2026-12-01T09:30".into(),
+            citizen_phone: "13800000000".into(),
+            is_public: Some("true".into()),
+            ..IntakeForm::default()
+        };
+        let case = form.case();
+        assert_eq!(case.channel, "mailbox");
+        assert_eq!(case.title, " 路灯不亮 ", "the service trims, as for the API");
+        let nine_thirty = NaiveDateTime::parse_from_str("2026-12-01T09:30", "%Y-%m-%dT%H:%M").unwrap();
+        assert_eq!(case.received_at, Some(ReceivedAt::OfficeTime(nine_thirty)));
+        assert_eq!(case.is_public, Some(true));
+        assert_eq!(case.citizen.as_ref().and_then(|c| c.phone.as_deref()), Some("13800000000"));
+        assert!(case.citizen.as_ref().is_some_and(|c| c.name.is_none()));
+        let anonymous = IntakeForm::default().case();
+        assert!(anonymous.citizen.is_none() && anonymous.received_at.is_none());
+        assert_eq!(anonymous.is_public, Some(false));
+        assert_eq!(received_at("yesterday"), ReceivedAt::Rfc3339("yesterday".into()));
         assert_eq!(form_field("citizen.phone"), "citizen_phone");
+        assert_eq!(form.value("is_public"), "true");
     }
 }

@@ -7,9 +7,9 @@ pub mod admin;
 pub mod case;
 pub mod cases;
 pub mod dashboard;
+mod dashboard_book;
 pub mod format;
 pub mod intake;
-pub mod messages;
 
 use actix_web::http::header;
 use actix_web::HttpResponse;

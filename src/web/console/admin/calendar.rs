@@ -5,7 +5,7 @@
 //!
 //! The office enters a new year (2027 now) from the State Council's notice
 //! one day at a time here, or all at once with `PUT /api/v1/calendar/2027`.
-//! Both go through `api::calendar::edit_year`: the page reads the stored
+//! Both go through `service::calendar::edit_year`: the page reads the stored
 //! year, adds or removes one entry and writes the year back, in one
 //! transaction, with the API's checks (a date of that year, listed once; a
 //! make-up working day on a weekend; a note).
@@ -16,17 +16,20 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{Datelike, NaiveDate, Weekday};
 
-use super::{checked_form, done, layout, notice_of, refusal, refused_page, FormState};
-use crate::api::calendar::{check_year, edit_year, read_year, DayInput};
-use crate::app::AppState;
-use crate::auth::Resolved;
+use super::{done, layout, notice_of, refusal, refused_page, ConflictShown, Fields, FormState};
+use crate::auth::Admin;
 use crate::db::calendar::CalendarDay;
 use crate::domain::time;
 use crate::error::AppError;
+use crate::service::calendar;
+use crate::service::calendar::{check_year, edit_year, DayInput};
+use crate::service::sessions::Resolved;
+use crate::state::AppState;
 use crate::web::errors::PageError;
-use crate::web::home::html;
+use crate::web::forms::CsrfForm;
+use crate::web::layout::html;
 use crate::web::layout::Layout;
-use crate::web::session::Session;
+use crate::web::session::Page;
 
 const NOTICES: [(&str, &str); 2] = [
     ("added", "已添加。此后计算的办理期限按新的安排。"),
@@ -109,7 +112,7 @@ const WEEKDAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
 
 #[derive(Template)]
 #[template(path = "console/admin/calendar.html")]
-struct Page {
+struct YearPage {
     layout: Layout,
     year: i32,
     months: Vec<Month>,
@@ -128,10 +131,10 @@ async fn page(
     session: &Resolved,
     year: i32,
     form: FormState,
-) -> Result<Page, PageError> {
-    super::admin_of(session)?;
-    let days = read_year(state, year).await?;
-    Ok(Page {
+) -> Result<YearPage, PageError> {
+    let admin = super::admin_of(session)?;
+    let days = calendar::year(state, &admin.0, year).await?;
+    Ok(YearPage {
         layout: layout(req, state, session, &format!("{year} 年节假日安排")),
         year,
         months: months(year, &days),
@@ -160,8 +163,7 @@ fn year_of(raw: i32) -> Result<i32, PageError> {
 }
 
 /// `GET /console/admin/calendar`: this year's.
-pub async fn current(Session(session): Session) -> Result<HttpResponse, PageError> {
-    super::admin_of(&session)?;
+pub async fn current(_page: Page<Admin>) -> Result<HttpResponse, PageError> {
     let to = format!("/console/admin/calendar/{}", this_year());
     Ok(HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, to)).finish())
 }
@@ -170,7 +172,7 @@ pub async fn current(Session(session): Session) -> Result<HttpResponse, PageErro
 pub async fn year(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
+    Page { session, .. }: Page<Admin>,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, PageError> {
     let year = year_of(path.into_inner())?;
@@ -187,12 +189,11 @@ fn form_field(member: &str) -> String {
 pub async fn change(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
+    CsrfForm(fields): CsrfForm<Fields>,
+    Page { proof: admin, session }: Page<Admin>,
     path: web::Path<(i32, String)>,
-    form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let (raw_year, which) = path.into_inner();
-    let (admin, fields) = checked_form(&state, &session, form.into_inner())?;
     let year = year_of(raw_year)?;
     let date = fields.value("date");
     let outcome = match which.as_str() {
@@ -209,7 +210,7 @@ pub async fn change(
             .await
         }
         "remove" => {
-            let stored = read_year(&state, year).await?;
+            let stored = calendar::year(&state, &admin.0, year).await?;
             if !stored.iter().any(|d| d.day.to_string() == date) {
                 return Err(AppError::not_found("calendar entry").into());
             }
@@ -224,7 +225,8 @@ pub async fn change(
             if which == "add" { "added" } else { "removed" },
         )),
         Err(error) => {
-            let shown = refusal(&which, fields, error, form_field, "date")?;
+            let unused = ConflictShown { field: "date", text: String::new() };
+            let shown = refusal(&which, fields, error, form_field, unused)?;
             refused_page(&page(&req, &state, &session, year, shown).await?)
         }
     }

@@ -1,26 +1,33 @@
 //! `/console/admin/channels`: the channels with their time limits; per
 //! channel, a form for the time limit and the extension limit with their
-//! units, through `api::channels::update_channel` as `PATCH
-//! /api/v1/channels/{code}`. Changes apply to cases registered afterwards.
+//! units, through `service::channels::update` as `PATCH
+//! /api/v1/channels/{code}` (changes apply to cases registered afterwards),
+//! and the list of its categories, one a line, through
+//! `service::categories::replace` as `PUT /api/v1/channels/{code}/categories`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{checked_form, done, layout, notice_of, refusal, refused_page, Fields, FormState};
-use crate::api::channels::{list_channels, update_channel, UpdateInput};
-use crate::app::AppState;
-use crate::auth::Resolved;
+use super::{done, layout, notice_of, refusal, refused_page, ConflictShown, Fields, FormState};
+use crate::auth::Admin;
 use crate::db::models::Channel;
 use crate::domain::calendar::LimitUnit;
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{FieldErrors, Rule};
 use crate::error::AppError;
+use crate::service::categories::{self, Categories};
+use crate::service::channels::{self, UpdateInput};
+use crate::service::sessions::Resolved;
+use crate::state::AppState;
 use crate::web::errors::PageError;
-use crate::web::home::html;
+use crate::web::forms::CsrfForm;
+use crate::web::layout::html;
 use crate::web::layout::Layout;
-use crate::web::session::Session;
+use crate::web::session::Page;
 
-const NOTICES: [(&str, &str); 1] =
-    [("changed", "办理时限已保存，适用于此后登记的案件；已登记案件的办理期限不变。")];
+const NOTICES: [(&str, &str); 2] = [
+    ("changed", "办理时限已保存，适用于此后登记的案件；已登记案件的办理期限不变。"),
+    ("categories", "类别已保存：登记和公开信箱从现在起提供新的类别；已登记案件的类别不变。"),
+];
 
 /// The units as the forms offer them.
 const UNITS: [(&str, &str); 3] = [("workday", "个工作日"), ("calendar_day", "个自然日"), ("month", "个月")];
@@ -72,6 +79,8 @@ struct List {
 struct One {
     layout: Layout,
     channel: Row,
+    /// The categories, one a line, as stored or as typed after a refusal.
+    categories: String,
     units: [(&'static str, &'static str); 3],
     form: FormState,
     notice: Option<&'static str>,
@@ -92,12 +101,11 @@ impl One {
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
+    Page { proof: admin, session }: Page<Admin>,
 ) -> Result<HttpResponse, PageError> {
-    super::admin_of(&session)?;
     html(&List {
         layout: layout(&req, &state, &session, "渠道与办理时限"),
-        channels: list_channels(&state).await?.into_iter().map(Row::from).collect(),
+        channels: channels::list(&state, &admin.0).await?.into_iter().map(Row::from).collect(),
         notice: notice_of(&req, &NOTICES),
     })
 }
@@ -109,15 +117,21 @@ async fn one_page(
     code: &str,
     form: FormState,
 ) -> Result<One, PageError> {
-    super::admin_of(session)?;
-    let channel = list_channels(state)
+    let admin = super::admin_of(session)?;
+    let channel = channels::list(state, &admin.0)
         .await?
         .into_iter()
         .find(|c| c.code == code)
         .ok_or_else(|| AppError::not_found("channel"))?;
+    let categories = if form.which == "categories" {
+        form.values.get("categories").unwrap_or_default().to_owned()
+    } else {
+        categories::list(state, &admin.0, code.to_owned()).await?.categories.join("\n")
+    };
     Ok(One {
         layout: layout(req, state, session, &format!("渠道：{}", channel.name)),
         channel: channel.into(),
+        categories,
         units: UNITS,
         form,
         notice: notice_of(req, &NOTICES),
@@ -128,7 +142,7 @@ async fn one_page(
 pub async fn one(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
+    Page { session, .. }: Page<Admin>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     html(&one_page(&req, &state, &session, &path.into_inner(), FormState::default()).await?)
@@ -139,7 +153,7 @@ pub async fn one(
 fn number(errors: &mut FieldErrors, fields: &Fields, name: &str, min: i32) -> Option<i32> {
     let parsed = fields.value(name).parse().ok();
     if parsed.is_none() {
-        errors.add(name, format!("must be from {min} to 366"));
+        errors.add(name, Rule::WholeNumber { min: min.into(), max: 366 });
     }
     parsed
 }
@@ -165,20 +179,48 @@ fn input_of(fields: &Fields) -> Result<UpdateInput, AppError> {
 pub async fn change(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
+    CsrfForm(fields): CsrfForm<Fields>,
+    Page { proof: admin, session }: Page<Admin>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let code = path.into_inner();
-    let (admin, fields) = checked_form(&state, &session, form.into_inner())?;
     let outcome = match input_of(&fields) {
-        Ok(input) => update_channel(&state, &admin, code.clone(), input).await.map(|_| ()),
+        Ok(input) => channels::update(&state, &admin, code.clone(), input).await.map(|_| ()),
         Err(e) => Err(e),
     };
     match outcome {
         Ok(()) => Ok(done(&format!("/console/admin/channels/{code}"), "changed")),
         Err(error) => {
-            let shown = refusal("edit", fields, error, str::to_owned, "time_limit")?;
+            let taken =
+                ConflictShown { field: "time_limit", text: "编号前缀已被其他渠道使用。".into() };
+            let shown = refusal("edit", fields, error, str::to_owned, taken)?;
+            refused_page(&one_page(&req, &state, &session, &code, shown).await?)
+        }
+    }
+}
+
+/// The categories typed, one a line (blank lines left out).
+fn categories_of(fields: &Fields) -> Categories {
+    let typed = fields.get("categories").unwrap_or_default();
+    Categories {
+        categories: typed.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+    }
+}
+
+/// `POST /console/admin/channels/{code}/categories`: the channel's categories.
+pub async fn change_categories(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CsrfForm(fields): CsrfForm<Fields>,
+    Page { proof: admin, session }: Page<Admin>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let code = path.into_inner();
+    match categories::replace(&state, &admin, code.clone(), categories_of(&fields)).await {
+        Ok(_) => Ok(done(&format!("/console/admin/channels/{code}"), "categories")),
+        Err(error) => {
+            let unused = ConflictShown { field: "categories", text: String::new() };
+            let shown = refusal("categories", fields, error, |_| "categories".to_owned(), unused)?;
             refused_page(&one_page(&req, &state, &session, &code, shown).await?)
         }
     }
@@ -205,6 +247,9 @@ mod tests {
         assert_eq!((input.time_limit, input.extension_limit), (Some(20), Some(0)));
         assert_eq!(input.extension_unit.as_deref(), Some("month"));
         assert!(input.name.is_none() && input.tracking_prefix.is_none(), "only the limits change");
+        let typed =
+            Fields([("categories".to_string(), " 教育 \r\n\n住房\n".to_string())].into_iter().collect());
+        assert_eq!(categories_of(&typed).categories, ["教育", "住房"], "one a line, blank lines left out");
         let bad = Fields([("time_limit".to_string(), "十五".to_string())].into_iter().collect());
         let Err(AppError::Validation(errors)) = input_of(&bad) else { panic!("refused") };
         let fields: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();

@@ -1,24 +1,28 @@
 //! `/console/admin/departments`: the departments (承办单位) — list and
 //! create; per department, rename, change the mail address, deactivate or
-//! reactivate. Through `api::departments::create_department` and
-//! `update_department`, as `POST`/`PATCH /api/v1/departments` do.
+//! reactivate. Through `service::departments::create` and `update`, as `POST`/`PATCH /api/v1/departments` do.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{checked_form, done, layout, notice_of, refusal, refused_page, FormState};
-use crate::api::departments::{
-    create_department, list_departments, update_department, CreateInput, UpdateInput,
-};
-use crate::app::AppState;
-use crate::auth::Resolved;
+use super::{done, layout, notice_of, refusal, refused_page, ConflictShown, Fields, FormState};
+use crate::auth::Admin;
 use crate::db::models::Department;
 use crate::domain::ids::DepartmentId;
 use crate::error::AppError;
+use crate::service::departments::{self, CreateInput, UpdateInput};
+use crate::service::sessions::Resolved;
+use crate::state::AppState;
 use crate::web::errors::PageError;
-use crate::web::home::html;
+use crate::web::forms::CsrfForm;
+use crate::web::layout::html;
 use crate::web::layout::Layout;
-use crate::web::session::Session;
+use crate::web::session::Page;
+
+/// A name or code that another department has (the service's 409 `duplicate`).
+fn taken(field: &str) -> ConflictShown<'_> {
+    ConflictShown { field, text: "已有同名或同代码的承办单位。".into() }
+}
 
 const NOTICES: [(&str, &str); 4] = [
     ("created", "承办单位已新增。"),
@@ -51,10 +55,10 @@ async fn list_page(
     session: &Resolved,
     form: FormState,
 ) -> Result<List, PageError> {
-    super::admin_of(session)?;
+    let admin = super::admin_of(session)?;
     Ok(List {
         layout: layout(req, state, session, "承办单位管理"),
-        departments: list_departments(state).await?,
+        departments: departments::list(state, &admin.0).await?,
         form,
         notice: notice_of(req, &NOTICES),
     })
@@ -64,7 +68,7 @@ async fn list_page(
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
+    Page { session, .. }: Page<Admin>,
 ) -> Result<HttpResponse, PageError> {
     html(&list_page(&req, &state, &session, FormState::default()).await?)
 }
@@ -73,20 +77,19 @@ pub async fn list(
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
-    form: web::Form<Vec<(String, String)>>,
+    CsrfForm(fields): CsrfForm<Fields>,
+    Page { proof: admin, session }: Page<Admin>,
 ) -> Result<HttpResponse, PageError> {
-    let (admin, fields) = checked_form(&state, &session, form.into_inner())?;
     let input = CreateInput {
         name: fields.value("name"),
         code: fields.value("code"),
         email: fields.text("email"),
         active: None,
     };
-    match create_department(&state, &admin, input).await {
+    match departments::create(&state, &admin, input).await {
         Ok(_) => Ok(done("/console/admin/departments", "created")),
         Err(error) => {
-            let shown = refusal("create", fields, error, str::to_owned, "code")?;
+            let shown = refusal("create", fields, error, str::to_owned, taken("code"))?;
             refused_page(&list_page(&req, &state, &session, shown).await?)
         }
     }
@@ -99,8 +102,8 @@ async fn one_page(
     id: DepartmentId,
     form: FormState,
 ) -> Result<One, PageError> {
-    super::admin_of(session)?;
-    let department = list_departments(state)
+    let admin = super::admin_of(session)?;
+    let department = departments::list(state, &admin.0)
         .await?
         .into_iter()
         .find(|d| d.id == id)
@@ -117,7 +120,7 @@ async fn one_page(
 pub async fn one(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
+    Page { session, .. }: Page<Admin>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
     html(&one_page(&req, &state, &session, DepartmentId(path.into_inner()), FormState::default()).await?)
@@ -128,13 +131,12 @@ pub async fn one(
 pub async fn change(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
+    CsrfForm(fields): CsrfForm<Fields>,
+    Page { proof: admin, session }: Page<Admin>,
     path: web::Path<(i64, String)>,
-    form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let (raw_id, which) = path.into_inner();
     let id = DepartmentId(raw_id);
-    let (admin, fields) = checked_form(&state, &session, form.into_inner())?;
     let (input, notice, conflict_field) = match which.as_str() {
         "edit" => (
             UpdateInput {
@@ -155,23 +157,11 @@ pub async fn change(
         }
         _ => return Err(AppError::not_found("page").into()),
     };
-    match update_department(&state, &admin, id, input).await {
+    match departments::update(&state, &admin, id, input).await {
         Ok(_) => Ok(done(&format!("/console/admin/departments/{raw_id}"), notice)),
         Err(error) => {
-            let shown = refusal(&which, fields, error, str::to_owned, conflict_field)?;
+            let shown = refusal(&which, fields, error, str::to_owned, taken(conflict_field))?;
             refused_page(&one_page(&req, &state, &session, id, shown).await?)
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::web::console::messages;
-
-    #[test]
-    fn a_duplicate_reads_in_chinese() {
-        // The API's words for a duplicate name or code, shown beside the code.
-        let duplicate = "a department with this name or code already exists";
-        assert_eq!(messages::message(duplicate), "已有同名或同代码的承办单位");
     }
 }

@@ -1,13 +1,13 @@
 //! `/console/admin/…`: administration for admins — users, departments,
 //! channels, the working-day calendar and the mail outbox.
 //!
-//! Every page is the API's second client: who may administer is
-//! [`Admin::check`], the rule the API's `Admin` extractor applies, and every
-//! change goes through the same function as its API endpoint
-//! (`api::users::create_user`, `api::calendar::edit_year`, …), with the same
-//! checks and the same transaction. A form is turned into that function's
-//! typed input; its English field errors come back in Chinese beside the
-//! fields, with status 422, and nothing is changed.
+//! Every page is the API's second client: who may administer is the API's
+//! own proof (`Page<Admin>`), and every change goes through the same service
+//! function as its API endpoint (`service::accounts::create`,
+//! `service::calendar::edit_year`, …), with the same checks and the same
+//! transaction. A form is turned into that function's typed input; its field
+//! errors come back in Chinese beside the fields (`web::messages`), with
+//! status 422, and nothing is changed.
 
 pub mod calendar;
 pub mod channels;
@@ -21,41 +21,29 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::messages;
-use crate::app::AppState;
-use crate::auth::{Admin, Resolved};
+use serde::Deserialize;
+
+use crate::auth::{Admin, RoleProof};
 use crate::error::AppError;
-use crate::web::csrf;
+use crate::service::sessions::Resolved;
+use crate::state::AppState;
 use crate::web::errors::PageError;
-use crate::web::home::html;
-use crate::web::layout::Layout;
-use crate::web::session::Session;
+use crate::web::layout::{html, Layout};
+use crate::web::messages;
+use crate::web::session::Page;
 
 /// The navigation key of every admin page.
 const NAV: &str = "admin";
 
-/// The signed-in user as an administrator, or the 403 page.
+/// The signed-in user as an administrator, or the 403 page: the API's
+/// `Admin` proof, for a page helper that has only the session.
 pub fn admin_of(session: &Resolved) -> Result<Admin, PageError> {
     Ok(Admin::check(session.user.clone())?)
 }
 
-/// A posted form: its fields, once its `csrf_token` has been checked (a
-/// wrong or missing token is refused before anything else, so it changes
-/// nothing), and the poster's role.
-pub fn checked_form(
-    state: &AppState,
-    session: &Resolved,
-    form: Vec<(String, String)>,
-) -> Result<(Admin, Fields), PageError> {
-    let fields = Fields(form.into_iter().collect());
-    if !csrf::session_token_matches(&state.tokens, &session.claims, fields.get("csrf_token")) {
-        return Err(PageError::Csrf);
-    }
-    Ok((admin_of(session)?, fields))
-}
-
 /// A form's fields by name.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(transparent)]
 pub struct Fields(pub BTreeMap<String, String>);
 
 impl Fields {
@@ -113,26 +101,34 @@ impl FormState {
     }
 }
 
+/// What a duplicate or a conflict means on a form: the field it is shown
+/// beside and the sentence (the page knows what it asked for).
+pub struct ConflictShown<'a> {
+    pub field: &'a str,
+    /// What to say.
+    pub text: String,
+}
+
 /// How a refusal of the shared code is shown on the form: field errors in
-/// Chinese beside their fields (`field_of` maps the API's field names to the
-/// form's), a duplicate or conflict as a message beside `conflict_field`.
-/// Anything else is a refusal page (403, 404, 500 without internals).
+/// Chinese beside their fields (`field_of` maps the service's field names to
+/// the form's), a duplicate or conflict as `conflict` says. Anything else is
+/// a refusal page (403, 404, 500 without internals).
 pub fn refusal(
     which: &str,
     values: Fields,
     error: AppError,
     field_of: impl Fn(&str) -> String,
-    conflict_field: &str,
+    conflict: ConflictShown<'_>,
 ) -> Result<FormState, PageError> {
     let mut errors = BTreeMap::new();
     match error {
         AppError::Validation(found) => {
             for e in found.0 {
-                errors.entry(field_of(&e.field)).or_insert_with(|| messages::message(&e.message));
+                errors.entry(field_of(&e.field)).or_insert_with(|| messages::sentence(&e));
             }
         }
-        AppError::Duplicate { detail, .. } | AppError::Conflict(detail) => {
-            errors.insert(conflict_field.to_owned(), messages::message(&detail));
+        AppError::Duplicate { .. } | AppError::Conflict(_) => {
+            errors.insert(conflict.field.to_owned(), conflict.text);
         }
         other => return Err(other.into()),
     }
@@ -171,9 +167,8 @@ struct Index {
 pub async fn index(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
+    Page { session, .. }: Page<Admin>,
 ) -> Result<HttpResponse, PageError> {
-    admin_of(&session)?;
     html(&Index {
         layout: Layout::console(&req, &state, &session, "系统管理", NAV),
         this_year: calendar::this_year(),
@@ -188,18 +183,21 @@ pub fn layout(req: &HttpRequest, state: &AppState, session: &Resolved, title: &s
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::validation::FieldErrors;
+    use crate::domain::validation::{FieldErrors, Rule};
 
     #[test]
     fn refusals_become_field_errors_in_chinese() {
+        let conflict =
+            || ConflictShown { field: "code", text: "已有同名或同代码的承办单位".into() };
         let mut found = FieldErrors::new();
-        found.add("name", "must not be empty (at most 100 characters)");
-        let shown = refusal("create", Fields::default(), found.into(), |f| f.to_owned(), "code").unwrap();
-        assert_eq!(shown.error("create", "name"), Some("不能为空（最多 100 个字）"));
+        found.add("name", Rule::Length { min: 1, max: 100, got: 0 });
+        let shown = refusal("create", Fields::default(), found.into(), |f| f.to_owned(), conflict()).unwrap();
+        assert!(shown.error("create", "name").is_some_and(|e| e.contains("不能为空（最多 100 个字）")));
         assert_eq!(shown.error("other", "name"), None, "only the form that was posted");
         let duplicate = AppError::Duplicate { detail: "x".into(), existing: None };
-        let shown = refusal("create", Fields::default(), duplicate, |f| f.to_owned(), "code").unwrap();
-        assert!(shown.has_error("create", "code"));
-        assert!(refusal("x", Fields::default(), AppError::not_found("user"), |f| f.to_owned(), "").is_err());
+        let shown = refusal("create", Fields::default(), duplicate, |f| f.to_owned(), conflict()).unwrap();
+        assert_eq!(shown.error("create", "code"), Some("已有同名或同代码的承办单位"));
+        assert!(refusal("x", Fields::default(), AppError::not_found("user"), |f| f.to_owned(), conflict())
+            .is_err());
     }
 }

@@ -1,20 +1,22 @@
 //! `/console/admin/outbox`: the mail outbox — failed mails, each with a
-//! retry button (`api::outbox::retry_message`, as `POST
+//! retry button (`service::outbox::retry`, as `POST
 //! /api/v1/outbox/{id}/retry`), and the mails waiting to be sent.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{checked_form, done, layout, notice_of, refusal, refused_page, FormState};
-use crate::api::outbox::{list_messages, retry_message};
-use crate::app::AppState;
-use crate::auth::Resolved;
+use super::{done, layout, notice_of, refusal, refused_page, ConflictShown, Fields, FormState};
+use crate::auth::Admin;
 use crate::db::outbox::Message;
 use crate::domain::notice::MessageState;
+use crate::service::outbox;
+use crate::service::sessions::Resolved;
+use crate::state::AppState;
 use crate::web::errors::PageError;
-use crate::web::home::html;
+use crate::web::forms::CsrfForm;
+use crate::web::layout::html;
 use crate::web::layout::{beijing_naive, Layout};
-use crate::web::session::Session;
+use crate::web::session::Page;
 
 /// How many of each state the page lists (newest first).
 const SHOWN: i64 = 200;
@@ -50,7 +52,7 @@ impl From<Message> for Row {
 
 #[derive(Template)]
 #[template(path = "console/admin/outbox.html")]
-struct Page {
+struct OutboxPage {
     layout: Layout,
     failed: Vec<Row>,
     failed_more: bool,
@@ -65,12 +67,12 @@ async fn page(
     state: &AppState,
     session: &Resolved,
     form: FormState,
-) -> Result<Page, PageError> {
+) -> Result<OutboxPage, PageError> {
     let admin = super::admin_of(session)?;
-    let (failed, failed_more) = list_messages(state, &admin, Some(MessageState::Failed), None, SHOWN).await?;
+    let (failed, failed_more) = outbox::list(state, &admin, Some(MessageState::Failed), None, SHOWN).await?;
     let (pending, pending_more) =
-        list_messages(state, &admin, Some(MessageState::Pending), None, SHOWN).await?;
-    Ok(Page {
+        outbox::list(state, &admin, Some(MessageState::Pending), None, SHOWN).await?;
+    Ok(OutboxPage {
         layout: layout(req, state, session, "邮件发送"),
         failed: failed.into_iter().map(Row::from).collect(),
         failed_more,
@@ -85,7 +87,7 @@ async fn page(
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
+    Page { session, .. }: Page<Admin>,
 ) -> Result<HttpResponse, PageError> {
     html(&page(&req, &state, &session, FormState::default()).await?)
 }
@@ -94,15 +96,18 @@ pub async fn list(
 pub async fn retry(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
+    CsrfForm(fields): CsrfForm<Fields>,
+    Page { proof: admin, session }: Page<Admin>,
     path: web::Path<i64>,
-    form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
-    let (admin, fields) = checked_form(&state, &session, form.into_inner())?;
-    match retry_message(&state, &admin, path.into_inner()).await {
+    match outbox::retry(&state, &admin, path.into_inner()).await {
         Ok(_) => Ok(done("/console/admin/outbox", "retried")),
         Err(error) => {
-            let shown = refusal("retry", fields, error, str::to_owned, "retry")?;
+            let not_failed = ConflictShown {
+                field: "retry",
+                text: "这封邮件不是发送失败的状态，无需重新发送。".into(),
+            };
+            let shown = refusal("retry", fields, error, str::to_owned, not_failed)?;
             refused_page(&page(&req, &state, &session, shown).await?)
         }
     }

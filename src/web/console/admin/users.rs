@@ -1,25 +1,29 @@
 //! `/console/admin/users`: the accounts — list and create; per account,
 //! change name, role, department and mail address, deactivate or reactivate,
-//! and reset the password. Each form goes through `api::users::create_user`
-//! or `update_user`, as `POST /api/v1/users` and `PATCH /api/v1/users/{id}`
+//! and reset the password. Each form goes through `service::accounts::create`
+//! or `update`, as `POST /api/v1/users` and `PATCH /api/v1/users/{id}`
 //! do: the same checks (a handler needs a department; the last active admin
 //! stays), and a reset password or a deactivation ends the account's sessions.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{checked_form, done, layout, notice_of, refusal, refused_page, Fields, FormState};
-use crate::api::departments::list_departments;
-use crate::api::users::{create_user, list_users, update_user, CreateInput, UpdateInput};
-use crate::app::AppState;
+use super::{done, layout, notice_of, refusal, refused_page, ConflictShown, Fields, FormState};
 use crate::auth::password::{MAX_LEN, MIN_LEN};
+use crate::auth::Admin;
 use crate::db::models::{Department, User};
 use crate::domain::ids::{DepartmentId, UserId};
+use crate::domain::validation::Rule;
 use crate::error::AppError;
+use crate::service::accounts::{self, CreateInput, UpdateInput};
+use crate::service::departments;
+use crate::service::sessions::Resolved;
+use crate::state::AppState;
 use crate::web::errors::PageError;
-use crate::web::home::html;
+use crate::web::forms::CsrfForm;
+use crate::web::layout::html;
 use crate::web::layout::{role_name, Layout};
-use crate::web::session::Session;
+use crate::web::session::Page;
 
 /// The roles as the forms offer them.
 const ROLES: [(&str, &str); 4] =
@@ -98,12 +102,12 @@ fn choices(departments: &[Department], keep: Option<DepartmentId>) -> Vec<(i64, 
 async fn list_page(
     req: &HttpRequest,
     state: &AppState,
-    session: &crate::auth::Resolved,
+    session: &Resolved,
     form: FormState,
 ) -> Result<List, PageError> {
     let admin = super::admin_of(session)?;
-    let users = list_users(state, &admin).await?;
-    let departments = list_departments(state).await?;
+    let users = accounts::list(state, &admin).await?;
+    let departments = departments::list(state, &admin.0).await?;
     Ok(List {
         layout: layout(req, state, session, "用户管理"),
         users: users.iter().map(|u| row(u, &departments)).collect(),
@@ -119,7 +123,7 @@ async fn list_page(
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
+    Page { session, .. }: Page<Admin>,
 ) -> Result<HttpResponse, PageError> {
     html(&list_page(&req, &state, &session, FormState::default()).await?)
 }
@@ -132,7 +136,7 @@ fn department_of(fields: &Fields) -> Result<Option<DepartmentId>, AppError> {
         Some(raw) => raw
             .parse()
             .map(|id| Some(DepartmentId(id)))
-            .map_err(|_| AppError::invalid_field("department_id", "must be a department id")),
+            .map_err(|_| AppError::invalid_field("department_id", Rule::DepartmentId)),
     }
 }
 
@@ -140,10 +144,9 @@ fn department_of(fields: &Fields) -> Result<Option<DepartmentId>, AppError> {
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
-    form: web::Form<Vec<(String, String)>>,
+    CsrfForm(fields): CsrfForm<Fields>,
+    Page { proof: admin, session }: Page<Admin>,
 ) -> Result<HttpResponse, PageError> {
-    let (admin, fields) = checked_form(&state, &session, form.into_inner())?;
     let outcome = match department_of(&fields) {
         Ok(department_id) => {
             let input = CreateInput {
@@ -155,14 +158,18 @@ pub async fn create(
                 email: fields.text("email"),
                 active: None,
             };
-            create_user(&state, &admin, input).await.map(|_| ())
+            accounts::create(&state, &admin, input).await.map(|_| ())
         }
         Err(e) => Err(e),
     };
     match outcome {
         Ok(()) => Ok(done("/console/admin/users", "created")),
         Err(error) => {
-            let shown = refusal("create", fields, error, str::to_owned, "username")?;
+            let taken = ConflictShown {
+                field: "username",
+                text: format!("用户名 {} 已被使用。", fields.value("username")),
+            };
+            let shown = refusal("create", fields, error, str::to_owned, taken)?;
             refused_page(&list_page(&req, &state, &session, shown).await?)
         }
     }
@@ -171,14 +178,14 @@ pub async fn create(
 async fn one_page(
     req: &HttpRequest,
     state: &AppState,
-    session: &crate::auth::Resolved,
+    session: &Resolved,
     id: UserId,
     form: FormState,
 ) -> Result<One, PageError> {
     let admin = super::admin_of(session)?;
-    let users = list_users(state, &admin).await?;
+    let users = accounts::list(state, &admin).await?;
     let user = users.iter().find(|u| u.id == id).ok_or_else(|| AppError::not_found("user"))?;
-    let departments = list_departments(state).await?;
+    let departments = departments::list(state, &admin.0).await?;
     Ok(One {
         layout: layout(req, state, session, &format!("用户：{}", user.display_name)),
         user: row(user, &departments),
@@ -196,7 +203,7 @@ async fn one_page(
 pub async fn one(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
+    Page { session, .. }: Page<Admin>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
     html(&one_page(&req, &state, &session, UserId(path.into_inner()), FormState::default()).await?)
@@ -208,13 +215,12 @@ pub async fn one(
 pub async fn change(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Session(session): Session,
+    CsrfForm(fields): CsrfForm<Fields>,
+    Page { proof: admin, session }: Page<Admin>,
     path: web::Path<(i64, String)>,
-    form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let (raw_id, which) = path.into_inner();
     let id = UserId(raw_id);
-    let (admin, fields) = checked_form(&state, &session, form.into_inner())?;
     let (input, notice, conflict_field) = match which.as_str() {
         "edit" => match department_of(&fields) {
             Ok(department_id) => (
@@ -246,13 +252,17 @@ pub async fn change(
         _ => return Err(AppError::not_found("page").into()),
     };
     let outcome = match input {
-        Ok(input) => update_user(&state, &admin, id, input).await.map(|_| ()),
+        Ok(input) => accounts::update(&state, &admin, id, input).await.map(|_| ()),
         Err(e) => Err(e),
     };
     match outcome {
         Ok(()) => Ok(done(&format!("/console/admin/users/{raw_id}"), notice)),
         Err(error) => {
-            let shown = refusal(&which, fields, error, str::to_owned, conflict_field)?;
+            let last_admin = ConflictShown {
+                field: conflict_field,
+                text: "这样会没有可用的系统管理员，未修改。".into(),
+            };
+            let shown = refusal(&which, fields, error, str::to_owned, last_admin)?;
             refused_page(&one_page(&req, &state, &session, id, shown).await?)
         }
     }

@@ -13,13 +13,17 @@ use serde::{Deserialize, Serialize};
 use crate::auth::AuthUser;
 use crate::db::rollups::counts;
 use crate::db::{self, DbConnection};
+use crate::deadlines::DUE_SOON_WORKDAYS;
+use crate::domain::calendar::end_of_day;
 use crate::domain::figures::{
     self, handling_time_change_text, Breakdown, Change, Counts, Definition, Figures, Scope,
 };
+use crate::domain::ids::DepartmentId;
 use crate::domain::rating::Rating;
 use crate::domain::time;
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{FieldErrors, Rule};
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// Longest period one request may span, in days (ten years).
 const MAX_PERIOD_DAYS: i64 = 3660;
@@ -56,13 +60,13 @@ pub struct StatsRequest {
 fn date(errors: &mut FieldErrors, field: &str, raw: Option<&str>) -> Option<NaiveDate> {
     match raw {
         None => {
-            errors.add(field, "is required (YYYY-MM-DD)");
+            errors.add(field, Rule::RequiredDate);
             None
         }
         Some(raw) => {
             let parsed = time::parse_date(raw);
             if parsed.is_none() {
-                errors.add(field, "must be a date, YYYY-MM-DD, between the years 1900 and 9999");
+                errors.add(field, Rule::Date);
             }
             parsed
         }
@@ -78,16 +82,16 @@ impl StatsQuery {
         let to = date(&mut errors, "to", self.to.as_deref());
         if let (Some(from), Some(to)) = (from, to) {
             if to <= from {
-                errors.add("to", "must be after from (to is exclusive)");
+                errors.add("to", Rule::ToAfterFrom);
             } else if (to - from).num_days() > MAX_PERIOD_DAYS {
-                errors.add("to", "the period may span at most ten years");
+                errors.add("to", Rule::PeriodTooLong);
             }
         }
         let department = match self.department_id.as_deref().map(str::parse::<i64>) {
             None => None,
             Some(Ok(id)) => Some(id),
             Some(Err(_)) => {
-                errors.add("department_id", "must be a department id");
+                errors.add("department_id", Rule::DepartmentId);
                 None
             }
         };
@@ -95,14 +99,14 @@ impl StatsQuery {
         let as_of = match self.as_of.as_deref() {
             None => now,
             Some(raw) => time::parse_instant(raw).unwrap_or_else(|| {
-                errors.add("as_of", "must be a date or an RFC 3339 timestamp");
+                errors.add("as_of", Rule::DateOrTimestamp);
                 now
             }),
         };
         match (trend, self.interval.as_deref()) {
             (true, None | Some("month")) | (false, None) => {}
-            (true, Some(_)) => errors.add("interval", "only 'month' is supported"),
-            (false, Some(_)) => errors.add("interval", "is only used by /stats/trend"),
+            (true, Some(_)) => errors.add("interval", Rule::OneOf(&["month"])),
+            (false, Some(_)) => errors.add("interval", Rule::TrendOnly),
         }
         let (Some(from), Some(to), true) = (from, to, errors.is_empty()) else {
             return Err(errors.into());
@@ -175,7 +179,6 @@ pub struct Envelope {
     pub previous_period: Period,
     /// The moment counted at, Beijing time (RFC 3339).
     pub as_of: String,
-    /// The scope.
     pub scope: ScopeView,
     /// The definition in force.
     pub definition: DefinitionView,
@@ -247,7 +250,6 @@ pub struct ChannelFigures {
 /// One department's figures (`department_id` 0: not yet assigned).
 #[derive(Debug, Clone, Serialize)]
 pub struct DepartmentFigures {
-    /// Department id.
     pub department_id: i64,
     /// Department name.
     pub name: String,
@@ -311,7 +313,7 @@ fn group(
 }
 
 /// Figures of the whole scope.
-pub fn summary(
+pub fn summary_in(
     conn: &mut DbConnection,
     req: &StatsRequest,
     definition: &Definition,
@@ -331,7 +333,7 @@ pub fn summary(
 }
 
 /// Figures per channel: every channel (of the scope), including those with no cases.
-pub fn by_channel(
+pub fn by_channel_in(
     conn: &mut DbConnection,
     req: &StatsRequest,
     definition: &Definition,
@@ -351,7 +353,7 @@ pub fn by_channel(
 }
 
 /// Figures per department with cases in either year (0: not yet assigned).
-pub fn by_department(
+pub fn by_department_in(
     conn: &mut DbConnection,
     req: &StatsRequest,
     definition: &Definition,
@@ -378,7 +380,7 @@ pub fn by_department(
 }
 
 /// Figures per month of the period, empty months included.
-pub fn trend(
+pub fn trend_in(
     conn: &mut DbConnection,
     req: &StatsRequest,
     definition: &Definition,
@@ -395,4 +397,109 @@ pub fn trend(
         month = month.checked_add_months(Months::new(1)).unwrap_or(req.scope.to);
     }
     Ok(Groups { envelope: Envelope::new(req, definition), interval: Some("month"), items })
+}
+
+/// The statistics a request asks for, read for `user` (a handler's are their
+/// own department's; another department is 403).
+async fn read<T: Send + 'static>(
+    state: &AppState,
+    user: &AuthUser,
+    query: StatsQuery,
+    trend: bool,
+    figures: fn(&mut DbConnection, &StatsRequest, &Definition) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let req = query.parse(user, trend)?;
+    let definition = state.settings.definition.clone();
+    state.db.read(move |conn| figures(conn, &req, &definition)).await
+}
+
+/// `GET /stats/summary`: the figures of the whole scope.
+pub async fn summary(state: &AppState, user: &AuthUser, query: StatsQuery) -> Result<Summary, AppError> {
+    read(state, user, query, false, summary_in).await
+}
+
+/// `GET /stats/by-channel`.
+pub async fn by_channel(
+    state: &AppState,
+    user: &AuthUser,
+    query: StatsQuery,
+) -> Result<Groups<ChannelFigures>, AppError> {
+    read(state, user, query, false, by_channel_in).await
+}
+
+/// `GET /stats/by-department`.
+pub async fn by_department(
+    state: &AppState,
+    user: &AuthUser,
+    query: StatsQuery,
+) -> Result<Groups<DepartmentFigures>, AppError> {
+    read(state, user, query, false, by_department_in).await
+}
+
+/// `GET /stats/trend`.
+pub async fn trend(
+    state: &AppState,
+    user: &AuthUser,
+    query: StatsQuery,
+) -> Result<Groups<MonthFigures>, AppError> {
+    read(state, user, query, true, trend_in).await
+}
+
+/// Everything the dashboard shows, read in one database turn: the figures of
+/// the scope, per channel, per department and per month, and the risk board
+/// (open cases overdue or due within [`DUE_SOON_WORKDAYS`] working days, per
+/// department, now).
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    /// The request as checked (scope, `as_of`, now).
+    pub request: StatsRequest,
+    /// The whole scope.
+    pub summary: Summary,
+    /// Per channel.
+    pub channels: Vec<ChannelFigures>,
+    /// Per department.
+    pub departments: Vec<DepartmentFigures>,
+    /// Per month.
+    pub trend: Vec<MonthFigures>,
+    /// Per department (`None`: not yet routed): (overdue, due soon).
+    pub risk: BTreeMap<Option<DepartmentId>, (i64, i64)>,
+    /// Every department's name, by id.
+    pub department_names: BTreeMap<i64, String>,
+    /// Every channel: code and name.
+    pub channel_names: Vec<(String, String)>,
+    /// The last day a case due soon is due on.
+    pub horizon_day: NaiveDate,
+}
+
+/// The dashboard of `query` for `user`.
+pub async fn dashboard(state: &AppState, user: &AuthUser, query: StatsQuery) -> Result<Dashboard, AppError> {
+    let req = query.parse(user, false)?;
+    let definition = state.settings.definition.clone();
+    let db = state.db.clone();
+    state
+        .db
+        .read(move |conn| {
+            let calendar = db.calendar(conn)?;
+            let today = time::office_date(req.now);
+            let horizon_day = calendar.add_workdays(today, DUE_SOON_WORKDAYS as u32);
+            let departments = db::departments::list(conn)?;
+            Ok(Dashboard {
+                summary: summary_in(conn, &req, &definition)?,
+                channels: by_channel_in(conn, &req, &definition)?.items,
+                departments: by_department_in(conn, &req, &definition)?.items,
+                trend: trend_in(conn, &req, &definition)?.items,
+                risk: db::cases::at_risk(
+                    conn,
+                    req.scope.channel.as_deref(),
+                    req.scope.department.map(DepartmentId),
+                    req.now,
+                    end_of_day(horizon_day),
+                )?,
+                department_names: departments.iter().map(|d| (d.id.0, d.name.clone())).collect(),
+                channel_names: db.channels(conn)?.iter().map(|c| (c.code.clone(), c.name.clone())).collect(),
+                horizon_day,
+                request: req,
+            })
+        })
+        .await
 }

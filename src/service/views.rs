@@ -9,6 +9,7 @@ use crate::db::models::{Case, CaseEvent, CaseSummaryRow, Channel, Department, Us
 pub use crate::domain::calendar::Clock;
 use crate::domain::calendar::LimitUnit;
 use crate::domain::citizen::Citizen;
+use crate::domain::event::EventKind;
 use crate::domain::ids::{CaseId, DepartmentId, UserId};
 use crate::domain::lifecycle::CaseState;
 use crate::domain::rating::{Rating, RatingSource};
@@ -18,13 +19,12 @@ use crate::domain::time::serde_office;
 /// A list response: `{"items": [...]}`, serialised straight from the views.
 #[derive(Debug, Serialize)]
 pub struct Items<T> {
-    /// The items.
     pub items: Vec<T>,
 }
 
 /// A page of cases, as lists show them.
 #[derive(Debug, Serialize)]
-pub struct CasePage {
+pub struct CaseList {
     /// The cases, newest first.
     pub items: Vec<CaseSummary>,
     /// The cursor of the next page, if there is one.
@@ -37,7 +37,6 @@ pub struct UserView {
     pub id: UserId,
     /// Login name.
     pub username: String,
-    /// Display name.
     pub display_name: String,
     pub role: Role,
     pub department_id: Option<DepartmentId>,
@@ -82,11 +81,9 @@ pub struct ChannelView {
     pub name: String,
     /// Time limit amount.
     pub time_limit: i32,
-    /// Time limit unit.
     pub time_limit_unit: LimitUnit,
     /// Largest total extension.
     pub extension_limit: i32,
-    /// Extension unit.
     pub extension_unit: LimitUnit,
     /// Tracking-number prefix.
     pub tracking_prefix: String,
@@ -137,7 +134,6 @@ pub struct PendingExtensionView {
 #[derive(Debug, Serialize)]
 pub struct CaseView {
     pub id: CaseId,
-    /// Tracking number.
     pub tracking_no: String,
     /// Channel code.
     pub channel: String,
@@ -170,7 +166,6 @@ pub struct CaseView {
     pub result_rating: Option<Rating>,
     /// Who gave the rating in force.
     pub rating_source: Option<RatingSource>,
-    /// Rating comment.
     pub rating_comment: Option<String>,
     /// When it was rated.
     #[serde(with = "serde_office::option")]
@@ -288,7 +283,6 @@ impl CaseView {
 #[derive(Debug, Serialize)]
 pub struct CaseSummary {
     pub id: CaseId,
-    /// Tracking number.
     pub tracking_no: String,
     /// Channel code.
     pub channel: String,
@@ -373,7 +367,6 @@ impl CaseSummary {
 /// The creation response: the case plus its query code, shown this once.
 #[derive(Debug, Serialize)]
 pub struct CreatedCaseView {
-    /// The case.
     #[serde(flatten)]
     pub case: CaseView,
     /// The query code (查询码) for the citizen.
@@ -384,7 +377,8 @@ pub struct CreatedCaseView {
 #[derive(Debug, Serialize)]
 pub struct EventView {
     pub id: i64,
-    pub action: String,
+    /// What the entry records: `register`, an action, `overdue`, `due_soon`.
+    pub action: EventKind,
     /// Who acted (null for citizens and the system).
     pub actor_id: Option<UserId>,
     #[serde(with = "serde_office")]
@@ -419,7 +413,6 @@ impl From<CaseEvent> for EventView {
 /// What a citizen sees of their case: state, due date, and the reply once closed.
 #[derive(Debug, Serialize)]
 pub struct PublicCaseView {
-    /// Tracking number.
     pub tracking_no: String,
     pub state: CaseState,
     /// End of the due day.

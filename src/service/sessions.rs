@@ -1,21 +1,79 @@
-//! Signing in and out, and changing one's password: the checks that
-//! `POST /api/v1/auth/login`, `/logout` and `/password` and the sign-in pages
-//! (`src/web/login.rs`) share, so that the throttle, the timing equaliser and
-//! the refusal of inactive accounts hold on both ways in. Each returns the
-//! account; the caller issues what it hands out (a bearer token or a session
-//! cookie).
+//! Signing in and out, changing one's password, and turning a token into an
+//! account: the checks that `POST /api/v1/auth/login`, `/logout` and
+//! `/password`, the bearer-token middleware and the sign-in pages
+//! (`src/web/login.rs`, the session cookie) share, so that the throttle, the
+//! timing equaliser, revocation and the refusal of inactive accounts hold on
+//! every way in. Each returns the account; the caller issues what it hands out
+//! (a bearer token or a session cookie).
 
 use actix_web::web;
 
-use crate::app::AppState;
-use crate::auth::{password, throttle};
+use crate::auth::token::Claims;
+use crate::auth::{password, throttle, AuthUser};
 use crate::client::ClientAddress;
 use crate::db;
 use crate::db::models::User;
+use crate::domain::account::is_possible_username;
 use crate::domain::ids::UserId;
+use crate::domain::role::Role;
 use crate::domain::time;
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::Rule;
 use crate::error::AppError;
+use crate::state::AppState;
+
+/// A token that checked out: who it is, what the token says, and the name the
+/// account shows (pages greet the user with it).
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The caller.
+    pub user: AuthUser,
+    /// The token's claims (a session is renewed from them).
+    pub claims: Claims,
+    /// The account's display name.
+    pub display_name: String,
+}
+
+/// Checks a token (signature, expiry, idle deadline) against the current
+/// account: it must exist, be active and not have been revoked since.
+pub async fn resolve(state: &AppState, token: &str) -> Result<Resolved, AppError> {
+    let claims = state.tokens.verify(token)?;
+    let user_id = UserId(
+        claims
+            .sub
+            .parse()
+            .map_err(|_| AppError::Unauthenticated("the token's subject is not a user id".into()))?,
+    );
+    let user = match state.users.get(user_id) {
+        Some(user) => user,
+        None => {
+            let user =
+                state.db.read(move |conn| Ok(db::users::find(conn, user_id)?)).await?.ok_or_else(|| {
+                    AppError::Unauthenticated("the token's account no longer exists".into())
+                })?;
+            state.users.put(user.clone());
+            user
+        }
+    };
+    if !user.active {
+        return Err(AppError::Unauthenticated("the account is deactivated".into()));
+    }
+    if user.token_epoch != claims.epoch {
+        return Err(AppError::Unauthenticated("the token was revoked; log in again".into()));
+    }
+    if user.role == Role::Handler && user.department_id.is_none() {
+        return Err(AppError::Forbidden("this handler account belongs to no department".into()));
+    }
+    Ok(Resolved {
+        user: AuthUser {
+            id: user.id,
+            username: user.username,
+            role: user.role,
+            department_id: user.department_id,
+        },
+        claims,
+        display_name: user.display_name,
+    })
+}
 
 /// Checks a username and password from `client`; returns the active account
 /// they belong to.
@@ -34,9 +92,7 @@ pub async fn check_credentials(
     username: String,
     given: String,
 ) -> Result<User, AppError> {
-    let possible_account =
-        crate::api::parse_username(&mut FieldErrors::new(), &username).is_some_and(|n| n == username);
-    if !possible_account {
+    if !is_possible_username(&username) {
         web::block(move || password::verify_against_nothing(&given)).await?;
         tracing::warn!(username = %username.escape_debug(), %client, "login failed: no such account");
         return Err(AppError::Unauthenticated("wrong username or password".into()));
@@ -72,6 +128,12 @@ pub async fn check_credentials(
     Ok(user)
 }
 
+/// The signed-in user's own account, as it is now.
+pub async fn account(state: &AppState, user: &AuthUser) -> Result<User, AppError> {
+    let id = user.id;
+    state.db.read(move |conn| db::users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))).await
+}
+
 /// Revokes every token and session of the account issued until now.
 pub async fn revoke_all(state: &AppState, user_id: UserId) -> Result<(), AppError> {
     state.db.write(move |conn| Ok(db::users::revoke_tokens(conn, user_id)?)).await?;
@@ -104,7 +166,7 @@ pub async fn change_password(
     let username = account.username.clone();
     let hash = web::block(move || {
         if !password::verify(&current_password, &account.password_hash) {
-            return Err(AppError::invalid_field("current_password", "is not your current password"));
+            return Err(AppError::invalid_field("current_password", Rule::WrongPassword));
         }
         password::hash(&new_password).map_err(AppError::Internal)
     })

@@ -1,0 +1,195 @@
+//! The body each action takes, as typed input: read from JSON (the API, a
+//! page's form) only once the actor and the state allow the action.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::domain::ids::{CaseId, DepartmentId};
+use crate::domain::lifecycle::Action;
+use crate::domain::rating::Rating;
+use crate::domain::validation::{from_json, FieldErrors};
+
+/// Longest note or reason, in characters.
+pub const NOTE_MAX: usize = 2000;
+
+/// A body with an optional note (`accept`, `approve`, `resume`, `publish`,
+/// `unpublish`, and `supervise`, where the note is required).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    /// Free text for the event log.
+    pub note: Option<String>,
+}
+
+/// A body whose reason is required (`return`, `reject-reply`, `invalidate`,
+/// `suspend`, `reopen`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// `assign`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignBody {
+    /// The department to route the case to (required).
+    pub department_id: Option<DepartmentId>,
+    /// A note for the department.
+    pub note: Option<String>,
+}
+
+/// `reply`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyBody {
+    /// The department's answer (required).
+    pub reply: Option<String>,
+}
+
+/// `rate`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateBody {
+    /// The rating, or the rating of the work on two-dimension channels (required).
+    pub rating: Option<Rating>,
+    /// The rating of the result, on two-dimension channels only.
+    pub result_rating: Option<Rating>,
+    /// What the citizen said.
+    pub comment: Option<String>,
+}
+
+/// `mark-duplicate`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicateBody {
+    /// The case this one repeats (required).
+    pub duplicate_of: Option<CaseId>,
+    /// A note for the event log.
+    pub note: Option<String>,
+}
+
+/// `request-extension`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionRequestBody {
+    /// Working days asked for (required).
+    pub days: Option<i64>,
+    /// Why (required).
+    pub reason: Option<String>,
+}
+
+/// `decide-extension`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionDecisionBody {
+    /// Grant (true) or refuse (false) the request waiting (required).
+    pub approve: Option<bool>,
+    /// A note for the event log.
+    pub note: Option<String>,
+}
+
+/// An action with its body: what each action reads, and nothing else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionBody {
+    /// Route to a department (or re-route).
+    Assign(AssignBody),
+    /// The department signs for the case.
+    Accept(NoteBody),
+    /// The department hands the case back.
+    Return(ReasonBody),
+    /// The department submits its reply.
+    Reply(ReplyBody),
+    /// The office approves the reply and closes the case.
+    Approve(NoteBody),
+    /// The office sends the reply back.
+    RejectReply(ReasonBody),
+    /// The department asks for more time.
+    RequestExtension(ExtensionRequestBody),
+    /// The office decides on the request waiting.
+    DecideExtension(ExtensionDecisionBody),
+    /// 督办 (the note is required).
+    Supervise(NoteBody),
+    /// 不予受理.
+    Invalidate(ReasonBody),
+    /// Pause the clock.
+    Suspend(ReasonBody),
+    /// Restart the clock.
+    Resume(NoteBody),
+    /// 重办.
+    Reopen(ReasonBody),
+    /// Record a rating.
+    Rate(RateBody),
+    /// Not accepted because another case covers it.
+    MarkDuplicate(DuplicateBody),
+    /// Approve for publication (信件选登).
+    Publish(NoteBody),
+    /// Withdraw the approval to publish.
+    Unpublish(NoteBody),
+}
+
+impl ActionBody {
+    /// The action this body is for.
+    pub fn action(&self) -> Action {
+        match self {
+            ActionBody::Assign(_) => Action::Assign,
+            ActionBody::Accept(_) => Action::Accept,
+            ActionBody::Return(_) => Action::Return,
+            ActionBody::Reply(_) => Action::Reply,
+            ActionBody::Approve(_) => Action::Approve,
+            ActionBody::RejectReply(_) => Action::RejectReply,
+            ActionBody::RequestExtension(_) => Action::RequestExtension,
+            ActionBody::DecideExtension(_) => Action::DecideExtension,
+            ActionBody::Supervise(_) => Action::Supervise,
+            ActionBody::Invalidate(_) => Action::Invalidate,
+            ActionBody::Suspend(_) => Action::Suspend,
+            ActionBody::Resume(_) => Action::Resume,
+            ActionBody::Reopen(_) => Action::Reopen,
+            ActionBody::Rate(_) => Action::Rate,
+            ActionBody::MarkDuplicate(_) => Action::MarkDuplicate,
+            ActionBody::Publish(_) => Action::Publish,
+            ActionBody::Unpublish(_) => Action::Unpublish,
+        }
+    }
+
+    /// Reads `action`'s body from JSON: a member the action does not use, or
+    /// one of the wrong type, is an error naming it.
+    pub fn parse(action: Action, json: Value) -> Result<ActionBody, FieldErrors> {
+        Ok(match action {
+            Action::Assign => ActionBody::Assign(from_json(json)?),
+            Action::Accept => ActionBody::Accept(from_json(json)?),
+            Action::Return => ActionBody::Return(from_json(json)?),
+            Action::Reply => ActionBody::Reply(from_json(json)?),
+            Action::Approve => ActionBody::Approve(from_json(json)?),
+            Action::RejectReply => ActionBody::RejectReply(from_json(json)?),
+            Action::RequestExtension => ActionBody::RequestExtension(from_json(json)?),
+            Action::DecideExtension => ActionBody::DecideExtension(from_json(json)?),
+            Action::Supervise => ActionBody::Supervise(from_json(json)?),
+            Action::Invalidate => ActionBody::Invalidate(from_json(json)?),
+            Action::Suspend => ActionBody::Suspend(from_json(json)?),
+            Action::Resume => ActionBody::Resume(from_json(json)?),
+            Action::Reopen => ActionBody::Reopen(from_json(json)?),
+            Action::Rate => ActionBody::Rate(from_json(json)?),
+            Action::MarkDuplicate => ActionBody::MarkDuplicate(from_json(json)?),
+            Action::Publish => ActionBody::Publish(from_json(json)?),
+            Action::Unpublish => ActionBody::Unpublish(from_json(json)?),
+        })
+    }
+
+    /// The department the body names, which [`effect`] needs looked up.
+    pub fn department_id(&self) -> Option<DepartmentId> {
+        match self {
+            ActionBody::Assign(body) => body.department_id,
+            _ => None,
+        }
+    }
+
+    /// The case the body names as the original, which [`effect`] needs looked up.
+    pub fn duplicate_of(&self) -> Option<CaseId> {
+        match self {
+            ActionBody::MarkDuplicate(body) => body.duplicate_of,
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Routing a case: to a department and back, or out as not accepted or a duplicate.
+
+use super::*;
+
+/// `assign` (clerk): routes the case to an active department (or another one), and tells it.
+pub(super) fn assign(
+    cx: &Context<'_, '_>,
+    d: &mut Draft,
+    AssignBody { department_id, note: given }: &AssignBody,
+) -> Result<Option<String>, Refusal> {
+    match (department_id, cx.lookups.department_active) {
+        (None, _) => d.errors.add("department_id", Rule::Required),
+        (Some(id), None) => d.errors.add("department_id", Rule::UnknownDepartment(id.0)),
+        (Some(id), Some(false)) => d.errors.add("department_id", Rule::InactiveDepartment(id.0)),
+        (Some(id), Some(true)) => {
+            if cx.case.department_id == Some(*id) && cx.case.state != CaseState::Registered {
+                d.errors.add("department_id", Rule::SameDepartment);
+            }
+            d.update.department_id = Some(Some(*id));
+            d.details = json!({ "department_id": id, "previous_department_id": cx.case.department_id });
+        }
+    }
+    let note = note(&mut d.errors, given);
+    d.notice = Some((Notice::Assigned, json!({ "note": note })));
+    Ok(note)
+}
+
+/// `accept` (the department's handler): signs for the case.
+pub(super) fn accept(
+    _cx: &Context<'_, '_>,
+    d: &mut Draft,
+    NoteBody { note: given }: &NoteBody,
+) -> Result<Option<String>, Refusal> {
+    Ok(note(&mut d.errors, given))
+}
+
+/// `return` (the department's handler): hands the case back to the office, with a reason.
+pub(super) fn return_case(
+    cx: &Context<'_, '_>,
+    d: &mut Draft,
+    ReasonBody { reason: given }: &ReasonBody,
+) -> Result<Option<String>, Refusal> {
+    d.update.department_id = Some(None);
+    d.details = json!({ "previous_department_id": cx.case.department_id });
+    Ok(reason(&mut d.errors, given))
+}
+
+/// `invalidate` (clerk): not accepted (不予受理), with a reason.
+pub(super) fn invalidate(
+    _cx: &Context<'_, '_>,
+    d: &mut Draft,
+    ReasonBody { reason: given }: &ReasonBody,
+) -> Result<Option<String>, Refusal> {
+    Ok(reason(&mut d.errors, given))
+}
+
+/// `mark-duplicate` (clerk): not accepted as a duplicate of a valid case.
+pub(super) fn mark_duplicate(
+    cx: &Context<'_, '_>,
+    d: &mut Draft,
+    DuplicateBody { duplicate_of, note: given }: &DuplicateBody,
+) -> Result<Option<String>, Refusal> {
+    match (duplicate_of, &cx.lookups.original) {
+        (None, _) => d.errors.add("duplicate_of", Rule::Required),
+        (Some(id), _) if *id == cx.case.id => d.errors.add("duplicate_of", Rule::SelfDuplicate),
+        (Some(id), None) => d.errors.add("duplicate_of", Rule::UnknownCase(id.0)),
+        (Some(_), Some((CaseState::Invalid, _))) => d.errors.add("duplicate_of", Rule::OriginalInvalid),
+        (Some(id), Some((_, tracking_no))) => {
+            d.update.duplicate_of = Some(*id);
+            d.details = json!({ "duplicate_of": id, "duplicate_of_tracking_no": tracking_no });
+        }
+    }
+    Ok(note(&mut d.errors, given))
+}
