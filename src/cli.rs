@@ -39,8 +39,9 @@ enum Command {
     User(UserCommand),
     /// Print the annual report section of a year.
     Report(ReportArgs),
-    /// Load a demo county (departments, staff, 2023–2024 cases) into an empty database.
-    Demo,
+    /// Load a demo county into an empty database: departments, staff, the
+    /// 2023–2024 history and the county's work since 2025 up to today.
+    Demo(DemoArgs),
     /// Import cases with their history from an .xlsx or CSV file (or write
     /// the template with --template).
     Import(ImportArgs),
@@ -134,6 +135,14 @@ struct BenchStatsArgs {
     /// with millions of cases a year averages well under one per second).
     #[arg(long, default_value_t = 20.0)]
     intake_rate: f64,
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Load the county as it stood at the end of this day's office hours
+    /// (YYYY-MM-DD, from 2025-01-01 up to today) instead of now.
+    #[arg(long, value_name = "DATE")]
+    today: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -252,7 +261,7 @@ pub fn run() -> ExitCode {
     let result = match command {
         Command::Serve(args) => {
             if args.demo {
-                if let Err(e) = demo(&settings, true) {
+                if let Err(e) = demo(&settings, None, true) {
                     eprintln!("casedesk: {e}");
                     return ExitCode::FAILURE;
                 }
@@ -262,7 +271,7 @@ pub fn run() -> ExitCode {
         Command::Migrate => migrate(&settings),
         Command::User(UserCommand::Add(args)) => add_user(&settings, args),
         Command::Report(args) => print_report(&settings, args),
-        Command::Demo => demo(&settings, false),
+        Command::Demo(args) => demo(&settings, args.today.as_deref(), false),
         Command::Export(args) => export(&settings, args),
         Command::Import(args) => import(&settings, args),
         Command::Backup(args) => backup(&settings, &args.file),
@@ -591,19 +600,46 @@ fn restore(settings: &Settings, file: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
+/// When the demo is loaded as of: now, or the end of office hours (18:00
+/// Beijing time) of `today` when that is past.
+fn demo_moment(today: Option<&str>) -> Result<chrono::NaiveDateTime, String> {
+    let now = time::now_utc();
+    let Some(day) = today else { return Ok(now) };
+    let date =
+        time::parse_date(day).ok_or_else(|| format!("--today must be a date (YYYY-MM-DD), not '{day}'"))?;
+    let evening = time::start_of_office_day(date) + chrono::Duration::hours(18);
+    if evening < crate::demo::earliest() {
+        return Err("--today must be 2025-01-01 or later: the demo's history runs to the end of 2024".into());
+    }
+    if date > time::office_date(now) {
+        return Err(format!("--today cannot be after today ({})", time::office_date(now)));
+    }
+    Ok(evening.min(now))
+}
+
 /// Loads the demo county. With `only_if_empty`, a database that already has
 /// data is left alone (for `serve --demo`); otherwise that is an error.
-fn demo(settings: &Settings, only_if_empty: bool) -> Result<(), String> {
+fn demo(settings: &Settings, today: Option<&str>, only_if_empty: bool) -> Result<(), String> {
+    let now = demo_moment(today)?;
     let db = Db::connect(&settings.database_url, 2)?;
     accounts::bootstrap_admin(&db, settings.admin_password.as_deref()).map_err(|e| e.to_string())?;
     if only_if_empty && !db.write_blocking(crate::demo::is_empty).map_err(|e| e.to_string())? {
         return Ok(());
     }
-    eprintln!("Loading the demo county (2023 and 2024) into {} ...", settings.database_url);
+    eprintln!(
+        "Loading the demo county (2023 and 2024, and 2025 up to {}) into {} ...",
+        time::office_date(now),
+        settings.database_url
+    );
     let started = std::time::Instant::now();
-    let summary = crate::demo::load(&db).map_err(|e| e.to_string())?;
-    println!("Loaded {} cases in {:.0?}.", summary.cases, started.elapsed());
-    println!("Log in (POST /api/v1/auth/login) with:");
+    let summary = crate::demo::load(&db, now).map_err(|e| e.to_string())?;
+    println!(
+        "Loaded {} cases ({} of them received since 2025) in {:.0?}.",
+        summary.cases,
+        summary.recent,
+        started.elapsed()
+    );
+    println!("Open the console at {} and sign in with:", settings.console_url());
     for login in &summary.logins {
         println!(
             "  {:<18} {:<8} {:<18} {}",
@@ -614,6 +650,9 @@ fn demo(settings: &Settings, only_if_empty: bool) -> Result<(), String> {
         );
     }
     println!("  admin              admin    (the password set or printed when the database was created)");
-    println!("Then: casedesk report --year 2024");
+    println!(
+        "The citizens' pages are at {}: write a letter, look one up, read the published letters.",
+        settings.mailbox_url()
+    );
     Ok(())
 }

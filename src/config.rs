@@ -374,6 +374,27 @@ impl Settings {
         Ok(())
     }
 
+    /// The address of the service for a person on this machine or behind
+    /// the proxy: `CASEDESK_PUBLIC_URL` when set, else the listen address
+    /// (an unspecified address read as loopback).
+    fn base_url(&self) -> String {
+        if self.public_url != Settings::default().public_url {
+            return self.public_url.trim_end_matches('/').to_owned();
+        }
+        let listen = self.listen.replace("0.0.0.0:", "127.0.0.1:").replace("[::]:", "[::1]:");
+        format!("http://{listen}")
+    }
+
+    /// Where staff sign in to the console.
+    pub fn console_url(&self) -> String {
+        format!("{}/login", self.base_url())
+    }
+
+    /// Where citizens write to the public mailbox.
+    pub fn mailbox_url(&self) -> String {
+        format!("{}/mailbox", self.base_url())
+    }
+
     /// The key that signs login tokens. Outside development mode a secret of
     /// 32+ bytes must be configured; in development mode a random one is made
     /// (tokens then die with the process).
@@ -549,6 +570,16 @@ mod tests {
             let error = merge("", &[("CASEDESK_IPV6_PREFIX", bad)], false).unwrap_err();
             assert!(error.0.contains("CASEDESK_IPV6_PREFIX"), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn the_console_is_where_the_public_url_or_else_the_listen_address_says() {
+        assert_eq!(merge("", &[], false).unwrap().console_url(), "http://127.0.0.1:8080/login");
+        let listening = merge("", &[("CASEDESK_LISTEN", "0.0.0.0:9000")], false).unwrap();
+        assert_eq!(listening.console_url(), "http://127.0.0.1:9000/login");
+        let public = merge("", &[("CASEDESK_PUBLIC_URL", "https://xinfang.example.cn/")], false).unwrap();
+        assert_eq!(public.console_url(), "https://xinfang.example.cn/login");
+        assert_eq!(public.mailbox_url(), "https://xinfang.example.cn/mailbox");
     }
 
     #[test]

@@ -470,7 +470,10 @@ async fn the_demo_county_round_trips(app: &TestApp) {
     use casedesk::transfer::export::{write_all, ExportFormat};
     use casedesk::transfer::{import, read};
     let db = app.state.db.clone();
-    web::block(move || casedesk::demo::load(&db)).await.unwrap().unwrap();
+    web::block(move || casedesk::demo::load(&db, crate::helpers::demo_history_only()))
+        .await
+        .unwrap()
+        .unwrap();
     let db = app.state.db.clone();
     let file = web::block(move || {
         let mut out = Vec::new();

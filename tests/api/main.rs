@@ -1,9 +1,13 @@
 //! Integration tests: the real service on port 0 over HTTP, against a fresh
 //! database per test, on SQLite and on PostgreSQL (`<area>::sqlite::<test>`
 //! and `<area>::postgres::<test>`). Every response is checked against
-//! `api-spec/openapi.yaml`.
+//! `api-spec/openapi.yaml`. The pages' answers over plain HTTP (forms, CSRF,
+//! refusals) are here too (`site_pages`, `console_pages`, `mailbox_pages`): they
+//! need no browser. The helpers are `casedesk_testkit`'s, shared with the
+//! browser tests.
 
-mod helpers;
+use casedesk_testkit::{backend_tests, helpers, pages};
+
 mod openapi;
 
 mod admin;
@@ -13,15 +17,19 @@ mod authorization;
 mod cases;
 mod categories;
 mod concurrency;
+mod console_pages;
 mod deadlines;
+mod demo;
 mod errors;
 mod export;
 mod figures;
 mod imports;
 mod ipv6;
 mod lifecycle;
+mod mailbox_pages;
 mod migrations;
 mod notifications;
 mod ops;
 mod public;
 mod publication;
+mod site_pages;

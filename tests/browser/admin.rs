@@ -1,21 +1,21 @@
 //! Administration in a real browser: an admin creates a department and a
 //! handler who can then sign in, changes a channel's time limit, enters 2027
 //! on the calendar page and retries a failed mail — each change checked
-//! through the API, the pages' other client; axe on every admin page; and
-//! the refusals: other roles get 403, a form without its token changes
-//! nothing, bad input comes back with field errors and changes nothing.
+//! through the API, the pages' other client; axe on every admin page. (The
+//! refusals — other roles get 403, a form without its token changes nothing,
+//! bad input comes back with field errors — are in `tests/api/console_pages.rs`.)
 
 use diesel::RunQueryDsl;
 use serde_json::Value;
 
-use crate::harness::{choose, csrf_of, page, post_form, raw_client, Browser, DESKTOP, ZOOMED};
-use crate::helpers::{Backend, TestApp, ADMIN_PASSWORD, PASSWORD};
+use crate::harness::{choose, Browser, DESKTOP, ZOOMED};
+use crate::helpers::{Backend, TestApp, ADMIN_PASSWORD};
+use crate::pages::page;
 
 crate::browser_tests!(
     an_admin_creates_a_department_and_a_handler_who_can_sign_in,
     an_admin_changes_a_time_limit_and_retries_a_failed_mail,
     an_admin_enters_2027_on_the_calendar_page,
-    admin_refusals_change_nothing,
 );
 
 fn shot(app: &TestApp, name: &str) -> String {
@@ -31,11 +31,6 @@ async fn assert_fits(browser: &Browser, what: &str) {
         .as_i64()
         .unwrap();
     assert!(overflow <= 0, "{what} scrolls sideways by {overflow} px");
-}
-
-async fn department_codes(app: &TestApp, token: &str) -> Vec<String> {
-    let listed = app.get("/api/v1/departments", Some(token)).await.expect(200);
-    listed.body["items"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_owned()).collect()
 }
 
 async fn an_admin_creates_a_department_and_a_handler_who_can_sign_in(app: &TestApp, browser: &Browser) {
@@ -259,193 +254,4 @@ async fn an_admin_enters_2027_on_the_calendar_page(app: &TestApp, browser: &Brow
     browser.click("tr[data-entry='2027-09-26'] button[type=submit]").await;
     assert!(browser.text(".notice--ok").await.contains("已删除"));
     assert_eq!(calendar_2027(app, &admin).await, [("2027-10-01".to_owned(), false, "国庆节".to_owned())]);
-}
-
-async fn admin_refusals_change_nothing(app: &TestApp, browser: &Browser) {
-    let office = app.office().await;
-    let session_of = |user: &'static str, password: &'static str| async move {
-        browser.client.delete_all_cookies().await.unwrap();
-        browser.sign_in(user, password).await;
-        browser.session_cookie().await.expect("a session")
-    };
-    let admin = session_of("admin", ADMIN_PASSWORD).await;
-    let clerk = session_of("clerk", PASSWORD).await;
-    let pages = [
-        "/console/admin/",
-        "/console/admin/users",
-        &format!("/console/admin/users/{}", office.clerk.id),
-        "/console/admin/departments",
-        &format!("/console/admin/departments/{}", office.dept_a),
-        "/console/admin/channels",
-        "/console/admin/channels/mailbox",
-        "/console/admin/calendar/2027",
-        "/console/admin/outbox",
-    ];
-    for path in pages {
-        let (status, html) = page(app, path, &clerk).await;
-        assert_eq!(status, 403, "a clerk on {path}");
-        assert!(html.contains("无权访问"), "the 403 page on {path}");
-        assert_eq!(page(app, path, &admin).await.0, 200, "the admin on {path}");
-    }
-    let (_, html) = page(app, "/console/admin/departments", &admin).await;
-    let token = csrf_of(&html);
-    let (_, html) = page(app, "/console/admin/departments", &clerk).await;
-    assert!(!html.contains("csrf_token"), "no form for a clerk");
-    let (_, clerk_html) = page(app, "/console/dashboard", &clerk).await;
-    let clerk_token = csrf_of(&clerk_html);
-    let codes = department_codes(app, &office.admin.token).await;
-
-    // A clerk posting by hand with their own valid token: 403, nothing created.
-    let create = [("name", "县水利局"), ("code", "WATER"), ("email", "")];
-    let with = |token: &str| {
-        let mut form = vec![("csrf_token", token.to_owned())];
-        form.extend(create.iter().map(|(k, v)| (*k, (*v).to_owned())));
-        form
-    };
-    let as_pairs =
-        |form: &Vec<(&'static str, String)>| form.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
-    let resp = raw_client()
-        .post(format!("{}/console/admin/departments", app.base))
-        .header("Cookie", format!("casedesk_session={clerk}"))
-        .form(&as_pairs(&with(&clerk_token)))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 403);
-    // The admin without a token, or with a wrong one: 403, nothing created.
-    for form in [create.to_vec(), [("csrf_token", "0000")].into_iter().chain(create).collect()] {
-        let (status, html) = post_form(app, "/console/admin/departments", &admin, &form).await;
-        assert_eq!(status, 403, "{html}");
-        assert!(html.contains("表单已失效"));
-    }
-    for path in [
-        format!("/console/admin/users/{}/active", office.clerk.id),
-        "/console/admin/calendar/2027/add".to_owned(),
-        "/console/admin/channels/mailbox".to_owned(),
-        "/console/admin/outbox/1/retry".to_owned(),
-    ] {
-        let (status, _) = post_form(app, &path, &admin, &[("active", "false"), ("date", "2027-01-01")]).await;
-        assert_eq!(status, 403, "{path} without a token");
-    }
-    assert_eq!(department_codes(app, &office.admin.token).await, codes, "nothing created");
-    let clerk_account = app.get("/api/v1/users", Some(&office.admin.token)).await.expect(200);
-    assert!(clerk_account.body["items"].as_array().unwrap().iter().all(|u| u["active"] == true));
-
-    // Bad input: the form again, errors beside the fields, nothing changed.
-    let (status, html) = post_form(
-        app,
-        "/console/admin/departments",
-        &admin,
-        &[("csrf_token", &token), ("name", " "), ("code", "a b")],
-    )
-    .await;
-    assert_eq!(status, 422, "{html}");
-    assert!(html.contains("id=\"name-error\"") && html.contains("id=\"code-error\""), "{html}");
-    assert!(html.contains("不能为空"));
-    let (status, html) = post_form(
-        app,
-        "/console/admin/departments",
-        &admin,
-        &[("csrf_token", &token), ("name", "另一个教育局"), ("code", "edu")],
-    )
-    .await;
-    assert_eq!(status, 422, "a duplicate code");
-    assert!(html.contains("id=\"code-error\"") && html.contains("已有同名或同代码的承办单位"), "{html}");
-    assert!(html.contains("value=\"另一个教育局\""), "what was typed is kept");
-    assert_eq!(department_codes(app, &office.admin.token).await, codes, "nothing created");
-
-    let (status, html) = post_form(
-        app,
-        "/console/admin/users",
-        &admin,
-        &[
-            ("csrf_token", &token),
-            ("username", "Li Si"),
-            ("display_name", "李四"),
-            ("role", "handler"),
-            ("password", "short"),
-        ],
-    )
-    .await;
-    assert_eq!(status, 422);
-    for field in ["username-error", "password-error"] {
-        assert!(html.contains(field), "{field} in {html}");
-    }
-    // A handler needs a department: the API's rule, beside the department field.
-    let (status, html) = post_form(
-        app,
-        "/console/admin/users",
-        &admin,
-        &[
-            ("csrf_token", &token),
-            ("username", "li.si"),
-            ("display_name", "李四"),
-            ("role", "handler"),
-            ("department_id", ""),
-            ("password", "long-enough-password"),
-        ],
-    )
-    .await;
-    assert_eq!(status, 422);
-    assert!(html.contains("id=\"department_id-error\"") && html.contains("必须选择所属承办单位"), "{html}");
-    let users = app.get("/api/v1/users", Some(&office.admin.token)).await.expect(200);
-    assert!(
-        users.body["items"].as_array().unwrap().iter().all(|u| u["username"] != "li.si"),
-        "nothing created"
-    );
-    let (status, html) = post_form(
-        app,
-        "/console/admin/calendar/2027/add",
-        &admin,
-        &[("csrf_token", &token), ("date", "2027-02-30"), ("is_workday", "false"), ("note", "春节")],
-    )
-    .await;
-    assert_eq!(status, 422);
-    assert!(html.contains("id=\"date-error\"") && html.contains("请填写有效日期"), "{html}");
-    let (status, _) = post_form(
-        app,
-        "/console/admin/calendar/2027/add",
-        &admin,
-        &[("csrf_token", &token), ("date", "2026-10-01"), ("is_workday", "false"), ("note", "国庆节")],
-    )
-    .await;
-    assert_eq!(status, 422, "a date of another year");
-    assert!(calendar_2027(app, &office.admin.token).await.is_empty(), "nothing entered");
-    let (status, html) = post_form(
-        app,
-        "/console/admin/channels/mailbox",
-        &admin,
-        &[
-            ("csrf_token", &token),
-            ("time_limit", "0"),
-            ("time_limit_unit", "fortnight"),
-            ("extension_limit", "15"),
-            ("extension_unit", "workday"),
-        ],
-    )
-    .await;
-    assert_eq!(status, 422);
-    assert!(html.contains("time_limit-error") && html.contains("time_limit_unit-error"), "{html}");
-    let channels = app.get("/api/v1/channels", Some(&office.admin.token)).await.expect(200);
-    assert!(channels.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|c| c["code"] == "mailbox" && c["time_limit"] == 15));
-
-    // The last admin cannot deactivate themselves; a mail that is not failed is not retried.
-    let (status, html) = post_form(
-        app,
-        "/console/admin/users/1/active",
-        &admin,
-        &[("csrf_token", &token), ("active", "false")],
-    )
-    .await;
-    assert_eq!(status, 422, "{html}");
-    assert!(html.contains("没有可用的系统管理员"));
-    let (status, _) =
-        post_form(app, "/console/admin/outbox/999999/retry", &admin, &[("csrf_token", &token)]).await;
-    assert_eq!(status, 404, "no such mail: the 404 page, never a 500");
-    let (status, _) = page(app, "/console/admin/calendar/1999", &admin).await;
-    assert_eq!(status, 404);
 }

@@ -1,19 +1,20 @@
 //! The staff console in a real browser: a case from intake to closure
 //! through the pages of three roles, the dashboard held against
-//! `/api/v1/stats/*` on the demo county, and the refusals (CSRF, roles,
-//! another department, stale versions, bad input).
+//! `/api/v1/stats/*` on the demo county, a stale version refused. (The other
+//! refusals — CSRF, roles, another department, bad input — are in
+//! `tests/api/console_pages.rs`.)
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::harness::{choose, csrf_of, page, post_form, raw_client, Browser, DESKTOP, PHONE, ZOOMED};
+use crate::harness::{choose, Browser, DESKTOP, PHONE, ZOOMED};
 use crate::helpers::{Backend, TestApp, PASSWORD};
+use crate::pages::raw_client;
 
 crate::browser_tests!(
     a_case_goes_from_intake_to_the_leaders_dashboard_through_the_pages,
     every_dashboard_figure_equals_the_statistics_api_on_the_demo_county,
-    console_refusals_change_nothing,
 );
 
 fn shot(app: &TestApp, name: &str) -> String {
@@ -213,10 +214,12 @@ async fn every_dashboard_figure_equals_the_statistics_api_on_the_demo_county(
     browser: &Browser,
 ) {
     let db = app.state.db.clone();
-    let demo = actix_web::rt::task::spawn_blocking(move || casedesk::demo::load(&db))
-        .await
-        .unwrap()
-        .expect("demo loads");
+    let demo = actix_web::rt::task::spawn_blocking(move || {
+        casedesk::demo::load(&db, crate::helpers::demo_history_only())
+    })
+    .await
+    .unwrap()
+    .expect("demo loads");
     let leader = demo.logins.iter().find(|l| l.role.as_str() == "leader").expect("a demo leader");
     let token = app.login(&leader.username, &leader.password).await;
     browser.sign_in(&leader.username, &leader.password).await;
@@ -314,145 +317,4 @@ async fn every_dashboard_figure_equals_the_statistics_api_on_the_demo_county(
 fn channels_closed(body: &Value) -> Value {
     let item = body["items"].as_array().unwrap().iter().find(|i| i["channel"] == "minhu").unwrap();
     item["figures"]["closed"].clone()
-}
-
-async fn console_refusals_change_nothing(app: &TestApp, browser: &Browser) {
-    let office = app.office().await;
-    let id = app.case_in(&office, "processing").await;
-    let version = app.case(&office, id).await["version"].as_i64().unwrap().to_string();
-    let session_of = |user: &'static str| async move {
-        browser.client.delete_all_cookies().await.unwrap();
-        browser.sign_in(user, PASSWORD).await;
-        browser.session_cookie().await.expect("a session")
-    };
-    let handler = session_of("handler-a").await;
-    let (status, html) = page(app, &format!("/console/cases/{id}"), &handler).await;
-    assert_eq!(status, 200);
-    let token = csrf_of(&html);
-    let reply = format!("/console/cases/{id}/reply");
-
-    // Without or with a wrong token: 403, nothing changed.
-    for form in [
-        vec![("version", version.as_str()), ("reply", "答复")],
-        vec![("csrf_token", "0000"), ("version", version.as_str()), ("reply", "答复")],
-    ] {
-        let (status, html) = post_form(app, &reply, &handler, &form).await;
-        assert_eq!(status, 403, "{html}");
-        assert!(html.contains("表单已失效"));
-    }
-    // Bad input: the page again with the field's error, nothing changed.
-    let (status, html) =
-        post_form(app, &reply, &handler, &[("csrf_token", &token), ("version", &version), ("reply", "  ")])
-            .await;
-    assert_eq!(status, 422, "{html}");
-    assert!(
-        html.contains("field-error") && html.contains("reply-error"),
-        "the error is beside the reply field"
-    );
-    let control = "答复\u{7}内容";
-    let (status, html) = post_form(
-        app,
-        &reply,
-        &handler,
-        &[("csrf_token", &token), ("version", &version), ("reply", control)],
-    )
-    .await;
-    assert_eq!(status, 422, "{html}");
-    assert!(html.contains("不能包含控制字符"), "in Chinese");
-    let (status, _) =
-        post_form(app, &reply, &handler, &[("csrf_token", &token), ("version", "x"), ("reply", "答复")])
-            .await;
-    assert_eq!(status, 400);
-    let after = app.case(&office, id).await;
-    assert_eq!(
-        (after["state"].as_str(), after["version"].to_string()),
-        (Some("processing"), version.clone())
-    );
-
-    // A handler's dashboard is their department's; another's figures are refused.
-    let (status, html) = page(app, "/console/dashboard", &handler).await;
-    assert_eq!(status, 200);
-    assert!(html.contains("（本单位）") && !html.contains("id=\"department_id\""), "no department choice");
-    let (status, _) =
-        page(app, &format!("/console/dashboard?department_id={}", office.dept_b), &handler).await;
-    assert_eq!(status, 403);
-
-    // Another department's case: the 404 page, for the page and its forms.
-    let other = session_of("handler-b").await;
-    let (status, html) = page(app, &format!("/console/cases/{id}"), &other).await;
-    assert_eq!(status, 404);
-    assert!(html.contains("页面不存在"));
-    let (_, own_page) = page(app, "/console/cases", &other).await;
-    let other_token = csrf_of(&own_page);
-    let (status, _) = post_form(
-        app,
-        &reply,
-        &other,
-        &[("csrf_token", &other_token), ("version", &version), ("reply", "答复")],
-    )
-    .await;
-    assert_eq!(status, 404);
-
-    // A leader posting an action form by hand: 403; the intake form too.
-    let leader = session_of("leader").await;
-    let (_, leader_page) = page(app, "/console/cases", &leader).await;
-    let leader_token = csrf_of(&leader_page);
-    let (status, html) = post_form(
-        app,
-        &reply,
-        &leader,
-        &[("csrf_token", &leader_token), ("version", &version), ("reply", "领导代答")],
-    )
-    .await;
-    assert_eq!(status, 403, "{html}");
-    let (status, _) = page(app, "/console/cases/new", &leader).await;
-    assert_eq!(status, 403);
-    assert_eq!(app.case(&office, id).await["version"].to_string(), version, "nothing changed");
-
-    // Intake with bad input: field errors beside the fields, the text kept, no case.
-    let clerk = session_of("clerk").await;
-    let (_, form) = page(app, "/console/cases/new", &clerk).await;
-    let clerk_token = csrf_of(&form);
-    let long_title = "长".repeat(300);
-    let (status, html) = post_form(
-        app,
-        "/console/cases/new",
-        &clerk,
-        &[
-            ("csrf_token", &clerk_token),
-            ("idempotency_key", "k-1"),
-            ("channel", "mailbox"),
-            ("title", &long_title),
-            ("content", "内容保留"),
-            ("citizen_phone", "12345"),
-            ("citizen_email", "a@[127.0.0.1]"),
-        ],
-    )
-    .await;
-    assert_eq!(status, 422, "{html}");
-    for field in ["title-error", "citizen_phone-error", "citizen_email-error"] {
-        assert!(html.contains(field), "{field} shown");
-    }
-    assert!(html.contains("内容保留"), "what was typed is kept");
-    let listed = app.get("/api/v1/cases?q=内容保留", Some(office.token("clerk"))).await.expect(200);
-    assert_eq!(listed.body["items"].as_array().unwrap().len(), 0);
-    // A filter that is not one: the list again with the error, not a 500.
-    let (status, html) = page(app, "/console/cases?received_from=yesterday", &clerk).await;
-    assert_eq!(status, 400);
-    assert!(html.contains("收到时间起"));
-    let (status, _) = page(app, "/console/dashboard?from=2024-13-01", &clerk).await;
-    assert_eq!(status, 400);
-
-    // A revoked session goes back to the sign-in page.
-    browser.click(".logout-form button").await;
-    let resp = raw_client()
-        .get(format!("{}/console/cases/{id}", app.base))
-        .header("Cookie", format!("casedesk_session={clerk}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        (resp.status().as_u16(), resp.headers().get("location").map(|l| l.to_str().unwrap().to_owned())),
-        (303, Some("/login".to_owned()))
-    );
 }

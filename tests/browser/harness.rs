@@ -14,8 +14,6 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
-use crate::helpers::TestApp;
-
 /// Width and height of the staff console's smallest supported screen.
 pub const DESKTOP: (u32, u32) = (1024, 768);
 /// A small phone.
@@ -237,42 +235,6 @@ impl Browser {
 pub async fn choose(browser: &Browser, css: &str, value: &str) {
     let script = format!("const e = document.querySelector({css:?}); e.value = {value:?}; return e.value;");
     assert_eq!(browser.js(&script).await, value, "{css} takes {value}");
-}
-
-/// A client that neither follows redirects nor keeps cookies, to see exactly
-/// what the service answers.
-pub fn raw_client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-/// The CSRF token of the first form of a page's HTML.
-pub fn csrf_of(html: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
-    let at = html.find(marker).expect("a form with a token") + marker.len();
-    html[at..].split('"').next().unwrap().to_owned()
-}
-
-/// A page asked for with a session cookie and nothing else: status and HTML.
-pub async fn page(app: &TestApp, path: &str, session: &str) -> (u16, String) {
-    let resp = raw_client()
-        .get(format!("{}{path}", app.base))
-        .header("Cookie", format!("casedesk_session={session}"))
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
-}
-
-/// A form posted by hand with a session cookie: status and HTML.
-pub async fn post_form(app: &TestApp, path: &str, session: &str, form: &[(&str, &str)]) -> (u16, String) {
-    let resp = raw_client()
-        .post(format!("{}{path}", app.base))
-        .header("Cookie", format!("casedesk_session={session}"))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
 }
 
 /// axe-core's script, installed from the npm registry into

@@ -1,20 +1,21 @@
 //! The citizens' pages of the public mailbox, in a real browser on a phone:
 //! write a letter, read the receipt, look it up, read the reply, rate it
 //! once; 长辈版; axe on every page in both layouts; bad input on every form;
-//! the honeypot; the limits as pages.
+//! the honeypot. (What no page sends, and the limits as pages, are checked over
+//! HTTP in `tests/api/mailbox_pages.rs`.)
 
 use fantoccini::Locator;
 use serde_json::{json, Value};
 
 use crate::harness::{Browser, PHONE};
 use crate::helpers::{Office, TestApp};
+use crate::pages::FormClient;
 
 crate::browser_tests!(
     a_citizen_writes_looks_up_reads_the_reply_and_rates_once,
     every_citizen_page_in_large_type_passes_axe,
     bad_input_comes_back_with_errors_and_registers_nothing,
     the_honeypot_registers_nothing,
-    limits_answer_with_a_page_and_retry_after,
 );
 
 fn shot(app: &TestApp, name: &str) -> String {
@@ -107,60 +108,6 @@ async fn look_up(browser: &Browser, tracking: &str, code: &str) {
     browser.goto(&format!("/mailbox/lookup?tracking_no={tracking}")).await;
     browser.fill("#code", code).await;
     browser.click("main form button[type=submit]").await;
-}
-
-/// A browser-less client of the public forms: the CSRF nonce cookie and the
-/// form token, as a page gives them, for posting what a page cannot.
-struct FormClient {
-    client: reqwest::Client,
-    base: String,
-    cookie: String,
-    token: String,
-}
-
-impl FormClient {
-    async fn new(app: &TestApp, from: &str) -> FormClient {
-        let client = app.client_from(from);
-        let page = client.get(format!("{}/mailbox/lookup", app.base)).send().await.unwrap();
-        let cookie = page
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("casedesk_csrf="))
-            .and_then(|v| v.split(';').next())
-            .expect("the form page sets the nonce")
-            .to_owned();
-        let html = page.text().await.unwrap();
-        let token = html
-            .split("name=\"csrf_token\" value=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .expect("the form carries its token")
-            .to_owned();
-        FormClient { client, base: app.base.clone(), cookie, token }
-    }
-
-    /// Posts `fields` (and the token) to `path`; returns status, `Retry-After` and the page.
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (u16, Option<String>, String) {
-        let mut form: Vec<(&str, &str)> = fields.to_vec();
-        form.push(("csrf_token", &self.token));
-        let resp = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("Cookie", &self.cookie)
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        let retry = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        assert!(
-            resp.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/html"),
-            "pages answer with pages"
-        );
-        (status, retry, resp.text().await.unwrap())
-    }
 }
 
 async fn a_citizen_writes_looks_up_reads_the_reply_and_rates_once(app: &TestApp, browser: &Browser) {
@@ -403,34 +350,7 @@ async fn bad_input_comes_back_with_errors_and_registers_nothing(app: &TestApp, b
     assert_eq!(app.case(&office, id).await["rating"], Value::Null, "nothing rated");
     browser.goto("/mailbox/letters?q=%01").await;
     assert!(exists(browser, "#q-error").await);
-
-    // What no page sends: no token, undecodable bytes, a rating of nothing.
-    let forms = FormClient::new(app, "127.0.0.1").await;
-    let no_token = app
-        .client
-        .post(format!("{}/mailbox", app.base))
-        .form(&[("title", "标题"), ("content", "内容")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(no_token.status(), 403);
-    let bytes = forms
-        .client
-        .post(format!("{}/mailbox", app.base))
-        .header("Cookie", &forms.cookie)
-        .header("Content-Type", "application/json")
-        .body(format!(r#"{{"title": "x", "content": "x", "csrf_token": "{}"}}"#, forms.token))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bytes.status(), 400, "an unreadable form is a 400 page, never a 500");
-    assert!(bytes.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/html"));
-    let (status, _, _) = forms
-        .post("/mailbox/rating", &[("tracking_no", &tracking), ("code", &code), ("rating", "great")])
-        .await;
-    assert_eq!(status, 422);
-    assert_eq!(registered(app, &office).await, 1, "only the one good letter");
-    assert_eq!(app.case(&office, id).await["rating"], Value::Null);
+    // What no page sends, over HTTP: `tests/api/mailbox_pages.rs`.
 }
 
 async fn the_honeypot_registers_nothing(app: &TestApp, browser: &Browser) {
@@ -450,53 +370,6 @@ async fn the_honeypot_registers_nothing(app: &TestApp, browser: &Browser) {
     browser.click("form.letter-form button[type=submit]").await;
     assert_eq!(browser.text("h1").await, "来信已收到");
     assert_eq!(registered(app, &office).await, 1);
-}
-
-async fn limits_answer_with_a_page_and_retry_after(app: &TestApp, _browser: &Browser) {
-    let office = app.office().await;
-    let forms = FormClient::new(app, "127.0.0.2").await;
-    let letter = |i: usize| {
-        vec![("title".to_owned(), format!("来信{i}")), ("content".to_owned(), "内容。".to_owned())]
-    };
-    for i in 0..5 {
-        let fields = letter(i);
-        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let (status, _, html) = forms.post("/mailbox", &fields).await;
-        assert_eq!(status, 200, "{html}");
-    }
-    let (status, retry, html) =
-        forms.post("/mailbox", &[("title", "第六封"), ("content", "第六封的内容。")]).await;
-    assert_eq!(status, 429);
-    let retry: u64 = retry.expect("Retry-After").parse().unwrap();
-    assert!((1..=3600).contains(&retry));
-    assert!(html.contains("太频繁") && html.contains("第六封的内容。"), "the letter typed is kept");
-    assert_eq!(registered(app, &office).await, 5, "the sixth registered nothing");
-    let other = FormClient::new(app, "127.0.0.3").await;
-    assert_eq!(other.post("/mailbox", &[("title", "别处"), ("content", "内容。")]).await.0, 200);
-
-    // Receipts: three a day to one address; the fourth letter says it was not mailed.
-    let mut said = Vec::new();
-    for i in 0..4 {
-        let client = FormClient::new(app, &format!("127.0.2.{}", i + 1)).await;
-        let (status, _, html) = client
-            .post("/mailbox", &[("title", "回执"), ("content", "内容。"), ("email", "same@example.cn")])
-            .await;
-        assert_eq!(status, 200);
-        said.push(html.contains("不再发送回执邮件"));
-    }
-    assert_eq!(said, [false, false, false, true]);
-
-    // Look-ups: the 31st in a minute from one address.
-    let lookups = FormClient::new(app, "127.0.0.4").await;
-    for _ in 0..30 {
-        let (status, _, _) =
-            lookups.post("/mailbox/lookup", &[("tracking_no", "MB2026000001"), ("code", "WRONGCODE2")]).await;
-        assert_eq!(status, 404);
-    }
-    let (status, retry, html) =
-        lookups.post("/mailbox/lookup", &[("tracking_no", "MB2026000001"), ("code", "WRONGCODE2")]).await;
-    assert_eq!(status, 429);
-    assert!(retry.is_some() && html.contains("太频繁"));
 }
 
 /// A tracking number broken over lines misleads whoever copies it down (a

@@ -1,41 +1,27 @@
 //! Signing in and out through the pages: each role's home, the session
-//! cookie and its end (logout, revocation, idle timeout, password change),
-//! and the CSRF refusals.
+//! cookie and its end (logout, revocation, password change), and a tampered
+//! CSRF token. (The CSRF refusals over HTTP and the idle timeout are in
+//! `tests/api/site_pages.rs`.)
 
-use chrono::{Duration, Utc};
 use serde_json::json;
 
-use crate::harness::{raw_client, Browser, DESKTOP, PHONE, ZOOMED};
+use crate::harness::{Browser, DESKTOP, PHONE, ZOOMED};
 use crate::helpers::{Backend, Office, TestApp, PASSWORD};
+use crate::pages::with_cookie;
 
 crate::browser_tests!(
     a_clerk_signs_in_through_the_form_and_lands_on_the_dashboard,
     a_handler_lands_on_the_case_list,
     a_wrong_password_gives_the_form_again,
     logout_ends_the_session_and_the_old_cookie_no_longer_works,
-    login_without_or_with_a_wrong_csrf_token_is_refused,
-    an_expired_or_revoked_session_goes_back_to_login,
+    a_tampered_sign_in_token_gives_the_refusal_page,
+    a_revoked_or_deactivated_session_goes_back_to_login,
     the_password_page_changes_it_and_ends_the_old_session,
 );
 
 fn shot(app: &TestApp, name: &str, size: (u32, u32)) -> String {
     let backend = if app.backend == Backend::Sqlite { "sqlite" } else { "postgres" };
     format!("{backend}-{name}-{}x{}", size.0, size.1)
-}
-
-/// Where a page sends a request with this session cookie: `Ok(status)` when it
-/// answers itself, `Err(location)` when it redirects.
-async fn with_cookie(app: &TestApp, path: &str, session: &str) -> Result<u16, String> {
-    let resp = raw_client()
-        .get(format!("{}{path}", app.base))
-        .header("Cookie", format!("casedesk_session={session}"))
-        .send()
-        .await
-        .unwrap();
-    match resp.headers().get("location") {
-        Some(location) => Err(location.to_str().unwrap().to_owned()),
-        None => Ok(resp.status().as_u16()),
-    }
 }
 
 async fn a_clerk_signs_in_through_the_form_and_lands_on_the_dashboard(app: &TestApp, browser: &Browser) {
@@ -137,71 +123,9 @@ async fn logout_ends_the_session_and_the_old_cookie_no_longer_works(app: &TestAp
     assert_eq!(browser.path().await, "/login");
 }
 
-async fn login_without_or_with_a_wrong_csrf_token_is_refused(app: &TestApp, browser: &Browser) {
+async fn a_tampered_sign_in_token_gives_the_refusal_page(app: &TestApp, browser: &Browser) {
     let _office = app.office().await;
-    let client = raw_client();
-    let url = format!("{}/login", app.base);
-    let form = client.get(&url).send().await.unwrap();
-    let nonce = form
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("casedesk_csrf="))
-        .map(|v| v.split(';').next().unwrap().to_owned())
-        .expect("the form sets its nonce cookie");
-    let html = form.text().await.unwrap();
-    let token = html
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_owned();
-    let post = |fields: Vec<(&'static str, String)>, cookie: Option<String>| {
-        let mut request = client.post(&url).form(&fields);
-        if let Some(cookie) = cookie {
-            request = request.header("Cookie", cookie);
-        }
-        request.send()
-    };
-    let login = || vec![("username", "clerk".to_owned()), ("password", PASSWORD.to_owned())];
-    // One hex digit changed, whatever the token holds (a token without an
-    // `a` made `replace('a', "b")` change nothing, one run in sixty).
-    let altered = |t: &str| {
-        let first = if t.starts_with('0') { "1" } else { "0" };
-        format!("{first}{}", &t[1..])
-    };
-    let cookie = Some(format!("casedesk_csrf={nonce}"));
-    let with = |t: &str| {
-        let mut fields = login();
-        fields.push(("csrf_token", t.to_owned()));
-        fields
-    };
-    let cases = [
-        ("no token", login(), cookie.clone()),
-        ("a wrong token", with("0".repeat(64).as_str()), cookie.clone()),
-        ("another form's token", with(&altered(&token)), cookie.clone()),
-        ("the token without its cookie", with(&token), None),
-        ("the token with another nonce", with(&token), Some(format!("casedesk_csrf={}", "f".repeat(32)))),
-    ];
-    for (what, fields, cookie) in cases {
-        // Six refusals: were they counted as failed logins, the throttle would now refuse.
-        let resp = post(fields, cookie).await.unwrap();
-        assert_eq!(resp.status(), 403, "{what}");
-        assert!(
-            !resp
-                .headers()
-                .get_all("set-cookie")
-                .iter()
-                .any(|v| v.to_str().unwrap().starts_with("casedesk_session")),
-            "{what}: no session"
-        );
-        assert!(resp.text().await.unwrap().contains("表单已失效"), "{what}: a page saying why");
-    }
-    let ok = post(with(&token), cookie.clone()).await.unwrap();
-    assert_eq!(ok.status(), 303, "the right token signs in, and nothing before was counted");
-    assert_eq!(ok.headers().get("location").unwrap(), "/console/");
-
+    // Every refusal over HTTP, and the logout form's: `tests/api/site_pages.rs`.
     // In the browser: a tampered token gives the refusal page and no session.
     browser.goto("/login").await;
     browser.fill("#username", "clerk").await;
@@ -212,22 +136,9 @@ async fn login_without_or_with_a_wrong_csrf_token_is_refused(app: &TestApp, brow
     assert!(browser.session_cookie().await.is_none());
     browser.assert_accessible("the refusal page").await;
     browser.screenshot(&shot(app, "csrf-refused", DESKTOP)).await;
-
-    // Logout needs the session's token too.
-    browser.sign_in("clerk", PASSWORD).await;
-    let session = browser.session_cookie().await.expect("signed in");
-    let forged = client
-        .post(format!("{}/logout", app.base))
-        .header("Cookie", format!("casedesk_session={session}"))
-        .form(&[("csrf_token", "forged")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(forged.status(), 403);
-    assert_eq!(with_cookie(app, "/console/dashboard", &session).await, Ok(200), "still signed in");
 }
 
-async fn an_expired_or_revoked_session_goes_back_to_login(app: &TestApp, browser: &Browser) {
+async fn a_revoked_or_deactivated_session_goes_back_to_login(app: &TestApp, browser: &Browser) {
     let office: Office = app.office().await;
     browser.sign_in("clerk", PASSWORD).await;
     assert_eq!(browser.path().await, "/console/dashboard");
@@ -238,38 +149,7 @@ async fn an_expired_or_revoked_session_goes_back_to_login(app: &TestApp, browser
     browser.goto("/console/cases").await;
     assert_eq!(browser.path().await, "/login");
 
-    // Idle longer than CASEDESK_SESSION_IDLE_MINUTES: a session last renewed 31 minutes ago.
-    let clerk = casedesk::domain::ids::UserId(office.clerk.id);
-    let epoch =
-        app.with_conn(move |conn| casedesk::db::users::find(conn, clerk).unwrap().unwrap().token_epoch).await;
-    let idle = app
-        .state
-        .tokens
-        .issue_session(clerk, epoch, Utc::now() - Duration::minutes(31), Duration::minutes(30))
-        .unwrap();
-    assert_eq!(with_cookie(app, "/console/dashboard", &idle).await, Err("/login".into()));
-    let fresh = app
-        .state
-        .tokens
-        .issue_session(clerk, epoch, Utc::now() - Duration::minutes(29), Duration::minutes(30))
-        .unwrap();
-    assert_eq!(with_cookie(app, "/console/dashboard", &fresh).await, Ok(200), "29 minutes idle is fine");
-    // A request renews the idle deadline (the cookie comes back with a later one).
-    let renewed = raw_client()
-        .get(format!("{}/console/dashboard", app.base))
-        .header("Cookie", format!("casedesk_session={fresh}"))
-        .send()
-        .await
-        .unwrap();
-    let set = renewed.headers().get("set-cookie").expect("renewed").to_str().unwrap().to_owned();
-    assert!(
-        set.starts_with("casedesk_session=") && set.contains("HttpOnly") && set.contains("SameSite=Strict"),
-        "{set}"
-    );
-    let renewed_token = set.trim_start_matches("casedesk_session=").split(';').next().unwrap();
-    let claims = app.state.tokens.verify(renewed_token).unwrap();
-    assert!(claims.idle_until.unwrap() >= (Utc::now() + Duration::minutes(29)).timestamp());
-
+    // The idle timeout and the renewal, over HTTP: `tests/api/site_pages.rs`.
     // Deactivated: the session ends too.
     browser.client.delete_all_cookies().await.unwrap();
     browser.sign_in("leader", PASSWORD).await;

@@ -2,7 +2,8 @@
 //! to it over HTTP. Each test gets its own database: a temporary SQLite file,
 //! or a fresh schema in the PostgreSQL database named by `CASEDESK_TEST_PG_URL`
 //! (default `postgres://postgres@127.0.0.1:5432/test`). A PostgreSQL test that
-//! cannot connect fails; it is never skipped.
+//! cannot connect fails; it is never skipped. Every response is checked
+//! against `api-spec/openapi.yaml` ([`crate::openapi`]).
 
 use actix_web::dev::ServerHandle;
 use actix_web::web;
@@ -488,4 +489,11 @@ macro_rules! backend_tests_with {
             )*
         }
     };
+}
+
+/// The moment to load the demo county at for tests of its 2023–2024 history:
+/// the evening of 2 January 2025, when hardly anything had happened since
+/// (the cases of the years after would only add loading time).
+pub fn demo_history_only() -> chrono::NaiveDateTime {
+    casedesk::demo::earliest() + chrono::Duration::hours(24 + 18)
 }

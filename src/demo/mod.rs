@@ -1,13 +1,19 @@
 //! `casedesk demo`: a realistic county — departments, staff of every role,
-//! and two years of cases (2023 and 2024) registered and handled through the
-//! same workflow the API uses, so that the 2024 report reproduces the figures
-//! of the office's own 2024 report. Deterministic: the same seed gives the
-//! same county.
+//! two years of history (2023 and 2024) from which the 2024 report reproduces
+//! the figures of the office's own 2024 report, and the county's work since
+//! 2025 up to the moment the demo is loaded (`living`): cases arriving every
+//! day at the county's rate, most closed and rated, some published, and open
+//! ones in every queue of the workbench. Every case is registered and handled
+//! through the same workflow the API uses, at the time each step happened.
+//! Deterministic: the same seed and the same moment give the same county.
+
+mod living;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::auth::password;
 use crate::db::models::{Channel, NewDepartment, NewUser};
@@ -184,6 +190,13 @@ pub struct DemoSummary {
     pub logins: Vec<DemoLogin>,
     /// Cases registered.
     pub cases: usize,
+    /// Of those, received from 2025 on (the living part).
+    pub recent: usize,
+}
+
+/// The first moment the demo can be loaded at: its history runs to the end of 2024.
+pub fn earliest() -> NaiveDateTime {
+    time::start_of_office_day(NaiveDate::from_ymd_opt(2025, 1, 1).expect("valid date"))
 }
 
 /// Whether the database holds no cases and no departments yet.
@@ -191,22 +204,31 @@ pub fn is_empty(conn: &mut DbConnection) -> Result<bool, AppError> {
     Ok(!db::cases::any(conn)? && db::departments::count(conn)? == 0)
 }
 
-/// Loads the demo county into an empty database, printing progress to stderr.
-pub fn load(db: &Db) -> Result<DemoSummary, AppError> {
+/// Loads the demo county into an empty database as it stands at `now` (a
+/// moment from 2025 on, normally the present), printing progress to stderr.
+pub fn load(db: &Db, now: NaiveDateTime) -> Result<DemoSummary, AppError> {
+    if now < earliest() {
+        return Err(AppError::BadRequest(
+            "the demo's history runs to the end of 2024: load it as of a day from 2025 on".into(),
+        ));
+    }
     let mut rng = StdRng::seed_from_u64(20_241_231);
     if !db.write_blocking(is_empty)? {
         return Err(AppError::Conflict(
             "the database already holds departments or cases; the demo needs an empty one".into(),
         ));
     }
-    let (departments, logins, clerk) = staff(db)?;
-    let mut total = 0;
-    for year_plan in plan() {
-        total += load_channel_year(db, &mut rng, &year_plan, &departments, clerk)?;
-    }
-    // The demo's history happened in 2023 and 2024: nobody is to be mailed about it.
+    let (departments, logins, clerk, leader) = staff(db)?;
+    let history: Vec<Vec<HistoryCase>> =
+        plan().iter().map(|year| prepare_channel_year(&mut rng, year, &departments)).collect();
+    let total = run_units(db, "2023–2024".into(), history, |conn, (calendar, channels), case| {
+        let channel = workflow::channel_of(channels, case.channel)?;
+        handle_case(conn, (calendar, channel), case, &departments, clerk)
+    })?;
+    let recent = living::load(db, now, &departments, living::Office { clerk, leader })?;
+    // What happened before `now` happened: nobody is to be mailed about it.
     db.write_blocking(|conn| Ok(db::outbox::clear(conn)?))?;
-    Ok(DemoSummary { logins, cases: total })
+    Ok(DemoSummary { logins, cases: total + recent, recent })
 }
 
 /// A department with its handler.
@@ -216,7 +238,7 @@ struct DemoDepartment {
     categories: &'static [&'static str],
 }
 
-fn staff(db: &Db) -> Result<(Vec<DemoDepartment>, Vec<DemoLogin>, UserId), AppError> {
+fn staff(db: &Db) -> Result<(Vec<DemoDepartment>, Vec<DemoLogin>, UserId, UserId), AppError> {
     let mut logins = Vec::new();
     let mut accounts = Vec::new();
     let mut add = |username: &str, role: Role, name: &str, department: Option<usize>, description: String| {
@@ -251,7 +273,7 @@ fn staff(db: &Db) -> Result<(Vec<DemoDepartment>, Vec<DemoLogin>, UserId), AppEr
             )?);
         }
         let mut departments = Vec::new();
-        let mut clerk = UserId(0);
+        let (mut clerk, mut leader) = (UserId(0), UserId(0));
         for (username, role, display_name, department, hash) in hashed {
             let id = db::users::insert(
                 conn,
@@ -269,6 +291,7 @@ fn staff(db: &Db) -> Result<(Vec<DemoDepartment>, Vec<DemoLogin>, UserId), AppEr
             )?;
             match (role, department) {
                 (Role::Clerk, _) => clerk = id,
+                (Role::Leader, _) => leader = id,
                 (Role::Handler, Some(i)) => departments.push(DemoDepartment {
                     id: department_ids[i],
                     handler: id,
@@ -277,7 +300,7 @@ fn staff(db: &Db) -> Result<(Vec<DemoDepartment>, Vec<DemoLogin>, UserId), AppEr
                 _ => {}
             }
         }
-        Ok((departments, logins, clerk))
+        Ok((departments, logins, clerk, leader))
     })
 }
 
@@ -297,13 +320,21 @@ enum Outcome {
     Invalid,
 }
 
-fn load_channel_year(
-    db: &Db,
+/// One case of the history, drawn and ready to register.
+struct HistoryCase {
+    channel: &'static str,
+    input: NewCaseInput,
+    department: usize,
+    outcome: Outcome,
+    received: NaiveDateTime,
+}
+
+/// Draws one channel's cases of one year, in order of receipt.
+fn prepare_channel_year(
     rng: &mut StdRng,
     plan: &ChannelYear,
     departments: &[DemoDepartment],
-    clerk: UserId,
-) -> Result<usize, AppError> {
+) -> Vec<HistoryCase> {
     let first = NaiveDate::from_ymd_opt(plan.year, 1, 1).expect("valid year");
     let (s, b, u) = plan.ratings;
     let mut ratings: Vec<Option<Rating>> = std::iter::repeat_n(Some(Rating::Satisfied), s)
@@ -338,52 +369,86 @@ fn load_channel_year(
         outcomes.push((random_instant_in(rng, first, 360), Outcome::Invalid));
     }
     outcomes.sort_by_key(|(received, _)| *received);
-    let total = outcomes.len();
-    let progress = Progress::counted(format!("{} {}", plan.year, plan.channel), total as u64, "cases");
-    for (batch_index, batch) in outcomes.chunks(200).enumerate() {
-        let prepared: Vec<(NewCaseInput, usize, Outcome, NaiveDateTime)> = batch
-            .iter()
-            .enumerate()
-            .map(|(i, (received, outcome))| {
-                let department = rng.random_range(0..departments.len());
-                let position = batch_index * 200 + i;
-                (
-                    case_input(rng, plan, &departments[department], *received, position),
-                    department,
-                    *outcome,
-                    *received,
-                )
-            })
-            .collect();
-        db.write_blocking(|conn| {
-            let (calendar, channels) = (db.calendar(conn)?, db.channels(conn)?);
-            let channel = workflow::channel_of(&channels, plan.channel)?;
-            for (input, department, outcome, received) in prepared {
-                let case = DemoCase { input, department: &departments[department], outcome, received };
-                handle_case(conn, (&calendar, channel), plan, case, clerk)?;
-            }
-            Ok(())
-        })?;
-        progress.set(((batch_index + 1) * 200).min(total) as u64);
-    }
+    outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(position, (received, outcome))| {
+            let department = rng.random_range(0..departments.len());
+            let input = case_input(rng, plan.channel, &departments[department], received, position);
+            HistoryCase { channel: plan.channel, input, department, outcome, received }
+        })
+        .collect()
+}
+
+/// Runs every unit's cases through `run`, 200 to a transaction, and returns
+/// how many there were. A unit is one channel's cases of one year in order of
+/// receipt, so that its tracking numbers follow that order. Units share no row
+/// (tracking counters and rollups are per channel and year): on PostgreSQL two
+/// run at once, on two connections, so that the server's work on one overlaps
+/// the loader's on the other (case ids then interleave); SQLite has one writer
+/// anyway and takes them in turn.
+fn run_units<C: Send>(
+    db: &Db,
+    label: String,
+    units: Vec<Vec<C>>,
+    run: impl Fn(&mut DbConnection, (&Calendar, &[Channel]), C) -> Result<(), AppError> + Sync,
+) -> Result<usize, AppError> {
+    let total: usize = units.iter().map(Vec::len).sum();
+    let progress = Progress::counted(label, total as u64, "cases");
+    let done = AtomicUsize::new(0);
+    let queue = parking_lot::Mutex::new(units.into_iter());
+    let failed: parking_lot::Mutex<Option<AppError>> = parking_lot::Mutex::new(None);
+    let threads = match db.backend() {
+        db::Backend::Postgres => 2,
+        db::Backend::Sqlite => 1,
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                while failed.lock().is_none() {
+                    let Some(unit) = queue.lock().next() else { return };
+                    let mut cases = unit.into_iter().peekable();
+                    while cases.peek().is_some() {
+                        let batch: Vec<C> = cases.by_ref().take(200).collect();
+                        let size = batch.len();
+                        let written = db.write_blocking(|conn| {
+                            let (calendar, channels) = (db.calendar(conn)?, db.channels(conn)?);
+                            for case in batch {
+                                run(conn, (&calendar, &channels), case)?;
+                            }
+                            Ok(())
+                        });
+                        if let Err(error) = written {
+                            failed.lock().get_or_insert(error);
+                            return;
+                        }
+                        progress.set((done.fetch_add(size, Ordering::Relaxed) + size) as u64);
+                    }
+                }
+            });
+        }
+    });
     progress.finish();
-    Ok(total)
+    match failed.into_inner() {
+        Some(error) => Err(error),
+        None => Ok(total),
+    }
 }
 
 fn case_input(
     rng: &mut StdRng,
-    plan: &ChannelYear,
+    channel: &str,
     department: &DemoDepartment,
     received: NaiveDateTime,
     position: usize,
 ) -> NewCaseInput {
-    let category = if plan.channel == "suggestion" {
+    let category = if channel == "suggestion" {
         // Alternately from NPC deputies and CPPCC members: 218 of each in 2024.
         crate::report::SUGGESTION_CATEGORIES[position % 2]
     } else {
         department.categories[rng.random_range(0..department.categories.len())]
     };
-    let topic = if plan.channel == "suggestion" {
+    let topic = if channel == "suggestion" {
         department.categories[rng.random_range(0..department.categories.len())]
     } else {
         category
@@ -395,7 +460,7 @@ fn case_input(
     let given = ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇"];
     let name = format!("{}{}", surnames[rng.random_range(0..10)], given[rng.random_range(0..10)]);
     NewCaseInput {
-        channel: plan.channel.into(),
+        channel: channel.into(),
         content: format!(
             "{title}。具体情况：{place}一带群众多次反映此事，希望有关部门尽快核实处理并予以答复。"
         ),
@@ -413,22 +478,15 @@ fn case_input(
     }
 }
 
-/// One case to register and handle.
-struct DemoCase<'a> {
-    input: NewCaseInput,
-    department: &'a DemoDepartment,
-    outcome: Outcome,
-    received: NaiveDateTime,
-}
-
 fn handle_case(
     conn: &mut DbConnection,
     (calendar, channel): (&Calendar, &Channel),
-    plan: &ChannelYear,
-    case: DemoCase<'_>,
+    case: HistoryCase,
+    departments: &[DemoDepartment],
     clerk_id: UserId,
 ) -> Result<(), AppError> {
-    let DemoCase { input, department, outcome, received } = case;
+    let HistoryCase { channel: code, input, department, outcome, received } = case;
+    let department = &departments[department];
     let clerk = Caller { actor: Actor::Staff(Role::Clerk), user_id: Some(clerk_id), department_id: None };
     let handler = Caller {
         actor: Actor::Staff(Role::Handler),
@@ -471,11 +529,7 @@ fn handle_case(
             reached: Some(true),
             method: Some(CallbackMethod::Phone),
             rating: Some(rating),
-            result_rating: if plan.channel == "suggestion" {
-                result.or(Some(Rating::Satisfied))
-            } else {
-                None
-            },
+            result_rating: if code == "suggestion" { result.or(Some(Rating::Satisfied)) } else { None },
             resolved: Some(!rating.is_poor()),
             comment: None,
         })
