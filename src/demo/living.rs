@@ -263,6 +263,7 @@ fn rate(rating: Rating, result: Option<Rating>, comment: Option<&str>) -> Action
         rating: Some(rating),
         result_rating: result,
         comment: comment.map(Into::into),
+        resolved: Some(!rating.is_poor()),
     })
 }
 

@@ -6,7 +6,7 @@
 //! need no browser. The helpers are `casedesk_testkit`'s, shared with the
 //! browser tests.
 
-use casedesk_testkit::{backend_tests, helpers, pages};
+use casedesk_testkit::{backend_tests, backend_tests_with, helpers, pages};
 
 mod openapi;
 
