@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::body::JsonBody;
 use crate::auth::{Admin, AuthUser};
-use crate::db::calendar::CalendarDay;
+use crate::db::models::CalendarDay;
 use crate::error::AppError;
 use crate::service::calendar::{self, missing_schedule_warning};
 use crate::state::AppState;

@@ -8,8 +8,8 @@ use futures_util::StreamExt;
 use serde::Serialize;
 
 use crate::auth::OfficeStaff;
+use crate::db::models::ImportCounts;
 use crate::db::models::ImportRecord;
-use crate::db::transfer::ImportCounts;
 use crate::domain::ids::UserId;
 use crate::domain::time::serde_office;
 use crate::error::AppError;

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Admin;
-use crate::db::outbox::Message;
+use crate::db::models::Message;
 use crate::domain::ids::CaseId;
 use crate::domain::notice::{MessageState, Notice};
 use crate::domain::time::serde_office;

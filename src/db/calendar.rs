@@ -3,21 +3,10 @@
 use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
 
+use super::models::CalendarDay;
 use super::schema::calendar_days;
 use super::DbConnection;
 use crate::domain::calendar::Calendar;
-
-/// One exception: a holiday or a make-up working day.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Insertable)]
-#[diesel(table_name = calendar_days)]
-pub struct CalendarDay {
-    /// The date.
-    pub day: NaiveDate,
-    /// Whether it is a working day.
-    pub is_workday: bool,
-    /// What it is (e.g. 春节, 国庆节调休上班).
-    pub note: String,
-}
 
 fn year_bounds(year: i32) -> (NaiveDate, NaiveDate) {
     let first = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);

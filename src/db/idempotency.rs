@@ -4,19 +4,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::models::StoredResponse;
 use super::schema::idempotency_keys;
 use super::DbConnection;
 use crate::domain::ids::UserId;
-
-/// A stored response.
-#[derive(Debug, Clone, Queryable)]
-pub struct StoredResponse {
-    /// Hash of the request body it answered.
-    pub request_hash: String,
-    pub status: i32,
-    /// Its JSON body.
-    pub body: String,
-}
 
 /// The response stored for `(user_id, key)` at or after `since`.
 pub fn find(

@@ -9,40 +9,15 @@
 //! those only — a search for a phone number must not tell which letter
 //! holds it behind its mask.
 
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::cases::like_pattern;
-use super::models::Case;
+use super::models::{Case, PublishedLetter};
 use super::schema::{cases, departments, published_letters};
 use super::DbConnection;
 use crate::domain::ids::CaseId;
 use crate::domain::lifecycle::CaseState;
 use crate::domain::publication::mask_for_publication;
-
-/// One published letter with its reply, as published (title, letter and
-/// reply masked; the name still to be masked by the view,
-/// `domain::citizen::mask_name`).
-#[derive(Debug, Clone, Queryable)]
-pub struct PublishedLetter {
-    pub tracking_no: String,
-    /// Subject line.
-    pub title: String,
-    /// The letter.
-    pub content: String,
-    /// Subject category.
-    pub category: Option<String>,
-    /// The citizen's name, to be masked before it is shown.
-    pub citizen_name: Option<String>,
-    /// When the office received it.
-    pub received_at: NaiveDateTime,
-    /// The approved reply.
-    pub reply: Option<String>,
-    /// When it was closed.
-    pub closed_at: Option<NaiveDateTime>,
-    /// The department that answered.
-    pub department: Option<String>,
-}
 
 /// One page of published letters, newest closure first: at most `limit`
 /// from `offset` on, plus whether more follow. `text`, when given, must

@@ -10,6 +10,8 @@ pub mod cache;
 pub mod calendar;
 pub mod cases;
 pub mod channels;
+mod checkpoint;
+mod connection;
 pub mod departments;
 pub mod events;
 pub mod idempotency;
@@ -26,17 +28,18 @@ pub mod transfer;
 pub mod types;
 pub mod users;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{self, R2D2Connection};
+use diesel::r2d2;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use parking_lot::FairMutex;
 
 use crate::error::AppError;
+use checkpoint::spawn_checkpointer;
+pub use connection::{Backend, ConnectionManager};
 
 /// Migrations of each backend; the two folders hold the same migration names.
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -103,228 +106,6 @@ pub(crate) fn placeholders(conn: &DbConnection, from: usize, count: usize) -> Ve
         DbConnection::Sqlite(_) => '?',
     };
     (from..from + count).map(|i| format!("{sigil}{i}")).collect()
-}
-
-/// Which database a URL names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// `sqlite://PATH`.
-    Sqlite,
-    /// `postgres://…` or `postgresql://…`.
-    Postgres,
-}
-
-impl Backend {
-    /// Picks the backend from the URL scheme (the derived `establish` would try
-    /// each backend in turn and hide the real error, a wrong PostgreSQL
-    /// password showing only "invalid connection url").
-    pub fn of_url(url: &str) -> Result<Backend, String> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Backend::Postgres)
-        } else if url.starts_with("sqlite://") {
-            Ok(Backend::Sqlite)
-        } else {
-            Err(format!(
-                "DATABASE_URL: must start with sqlite:// or postgres://, got '{}'",
-                url.split("://").next().unwrap_or(url)
-            ))
-        }
-    }
-
-    /// Name for logs and benchmark output.
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "postgres",
-        }
-    }
-}
-
-/// Sets SQLite's process-wide options before it opens its first connection.
-///
-/// Multi-thread mode: the pool never lets two threads use one connection at
-/// once, so SQLite's per-connection mutexes (serialized mode, the bundled
-/// default) only cost. Memory statistics off: with them every allocation in
-/// SQLite takes one global mutex, which under load was the hottest lock in
-/// the process. Both calls fail harmlessly (SQLITE_MISUSE) once SQLite is
-/// initialised, e.g. when a second pool opens in the same process.
-fn configure_sqlite_library() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // SAFETY: sqlite3_config is called before any connection exists in
-        // this process (Once, ahead of the first establish), with the option
-        // codes and argument types SQLite documents for them.
-        unsafe {
-            libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MULTITHREAD);
-            libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int);
-        }
-    });
-}
-
-/// Opens connections of the backend the URL names, configured for casedesk.
-#[derive(Debug, Clone)]
-pub struct ConnectionManager {
-    backend: Backend,
-    target: String,
-}
-
-/// Seconds a PostgreSQL connection attempt may take before it fails with its real error.
-const PG_CONNECT_TIMEOUT_SECS: u32 = 5;
-
-impl ConnectionManager {
-    /// Checks the URL; for SQLite, creates the database's folder.
-    pub fn new(url: &str) -> Result<ConnectionManager, String> {
-        let backend = Backend::of_url(url)?;
-        let target = match backend {
-            Backend::Postgres if url.contains("connect_timeout=") => url.to_owned(),
-            Backend::Postgres => {
-                let separator = if url.contains('?') { '&' } else { '?' };
-                format!("{url}{separator}connect_timeout={PG_CONNECT_TIMEOUT_SECS}")
-            }
-            Backend::Sqlite => {
-                configure_sqlite_library();
-                let path = PathBuf::from(&url["sqlite://".len()..]);
-                if path.as_os_str().is_empty() {
-                    return Err("DATABASE_URL: sqlite:// needs a file path".into());
-                }
-                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    crate::files::private_dir(parent)
-                        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-                }
-                // SQLite gives its log and shared-memory files the database
-                // file's mode, so creating that one private keeps all three so.
-                crate::files::private_file_if_absent(&path)
-                    .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-                path.to_string_lossy().into_owned()
-            }
-        };
-        Ok(ConnectionManager { backend, target })
-    }
-
-    /// The backend this manager connects to.
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
-    /// Opens one connection.
-    pub fn establish(&self) -> ConnectionResult<DbConnection> {
-        match self.backend {
-            Backend::Postgres => PgConnection::establish(&self.target).map(DbConnection::Pg),
-            Backend::Sqlite => {
-                let mut conn = SqliteConnection::establish(&self.target)?;
-                // `sql_query` would run only the first PRAGMA of the batch on SQLite.
-                // 1 MB of page cache per connection (not SQLite's 2 MB): the
-                // operating system caches the file as well, and a pool holds many.
-                // No automatic checkpoints: the commit that crosses the
-                // threshold would copy the log and wait for two fsyncs while
-                // every other writer waits for it; the checkpointer thread
-                // of the `Db` does that work beside the writers instead.
-                // The busy timeout comes first: connections opened together
-                // race to recover the log, and those without a timeout yet
-                // failed at once with "database is locked".
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA cache_size = -1024; PRAGMA wal_autocheckpoint = 0; \
-                     PRAGMA journal_size_limit = 67108864;",
-                )
-                .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
-                Ok(DbConnection::Sqlite(conn))
-            }
-        }
-    }
-}
-
-impl r2d2::ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
-    type Error = r2d2::Error;
-
-    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
-        self.establish().map_err(r2d2::Error::ConnectionError)
-    }
-
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.ping().map_err(r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        conn.is_broken()
-    }
-}
-
-/// How often the checkpointer copies SQLite's write-ahead log into the database.
-const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(100);
-
-/// Pages the write-ahead log may hold (4 KiB each) before the checkpointer
-/// has it start over from the beginning. Measured with `casedesk bench`:
-/// larger logs made each start-over longer for the writers waiting on it
-/// (intake p99 96 ms at 8,192 pages, 53 at 2,048, 36–42 at 256).
-const RESTART_AFTER_FRAMES: i32 = 256;
-
-/// What `PRAGMA wal_checkpoint` reports.
-#[derive(Debug, QueryableByName)]
-struct WalCheckpoint {
-    /// Pages in the log.
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    log: i32,
-}
-
-/// Copies committed pages from SQLite's write-ahead log into the database
-/// file every [`CHECKPOINT_INTERVAL`], on a connection of its own, until
-/// `alive` can no longer be upgraded.
-///
-/// The copying and its two fsyncs happen in passive checkpoints, beside the
-/// writers. But under a steady stream of writers the log never starts over
-/// by itself (each writer finds pages the last checkpoint has not copied
-/// yet), and it grew by a gigabyte in ten seconds of intake; so once it holds
-/// more than [`RESTART_AFTER_FRAMES`], the checkpointer takes a writer turn
-/// for a last, short round that starts the log over.
-fn spawn_checkpointer(manager: ConnectionManager, writer: Arc<FairMutex<()>>, alive: std::sync::Weak<()>) {
-    let spawned = std::thread::Builder::new().name("sqlite-checkpoint".into()).spawn(move || {
-        // Connecting can meet a locked database while the pool's first
-        // connections open the log; a checkpointer that gave up then would
-        // leave the log to grow without end, so it keeps trying.
-        let mut conn = loop {
-            if alive.upgrade().is_none() {
-                return;
-            }
-            match manager.establish() {
-                Ok(DbConnection::Sqlite(conn)) => break conn,
-                Ok(DbConnection::Pg(_)) => return,
-                Err(error) => {
-                    tracing::warn!(%error, "the SQLite checkpointer cannot connect yet; retrying");
-                    std::thread::sleep(CHECKPOINT_INTERVAL);
-                }
-            }
-        };
-        // The checkpoint in a writer turn waits this long at most for
-        // readers still on the log (every writer waits with it); a reader
-        // that takes longer puts the start-over off to the next round.
-        if let Err(error) = conn.batch_execute("PRAGMA busy_timeout = 100") {
-            tracing::warn!(%error, "cannot shorten the SQLite checkpointer's busy timeout");
-        }
-        let mut checkpoint = |mode: &str| {
-            diesel::sql_query(format!("PRAGMA wal_checkpoint({mode})"))
-                .get_result::<WalCheckpoint>(&mut conn)
-                .inspect_err(|error| tracing::warn!(%error, mode, "SQLite checkpoint failed; retrying"))
-                .ok()
-        };
-        while alive.upgrade().is_some() {
-            std::thread::sleep(CHECKPOINT_INTERVAL);
-            if checkpoint("PASSIVE").is_some_and(|c| c.log > RESTART_AFTER_FRAMES) {
-                // A second round copies what was committed during the first;
-                // a third, in a writer turn, copies the little left and starts
-                // the log over itself (RESTART), instead of relying on the next
-                // writer to find the log wholly copied and no reader on it.
-                checkpoint("PASSIVE");
-                let _turn = writer.lock();
-                checkpoint("RESTART");
-            }
-        }
-    });
-    if let Err(error) = spawned {
-        tracing::error!(%error, "cannot start the SQLite checkpointer; the write-ahead log will grow");
-    }
 }
 
 /// A pool of [`DbConnection`]s.

@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::cases::CaseFilter;
-use super::models::{Case, ImportRecord, ImportRefusal, NewCaseEvent, NewImport};
+use super::models::{Case, ImportCounts, ImportRecord, ImportRefusal, NewCaseEvent, NewImport};
 use super::schema::{case_events, cases, import_refusals, imports, tracking_counters};
 use super::DbConnection;
 use crate::domain::ids::CaseId;
@@ -58,31 +58,6 @@ pub fn create_import(conn: &mut DbConnection, new: &NewImport) -> QueryResult<Im
 /// One import record.
 pub fn find_import(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ImportRecord>> {
     imports::table.find(id).get_result(conn).optional()
-}
-
-/// Counts of an import batch, added to its record.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct ImportCounts {
-    /// Data rows read.
-    pub rows: i32,
-    /// New cases.
-    pub new: i32,
-    /// Cases moved forward.
-    pub updated: i32,
-    /// Rows that changed nothing.
-    pub unchanged: i32,
-    /// Rows refused.
-    pub refused: i32,
-}
-
-impl std::ops::AddAssign for ImportCounts {
-    fn add_assign(&mut self, o: ImportCounts) {
-        self.rows += o.rows;
-        self.new += o.new;
-        self.updated += o.updated;
-        self.unchanged += o.unchanged;
-        self.refused += o.refused;
-    }
 }
 
 /// Adds a batch's counts to the import record, in the batch's transaction,

@@ -18,8 +18,8 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use serde_json::{json, Value};
 
 use crate::config::Settings;
-use crate::db::models::Case;
-use crate::db::outbox::{self, NewMessage};
+use crate::db::models::{Case, Message, NewMessage};
+use crate::db::outbox;
 use crate::db::{self, Db, DbConnection};
 pub use crate::domain::notice::Notice;
 use crate::domain::time;
@@ -128,7 +128,7 @@ impl Mailer {
 }
 
 /// Builds the message for one outbox row.
-fn build(settings: &Settings, row: &outbox::Message) -> Result<lettre::Message, String> {
+fn build(settings: &Settings, row: &Message) -> Result<lettre::Message, String> {
     let notice = row.kind;
     let payload: Value = serde_json::from_str(&row.payload).map_err(|e| e.to_string())?;
     let (text, html) = templates::bodies(notice, &payload, &settings.public_url);

@@ -4,7 +4,7 @@
 //! afterwards; due dates already set stay.
 
 use crate::auth::{Admin, AuthUser};
-use crate::db::{self, calendar::CalendarDay};
+use crate::db::{self, models::CalendarDay};
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, Rule};
 use crate::error::AppError;

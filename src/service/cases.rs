@@ -20,7 +20,7 @@ use super::paging::{decode_cursor, encode_cursor, page_limit};
 use super::views::{CaseList, CaseSummary, CaseView, Contact, CreatedCaseView, EventView};
 use crate::auth::{AuthUser, OfficeStaff};
 use crate::db::cases::{CaseFilter, ListOrder};
-use crate::db::idempotency::StoredResponse;
+use crate::db::models::StoredResponse;
 use crate::db::models::{Case, CaseChanges, CaseEvent, Channel, Department, NewCaseEvent, NewCaseRow};
 use crate::db::{self, DbConnection};
 use crate::deadlines::DUE_SOON_WORKDAYS;

@@ -2,7 +2,7 @@
 //! of a failed message.
 
 use crate::auth::Admin;
-use crate::db::{self, outbox::Message};
+use crate::db::{self, models::Message};
 use crate::domain::notice::MessageState;
 use crate::domain::time::{self};
 use crate::error::AppError;

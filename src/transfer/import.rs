@@ -16,10 +16,10 @@ use serde_json::json;
 
 use super::limits::MAX_BATCH_TEXT_BYTES;
 use super::read::{ReadError, Row, Rows};
+use crate::db::models::ImportCounts;
 use crate::db::models::{
     Case, CaseChanges, Channel, ImportRecord, ImportRefusal, NewCaseEvent, NewCaseRow, NewImport,
 };
-use crate::db::transfer::ImportCounts;
 use crate::db::{self, Db, DbConnection};
 use crate::domain::calendar::{end_of_day, Calendar};
 use crate::domain::callback::CallbackState;

@@ -30,7 +30,7 @@ fn assert_schema_matches(conn: &mut db::DbConnection) {
     let channels = channels::table.load::<Channel>(conn).unwrap();
     assert_eq!(channels.len(), 5, "the channels of DESIGN.md are seeded");
     cases::table.load::<Case>(conn).unwrap();
-    let calendar = calendar_days::table.load::<casedesk::db::calendar::CalendarDay>(conn).unwrap();
+    let calendar = calendar_days::table.load::<casedesk::db::models::CalendarDay>(conn).unwrap();
     assert_eq!(calendar.len(), 108, "the 2024-2026 schedules are seeded");
     case_events::table.load::<CaseEvent>(conn).unwrap();
     login_failures::table

@@ -438,7 +438,7 @@ fn two_senders_on_postgres_deliver_each_message_once() {
             for i in 0..500 {
                 casedesk::db::outbox::insert(
                     conn,
-                    &casedesk::db::outbox::NewMessage {
+                    &casedesk::db::models::NewMessage {
                         kind: Notice::Assigned,
                         recipient: format!("handler{i}@county.gov.cn"),
                         subject: format!("【交办】MB2024{i:06} 测试"),
@@ -495,7 +495,7 @@ fn queue_messages(db: &Db, case_id: i64, n: usize) {
         for i in 0..n {
             casedesk::db::outbox::insert(
                 conn,
-                &casedesk::db::outbox::NewMessage {
+                &casedesk::db::models::NewMessage {
                     kind: Notice::Assigned,
                     recipient: format!("handler{i}@county.gov.cn"),
                     subject: format!("【交办】MB2024{i:06} 测试"),

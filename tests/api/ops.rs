@@ -235,7 +235,7 @@ fn sqlite_pages_reach_the_database_file_while_the_service_runs() {
         for i in 0..600 {
             casedesk::db::outbox::insert(
                 conn,
-                &casedesk::db::outbox::NewMessage {
+                &casedesk::db::models::NewMessage {
                     kind: casedesk::domain::notice::Notice::Assigned,
                     recipient: format!("handler{i}@county.gov.cn"),
                     subject: "【交办】".into(),
@@ -291,7 +291,7 @@ fn sqlite_log_starts_over_under_a_steady_stream_of_writers() {
                     db.write_blocking(|conn| {
                         casedesk::db::outbox::insert(
                             conn,
-                            &casedesk::db::outbox::NewMessage {
+                            &casedesk::db::models::NewMessage {
                                 kind: casedesk::domain::notice::Notice::Assigned,
                                 recipient: "handler@county.gov.cn".into(),
                                 subject: "【交办】".into(),

@@ -43,7 +43,8 @@ pub struct DashboardQuery {
     pub department_id: Option<String>,
 }
 
-fn set(value: &Option<String>) -> Option<String> {
+/// A filter field the form left empty is no filter at all.
+fn filled_in(value: &Option<String>) -> Option<String> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
 }
 
@@ -62,10 +63,10 @@ impl DashboardQuery {
     fn stats_query(&self, today: NaiveDate) -> StatsQuery {
         let (year_start, next_year) = year_bounds(today.year());
         StatsQuery {
-            from: Some(set(&self.from).unwrap_or_else(|| year_start.to_string())),
-            to: Some(set(&self.to).unwrap_or_else(|| next_year.to_string())),
-            channel: set(&self.channel),
-            department_id: set(&self.department_id),
+            from: Some(filled_in(&self.from).unwrap_or_else(|| year_start.to_string())),
+            to: Some(filled_in(&self.to).unwrap_or_else(|| next_year.to_string())),
+            channel: filled_in(&self.channel),
+            department_id: filled_in(&self.department_id),
             as_of: None,
             interval: None,
         }

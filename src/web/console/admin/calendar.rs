@@ -18,7 +18,7 @@ use chrono::{Datelike, NaiveDate, Weekday};
 
 use super::{done, layout, notice_of, refusal, refused_page, ConflictShown, Fields, FormState};
 use crate::auth::Admin;
-use crate::db::calendar::CalendarDay;
+use crate::db::models::CalendarDay;
 use crate::domain::time;
 use crate::error::AppError;
 use crate::service::calendar;

@@ -7,7 +7,7 @@ use askama::Template;
 
 use super::{done, layout, notice_of, refusal, refused_page, ConflictShown, Fields, FormState};
 use crate::auth::Admin;
-use crate::db::outbox::Message;
+use crate::db::models::Message;
 use crate::domain::notice::MessageState;
 use crate::service::outbox;
 use crate::service::sessions::Resolved;
