@@ -187,6 +187,9 @@ async fn exports_page_through_every_case(app: &TestApp) {
                 callback_state: None,
                 callback_due_at: None,
                 callback_at: None,
+                rectification_state: None,
+                rectification_due_at: None,
+                rating_excluded_at: None,
             })
             .collect();
         casedesk::db::cases::insert_many(conn, &rows).unwrap();
