@@ -63,6 +63,15 @@ pub enum AppError {
     /// 409 `already_rated`: the citizen rated this closure of the case already.
     #[error("this closure of the case is rated already: a citizen rates each closure once")]
     AlreadyRated,
+    /// 409 `rectification_not_open`: an appeal without an open rectification.
+    #[error("{0}")]
+    RectificationNotOpen(String),
+    /// 409 `already_appealed`: the rectification was appealed already.
+    #[error("this rectification was appealed already: a department appeals each rectification once")]
+    AlreadyAppealed,
+    /// 409 `not_appealed`: a decision on an appeal that is not waiting.
+    #[error("{0}")]
+    NotAppealed(String),
     /// 409 `conflict`: the request contradicts the current state of something other than a case's lifecycle.
     #[error("{0}")]
     Conflict(String),
@@ -120,6 +129,9 @@ impl AppError {
             AppError::VersionConflict { .. } => "version_conflict",
             AppError::Duplicate { .. } => "duplicate",
             AppError::AlreadyRated => "already_rated",
+            AppError::RectificationNotOpen(_) => "rectification_not_open",
+            AppError::AlreadyAppealed => "already_appealed",
+            AppError::NotAppealed(_) => "not_appealed",
             AppError::Conflict(_) | AppError::IdempotencyKeyTaken => "conflict",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -191,6 +203,9 @@ impl ResponseError for AppError {
             | AppError::VersionConflict { .. }
             | AppError::Duplicate { .. }
             | AppError::AlreadyRated
+            | AppError::RectificationNotOpen(_)
+            | AppError::AlreadyAppealed
+            | AppError::NotAppealed(_)
             | AppError::Conflict(_)
             | AppError::IdempotencyKeyTaken => StatusCode::CONFLICT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -321,6 +336,9 @@ impl From<Refusal> for AppError {
             Refusal::Transition(error) => error.into(),
             Refusal::Conflict(detail) => AppError::Conflict(detail),
             Refusal::AlreadyRated => AppError::AlreadyRated,
+            Refusal::RectificationNotOpen(detail) => AppError::RectificationNotOpen(detail),
+            Refusal::AlreadyAppealed => AppError::AlreadyAppealed,
+            Refusal::NotAppealed(detail) => AppError::NotAppealed(detail),
             Refusal::Invalid(errors) => AppError::Validation(errors),
         }
     }

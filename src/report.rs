@@ -113,7 +113,7 @@ pub fn paragraph_text(
         Some(_) if f.rated > 0 => format!("，{prefix}{}", percent(rate)),
         _ => String::new(),
     };
-    match channel.code.as_str() {
+    let sentence = match channel.code.as_str() {
         "mailbox" => format!(
             "公开信箱群众来信{}件，{closed_clause}{handling}{}。",
             f.received,
@@ -161,7 +161,33 @@ pub fn paragraph_text(
             percent(f.completion_rate),
             satisfaction("满意率", f.satisfaction_rate)
         ),
+    };
+    format!("{sentence}{}", after_closure_text(f))
+}
+
+/// The sentence on the steps after closure, where the channel made
+/// callbacks: how many, 回访率, 解决率 when ratings said, and the ratings
+/// 核减 when there were any (the satisfaction rates leave them out). A
+/// channel that made none says nothing of them — "回访群众0件" in the
+/// office's text would read as a finding about history loaded from before
+/// casedesk kept callbacks; the workbook still has the column.
+fn after_closure_text(f: &Figures) -> String {
+    if f.callbacks_made == 0 {
+        return String::new();
     }
+    let resolution = match f.resolution_rate {
+        Some(rate) => format!("，问题解决率{}", percent(Some(rate))),
+        None => String::new(),
+    };
+    let excluded = match f.ratings_excluded {
+        0 => String::new(),
+        n => format!("，经申诉复核核减评价{n}件"),
+    };
+    format!(
+        "办结后回访群众{}件，回访率{}{resolution}{excluded}。",
+        f.callbacks_made,
+        percent(f.callback_rate)
+    )
 }
 
 /// Builds the report section of `year`, counted as of `as_of`.
@@ -309,7 +335,7 @@ fn sheet_name(channel: &str, suffix: &str, taken: &mut HashSet<String>) -> Strin
     unreachable!("a free number is found before the names run out")
 }
 
-const HEADERS: [&str; 16] = [
+const HEADERS: [&str; 19] = [
     "受理件数",
     "办结件数",
     "办结率(%)",
@@ -326,6 +352,9 @@ const HEADERS: [&str; 16] = [
     "对办理工作满意率(%)",
     "对办理结果满意率(%)",
     "重办率(%)",
+    "回访率(%)",
+    "解决率(%)",
+    "核减件数",
 ];
 
 fn write_header(sheet: &mut Worksheet, bold: &Format, first: &str) -> Result<(), XlsxError> {
@@ -339,7 +368,7 @@ fn write_header(sheet: &mut Worksheet, bold: &Format, first: &str) -> Result<(),
 
 fn write_row(sheet: &mut Worksheet, row: u32, label: &str, f: &Figures) -> Result<(), XlsxError> {
     sheet.write_string(row, 0, label)?;
-    let values: [Option<f64>; 16] = [
+    let values: [Option<f64>; 19] = [
         Some(f.received as f64),
         Some(f.closed as f64),
         f.completion_rate.map(Hundredths::as_f64),
@@ -356,6 +385,9 @@ fn write_row(sheet: &mut Worksheet, row: u32, label: &str, f: &Figures) -> Resul
         f.work_satisfaction_rate.map(Hundredths::as_f64),
         f.result_satisfaction_rate.map(Hundredths::as_f64),
         f.reopen_rate.map(Hundredths::as_f64),
+        f.callback_rate.map(Hundredths::as_f64),
+        f.resolution_rate.map(Hundredths::as_f64),
+        Some(f.ratings_excluded as f64),
     ];
     for (i, value) in values.into_iter().enumerate() {
         if let Some(v) = value {
@@ -511,6 +543,26 @@ mod tests {
             sentence(&suggestion, unfinished, Counts::default(), &[("人大代表建议", 200)]),
             "办理人大代表建议和政协委员提案436件，已办结430件，代表委员对办理工作满意率100%、对办理结果满意率99.75%。",
             "categories that do not add up are not listed"
+        );
+
+        let called = Counts {
+            callbacks_needed: 190,
+            callbacks_made: 186,
+            resolved_answered: 180,
+            resolved_yes: 171,
+            ..year(225, 223, 8, (210, 12, 1))
+        };
+        assert_eq!(
+            sentence(&mailbox, called, Counts::default(), &[]),
+            "公开信箱群众来信225件，已办结223件，平均办结时间8天，群众满意率99.55%。\
+             办结后回访群众186件，回访率97.89%，问题解决率95%。",
+            "186 / 190 = 97.894…; 171 / 180 = 95"
+        );
+        let excluded = Counts { ratings_excluded: 2, resolved_answered: 0, resolved_yes: 0, ..called };
+        assert_eq!(
+            sentence(&mailbox, excluded, Counts::default(), &[]),
+            "公开信箱群众来信225件，已办结223件，平均办结时间8天，群众满意率99.55%。\
+             办结后回访群众186件，回访率97.89%，经申诉复核核减评价2件。"
         );
 
         let other = channel("hotline", "12345热线", false);

@@ -118,6 +118,9 @@ pub(super) fn bulk_load(db: &Db, n: usize) -> Result<(), AppError> {
                     callback_state: None,
                     callback_due_at: None,
                     callback_at: None,
+                    rectification_state: None,
+                    rectification_due_at: None,
+                    rating_excluded_at: None,
                 }
             })
             .collect();

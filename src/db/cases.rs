@@ -14,6 +14,7 @@ use crate::domain::callback::CallbackState;
 use crate::domain::figures::Scope;
 use crate::domain::ids::{CaseId, DepartmentId};
 use crate::domain::lifecycle::CaseState;
+use crate::domain::rectification::RectificationState;
 use crate::domain::time;
 
 /// Takes the next sequence number of a channel's year. The counter row is
@@ -156,6 +157,8 @@ pub struct CaseFilter {
     /// Only closed cases with a callback due: `Some(None)` every one,
     /// `Some(Some(at))` those due before `at` (overdue).
     pub callback_due_before: Option<Option<NaiveDateTime>>,
+    /// Only closed cases whose rectification is in one of these states.
+    pub rectification_states: Vec<RectificationState>,
     /// Only ids below this one (the page cursor).
     pub before_id: Option<CaseId>,
 }
@@ -170,6 +173,8 @@ pub enum ListOrder {
     SoonestDue,
     /// Callbacks soonest due first (the overdue ones lead): the 待回访 queue.
     CallbackDue,
+    /// Rectifications soonest due first: the 待整改 and 待复核 queues.
+    RectificationDue,
 }
 
 pub(super) fn like_pattern(text: &str) -> String {
@@ -268,6 +273,12 @@ macro_rules! filtered {
                 query = query.filter(cases::callback_due_at.lt(at));
             }
         }
+        if !filter.rectification_states.is_empty() {
+            query = query
+                .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(OUTSTANDING_RECTIFICATION))
+                .filter(cases::state.eq(CaseState::Closed))
+                .filter(cases::rectification_state.eq_any(filter.rectification_states.clone()));
+        }
         if let Some(at) = filter.due_before {
             query = query.filter(cases::due_at.lt(at));
         }
@@ -321,6 +332,7 @@ pub fn list_page(
             ListOrder::Newest => query.order(cases::id.desc()),
             ListOrder::SoonestDue => query.order((cases::due_at.asc(), cases::id.asc())),
             ListOrder::CallbackDue => query.order((cases::callback_due_at.asc(), cases::id.asc())),
+            ListOrder::RectificationDue => query.order((cases::rectification_due_at.asc(), cases::id.asc())),
         };
         query.offset(offset).limit(limit + 1).select(CaseSummaryRow::as_select()).load(c)
     })?;
@@ -379,6 +391,37 @@ pub fn at_risk(
         at_risk.entry(department).or_default().1 = n;
     }
     Ok(at_risk)
+}
+
+/// The condition of the outstanding-rectifications index
+/// (`cases_rectification_outstanding`), written as its literal: SQLite uses
+/// a partial index only for a query that repeats its condition term for term.
+const OUTSTANDING_RECTIFICATION: &str = "rectification_state IN ('open', 'appealed', 'rejected')";
+
+/// Closed cases per department whose rectification is still to do
+/// (open, or refused on appeal) and past its due time at `now`: the risk
+/// board's 整改超期.
+pub fn rectifications_overdue(
+    conn: &mut DbConnection,
+    channel: Option<&str>,
+    department_id: Option<DepartmentId>,
+    now: NaiveDateTime,
+) -> QueryResult<BTreeMap<Option<DepartmentId>, i64>> {
+    let mut query = cases::table
+        .group_by(cases::department_id)
+        .select((cases::department_id, diesel::dsl::count_star()))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(OUTSTANDING_RECTIFICATION))
+        .filter(cases::rectification_state.eq_any(RectificationState::TO_RECTIFY))
+        .filter(cases::state.eq(CaseState::Closed))
+        .filter(cases::rectification_due_at.lt(now))
+        .into_boxed();
+    if let Some(channel) = channel {
+        query = query.filter(cases::channel.eq(channel.to_owned()));
+    }
+    if let Some(department_id) = department_id {
+        query = query.filter(cases::department_id.eq(department_id));
+    }
+    Ok(query.load::<(Option<DepartmentId>, i64)>(conn)?.into_iter().collect())
 }
 
 /// Open, running cases whose `overdue` event (due time passed) or `due_soon`
@@ -497,6 +540,15 @@ pub fn received_by_category(conn: &mut DbConnection, scope: &Scope) -> QueryResu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_outstanding_rectifications_condition_is_the_index_s_own() {
+        let listed: Vec<String> =
+            RectificationState::OUTSTANDING.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        assert_eq!(OUTSTANDING_RECTIFICATION, format!("rectification_state IN ({})", listed.join(", ")));
+        let index = include_str!("../../migrations/sqlite/2026-12-04-200003_rectifications/up.sql");
+        assert!(index.contains(OUTSTANDING_RECTIFICATION));
+    }
 
     #[test]
     fn the_open_cases_condition_names_exactly_the_open_states() {

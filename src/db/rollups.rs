@@ -284,7 +284,11 @@ fn recount_expression(measure: Measure, as_of_mark: &str) -> String {
     let closed = format!("(state = '{}' AND closed_at <= {as_of_mark})", CaseState::Closed.as_str());
     // Both backends read TRUE as a boolean literal (SQLite since 3.23).
     let sql_true = "TRUE";
-    let rated = format!("(rated_at <= {as_of_mark})");
+    // A rating 核减 by then counts in no rating measure, only as excluded.
+    let rated = format!(
+        "(rated_at <= {as_of_mark} AND (rating_excluded_at IS NULL OR rating_excluded_at > {as_of_mark}))"
+    );
+    let excluded = format!("(rated_at <= {as_of_mark} AND rating_excluded_at <= {as_of_mark})");
     let count = |condition: String| {
         format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS BIGINT)")
     };
@@ -338,6 +342,7 @@ fn recount_expression(measure: Measure, as_of_mark: &str) -> String {
         Measure::ResolvedYes => {
             count(format!("{closed} AND {rated} AND rating IS NOT NULL AND resolved = {}", sql_true))
         }
+        Measure::RatingsExcluded => count(format!("{closed} AND {excluded} AND rating IS NOT NULL")),
     }
 }
 

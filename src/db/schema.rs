@@ -134,6 +134,11 @@ diesel::table! {
         callback_due_at -> Nullable<Timestamp>,
         callback_attempts -> Integer,
         callback_at -> Nullable<Timestamp>,
+        rectification_state -> Nullable<Text>,
+        rectification_due_at -> Nullable<Timestamp>,
+        appeal_reason -> Nullable<Text>,
+        appeal_note -> Nullable<Text>,
+        rating_excluded_at -> Nullable<Timestamp>,
     }
 }
 
@@ -162,6 +167,7 @@ diesel::table! {
         callbacks_made -> BigInt,
         resolved_answered -> BigInt,
         resolved_yes -> BigInt,
+        ratings_excluded -> BigInt,
     }
 }
 
@@ -190,6 +196,7 @@ diesel::table! {
         callbacks_made -> BigInt,
         resolved_answered -> BigInt,
         resolved_yes -> BigInt,
+        ratings_excluded -> BigInt,
     }
 }
 

@@ -22,6 +22,7 @@ use crate::domain::ids::{CaseId, DepartmentId, UserId};
 use crate::domain::lifecycle::CaseState;
 use crate::domain::notice::{MessageState, Notice};
 use crate::domain::rating::{Rating, RatingSource};
+use crate::domain::rectification::RectificationState;
 use crate::domain::role::Role;
 
 /// Stores each enum as its `as_str()` name and reads it back with `parse`;
@@ -69,7 +70,8 @@ stored_as_text!(
     LimitUnit,
     MessageState,
     Notice,
-    CallbackState
+    CallbackState,
+    RectificationState
 );
 
 /// Stores each id newtype as its BIGINT.

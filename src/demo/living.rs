@@ -22,10 +22,11 @@ use super::{case_input, DemoDepartment};
 use crate::db::models::Channel;
 use crate::db::{Db, DbConnection};
 use crate::domain::actions::{
-    ActionBody, AssignBody, ExtensionDecisionBody, ExtensionRequestBody, NoteBody, RateBody, ReasonBody,
-    ReplyBody,
+    ActionBody, AssignBody, CallbackBody, ExtensionDecisionBody, ExtensionRequestBody, NoteBody, RateBody,
+    ReasonBody, ReplyBody,
 };
 use crate::domain::calendar::{Calendar, Clock};
+use crate::domain::callback::CallbackMethod;
 use crate::domain::ids::UserId;
 use crate::domain::intake::NewCaseInput;
 use crate::domain::lifecycle::Actor;
@@ -516,6 +517,40 @@ fn desk(rng: &mut StdRng, days: &Days<'_>, departments: &[DemoDepartment], minhu
                 (at(0.9), Who::Clerk, rate(Rating::Satisfied, None, None)),
             ],
         );
+    }
+    // After closure, in three departments: a callback due (待回访), a 差评
+    // from a callback that the department has to rectify (待整改), and one
+    // it appealed, waiting for a leader (待复核).
+    let closed = |d: usize| {
+        vec![
+            assigned(d),
+            accepted(),
+            (Duration::days(2), Who::Handler, reply("经核实，已按有关规定处理并答复来信人。")),
+            (Duration::days(2) + Duration::hours(2), Who::Clerk, ActionBody::Approve(NoteBody::default())),
+        ]
+    };
+    let unsatisfied = || CallbackBody {
+        reached: Some(true),
+        method: Some(CallbackMethod::Phone),
+        rating: Some(Rating::Unsatisfied),
+        resolved: Some(false),
+        comment: Some("问题没有解决，路面仍有积水".into()),
+        ..CallbackBody::default()
+    };
+    for d in 0..3.min(departments.len()) {
+        let h = d as i64;
+        add(rng, now - Duration::days(3) - Duration::hours(h), d, closed(d));
+        let mut to_rectify = closed(d);
+        to_rectify.push((Duration::days(3), Who::Clerk, ActionBody::Callback(unsatisfied())));
+        add(rng, now - Duration::days(5) - Duration::hours(h), d, to_rectify);
+        let mut appealed = closed(d);
+        appealed.push((Duration::days(3), Who::Clerk, ActionBody::Callback(unsatisfied())));
+        appealed.push((
+            Duration::days(4),
+            Who::Handler,
+            ActionBody::Appeal(reason("积水路段属市政管网改造范围，不属本单位职责，已告知来信人")),
+        ));
+        add(rng, now - Duration::days(6) - Duration::hours(h), d, appealed);
     }
     planned
 }

@@ -9,6 +9,7 @@ use super::callback::CallbackRecord;
 use super::ids::{CaseId, DepartmentId};
 use super::lifecycle::CaseState;
 use super::rating::Rating;
+use super::rectification::Rectification;
 use super::time;
 
 /// What the rules read of a case.
@@ -61,6 +62,10 @@ pub struct CaseFacts<'a> {
     pub has_phone: bool,
     /// The last closure's callback.
     pub callback: Option<CallbackRecord>,
+    /// The 差评整改 of the rating in force (or of an earlier one, kept as done).
+    pub rectification: Option<Rectification>,
+    /// Whether the rating in force is 核减: out of every figure.
+    pub rating_excluded: bool,
     /// Whether the citizen agreed that the letter and reply may be published.
     pub is_public: bool,
     /// Whether a clerk approved it for publication.
@@ -192,6 +197,8 @@ pub(crate) mod tests {
             resolved: None,
             has_phone: true,
             callback: None,
+            rectification: None,
+            rating_excluded: false,
             is_public: false,
             published: false,
         }

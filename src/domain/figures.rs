@@ -87,6 +87,7 @@ macro_rules! with_measures {
             (CallbacksMade, callbacks_made, "Of those, done or unreachable (回访率's numerator)."),
             (ResolvedAnswered, resolved_answered, "Closed cases whose rating in force says 是否解决."),
             (ResolvedYes, resolved_yes, "Of those, resolved."),
+            (RatingsExcluded, ratings_excluded, "Closed cases whose rating in force is 核减 (out of every rating measure above)."),
         }
     };
 }
@@ -177,9 +178,12 @@ pub fn contribution(case: &CaseFacts<'_>) -> Option<(RollupKey, Counts)> {
     };
     let closed = case.state == CaseState::Closed;
     let flag = |b: bool| i64::from(b);
-    let rating = if closed { case.rating } else { None };
+    // A rating 核减 on appeal counts in no rating measure, only as excluded.
+    let excluded = closed && case.rating.is_some() && case.rating_excluded;
+    let counts_ratings = closed && !excluded;
+    let rating = if counts_ratings { case.rating } else { None };
     let counted = rating.map(Rating::counted_as);
-    let result = if closed { case.result_rating.map(Rating::counted_as) } else { None };
+    let result = if counts_ratings { case.result_rating.map(Rating::counted_as) } else { None };
     let counts = Counts {
         received: 1,
         closed: flag(closed),
@@ -201,6 +205,7 @@ pub fn contribution(case: &CaseFacts<'_>) -> Option<(RollupKey, Counts)> {
         callbacks_made: flag(closed && case.callback.is_some_and(|c| c.state.is_made())),
         resolved_answered: flag(rating.is_some() && case.resolved.is_some()),
         resolved_yes: flag(rating.is_some() && case.resolved == Some(true)),
+        ratings_excluded: flag(excluded),
         overdue_open: 0,
     };
     Some((key, counts))
@@ -314,6 +319,7 @@ impl Definition {
              综合满意率＝（满意×{}＋基本满意×{}＋不满意×{}）÷参评件数×100%；参评件数为办结事项中有评价的件数，\
              同一事项以最后一次评价为准；五级评价的非常满意计为满意、非常不满意计为不满意；回访率＝已回访（含联系不上）的件数÷需回访的办结件数×100%，留有电话的来信办结后需回访，\
              来信人在回访期限前已评价的不需回访；解决率＝评价为已解决的件数÷回答了是否解决的参评件数×100%；\
+             核减件数为承办单位申诉、经领导复核同意核减的评价件数，核减的评价不计入参评件数、满意率、综合满意率和解决率；\
              比率四舍五入保留两位小数。",
             satisfied.join("＋"),
             s.text(),
@@ -395,6 +401,9 @@ pub struct Figures {
     pub resolved: i64,
     /// Rated cases whose rating says whether it was resolved.
     pub resolved_answered: i64,
+    /// 核减: closed cases whose rating in force was excluded on appeal;
+    /// counted in none of the rating figures above.
+    pub ratings_excluded: i64,
 }
 
 /// Rated cases per level of the five-level scale (three-level channels
@@ -468,6 +477,7 @@ pub fn figures(c: &Counts, definition: &Definition, two_dimensions: bool) -> Fig
         resolution_rate: rate(c.resolved_yes, c.resolved_answered),
         resolved: c.resolved_yes,
         resolved_answered: c.resolved_answered,
+        ratings_excluded: c.ratings_excluded,
     }
 }
 
@@ -501,6 +511,8 @@ pub struct Change {
     pub callback_rate: Option<Hundredths>,
     /// Resolution rate, points.
     pub resolution_rate: Option<Hundredths>,
+    /// Ratings 核减.
+    pub ratings_excluded: i64,
 }
 
 fn minus(a: Option<Hundredths>, b: Option<Hundredths>) -> Option<Hundredths> {
@@ -524,6 +536,7 @@ pub fn change(current: &Figures, previous: &Figures) -> Change {
         reopen_rate: minus(current.reopen_rate, previous.reopen_rate),
         callback_rate: minus(current.callback_rate, previous.callback_rate),
         resolution_rate: minus(current.resolution_rate, previous.resolution_rate),
+        ratings_excluded: current.ratings_excluded - previous.ratings_excluded,
     }
 }
 
@@ -799,14 +812,38 @@ mod tests {
     }
 
     #[test]
+    fn a_rating_excluded_on_appeal_leaves_every_rating_measure() {
+        use crate::domain::case::tests::facts;
+        let rated = CaseFacts {
+            state: CaseState::Closed,
+            closed_at: facts().due_at,
+            rating: Some(Rating::VeryUnsatisfied),
+            result_rating: Some(Rating::Unsatisfied),
+            resolved: Some(false),
+            ..facts()
+        };
+        let (_, before) = contribution(&rated).unwrap();
+        assert_eq!((before.rated, before.unsatisfied, before.resolved_answered), (1, 1, 1));
+        let (_, after) = contribution(&CaseFacts { rating_excluded: true, ..rated }).unwrap();
+        assert_eq!(
+            after,
+            Counts { received: 1, closed: 1, closed_on_time: 1, ratings_excluded: 1, ..Counts::default() },
+            "received and closed as before, rated nowhere"
+        );
+        let reopened = CaseFacts { state: CaseState::Processing, rating_excluded: true, ..rated };
+        assert_eq!(contribution(&reopened).unwrap().1.ratings_excluded, 0, "only closed cases count ratings");
+        assert!(Definition::default().text().contains("核减的评价不计入参评件数"));
+    }
+
+    #[test]
     fn measures_name_their_counts_field() {
         let mut counts = Counts::default();
         for (i, measure) in Measure::ALL.iter().enumerate() {
             *measure.of_mut(&mut counts) = i as i64 + 1;
         }
         assert_eq!(counts.received, 1);
-        assert_eq!(counts.resolved_yes, Measure::ALL.len() as i64);
-        assert_eq!(Measure::ALL.last().map(|m| m.name()), Some("resolved_yes"));
+        assert_eq!(counts.ratings_excluded, Measure::ALL.len() as i64);
+        assert_eq!(Measure::ALL.last().map(|m| m.name()), Some("ratings_excluded"));
         assert_eq!(-(-counts), counts);
     }
 }

@@ -192,6 +192,9 @@ pub struct ImportRow {
     pub callback: Option<CallbackState>,
     /// When the callback ended.
     pub callback_at: Option<NaiveDateTime>,
+    /// Whether the rating is 核减 (excluded on an upheld appeal); `None`
+    /// when the row does not say (an existing case keeps what it has).
+    pub excluded: Option<bool>,
 }
 
 /// What is wrong with a row: one entry per field, `字段: 原因`.
@@ -571,6 +574,28 @@ fn callback_fields(
     (resolved, callback, callback_at)
 }
 
+/// 核减: whether the rating of a closed case was excluded on an upheld
+/// appeal, so that a round trip keeps it out of the figures.
+fn excluded_field(
+    map: &HeaderMap,
+    row: &[Cell],
+    state: CaseState,
+    rated: bool,
+    errors: &mut RowErrors,
+) -> Option<bool> {
+    let excluded = match parse_yes_no(&text(map, row, Column::Excluded).unwrap_or_default()) {
+        Ok(value) => value,
+        Err(_) => {
+            errors.add(Column::Excluded, "须为是或否");
+            None
+        }
+    };
+    if excluded == Some(true) && !(rated && state == CaseState::Closed) {
+        errors.add(Column::Excluded, "只有已办结案件的评价可以核减：此行没有满意度或未办结");
+    }
+    excluded
+}
+
 /// Reads one data row (cells in file order) against the header map and the
 /// known channels and departments: the case, its history and ratings, every
 /// problem at once.
@@ -615,6 +640,7 @@ pub fn parse_row(map: &HeaderMap, row: &[Cell], refs: &References) -> Result<Imp
     let rated = rating.is_some() || result_rating.is_some();
     time_order(&mut errors, received_at, &history, rated_at, rated);
     let (resolved, callback, callback_at) = callback_fields(map, row, state, rated, refs.now, &mut errors);
+    let excluded = excluded_field(map, row, state, rated, &mut errors);
     if !errors.0.is_empty() {
         return Err(errors);
     }
@@ -652,6 +678,7 @@ pub fn parse_row(map: &HeaderMap, row: &[Cell], refs: &References) -> Result<Imp
             resolved,
             callback,
             callback_at: callback_at.or_else(|| callback.filter(|c| c.is_made()).and(closed_at)),
+            excluded,
         }),
         _ => Err(errors),
     }

@@ -103,11 +103,15 @@ pub enum Action {
     Unpublish,
     /// 回访: record a callback to the citizen after closure.
     Callback,
+    /// 申诉: the department contests the 差评 its rectification is for.
+    Appeal,
+    /// 复核: a leader decides the appeal; upheld, the rating is 核减.
+    DecideAppeal,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 20] = [
         Action::Assign,
         Action::Accept,
         Action::Return,
@@ -126,6 +130,8 @@ impl Action {
         Action::Publish,
         Action::Unpublish,
         Action::Callback,
+        Action::Appeal,
+        Action::DecideAppeal,
     ];
 
     /// The name in the URL and in the event log.
@@ -149,6 +155,8 @@ impl Action {
             Action::Publish => "publish",
             Action::Unpublish => "unpublish",
             Action::Callback => "callback",
+            Action::Appeal => "appeal",
+            Action::DecideAppeal => "decide-appeal",
         }
     }
 
@@ -222,7 +230,10 @@ pub fn may_act(actor: Actor, action: Action) -> bool {
         Actor::Staff(role) => role,
     };
     match action {
-        Accept | Return | Reply | RequestExtension => role == Role::Handler,
+        Accept | Return | Reply | RequestExtension | Appeal => role == Role::Handler,
+        // The appeal is against the office's own callback ratings too, so the
+        // office's clerks do not judge it: leadership does.
+        DecideAppeal => matches!(role, Role::Leader | Role::Admin),
         Assign | Approve | RejectReply | Invalidate | MarkDuplicate | Rate | Publish | Unpublish
         | Callback => role.is_office_staff(),
         DecideExtension | Supervise | Reopen => role.is_office_staff() || role == Role::Leader,
@@ -246,7 +257,7 @@ pub fn next_state(state: CaseState, action: Action) -> Option<CaseState> {
         (Supervise, s) if s.is_open() => Some(s),
         (Invalidate | MarkDuplicate, Registered) => Some(Invalid),
         (Reopen, Closed) => Some(Processing),
-        (Rate | Publish | Unpublish | Callback, Closed) => Some(Closed),
+        (Rate | Publish | Unpublish | Callback | Appeal | DecideAppeal, Closed) => Some(Closed),
         _ => None,
     }
 }
@@ -293,6 +304,8 @@ mod tests {
         (Publish, Closed, Closed),
         (Unpublish, Closed, Closed),
         (Callback, Closed, Closed),
+        (Appeal, Closed, Closed),
+        (DecideAppeal, Closed, Closed),
     ];
 
     #[test]
@@ -313,7 +326,7 @@ mod tests {
             let from_closed = next_state(Closed, action);
             assert_eq!(
                 from_closed.is_some(),
-                matches!(action, Reopen | Rate | Publish | Unpublish | Callback),
+                matches!(action, Reopen | Rate | Publish | Unpublish | Callback | Appeal | DecideAppeal),
                 "{action}"
             );
         }
@@ -351,6 +364,8 @@ mod tests {
         assert_eq!(who(Publish), staff(&[Admin, Clerk]));
         assert_eq!(who(Unpublish), staff(&[Admin, Clerk]));
         assert_eq!(who(Callback), staff(&[Admin, Clerk]));
+        assert_eq!(who(Appeal), staff(&[Handler]));
+        assert_eq!(who(DecideAppeal), staff(&[Admin, Leader]));
     }
 
     #[test]

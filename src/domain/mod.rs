@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod notice;
 pub mod publication;
 pub mod rating;
+pub mod rectification;
 pub mod role;
 pub mod time;
 pub mod transfer;

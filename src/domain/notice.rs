@@ -23,11 +23,13 @@ pub enum Notice {
     Closed,
     /// To the citizen: the due date was extended.
     Extended,
+    /// To the department: a 差评 (or an unsolved problem) to verify and rectify.
+    Rectification,
 }
 
 impl Notice {
     /// Every notice.
-    pub const ALL: [Notice; 8] = [
+    pub const ALL: [Notice; 9] = [
         Notice::Receipt,
         Notice::Assigned,
         Notice::DueSoon,
@@ -36,6 +38,7 @@ impl Notice {
         Notice::ReplyRejected,
         Notice::Closed,
         Notice::Extended,
+        Notice::Rectification,
     ];
 
     /// The stored name.
@@ -49,6 +52,7 @@ impl Notice {
             Notice::ReplyRejected => "reply_rejected",
             Notice::Closed => "closed",
             Notice::Extended => "extended",
+            Notice::Rectification => "rectification",
         }
     }
 
@@ -61,7 +65,12 @@ impl Notice {
     pub fn to_department(self) -> bool {
         matches!(
             self,
-            Notice::Assigned | Notice::DueSoon | Notice::Overdue | Notice::Supervised | Notice::ReplyRejected
+            Notice::Assigned
+                | Notice::DueSoon
+                | Notice::Overdue
+                | Notice::Supervised
+                | Notice::ReplyRejected
+                | Notice::Rectification
         )
     }
 }

@@ -65,11 +65,13 @@ pub enum Column {
     CallbackResult,
     /// 回访时间: when the callback ended.
     CallbackAt,
+    /// 核减: whether the rating in force was excluded on an upheld appeal.
+    Excluded,
 }
 
 impl Column {
     /// Every template column, in template order.
-    pub const ALL: [Column; 26] = [
+    pub const ALL: [Column; 27] = [
         Column::Channel,
         Column::ExternalRef,
         Column::Title,
@@ -96,6 +98,7 @@ impl Column {
         Column::Resolved,
         Column::CallbackResult,
         Column::CallbackAt,
+        Column::Excluded,
     ];
 
     /// The Chinese header.
@@ -127,6 +130,7 @@ impl Column {
             Column::Resolved => "是否解决",
             Column::CallbackResult => "回访结果",
             Column::CallbackAt => "回访时间",
+            Column::Excluded => "核减",
         }
     }
 

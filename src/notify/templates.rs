@@ -32,6 +32,7 @@ pub fn subject(notice: Notice, payload: &Value) -> String {
         Notice::ReplyRejected => "答复退回",
         Notice::Closed => "已办结",
         Notice::Extended => "延期办理",
+        Notice::Rectification => "差评整改",
     };
     format!("【{tag}】{no}")
 }
@@ -123,6 +124,16 @@ pub fn bodies(notice: Notice, payload: &Value, public_url: &str) -> (String, Str
             field(payload, "reply").to_owned(),
             quoted_title(payload),
             format!("欢迎对答复作出评价：凭受理编号和查询码访问 {lookup} 。"),
+        ],
+        Notice::Rectification => vec![
+            format!("{department}："),
+            format!(
+                "案件 {no} 办结后收到不满意评价（或来信人反映问题未解决），请核实情况，于 {} 前整改；\
+                 经县政府办公室重新交办后重新答复。如对评价有异议，可在系统中提出申诉，由领导复核。",
+                field(payload, "rectify_due_at").get(..10).unwrap_or("")
+            ),
+            quoted_title(payload),
+            format!("查看案件：{case_link}"),
         ],
         Notice::Extended => vec![
             "您好：".into(),
@@ -246,6 +257,17 @@ mod tests {
         assert!(text.contains("https://xf.example.gov.cn/api/v1/cases/7"));
         assert!(html.contains("路灯&lt;不亮&gt;"), "HTML is escaped");
         assert!(!text.contains("ABCDEFGH23"), "departments never see the query code");
+    }
+
+    #[test]
+    fn the_rectification_mail_names_its_own_due_date() {
+        let mut payload = payload();
+        payload["rectify_due_at"] = json!("2024-10-30T23:59:59+08:00");
+        assert_eq!(subject(Notice::Rectification, &payload), "【差评整改】MB2024000007");
+        let (text, _) = bodies(Notice::Rectification, &payload, "https://xf.example.gov.cn/");
+        assert!(text.starts_with("县城市管理局："), "{text}");
+        assert!(text.contains("于 2024-10-30 前整改"), "{text}");
+        assert!(text.contains("申诉"), "{text}");
     }
 
     #[test]

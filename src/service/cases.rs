@@ -27,13 +27,14 @@ use crate::deadlines::DUE_SOON_WORKDAYS;
 use crate::domain::actions::{self, ActionBody, Lookups};
 use crate::domain::calendar::{end_of_day, Clock};
 use crate::domain::callback::CallbackState;
-use crate::domain::case::initial_due;
+use crate::domain::case::{initial_due, CaseFacts};
 use crate::domain::event::EventKind;
 use crate::domain::ids::{CaseId, DepartmentId, UserId};
 use crate::domain::intake::{self, NewCase, NewCaseInput};
 use crate::domain::lifecycle::{Action, Actor, CaseState};
 use crate::domain::publication::mask_for_publication;
 use crate::domain::rating::RatingScale;
+use crate::domain::rectification::RectificationState;
 use crate::domain::role::Role;
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, Rule};
@@ -253,6 +254,23 @@ fn offered_for_publication(action: Action, consented: bool, published: bool) -> 
     }
 }
 
+/// The steps after closure are offered only where they can succeed (the
+/// actions refuse the rest): a callback form where one is due, the clerk's
+/// rating form only where no callback is due — the callback form is how a
+/// rating is recorded then — an appeal of an open rectification, a decision
+/// on an appeal waiting.
+fn offered_after_closure(action: Action, case: &CaseFacts<'_>) -> bool {
+    let callback_due = case.callback.is_some_and(|c| c.state == CallbackState::Pending);
+    let rectification = case.rectification.map(|r| r.state);
+    match action {
+        Action::Callback => callback_due,
+        Action::Rate => !callback_due,
+        Action::Appeal => rectification == Some(RectificationState::Open),
+        Action::DecideAppeal => rectification == Some(RectificationState::Appealed),
+        _ => true,
+    }
+}
+
 /// The case page of `id` for `user`, or 404 when they may not see it.
 pub async fn case_file(state: &AppState, user: &AuthUser, id: CaseId) -> Result<CaseFile, AppError> {
     let acting_as = caller(user);
@@ -272,8 +290,7 @@ pub async fn case_file(state: &AppState, user: &AuthUser, id: CaseId) -> Result<
         .into_iter()
         .filter(|a| actions::permitted(&facts, *a, acting_as.actor).is_ok())
         .filter(|a| offered_for_publication(*a, case.is_public, case.published_at.is_some()))
-        // A callback form only where one is due: the action refuses the rest.
-        .filter(|a| *a != Action::Callback || case.callback_state == Some(CallbackState::Pending))
+        .filter(|a| offered_after_closure(*a, &facts))
         .collect();
     let names: BTreeMap<UserId, String> = users.into_iter().map(|u| (u.id, u.display_name)).collect();
     let timeline = events
@@ -360,6 +377,9 @@ pub struct CaseQuery {
     pub supervised: Option<String>,
     /// `pending`: callbacks due; `overdue`: due and past their due time.
     pub callback: Option<String>,
+    /// `open`: rectifications the department still has to make (open, or
+    /// refused on appeal); `appealed`: appeals waiting for a decision.
+    pub rectification: Option<String>,
     /// Page size.
     pub limit: Option<String>,
     /// The page cursor.
@@ -394,6 +414,7 @@ impl CaseQuery {
             q: given(&self.q),
             supervised: given(&self.supervised),
             callback: given(&self.callback),
+            rectification: given(&self.rectification),
             limit: given(&self.limit),
             cursor: given(&self.cursor),
         }
@@ -428,6 +449,7 @@ impl CaseQuery {
             ("q", &self.q),
             ("supervised", &self.supervised),
             ("callback", &self.callback),
+            ("rectification", &self.rectification),
         ];
         fields.into_iter().filter_map(|(name, value)| given(value).map(|v| (name, v))).collect()
     }
@@ -468,6 +490,12 @@ impl CaseQuery {
             Some("pending") => filter.callback_due_before = Some(None),
             Some("overdue") => filter.callback_due_before = Some(Some(time::now_utc())),
             Some(_) => errors.add("callback", Rule::OneOf(&["pending", "overdue"])),
+        }
+        match self.rectification.as_deref() {
+            None => {}
+            Some("open") => filter.rectification_states = RectificationState::TO_RECTIFY.to_vec(),
+            Some("appealed") => filter.rectification_states = vec![RectificationState::Appealed],
+            Some(_) => errors.add("rectification", Rule::OneOf(&["open", "appealed"])),
         }
         filter.due_before = instant(&mut errors, "due_before", self.due_before.as_deref());
         filter.received_from = instant(&mut errors, "received_from", self.received_from.as_deref());
@@ -529,11 +557,15 @@ pub enum Queue {
     Rejected,
     /// 待回访: callbacks due, overdue (earliest due) first.
     Callback,
+    /// 待整改: rectifications to make (open, or refused on appeal), earliest due first.
+    Rectification,
+    /// 待复核: appeals waiting for a leader's decision.
+    Appeal,
 }
 
 impl Queue {
     /// Every queue.
-    pub const ALL: [Queue; 9] = [
+    pub const ALL: [Queue; 11] = [
         Queue::Registered,
         Queue::Reviewing,
         Queue::Extension,
@@ -543,6 +575,8 @@ impl Queue {
         Queue::DueSoon,
         Queue::Rejected,
         Queue::Callback,
+        Queue::Rectification,
+        Queue::Appeal,
     ];
 
     /// The name in `?queue=`.
@@ -557,6 +591,8 @@ impl Queue {
             Queue::DueSoon => "due_soon",
             Queue::Rejected => "rejected",
             Queue::Callback => "callback",
+            Queue::Rectification => "rectification",
+            Queue::Appeal => "appeal",
         }
     }
 
@@ -568,8 +604,27 @@ impl Queue {
     /// The queues a role works from.
     pub fn of(role: Role) -> &'static [Queue] {
         match role {
-            Role::Handler => &[Queue::Assigned, Queue::Processing, Queue::DueSoon, Queue::Rejected],
-            _ => &[Queue::Registered, Queue::Reviewing, Queue::Extension, Queue::Overdue, Queue::Callback],
+            Role::Handler => {
+                &[Queue::Assigned, Queue::Processing, Queue::DueSoon, Queue::Rejected, Queue::Rectification]
+            }
+            Role::Clerk => &[
+                Queue::Registered,
+                Queue::Reviewing,
+                Queue::Extension,
+                Queue::Overdue,
+                Queue::Callback,
+                Queue::Rectification,
+            ],
+            // Leaders and admins decide appeals (复核).
+            Role::Leader | Role::Admin => &[
+                Queue::Registered,
+                Queue::Reviewing,
+                Queue::Extension,
+                Queue::Overdue,
+                Queue::Callback,
+                Queue::Rectification,
+                Queue::Appeal,
+            ],
         }
     }
 
@@ -583,6 +638,8 @@ impl Queue {
             Queue::Processing => Some(("state", "processing")),
             Queue::Overdue => Some(("overdue", "true")),
             Queue::Callback => Some(("callback", "pending")),
+            Queue::Rectification => Some(("rectification", "open")),
+            Queue::Appeal => Some(("rectification", "appealed")),
             Queue::Extension | Queue::DueSoon | Queue::Rejected => None,
         }
     }
@@ -610,6 +667,14 @@ impl Queue {
             Queue::Callback => {
                 filter.callback_due_before = Some(None);
                 return ListOrder::CallbackDue;
+            }
+            Queue::Rectification => {
+                filter.rectification_states = RectificationState::TO_RECTIFY.to_vec();
+                return ListOrder::RectificationDue;
+            }
+            Queue::Appeal => {
+                filter.rectification_states = vec![RectificationState::Appealed];
+                return ListOrder::RectificationDue;
             }
         }
         ListOrder::Newest
@@ -807,6 +872,9 @@ pub fn register_in(
         callback_state: None,
         callback_due_at: None,
         callback_at: None,
+        rectification_state: None,
+        rectification_due_at: None,
+        rating_excluded_at: None,
     };
     // Two intakes of one external reference at once both pass the check
     // above; the unique index lets only one of them in.
@@ -896,13 +964,13 @@ fn lookups(
         Some(id) => db::cases::find(conn, id)?.map(|c| (c.state, c.tracking_no)),
         None => None,
     };
-    let (two_dimension_rating, rating_scale, callback_days) = match body {
+    let (two_dimension_rating, rating_scale, callback_days, rectify_days) = match body {
         ActionBody::Rate(_) | ActionBody::Callback(_) | ActionBody::Approve(_) => {
             let channel = db::channels::find(conn, &case.channel)?
                 .ok_or_else(|| AppError::Internal(format!("channel {} missing", case.channel)))?;
-            (channel.two_dimension_rating, channel.scale(), channel.callback_days)
+            (channel.two_dimension_rating, channel.scale(), channel.callback_days, channel.rectify_days)
         }
-        _ => (false, RatingScale::default(), 0),
+        _ => (false, RatingScale::default(), 0, 0),
     };
     let citizen_rated_this_closure = match body {
         ActionBody::Rate(_) if actor == Actor::Citizen => {
@@ -916,6 +984,7 @@ fn lookups(
         two_dimension_rating,
         rating_scale,
         callback_days,
+        rectify_days,
         citizen_rated_this_closure,
     })
 }

@@ -447,8 +447,8 @@ pub async fn trend(
 
 /// Everything the dashboard shows, read in one database turn: the figures of
 /// the scope, per channel, per department and per month, and the risk board
-/// (open cases overdue or due within [`DUE_SOON_WORKDAYS`] working days, per
-/// department, now).
+/// (open cases overdue or due within [`DUE_SOON_WORKDAYS`] working days, and
+/// 差评整改 past their due time, per department, now).
 #[derive(Debug, Clone)]
 pub struct Dashboard {
     /// The request as checked (scope, `as_of`, now).
@@ -461,8 +461,9 @@ pub struct Dashboard {
     pub departments: Vec<DepartmentFigures>,
     /// Per month.
     pub trend: Vec<MonthFigures>,
-    /// Per department (`None`: not yet routed): (overdue, due soon).
-    pub risk: BTreeMap<Option<DepartmentId>, (i64, i64)>,
+    /// Per department (`None`: not yet routed): (overdue, due soon,
+    /// rectifications overdue).
+    pub risk: BTreeMap<Option<DepartmentId>, (i64, i64, i64)>,
     /// Every department's name, by id.
     pub department_names: BTreeMap<i64, String>,
     /// Every channel: code and name.
@@ -483,18 +484,22 @@ pub async fn dashboard(state: &AppState, user: &AuthUser, query: StatsQuery) -> 
             let today = time::office_date(req.now);
             let horizon_day = calendar.add_workdays(today, DUE_SOON_WORKDAYS as u32);
             let departments = db::departments::list(conn)?;
+            let channel = req.scope.channel.as_deref();
+            let department = req.scope.department.map(DepartmentId);
+            let mut risk: BTreeMap<Option<DepartmentId>, (i64, i64, i64)> =
+                db::cases::at_risk(conn, channel, department, req.now, end_of_day(horizon_day))?
+                    .into_iter()
+                    .map(|(d, (overdue, due_soon))| (d, (overdue, due_soon, 0)))
+                    .collect();
+            for (d, late) in db::cases::rectifications_overdue(conn, channel, department, req.now)? {
+                risk.entry(d).or_default().2 = late;
+            }
             Ok(Dashboard {
                 summary: summary_in(conn, &req, &definition)?,
                 channels: by_channel_in(conn, &req, &definition)?.items,
                 departments: by_department_in(conn, &req, &definition)?.items,
                 trend: trend_in(conn, &req, &definition)?.items,
-                risk: db::cases::at_risk(
-                    conn,
-                    req.scope.channel.as_deref(),
-                    req.scope.department.map(DepartmentId),
-                    req.now,
-                    end_of_day(horizon_day),
-                )?,
+                risk,
                 department_names: departments.iter().map(|d| (d.id.0, d.name.clone())).collect(),
                 channel_names: db.channels(conn)?.iter().map(|c| (c.code.clone(), c.name.clone())).collect(),
                 horizon_day,

@@ -14,6 +14,7 @@ use crate::domain::event::EventKind;
 use crate::domain::ids::{CaseId, DepartmentId, UserId};
 use crate::domain::lifecycle::CaseState;
 use crate::domain::rating::{Rating, RatingSource};
+use crate::domain::rectification::RectificationState;
 use crate::domain::role::Role;
 use crate::domain::time::serde_office;
 
@@ -139,6 +140,21 @@ pub struct CallbackView {
     pub ended_at: Option<NaiveDateTime>,
 }
 
+/// A case's 差评整改 as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct RectificationView {
+    pub state: RectificationState,
+    /// The end of the `rectify_days`-th working day after the rating.
+    #[serde(with = "serde_office::option")]
+    pub due_at: Option<NaiveDateTime>,
+    /// Whether it is still to do (open, or refused on appeal) and past its due time.
+    pub overdue: bool,
+    /// The department's 申诉 reason, once it appealed.
+    pub appeal_reason: Option<String>,
+    /// The leader's 复核 note, once decided.
+    pub decision_note: Option<String>,
+}
+
 /// Whether the viewer may see the citizen's phone and email in full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Contact {
@@ -234,6 +250,13 @@ pub struct CaseView {
     pub published_by: Option<UserId>,
     /// The last closure's 回访; null while open and for closures before callbacks existed.
     pub callback: Option<CallbackView>,
+    /// The 差评整改; null while none was needed.
+    pub rectification: Option<RectificationView>,
+    /// Whether the rating in force is 核减 (excluded from every figure on appeal).
+    pub rating_excluded: bool,
+    /// When it was 核减.
+    #[serde(with = "serde_office::option")]
+    pub rating_excluded_at: Option<NaiveDateTime>,
     /// Version, for `If-Match`.
     pub version: i32,
     #[serde(with = "serde_office")]
@@ -252,6 +275,13 @@ impl CaseView {
             due_at: c.due_at,
             attempts: c.attempts,
             ended_at: c.at,
+        });
+        let rectification = case.rectification().map(|r| RectificationView {
+            state: r.state,
+            due_at: r.due_at,
+            overdue: r.is_overdue(clock.now),
+            appeal_reason: case.appeal_reason.clone(),
+            decision_note: case.appeal_note.clone(),
         });
         let overdue = facts.clock().is_overdue(clock.now);
         let remaining_workdays = facts.clock().remaining_workdays(clock.calendar, clock.now);
@@ -310,6 +340,9 @@ impl CaseView {
             published_at: case.published_at,
             published_by: case.published_by,
             callback,
+            rectification,
+            rating_excluded: case.rating_excluded_at.is_some(),
+            rating_excluded_at: case.rating_excluded_at,
             version: case.version,
             created_at: case.created_at,
             updated_at: case.updated_at,
@@ -360,6 +393,16 @@ pub struct CaseSummary {
     pub extension_requested: bool,
     /// How often it was supervised (督办).
     pub supervision_count: i32,
+    /// When the 回访 is due, while one is pending.
+    #[serde(with = "serde_office::option")]
+    pub callback_due_at: Option<NaiveDateTime>,
+    /// Where the 差评整改 stands; null while none was needed.
+    pub rectification_state: Option<RectificationState>,
+    /// When the rectification is due.
+    #[serde(with = "serde_office::option")]
+    pub rectification_due_at: Option<NaiveDateTime>,
+    /// Whether the rating in force is 核减.
+    pub rating_excluded: bool,
     /// Version, for `If-Match`.
     pub version: i32,
     /// Last changed.
@@ -400,6 +443,12 @@ impl CaseSummary {
             remaining_workdays,
             extension_requested: row.pending_extension_days.is_some(),
             supervision_count: row.supervision_count,
+            callback_due_at: row
+                .callback_due_at
+                .filter(|_| row.callback_state == Some(CallbackState::Pending)),
+            rectification_state: row.rectification_state,
+            rectification_due_at: row.rectification_due_at,
+            rating_excluded: row.rating_excluded_at.is_some(),
             version: row.version,
             updated_at: row.updated_at,
         }

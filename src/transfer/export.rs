@@ -182,6 +182,7 @@ pub fn row(
             Column::Resolved => text(case.resolved.map(yes_no)),
             Column::CallbackResult => text(case.callback_state.map(callback_label)),
             Column::CallbackAt => instant(case.callback_at),
+            Column::Excluded => text(case.rating.map(|_| yes_no(case.rating_excluded_at.is_some()))),
         });
     }
     values.push(instant(case.due_at));

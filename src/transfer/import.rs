@@ -34,6 +34,7 @@ use crate::domain::import::{
 use crate::domain::intake;
 use crate::domain::lifecycle::{Action, CaseState};
 use crate::domain::rating::RatingSource;
+use crate::domain::rectification::RectificationState;
 use crate::domain::time;
 use crate::domain::transfer::{neutralise_csv_cell, Cell};
 use crate::domain::validation::Rule;
@@ -477,6 +478,10 @@ fn insert_new(conn: &mut DbConnection, context: &Context, rows: &[ImportRow]) ->
             callback_state: row.callback.filter(|_| closed),
             callback_due_at: callback_due(context, channel, row).filter(|_| closed),
             callback_at: row.callback_at.filter(|_| closed),
+            // A rating 核减 elsewhere arrives decided: its appeal was upheld.
+            rectification_state: (row.excluded == Some(true) && rated).then_some(RectificationState::Upheld),
+            rectification_due_at: None,
+            rating_excluded_at: excluded_at(context, row).filter(|_| rated && closed),
         });
     }
     db::cases::insert_many(conn, &new_cases)?;
@@ -515,6 +520,12 @@ fn insert_new(conn: &mut DbConnection, context: &Context, rows: &[ImportRow]) ->
     db::rollups::add_many(conn, &sums)?;
     db::transfer::quiet_deadlines(conn, &passed, &soon, context.now)?;
     Ok(())
+}
+
+/// When an imported rating was 核减: the row's rating time stands in for the
+/// decision, which the spreadsheet does not carry.
+fn excluded_at(context: &Context, row: &ImportRow) -> Option<NaiveDateTime> {
+    (row.excluded == Some(true)).then(|| row.rated_at.or(row.closed_at).unwrap_or(context.now))
 }
 
 /// A pending callback of an imported closure is due `callback_days`
@@ -566,6 +577,14 @@ fn update_case(
         changes.callback_state = Some(row.callback);
         changes.callback_due_at = Some(channel.and_then(|c| callback_due(context, c, row)));
         changes.callback_at = Some(row.callback_at);
+    }
+    let rated = row.rating.is_some() || row.result_rating.is_some() || case.rating.is_some();
+    let excluded = row.excluded.filter(|e| *e != case.rating_excluded_at.is_some());
+    if let Some(excluded) = excluded.filter(|_| state == CaseState::Closed && rated) {
+        changes.rating_excluded_at = Some(excluded_at(context, row));
+        if excluded {
+            changes.rectification_state = Some(Some(RectificationState::Upheld));
+        }
     }
     let after = db::cases::update_if_version(conn, case.id, case.version, state, &changes, context.now)?
         .ok_or_else(|| {

@@ -44,6 +44,9 @@ fn explain(column: Column) -> (&'static str, &'static str) {
         Column::Resolved => ("", "是 或 否：评价时来信人说问题是否解决（计入解决率）；只随满意度填写"),
         Column::CallbackResult => ("", "已办结案件的回访：待回访、已回访、联系不上或无需回访（计入回访率）"),
         Column::CallbackAt => ("", "已回访或联系不上的时间；空时为办结时间"),
+        Column::Excluded => {
+            ("", "是 或 否：评价经申诉复核核减的填是（不计入参评件数、满意率和解决率）；只随满意度填写")
+        }
     }
 }
 
@@ -75,6 +78,7 @@ fn sample(column: Column) -> &'static str {
         Column::Resolved => "是",
         Column::CallbackResult => "已回访",
         Column::CallbackAt => "2024-03-20",
+        Column::Excluded => "否",
     }
 }
 

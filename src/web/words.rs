@@ -5,6 +5,7 @@
 use crate::domain::event::EventKind;
 use crate::domain::lifecycle::{Action, CaseState};
 use crate::domain::rating::Rating;
+use crate::domain::rectification::RectificationState;
 
 /// A state in Chinese.
 pub fn state(state: CaseState) -> &'static str {
@@ -39,6 +40,19 @@ pub fn action(action: Action) -> &'static str {
         Action::Publish => "同意选登（公开来信和答复）",
         Action::Unpublish => "撤销选登",
         Action::Callback => "录入回访",
+        Action::Appeal => "对差评提出申诉",
+        Action::DecideAppeal => "申诉复核",
+    }
+}
+
+/// Where a 差评整改 stands, in Chinese.
+pub fn rectification(state: RectificationState) -> &'static str {
+    match state {
+        RectificationState::Open => "待整改",
+        RectificationState::Appealed => "已申诉，待复核",
+        RectificationState::Upheld => "申诉成立，评价已核减",
+        RectificationState::Rejected => "申诉未获同意，待重办整改",
+        RectificationState::Done => "已整改（重办后办结）",
     }
 }
 

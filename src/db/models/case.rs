@@ -11,6 +11,7 @@ use crate::domain::case::{CaseClock, CaseFacts};
 use crate::domain::ids::{CaseId, DepartmentId, UserId};
 use crate::domain::lifecycle::CaseState;
 use crate::domain::rating::{Rating, RatingSource};
+use crate::domain::rectification::{Rectification, RectificationState};
 
 /// What a list shows of a case: everything but the long texts (letter,
 /// reply, notes) and the deadline bookkeeping that only one case's page needs.
@@ -58,6 +59,16 @@ pub struct CaseSummaryRow {
     pub version: i32,
     /// Last changed.
     pub updated_at: NaiveDateTime,
+    /// The 回访's state, for the 待回访 queue.
+    pub callback_state: Option<CallbackState>,
+    /// When the 回访 is due.
+    pub callback_due_at: Option<NaiveDateTime>,
+    /// The 差评整改's state, for the 待整改 and 待复核 queues.
+    pub rectification_state: Option<RectificationState>,
+    /// When the rectification is due.
+    pub rectification_due_at: Option<NaiveDateTime>,
+    /// Whether (since when) the rating in force is 核减.
+    pub rating_excluded_at: Option<NaiveDateTime>,
 }
 
 /// A case, as stored.
@@ -173,6 +184,16 @@ pub struct Case {
     pub callback_attempts: i32,
     /// When the callback ended (reached, or the last unreached attempt).
     pub callback_at: Option<NaiveDateTime>,
+    /// The 差评整改 (null while none was needed).
+    pub rectification_state: Option<RectificationState>,
+    /// When the rectification is due.
+    pub rectification_due_at: Option<NaiveDateTime>,
+    /// The department's 申诉 reason.
+    pub appeal_reason: Option<String>,
+    /// The leader's 复核 note.
+    pub appeal_note: Option<String>,
+    /// When the rating in force was 核减 (null: it counts).
+    pub rating_excluded_at: Option<NaiveDateTime>,
 }
 
 /// A case to create.
@@ -239,6 +260,12 @@ pub struct NewCaseRow {
     pub callback_due_at: Option<NaiveDateTime>,
     /// When it ended.
     pub callback_at: Option<NaiveDateTime>,
+    /// The rectification of a case loaded with its history.
+    pub rectification_state: Option<RectificationState>,
+    /// When it is due.
+    pub rectification_due_at: Option<NaiveDateTime>,
+    /// When its rating was 核减.
+    pub rating_excluded_at: Option<NaiveDateTime>,
 }
 
 /// What an action changes on a case; `None` leaves a column alone, `Some(None)` clears it.
@@ -314,6 +341,16 @@ pub struct CaseChanges {
     pub callback_attempts: Option<i32>,
     /// When the callback ended.
     pub callback_at: Option<Option<NaiveDateTime>>,
+    /// Rectification state.
+    pub rectification_state: Option<Option<RectificationState>>,
+    /// Rectification due time.
+    pub rectification_due_at: Option<Option<NaiveDateTime>>,
+    /// 申诉 reason.
+    pub appeal_reason: Option<Option<String>>,
+    /// 复核 note.
+    pub appeal_note: Option<Option<String>>,
+    /// When the rating in force was 核减.
+    pub rating_excluded_at: Option<Option<NaiveDateTime>>,
 }
 
 impl Case {
@@ -325,6 +362,11 @@ impl Case {
             attempts: self.callback_attempts,
             at: self.callback_at,
         })
+    }
+
+    /// Its 差评整改, if one was ever opened.
+    pub fn rectification(&self) -> Option<Rectification> {
+        self.rectification_state.map(|state| Rectification { state, due_at: self.rectification_due_at })
     }
 
     /// The case as the rules see it.
@@ -354,6 +396,8 @@ impl Case {
             resolved: self.resolved,
             has_phone: self.citizen_phone.as_deref().is_some_and(|p| !p.trim().is_empty()),
             callback: self.callback(),
+            rectification: self.rectification(),
+            rating_excluded: self.rating_excluded_at.is_some(),
             is_public: self.is_public,
             published: self.published_at.is_some(),
         }
@@ -398,6 +442,13 @@ impl From<&CaseUpdate> for CaseChanges {
             changes.callback_attempts = Some(callback.map_or(0, |c| c.attempts));
             changes.callback_at = Some(callback.and_then(|c| c.at));
         }
+        if let Some(rectification) = &update.rectification {
+            changes.rectification_state = Some(rectification.map(|r| r.state));
+            changes.rectification_due_at = Some(rectification.and_then(|r| r.due_at));
+        }
+        changes.appeal_reason = update.appeal_reason.clone();
+        changes.appeal_note = update.appeal_note.clone();
+        changes.rating_excluded_at = update.rating_excluded_at;
         changes.duplicate_of = update.duplicate_of.map(Some);
         changes.reopen_count = update.reopen_count;
         if let Some(suspended_at) = update.suspended_at {

@@ -33,6 +33,13 @@ pub(super) fn approve(
     };
     d.update.callback = Some(Some(callback));
     d.details = json!({ "callback": callback.state, "callback_due_at": callback.due_at.map(|at| time::to_office(at).to_rfc3339()) });
+    // A rectification still outstanding was for the closure this one
+    // redoes: the department re-handled the case, which is its rectification.
+    if let Some(rectification) = cx.case.rectification.filter(|r| r.state.is_outstanding()) {
+        d.update.rectification =
+            Some(Some(Rectification { state: RectificationState::Done, ..rectification }));
+        d.details["rectification"] = json!(RectificationState::Done);
+    }
     d.notice = Some((Notice::Closed, json!({ "reply": cx.case.reply })));
     Ok(note(&mut d.errors, given))
 }
@@ -60,6 +67,10 @@ pub(super) fn reopen(
     d.update.reopen_count = Some(cx.case.reopen_count + 1);
     // The callback was of the closure being redone; the next closure opens its own.
     d.update.callback = Some(None);
+    // The rating 核减 is no longer in force either.
+    if cx.case.rating_excluded {
+        d.update.rating_excluded_at = Some(None);
+    }
     // The approval was for the reply that is now being redone: the
     // next reply must be approved for publication afresh.
     if cx.case.published {

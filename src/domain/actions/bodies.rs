@@ -23,7 +23,7 @@ pub struct NoteBody {
 }
 
 /// A body whose reason is required (`return`, `reject-reply`, `invalidate`,
-/// `suspend`, `reopen`).
+/// `suspend`, `reopen`, `appeal`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonBody {
@@ -79,6 +79,16 @@ pub struct CallbackBody {
     pub resolved: Option<bool>,
     /// What was said, or why nobody answered.
     pub comment: Option<String>,
+}
+
+/// `decide-appeal` (复核).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppealDecisionBody {
+    /// Uphold the appeal, making the rating 核减 (true), or refuse it (false) (required).
+    pub uphold: Option<bool>,
+    /// The reasons of the decision (required: it stands in the record beside the 核减).
+    pub note: Option<String>,
 }
 
 /// `mark-duplicate`.
@@ -150,6 +160,10 @@ pub enum ActionBody {
     Unpublish(NoteBody),
     /// 回访.
     Callback(CallbackBody),
+    /// 申诉 against the 差评 (the reason is required).
+    Appeal(ReasonBody),
+    /// 复核 of the appeal.
+    DecideAppeal(AppealDecisionBody),
 }
 
 impl ActionBody {
@@ -174,6 +188,8 @@ impl ActionBody {
             ActionBody::Publish(_) => Action::Publish,
             ActionBody::Unpublish(_) => Action::Unpublish,
             ActionBody::Callback(_) => Action::Callback,
+            ActionBody::Appeal(_) => Action::Appeal,
+            ActionBody::DecideAppeal(_) => Action::DecideAppeal,
         }
     }
 
@@ -199,6 +215,8 @@ impl ActionBody {
             Action::Publish => ActionBody::Publish(from_json(json)?),
             Action::Unpublish => ActionBody::Unpublish(from_json(json)?),
             Action::Callback => ActionBody::Callback(from_json(json)?),
+            Action::Appeal => ActionBody::Appeal(from_json(json)?),
+            Action::DecideAppeal => ActionBody::DecideAppeal(from_json(json)?),
         })
     }
 

@@ -17,10 +17,12 @@ use super::intake::CONTENT_MAX;
 use super::lifecycle::{check_pause, transition, Action, Actor, CaseState, TransitionError};
 use super::notice::Notice;
 use super::rating::{Rating, RatingInput, RatingRules, RatingScale, RatingSource};
+use super::rectification::{calls_for_rectification, Rectification, RectificationState};
 use super::time;
 use super::validation::{optional_text, text_in_range, FieldErrors, Rule};
 
 mod answer;
+mod appeal;
 mod bodies;
 mod clock;
 mod publication;
@@ -44,6 +46,8 @@ pub struct Lookups {
     pub rating_scale: RatingScale,
     /// The channel's working days for the 回访 after a closure.
     pub callback_days: i32,
+    /// The channel's working days to rectify after a 差评.
+    pub rectify_days: i32,
     /// Whether the citizen rated the case since its last closure.
     pub citizen_rated_this_closure: bool,
 }
@@ -149,6 +153,15 @@ pub struct CaseUpdate {
     pub publication: Option<Option<Publication>>,
     /// The closure's callback: `Some(None)` clears it (a reopened case).
     pub callback: Option<Option<CallbackRecord>>,
+    /// The 差评整改.
+    pub rectification: Option<Option<Rectification>>,
+    /// The department's 申诉 reason: `Some(None)` clears it (a new rectification).
+    pub appeal_reason: Option<Option<String>>,
+    /// The leader's 复核 note.
+    pub appeal_note: Option<Option<String>>,
+    /// When the rating in force was 核减: `Some(None)` when a new rating
+    /// (or none) takes its place.
+    pub rating_excluded_at: Option<Option<NaiveDateTime>>,
 }
 
 /// What an action does to a case.
@@ -175,6 +188,12 @@ pub enum Refusal {
     Conflict(String),
     /// A citizen rates a closure they rated already (409 `already_rated`).
     AlreadyRated,
+    /// An appeal without a rectification open to appeal (409 `rectification_not_open`).
+    RectificationNotOpen(String),
+    /// A second appeal of one rectification (409 `already_appealed`).
+    AlreadyAppealed,
+    /// A decision without an appeal waiting (409 `not_appealed`).
+    NotAppealed(String),
     /// The body is wrong (422).
     Invalid(FieldErrors),
 }
@@ -271,6 +290,8 @@ pub fn effect(
         ActionBody::Suspend(body) => clock::suspend(&cx, &mut draft, body)?,
         ActionBody::Resume(body) => clock::resume(&cx, &mut draft, body)?,
         ActionBody::Callback(body) => rating::callback(&cx, &mut draft, body)?,
+        ActionBody::Appeal(body) => appeal::appeal(&cx, &mut draft, body)?,
+        ActionBody::DecideAppeal(body) => appeal::decide_appeal(&cx, &mut draft, body)?,
     };
     let Draft { errors, update, details, notice } = draft;
     if !errors.is_empty() {

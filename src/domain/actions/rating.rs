@@ -31,6 +31,32 @@ fn given(
     }
 }
 
+/// Puts `rating` in force, with what follows from it: a rating 核减 before
+/// it no longer stands, so nothing is excluded any more; and a 差评 or an
+/// unsolved problem opens a rectification, due `rectify_days` working days
+/// on, and mails the department — unless one is still outstanding, which
+/// this rating joins (one rectification, one mail).
+fn put_in_force(cx: &Context<'_, '_>, d: &mut Draft, rating: GivenRating) {
+    d.details = rating_details(&rating);
+    if cx.case.rating_excluded {
+        d.update.rating_excluded_at = Some(None);
+    }
+    let outstanding = cx.case.rectification.is_some_and(|r| r.state.is_outstanding());
+    if calls_for_rectification(rating.rating, rating.resolved) && !outstanding {
+        let days = u32::try_from(cx.lookups.rectify_days).unwrap_or(0);
+        let due_at = end_of_day(cx.calendar.add_workdays(time::office_date(cx.now), days));
+        d.update.rectification =
+            Some(Some(Rectification { state: RectificationState::Open, due_at: Some(due_at) }));
+        d.update.appeal_reason = Some(None);
+        d.update.appeal_note = Some(None);
+        let due = time::to_office(due_at).to_rfc3339();
+        d.details["rectification"] = json!(RectificationState::Open);
+        d.details["rectification_due_at"] = json!(due);
+        d.notice = Some((Notice::Rectification, json!({ "rectify_due_at": due })));
+    }
+    d.update.rating = Some(Some(rating));
+}
+
 fn rating_details(rating: &GivenRating) -> Value {
     json!({
         "rating": rating.rating,
@@ -67,8 +93,7 @@ pub(super) fn rate(
         resolved: *resolved,
     };
     if let Some(rating) = given(cx, d, input, source) {
-        d.details = rating_details(&rating);
-        d.update.rating = Some(Some(rating));
+        put_in_force(cx, d, rating);
         let pending = cx.case.callback.filter(|c| c.state == CallbackState::Pending);
         if let Some(callback) = pending.filter(|c| c.due_at.is_none_or(|due| cx.now <= due)) {
             if source == RatingSource::Citizen {
@@ -117,8 +142,7 @@ pub(super) fn callback(
                         resolved: *resolved,
                     };
                     if let Some(rating) = given(cx, d, input, RatingSource::Callback) {
-                        d.details = rating_details(&rating);
-                        d.update.rating = Some(Some(rating));
+                        put_in_force(cx, d, rating);
                     }
                 }
             }

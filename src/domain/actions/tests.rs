@@ -519,3 +519,126 @@ fn a_callback_reached_rates_and_three_unreached_end_it() {
     );
     assert_eq!(by_leader.unwrap_err(), Refusal::Transition(TransitionError::NotPermitted));
 }
+
+fn rectifying(state: RectificationState) -> CaseFacts<'static> {
+    CaseFacts {
+        rating: Some(Rating::Unsatisfied),
+        rectification: Some(Rectification { state, due_at: Some(at("2024-06-19T23:59:59+08:00")) }),
+        ..closed_with(None)
+    }
+}
+
+#[test]
+fn a_poor_rating_opens_a_rectification_across_a_holiday_and_its_make_up_day() {
+    let schedule = include_str!("../../../migrations/seed/cn-holidays.csv");
+    let holidays = crate::domain::calendar::parse_csv(schedule).unwrap();
+    let calendar = Calendar::new(holidays.into_iter().map(|(day, workday, _)| (day, workday)));
+    let lookups = Lookups { rectify_days: 5, ..Lookups::default() };
+    let rate = |case: CaseFacts<'_>, rating: Rating, resolved: Option<bool>| {
+        // Wednesday 30 September 2026; 1–7 October is 国庆节, Saturday 10
+        // October a make-up working day: 8, 9, 10, 12 and 13 October are the five.
+        let clock = Clock { calendar: &calendar, now: at("2026-09-30T10:00:00+08:00") };
+        let acting = ActionContext { actor: clerk(), user_id: Some(UserId(5)), clock };
+        let body = RateBody { rating: Some(rating), resolved, ..RateBody::default() };
+        effect(&case, &ActionBody::Rate(body), acting, &lookups).unwrap()
+    };
+    let closed = in_state(CaseState::Closed);
+    let poor = rate(closed, Rating::Unsatisfied, None);
+    let opened = poor.update.rectification.flatten().unwrap();
+    assert_eq!(opened.state, RectificationState::Open);
+    assert_eq!(opened.due_at, Some(at("2026-10-13T23:59:59+08:00")));
+    assert_eq!(
+        poor.notice,
+        Some((Notice::Rectification, json!({"rectify_due_at": "2026-10-13T23:59:59+08:00"})))
+    );
+    assert_eq!(poor.details["rectification"], "open");
+    let unsolved = rate(closed, Rating::Satisfied, Some(false));
+    assert_eq!(unsolved.update.rectification.flatten().map(|r| r.state), Some(RectificationState::Open));
+    let content = rate(closed, Rating::BasicallySatisfied, Some(true));
+    assert_eq!((content.update.rectification, content.notice), (None, None));
+    // One outstanding at a time: a new 差评 joins it, without a second mail.
+    for state in RectificationState::OUTSTANDING {
+        let joined = rate(
+            CaseFacts { rectification: Some(Rectification { state, due_at: None }), ..closed },
+            Rating::Unsatisfied,
+            None,
+        );
+        assert_eq!((joined.update.rectification, joined.notice), (None, None), "{state:?}");
+    }
+    let after_upheld = CaseFacts {
+        rectification: Some(Rectification { state: RectificationState::Upheld, due_at: None }),
+        rating_excluded: true,
+        ..closed
+    };
+    let again = rate(after_upheld, Rating::Unsatisfied, None);
+    assert_eq!(again.update.rectification.flatten().map(|r| r.state), Some(RectificationState::Open));
+    assert_eq!(again.update.rating_excluded_at, Some(None), "the new rating counts");
+}
+
+#[test]
+fn an_appeal_is_made_once_and_decided_by_leadership() {
+    let appeal = |reason: Option<&str>| ActionBody::Appeal(ReasonBody { reason: reason.map(Into::into) });
+    let open = rectifying(RectificationState::Open);
+    let effect = run(open, appeal(Some("不属本单位职责")), handler(), NOW, Lookups::default()).unwrap();
+    assert_eq!(effect.update.rectification.flatten().map(|r| r.state), Some(RectificationState::Appealed));
+    assert_eq!(effect.update.appeal_reason, Some(Some("不属本单位职责".to_owned())));
+    assert_eq!(fields(run(open, appeal(None), handler(), NOW, Lookups::default()).unwrap_err()), ["reason"]);
+    for state in [RectificationState::Appealed, RectificationState::Upheld, RectificationState::Rejected] {
+        let refused = run(rectifying(state), appeal(Some("x")), handler(), NOW, Lookups::default());
+        assert_eq!(refused.unwrap_err(), Refusal::AlreadyAppealed, "{state:?}");
+    }
+    for case in [rectifying(RectificationState::Done), closed_with(None)] {
+        let refused = run(case, appeal(Some("x")), handler(), NOW, Lookups::default());
+        assert!(matches!(refused, Err(Refusal::RectificationNotOpen(_))), "{refused:?}");
+    }
+    assert_eq!(
+        run(open, appeal(Some("x")), clerk(), NOW, Lookups::default()).unwrap_err(),
+        Refusal::Transition(TransitionError::NotPermitted)
+    );
+
+    let decide = |uphold: Option<bool>, note: Option<&str>| {
+        ActionBody::DecideAppeal(AppealDecisionBody { uphold, note: note.map(Into::into) })
+    };
+    let leader = Actor::Staff(Role::Leader);
+    let appealed = rectifying(RectificationState::Appealed);
+    let upheld =
+        run(appealed, decide(Some(true), Some("同意核减")), leader, NOW, Lookups::default()).unwrap();
+    assert_eq!(upheld.update.rectification.flatten().map(|r| r.state), Some(RectificationState::Upheld));
+    assert_eq!(upheld.update.rating_excluded_at, Some(Some(at(NOW))));
+    assert_eq!(upheld.details["excluded_rating"], "unsatisfied");
+    let rejected =
+        run(appealed, decide(Some(false), Some("须重办")), leader, NOW, Lookups::default()).unwrap();
+    assert_eq!(rejected.update.rectification.flatten().map(|r| r.state), Some(RectificationState::Rejected));
+    assert_eq!(rejected.update.rating_excluded_at, None);
+    assert_eq!(
+        fields(run(appealed, decide(None, None), leader, NOW, Lookups::default()).unwrap_err()),
+        ["note", "uphold"]
+    );
+    for actor in [clerk(), handler()] {
+        let refused = run(appealed, decide(Some(true), Some("x")), actor, NOW, Lookups::default());
+        assert_eq!(refused.unwrap_err(), Refusal::Transition(TransitionError::NotPermitted));
+    }
+    let early = run(open, decide(Some(true), Some("x")), Actor::Staff(Role::Admin), NOW, Lookups::default());
+    assert!(matches!(early, Err(Refusal::NotAppealed(_))));
+}
+
+#[test]
+fn the_closure_after_a_reopen_ends_an_outstanding_rectification() {
+    let reviewing = |state| CaseFacts {
+        reply: Some("已重新办理。"),
+        rectification: Some(Rectification { state, due_at: None }),
+        ..in_state(CaseState::Reviewing)
+    };
+    let approve = ActionBody::Approve(NoteBody::default());
+    for state in RectificationState::OUTSTANDING {
+        let effect = run(reviewing(state), approve.clone(), clerk(), NOW, Lookups::default()).unwrap();
+        assert_eq!(effect.update.rectification.flatten().map(|r| r.state), Some(RectificationState::Done));
+    }
+    let decided =
+        run(reviewing(RectificationState::Upheld), approve, clerk(), NOW, Lookups::default()).unwrap();
+    assert_eq!(decided.update.rectification, None, "an upheld appeal stays decided");
+    let reopen = ActionBody::Reopen(ReasonBody { reason: Some("重办".into()) });
+    let excluded = CaseFacts { rating_excluded: true, ..rectifying(RectificationState::Upheld) };
+    let effect = run(excluded, reopen, clerk(), NOW, Lookups::default()).unwrap();
+    assert_eq!(effect.update.rating_excluded_at, Some(None));
+}

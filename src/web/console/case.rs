@@ -21,6 +21,7 @@ use crate::domain::callback::CallbackState;
 use crate::domain::event::EventKind;
 use crate::domain::ids::CaseId;
 use crate::domain::lifecycle::Action;
+use crate::domain::rectification::RectificationState;
 use crate::error::AppError;
 use crate::service::cases::{self, ActionInput, PublishedText, TimelineEvent};
 use crate::service::sessions::Resolved;
@@ -87,6 +88,9 @@ const CALLBACK: [FieldSpec; 6] = [
 ];
 /// The ways of a callback, as the form offers them.
 pub const METHODS: [(&str, &str); 3] = [("phone", "电话"), ("sms", "短信"), ("visit", "上门")];
+const APPEAL: [FieldSpec; 1] = [field("reason", "申诉理由（说明评价为何不应计入）", Input::Text, true)];
+const APPEAL_DECISION: [FieldSpec; 2] =
+    [field("uphold", "复核结论", Input::YesNo, true), field("note", "复核意见", Input::Text, true)];
 const DUPLICATE: [FieldSpec; 2] = [field("duplicate_of", "重复的案件 ID", Input::Number, true), NOTE];
 
 /// The fields of an action's form: its body's members (`domain::actions`).
@@ -104,6 +108,8 @@ pub fn fields(action: Action) -> &'static [FieldSpec] {
         Action::Rate => &RATE,
         Action::MarkDuplicate => &DUPLICATE,
         Action::Callback => &CALLBACK,
+        Action::Appeal => &APPEAL,
+        Action::DecideAppeal => &APPEAL_DECISION,
     }
 }
 
@@ -161,6 +167,7 @@ impl FieldSpec {
         match self.name {
             "reached" => ("联系上", "未联系上"),
             "resolved" => ("已解决", "未解决"),
+            "uphold" => ("申诉成立，核减此评价", "申诉不成立，须重办整改"),
             _ => ("同意", "不同意"),
         }
     }
@@ -230,6 +237,10 @@ struct CasePage {
     rating: String,
     /// The closure's 回访 in words, if it has one.
     callback: Option<String>,
+    /// The 差评整改 in words, if one was opened.
+    rectification: Option<String>,
+    /// Why the rating in force is 核减, when it is.
+    excluded: Option<String>,
     pending_extension: Option<String>,
     published_at: Option<String>,
     forms: Vec<ActionForm>,
@@ -347,6 +358,30 @@ async fn render(
                 _ => state.to_owned(),
             }
         }),
+        rectification: view.rectification.as_ref().map(|r| {
+            let mut text = words::rectification(r.state).to_owned();
+            if let Some(due) = r.due_at.filter(|_| r.state.is_outstanding()) {
+                text.push_str(&format!(
+                    "（整改期限 {}{}）",
+                    beijing_naive(due),
+                    if r.overdue { "，已超期" } else { "" }
+                ));
+            }
+            if let Some(reason) = &r.appeal_reason {
+                text.push_str(&format!("；申诉理由：{reason}"));
+            }
+            if let Some(note) = r.decision_note.as_ref().filter(|_| r.state != RectificationState::Upheld) {
+                text.push_str(&format!("；复核意见：{note}"));
+            }
+            text
+        }),
+        excluded: view.rating_excluded.then(|| {
+            let r = view.rectification.as_ref();
+            let reason = r.and_then(|r| r.appeal_reason.as_deref()).unwrap_or("—");
+            let note = r.and_then(|r| r.decision_note.as_deref()).unwrap_or("—");
+            let at = view.rating_excluded_at.map(beijing_naive).unwrap_or_default();
+            format!("此评价已于 {at} 核减，不计入满意率等各项评价统计。申诉理由：{reason}；复核意见：{note}")
+        }),
         pending_extension,
         published_at: view.published_at.map(beijing_naive),
         forms,
@@ -422,6 +457,26 @@ pub async fn act(
         Err(AppError::InvalidTransition { .. }) => {
             posted.values.clear();
             posted.notice = Some("案件当前的状态不能进行这项操作，本次操作没有执行。".into());
+            render(&req, &state, &session, id, posted, StatusCode::CONFLICT).await
+        }
+        Err(
+            refused @ (AppError::RectificationNotOpen(_)
+            | AppError::AlreadyAppealed
+            | AppError::NotAppealed(_)),
+        ) => {
+            posted.values.clear();
+            posted.notice = Some(
+                match refused {
+                    AppError::AlreadyAppealed => {
+                        "此差评整改已提出过申诉，每次整改只能申诉一次；本次操作没有执行。"
+                    }
+                    AppError::NotAppealed(_) => {
+                        "此案件没有待复核的申诉（可能已由他人复核）；本次操作没有执行。"
+                    }
+                    _ => "此案件没有待整改的差评，不能申诉；本次操作没有执行。",
+                }
+                .into(),
+            );
             render(&req, &state, &session, id, posted, StatusCode::CONFLICT).await
         }
         Err(other) => Err(other.into()),

@@ -8,12 +8,16 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use chrono::NaiveDateTime;
 
 use crate::auth::AuthUser;
 use crate::domain::ids::DepartmentId;
 use crate::domain::lifecycle::CaseState;
+use crate::domain::rectification::RectificationState;
+use crate::domain::time;
 use crate::error::AppError;
 use crate::service::cases::{self, CaseQuery, Queue, WorkbenchQuery, COUNT_CAP};
+use crate::service::views::CaseSummary;
 use crate::service::{channels, departments, exports};
 use crate::state::AppState;
 use crate::web::errors::PageError;
@@ -33,6 +37,43 @@ fn queue_label(queue: Queue) -> &'static str {
         Queue::DueSoon => "即将到期",
         Queue::Rejected => "被驳回",
         Queue::Callback => "待回访",
+        Queue::Rectification => "待整改",
+        Queue::Appeal => "待复核",
+    }
+}
+
+/// The due date a queue is worked by, as its column's heading: the
+/// steps after closure have their own, not the case's 办理期限.
+fn due_heading(queue: Option<Queue>) -> &'static str {
+    match queue {
+        Some(Queue::Callback) => "回访期限",
+        Some(Queue::Rectification | Queue::Appeal) => "整改期限",
+        _ => "办理期限",
+    }
+}
+
+/// A row's due date and its words in `queue`'s terms.
+fn due_of(queue: Option<Queue>, c: &CaseSummary, now: NaiveDateTime) -> (String, String, bool) {
+    let shown = |at: Option<NaiveDateTime>| at.map(beijing_naive).unwrap_or_else(|| "—".into());
+    let late = |at: Option<NaiveDateTime>| at.is_some_and(|due| due < now);
+    match queue {
+        Some(Queue::Callback) => {
+            let overdue = late(c.callback_due_at);
+            (shown(c.callback_due_at), if overdue { "回访已超期" } else { "待回访" }.to_owned(), overdue)
+        }
+        Some(Queue::Rectification | Queue::Appeal) => {
+            let state = c.rectification_state;
+            let overdue = state.is_some_and(|s| RectificationState::TO_RECTIFY.contains(&s))
+                && late(c.rectification_due_at);
+            let words = state.map(words::rectification).unwrap_or_default();
+            let words = if overdue { format!("{words}，已超期") } else { words.to_owned() };
+            (shown(c.rectification_due_at), words, overdue)
+        }
+        _ => (
+            shown(c.due_at),
+            words::deadline(c.state, c.suspended, c.overdue, c.remaining_workdays),
+            c.overdue,
+        ),
     }
 }
 
@@ -96,6 +137,8 @@ struct CasesPage {
     own_department: bool,
     queues: Vec<QueueLink>,
     queue_label: Option<&'static str>,
+    /// The due-date column's heading.
+    due_heading: &'static str,
     export_href: Option<String>,
     states: Vec<(&'static str, &'static str)>,
     channels: Vec<(String, String)>,
@@ -137,6 +180,7 @@ pub async fn page(
             })
             .collect(),
         queue_label: current.map(queue_label),
+        due_heading: due_heading(current),
         export_href: query
             .as_list_query()
             .map(|pairs| format!("/console/cases/export?format=xlsx&{}", query_string(&pairs))),
@@ -171,10 +215,12 @@ pub async fn page(
             .map_or_else(|| format!("单位 {}", id.0), |(_, n)| n.clone()),
         None => "未交办".to_owned(),
     };
+    let now = time::now_utc();
     let rows = bench
         .rows
         .iter()
-        .map(|c| Row {
+        .map(|c| (c, due_of(current, c, now)))
+        .map(|(c, (due_at, deadline, overdue))| Row {
             id: c.id.0,
             tracking_no: c.tracking_no.clone(),
             title: c.title.clone(),
@@ -182,9 +228,9 @@ pub async fn page(
             department: department_name(c.department_id),
             state: words::state(c.state),
             received_at: beijing_naive(c.received_at),
-            due_at: c.due_at.map(beijing_naive).unwrap_or_else(|| "—".into()),
-            deadline: words::deadline(c.state, c.suspended, c.overdue, c.remaining_workdays),
-            overdue: c.overdue,
+            due_at,
+            deadline,
+            overdue,
             citizen: c.citizen.as_ref().and_then(|c| c.name.clone()).unwrap_or_else(|| "匿名".into()),
         })
         .collect();

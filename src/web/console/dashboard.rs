@@ -214,6 +214,7 @@ fn tiles(summary: &Summary, scope: &Scope) -> Vec<Tile> {
                 "received" => format::count_change(change.received),
                 "closed" => format::count_change(change.closed),
                 "overdue_open" => format::count_change(change.overdue_open),
+                "ratings_excluded" => format::count_change(change.ratings_excluded),
                 "avg_handling_days" => handling_time_change.clone().unwrap_or_else(|| "—".into()),
                 "completion_rate" => format::points(change.completion_rate),
                 "on_time_rate" => format::points(change.on_time_rate),
@@ -289,6 +290,10 @@ pub struct RiskRow {
     pub overdue: i64,
     /// Due within two working days.
     pub due_soon: i64,
+    /// 差评整改 past their due time.
+    pub rectification_overdue: i64,
+    /// The department's 待整改 list.
+    pub rectification_href: String,
     /// The list of the overdue ones.
     pub overdue_href: String,
     /// The list of those due soon.
@@ -315,7 +320,7 @@ struct Dashboard {
     chart: String,
     months: Vec<MonthRow>,
     risk: Vec<RiskRow>,
-    risk_total: (i64, i64),
+    risk_total: (i64, i64, i64),
     definition: String,
     as_of: String,
     export_href: String,
@@ -341,7 +346,7 @@ impl Dashboard {
             chart: String::new(),
             months: Vec::new(),
             risk: Vec::new(),
-            risk_total: (0, 0),
+            risk_total: (0, 0, 0),
             definition: String::new(),
             as_of: String::new(),
             export_href: String::new(),
@@ -359,7 +364,7 @@ fn risk_rows(loaded: &stats::Dashboard, scope: &Scope) -> Vec<RiskRow> {
     loaded
         .risk
         .iter()
-        .map(|(department, &(overdue, due_soon))| {
+        .map(|(department, &(overdue, due_soon, rectification_overdue))| {
             let (name, filter) = match department {
                 Some(id) => (
                     loaded.department_names.get(&id.0).cloned().unwrap_or_else(|| format!("单位 {}", id.0)),
@@ -375,6 +380,8 @@ fn risk_rows(loaded: &stats::Dashboard, scope: &Scope) -> Vec<RiskRow> {
                 due_soon,
                 overdue_href: format!("/console/cases?overdue=true{filter}{channel}"),
                 due_soon_href: format!("/console/cases?queue=due_soon{filter}{channel}"),
+                rectification_overdue,
+                rectification_href: format!("/console/cases?queue=rectification{filter}{channel}"),
             }
         })
         .collect()
@@ -435,7 +442,10 @@ pub async fn page(
         .collect();
     page.risk = risk_rows(&loaded, scope);
     page.horizon_text = loaded.horizon_day.format("%Y年%m月%d日").to_string();
-    page.risk_total = page.risk.iter().fold((0, 0), |(o, d), r| (o + r.overdue, d + r.due_soon));
+    page.risk_total = page
+        .risk
+        .iter()
+        .fold((0, 0, 0), |(o, d, x), r| (o + r.overdue, d + r.due_soon, x + r.rectification_overdue));
     page.definition = loaded.summary.envelope.definition.text.clone();
     page.as_of = crate::web::layout::beijing(chrono::DateTime::from_naive_utc_and_offset(
         loaded.request.as_of,

@@ -54,7 +54,7 @@ pub enum Kind {
 
 /// The figures the console shows, in order: name as in the stats API, label,
 /// kind, and the count its rate is taken over (for [`MIN_BASE`]).
-pub const SHOWN: [(&str, &str, Kind); 10] = [
+pub const SHOWN: [(&str, &str, Kind); 11] = [
     ("received", "受理", Kind::Count),
     ("closed", "办结", Kind::Count),
     ("completion_rate", "办结率", Kind::Rate),
@@ -64,6 +64,7 @@ pub const SHOWN: [(&str, &str, Kind); 10] = [
     ("composite_satisfaction", "综合满意率", Kind::Rate),
     ("resolution_rate", "解决率", Kind::Rate),
     ("callback_rate", "回访率", Kind::Rate),
+    ("ratings_excluded", "核减", Kind::Count),
     ("overdue_open", "超期未办结", Kind::Count),
 ];
 
@@ -81,6 +82,7 @@ pub fn value_of(figures: &Figures, name: &str) -> Value {
         "received" => Value::Count(figures.received),
         "closed" => Value::Count(figures.closed),
         "overdue_open" => Value::Count(figures.overdue_open),
+        "ratings_excluded" => Value::Count(figures.ratings_excluded),
         "completion_rate" => Value::Ratio(figures.completion_rate, figures.received),
         "on_time_rate" => Value::Ratio(figures.on_time_rate, figures.closed),
         "avg_handling_days" => Value::Ratio(figures.avg_handling_days, figures.closed),
@@ -102,15 +104,19 @@ pub fn definition_of(definition_text: &str, name: &str) -> String {
     let find = |prefix: &str| clauses.iter().find(|c| c.starts_with(prefix)).map(|c| c.to_string());
     let rated = find("参评件数").unwrap_or_default();
     let rounding = find("比率").unwrap_or_default();
+    let excluded = find("核减件数").unwrap_or_default();
     let text = match name {
         "received" => find("受理件数"),
         "closed" => find("办结件数"),
         "completion_rate" => find("办结率").map(|c| format!("{c}；{rounding}")),
         "on_time_rate" => find("按时办结率").map(|c| format!("{c}；{rounding}")),
         "avg_handling_days" => find("平均办结时间"),
-        "satisfaction_rate" => find("满意率").map(|c| format!("{c}；{rated}；{rounding}")),
-        "composite_satisfaction" => find("综合满意率").map(|c| format!("{c}；{rated}；{rounding}")),
-        "resolution_rate" => find("解决率").map(|c| format!("{c}；{rounding}")),
+        "satisfaction_rate" => find("满意率").map(|c| format!("{c}；{rated}；{excluded}；{rounding}")),
+        "composite_satisfaction" => {
+            find("综合满意率").map(|c| format!("{c}；{rated}；{excluded}；{rounding}"))
+        }
+        "resolution_rate" => find("解决率").map(|c| format!("{c}；{excluded}；{rounding}")),
+        "ratings_excluded" => Some(excluded),
         "callback_rate" => find("回访率").map(|c| format!("{c}；{rounding}")),
         "overdue_open" => Some(
             "超期未办结为收到时间在统计期内、截至统计时点仍未办结且已超过办理期限的件数（暂停计时中的事项不计）"
