@@ -14,7 +14,8 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use serde_json::{json, Value};
 
 use crate::backend_tests;
-use crate::helpers::{Office, TestApp};
+use crate::helpers::{Office, TestApp, PASSWORD};
+use crate::pages::{csrf_of, page, post_form, sign_in};
 
 /// The last event's action and details.
 async fn last_event(app: &TestApp, office: &Office, id: i64) -> Value {
@@ -189,7 +190,49 @@ async fn no_return_days_refuses_at_once(app: &TestApp) {
     app.act(&office.handler.token, id, "return", json!({"reason": "非本单位职责"})).await.expect(200);
 }
 
+async fn the_case_page_asks_for_the_kind_of_reason(app: &TestApp) {
+    let office = app.office().await;
+    let id = app.case_in(&office, "assigned").await;
+    let handler = sign_in(app, "handler-a", PASSWORD).await;
+    let (status, html) = page(app, &format!("/console/cases/{id}"), &handler).await;
+    assert_eq!(status, 200);
+    let at = html.find(r#"name="reason_code""#).expect("a reason_code field");
+    assert!(html[..at].rsplit('<').next().unwrap().starts_with("select "), "a select, not free text");
+    for (code, label) in [
+        ("not_our_duty", "非本单位职责"),
+        ("unclear", "诉求不清"),
+        ("duplicate", "重复件"),
+        ("other", "其他"),
+    ] {
+        assert!(html.contains(&format!(r#"<option value="{code}">{label}</option>"#)), "{code}");
+    }
+    let version = app.case(&office, id).await["version"].to_string();
+    let form = [
+        ("csrf_token", csrf_of(&html)),
+        ("version", version),
+        ("reason_code", "duplicate".into()),
+        ("reason", "与另一件重复".into()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, html) = post_form(app, &format!("/console/cases/{id}/return"), &handler, &form).await;
+    assert_eq!(status, 303, "{html}");
+    assert_eq!(last_event(app, &office, id).await["details"]["reason_code"], "duplicate");
+
+    // Past the window the page says so, in Chinese, and nothing changes.
+    set_return_days(app, &office, 0).await;
+    let id = app.case_in(&office, "assigned").await;
+    let (_, html) = page(app, &format!("/console/cases/{id}"), &handler).await;
+    let version = app.case(&office, id).await["version"].to_string();
+    let form = [("csrf_token", csrf_of(&html)), ("version", version), ("reason", "不属本单位职责".into())];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, html) = post_form(app, &format!("/console/cases/{id}/return"), &handler, &form).await;
+    assert_eq!(status, 409, "{html}");
+    assert!(html.contains("已超过本渠道的退回时限"), "{html}");
+    assert_eq!(app.case(&office, id).await["state"], "assigned");
+}
+
 backend_tests!(
+    the_case_page_asks_for_the_kind_of_reason,
     each_reason_code_is_recorded_and_other_is_the_default,
     an_unknown_reason_code_is_refused_and_nothing_changes,
     the_window_counts_working_days_across_a_weekend_and_a_holiday,
