@@ -72,6 +72,9 @@ pub enum AppError {
     /// 409 `not_appealed`: a decision on an appeal that is not waiting.
     #[error("{0}")]
     NotAppealed(String),
+    /// 409 `return_window_closed`: a `return` after the channel's `return_days`.
+    #[error("{0}")]
+    ReturnWindowClosed(String),
     /// 409 `conflict`: the request contradicts the current state of something other than a case's lifecycle.
     #[error("{0}")]
     Conflict(String),
@@ -132,6 +135,7 @@ impl AppError {
             AppError::RectificationNotOpen(_) => "rectification_not_open",
             AppError::AlreadyAppealed => "already_appealed",
             AppError::NotAppealed(_) => "not_appealed",
+            AppError::ReturnWindowClosed(_) => "return_window_closed",
             AppError::Conflict(_) | AppError::IdempotencyKeyTaken => "conflict",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -206,6 +210,7 @@ impl ResponseError for AppError {
             | AppError::RectificationNotOpen(_)
             | AppError::AlreadyAppealed
             | AppError::NotAppealed(_)
+            | AppError::ReturnWindowClosed(_)
             | AppError::Conflict(_)
             | AppError::IdempotencyKeyTaken => StatusCode::CONFLICT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -339,6 +344,7 @@ impl From<Refusal> for AppError {
             Refusal::RectificationNotOpen(detail) => AppError::RectificationNotOpen(detail),
             Refusal::AlreadyAppealed => AppError::AlreadyAppealed,
             Refusal::NotAppealed(detail) => AppError::NotAppealed(detail),
+            Refusal::ReturnWindowClosed(detail) => AppError::ReturnWindowClosed(detail),
             Refusal::Invalid(errors) => AppError::Validation(errors),
         }
     }

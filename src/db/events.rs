@@ -20,6 +20,20 @@ pub fn for_case(conn: &mut DbConnection, case_id: CaseId) -> QueryResult<Vec<Cas
     case_events::table.filter(case_events::case_id.eq(case_id)).order(case_events::id).load(conn)
 }
 
+/// When the case last had an event of `action`, if ever (e.g. its latest
+/// assignment, which opens the department's window to return it).
+pub fn latest_at(
+    conn: &mut DbConnection,
+    case_id: CaseId,
+    action: Action,
+) -> QueryResult<Option<NaiveDateTime>> {
+    case_events::table
+        .filter(case_events::case_id.eq(case_id))
+        .filter(case_events::action.eq(EventKind::Action(action)))
+        .select(diesel::dsl::max(case_events::at))
+        .get_result(conn)
+}
+
 /// Whether a citizen (an event without a staff actor) rated the case at or
 /// after `since`.
 pub fn citizen_rated_since(

@@ -76,6 +76,8 @@ pub enum Rule {
     OriginalInvalid,
     /// A case named as its own original.
     SelfDuplicate,
+    /// A `return`'s reason code that is not one of the four.
+    ReturnReasonCode,
     /// An extension of fewer than one working day.
     AtLeastOneWorkday,
     /// More extension than the channel grants.
@@ -201,6 +203,9 @@ impl std::fmt::Display for Rule {
                 f.write_str("the original must be a valid case, not another invalid one")
             }
             Rule::SelfDuplicate => f.write_str("a case cannot duplicate itself"),
+            Rule::ReturnReasonCode => {
+                f.write_str("must be one of not_our_duty, unclear, duplicate, other (the default)")
+            }
             Rule::AtLeastOneWorkday => f.write_str("must be at least 1 working day"),
             Rule::ExtensionAllowance(days) => {
                 write!(f, "at most {days} more working days may be granted for this case")

@@ -978,7 +978,18 @@ fn lookups(
         }
         _ => false,
     };
+    // Only a return needs its window: the latest assignment and the channel's setting.
+    let (assigned_at, return_days) = match body {
+        ActionBody::Return(_) => {
+            let channel = db::channels::find(conn, &case.channel)?
+                .ok_or_else(|| AppError::Internal(format!("channel {} missing", case.channel)))?;
+            (db::events::latest_at(conn, case.id, Action::Assign)?, channel.return_days)
+        }
+        _ => (None, 0),
+    };
     Ok(Lookups {
+        assigned_at,
+        return_days,
         department_active,
         original,
         two_dimension_rating,

@@ -32,4 +32,5 @@ mod notifications;
 mod ops;
 mod public;
 mod publication;
+mod returns;
 mod site_pages;

@@ -31,6 +31,66 @@ pub struct ReasonBody {
     pub reason: Option<String>,
 }
 
+/// `return`: the reason is required; the code says what kind of reason it
+/// is (absent: `other`, so clients written before the codes keep working).
+/// The code is read as text so an unknown one is a field error naming
+/// `reason_code`, like every other rule, not a parse failure of the body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnBody {
+    /// Why (required).
+    pub reason: Option<String>,
+    /// One of [`ReturnReason`]'s codes.
+    pub reason_code: Option<String>,
+}
+
+/// The kinds of reason a department may hand a case back for (退单), as the
+/// 12345 rules name them; recorded in the event so the clerk's queue and
+/// the figures can tell them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReturnReason {
+    /// 非本单位职责.
+    NotOurDuty,
+    /// 诉求不清.
+    Unclear,
+    /// 重复件.
+    Duplicate,
+    /// 其他: also what a body without a code means.
+    #[default]
+    Other,
+}
+
+impl ReturnReason {
+    /// Every reason, in the order the page offers them.
+    pub const ALL: [ReturnReason; 4] =
+        [ReturnReason::NotOurDuty, ReturnReason::Unclear, ReturnReason::Duplicate, ReturnReason::Other];
+
+    /// The code in the API and the event's details.
+    pub fn code(self) -> &'static str {
+        match self {
+            ReturnReason::NotOurDuty => "not_our_duty",
+            ReturnReason::Unclear => "unclear",
+            ReturnReason::Duplicate => "duplicate",
+            ReturnReason::Other => "other",
+        }
+    }
+
+    /// The words a clerk reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReturnReason::NotOurDuty => "非本单位职责",
+            ReturnReason::Unclear => "诉求不清",
+            ReturnReason::Duplicate => "重复件",
+            ReturnReason::Other => "其他",
+        }
+    }
+
+    /// The reason with this code, if there is one.
+    pub fn parse(code: &str) -> Option<ReturnReason> {
+        ReturnReason::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
 /// `assign`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -129,7 +189,7 @@ pub enum ActionBody {
     /// The department signs for the case.
     Accept(NoteBody),
     /// The department hands the case back.
-    Return(ReasonBody),
+    Return(ReturnBody),
     /// The department submits its reply.
     Reply(ReplyBody),
     /// The office approves the reply and closes the case.

@@ -50,6 +50,13 @@ pub struct Lookups {
     pub rectify_days: i32,
     /// Whether the citizen rated the case since its last closure.
     pub citizen_rated_this_closure: bool,
+    /// For a `return`: when the case was last assigned (its latest `assign`
+    /// event); `None` for a case with no such event (imported history),
+    /// which may be returned whatever the setting.
+    pub assigned_at: Option<NaiveDateTime>,
+    /// For a `return`: the channel's working days after assignment in which
+    /// the department may hand the case back (0: never).
+    pub return_days: i32,
 }
 
 /// Who acts, and when.
@@ -194,6 +201,8 @@ pub enum Refusal {
     AlreadyAppealed,
     /// A decision without an appeal waiting (409 `not_appealed`).
     NotAppealed(String),
+    /// A `return` after the channel's `return_days` (409 `return_window_closed`).
+    ReturnWindowClosed(String),
     /// The body is wrong (422).
     Invalid(FieldErrors),
 }

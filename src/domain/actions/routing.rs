@@ -34,15 +34,60 @@ pub(super) fn accept(
     Ok(note(&mut d.errors, given))
 }
 
-/// `return` (the department's handler): hands the case back to the office, with a reason.
+/// `return` (the department's handler): hands the case back to the office,
+/// with a reason and its kind, within `return_days` working days of the
+/// latest assignment (due at the end of the last of them, as due dates are).
+/// The window is checked before the body: a department past it is told so
+/// whatever it wrote, and asks the clerk to reassign instead.
 pub(super) fn return_case(
     cx: &Context<'_, '_>,
     d: &mut Draft,
-    ReasonBody { reason: given }: &ReasonBody,
+    ReturnBody { reason: given, reason_code }: &ReturnBody,
 ) -> Result<Option<String>, Refusal> {
+    if let Some(assigned_at) = cx.lookups.assigned_at {
+        if let Some(detail) = return_window_closed(cx.calendar, assigned_at, cx.lookups.return_days, cx.now) {
+            return Err(Refusal::ReturnWindowClosed(detail));
+        }
+    }
+    let code = match reason_code.as_deref() {
+        None => Some(ReturnReason::Other),
+        Some(code) => {
+            let parsed = ReturnReason::parse(code);
+            if parsed.is_none() {
+                d.errors.add("reason_code", Rule::ReturnReasonCode);
+            }
+            parsed
+        }
+    };
     d.update.department_id = Some(None);
-    d.details = json!({ "previous_department_id": cx.case.department_id });
+    d.details = json!({
+        "previous_department_id": cx.case.department_id,
+        "reason_code": code.map(ReturnReason::code),
+    });
     Ok(reason(&mut d.errors, given))
+}
+
+/// Why a return at `now` is too late, or `None` while the window is open:
+/// `days` working days after the day of `assigned_at`, to 23:59:59 office
+/// time of the last; with 0 days it is closed from the start.
+pub(super) fn return_window_closed(
+    calendar: &Calendar,
+    assigned_at: NaiveDateTime,
+    days: i32,
+    now: NaiveDateTime,
+) -> Option<String> {
+    let Ok(days @ 1..) = u32::try_from(days) else {
+        return Some(
+            "this channel allows no returns (return_days is 0): ask the office to reassign the case".into(),
+        );
+    };
+    let closes = end_of_day(calendar.add_workdays(time::office_date(assigned_at), days));
+    (now > closes).then(|| {
+        format!(
+            "the window to return this case closed at {} ({days} working days after its assignment): ask the office to reassign it",
+            time::to_office(closes).to_rfc3339()
+        )
+    })
 }
 
 /// `invalidate` (clerk): not accepted (不予受理), with a reason.

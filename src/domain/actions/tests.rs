@@ -1,8 +1,10 @@
 //! Every action's effect and refusals, one case at a time.
 
+use super::routing::return_window_closed;
 use super::*;
 use crate::domain::case::tests::{calendar, facts};
 use crate::domain::role::Role;
+use chrono::NaiveDate;
 
 fn at(s: &str) -> NaiveDateTime {
     time::parse_instant(s).unwrap()
@@ -87,17 +89,64 @@ fn accept_changes_only_the_state() {
 
 #[test]
 fn return_gives_the_case_back_to_the_office() {
-    let body = ActionBody::Return(ReasonBody { reason: Some("不属本单位职责".into()) });
+    let body =
+        ActionBody::Return(ReturnBody { reason: Some("不属本单位职责".into()), reason_code: None });
     let effect = run(in_state(CaseState::Processing), body, handler(), NOW, Lookups::default()).unwrap();
     assert_eq!(effect.state, CaseState::Registered);
     assert_eq!(effect.update.department_id, Some(None));
-    assert_eq!(effect.details, json!({"previous_department_id": 3}));
-    let missing = ActionBody::Return(ReasonBody { reason: None });
+    assert_eq!(effect.details, json!({"previous_department_id": 3, "reason_code": "other"}));
+    let missing = ActionBody::Return(ReturnBody { reason: None, reason_code: None });
     assert_eq!(
         fields(
             run(in_state(CaseState::Processing), missing, handler(), NOW, Lookups::default()).unwrap_err()
         ),
         ["reason"]
+    );
+}
+
+#[test]
+fn return_records_its_reason_code_and_refuses_an_unknown_one() {
+    for reason in ReturnReason::ALL {
+        let body = ActionBody::Return(ReturnBody {
+            reason: Some("理由".into()),
+            reason_code: Some(reason.code().into()),
+        });
+        let effect = run(in_state(CaseState::Assigned), body, handler(), NOW, Lookups::default()).unwrap();
+        assert_eq!(effect.details["reason_code"], reason.code());
+    }
+    let unknown = ActionBody::Return(ReturnBody { reason: None, reason_code: Some("not_my_problem".into()) });
+    let refused =
+        run(in_state(CaseState::Assigned), unknown, handler(), NOW, Lookups::default()).unwrap_err();
+    assert_eq!(fields(refused), ["reason_code", "reason"], "every problem with the body at once");
+}
+
+#[test]
+fn the_return_window_closes_at_the_end_of_its_last_working_day() {
+    // Friday 7 June 2024, with Monday the 10th a holiday: one working day
+    // after it is Tuesday the 11th, across the weekend and the holiday.
+    let day = |d| NaiveDate::from_ymd_opt(2024, 6, d).unwrap();
+    let calendar = Calendar::new([(day(10), false)]);
+    let assigned = at("2024-06-07T10:00:00+08:00");
+    assert_eq!(return_window_closed(&calendar, assigned, 1, at("2024-06-11T23:59:59+08:00")), None);
+    let late = return_window_closed(&calendar, assigned, 1, at("2024-06-12T00:00:00+08:00")).unwrap();
+    assert!(late.contains("2024-06-11T23:59:59+08:00"), "{late}");
+    assert_eq!(return_window_closed(&calendar, assigned, 2, at("2024-06-12T12:00:00+08:00")), None);
+    let none = return_window_closed(&calendar, assigned, 0, at("2024-06-07T10:00:01+08:00")).unwrap();
+    assert!(none.contains("return_days is 0"), "{none}");
+
+    let body = || ActionBody::Return(ReturnBody { reason: Some("理由".into()), reason_code: None });
+    let lookups = |days| Lookups {
+        assigned_at: Some(at("2024-06-07T10:00:00+08:00")),
+        return_days: days,
+        ..Lookups::default()
+    };
+    let refused = run(in_state(CaseState::Processing), body(), handler(), NOW, lookups(1)).unwrap_err();
+    assert!(matches!(refused, Refusal::ReturnWindowClosed(_)), "{refused:?}");
+    assert!(run(in_state(CaseState::Processing), body(), handler(), NOW, lookups(5)).is_ok());
+    let imported = Lookups { assigned_at: None, return_days: 0, ..Lookups::default() };
+    assert!(
+        run(in_state(CaseState::Processing), body(), handler(), NOW, imported).is_ok(),
+        "no assign event: allowed"
     );
 }
 

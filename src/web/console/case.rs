@@ -17,6 +17,7 @@ use askama::Template;
 use serde_json::{json, Map, Value};
 
 use crate::auth::AuthUser;
+use crate::domain::actions::ReturnReason;
 use crate::domain::callback::CallbackState;
 use crate::domain::event::EventKind;
 use crate::domain::ids::CaseId;
@@ -48,6 +49,8 @@ pub enum Input {
     YesNo,
     /// 电话 / 短信 / 上门.
     Method,
+    /// A return's kind of reason: 非本单位职责 / 诉求不清 / 重复件 / 其他.
+    ReturnReason,
 }
 
 /// A field of an action form: the API body member it fills.
@@ -88,6 +91,10 @@ const CALLBACK: [FieldSpec; 6] = [
 ];
 /// The ways of a callback, as the form offers them.
 pub const METHODS: [(&str, &str); 3] = [("phone", "电话"), ("sms", "短信"), ("visit", "上门")];
+const RETURN: [FieldSpec; 2] = [
+    field("reason_code", "退回原因类别", Input::ReturnReason, true),
+    field("reason", "退回理由", Input::Text, true),
+];
 const APPEAL: [FieldSpec; 1] = [field("reason", "申诉理由（说明评价为何不应计入）", Input::Text, true)];
 const APPEAL_DECISION: [FieldSpec; 2] =
     [field("uphold", "复核结论", Input::YesNo, true), field("note", "复核意见", Input::Text, true)];
@@ -99,9 +106,8 @@ pub fn fields(action: Action) -> &'static [FieldSpec] {
         Action::Assign => &ASSIGN,
         Action::Accept | Action::Approve | Action::Resume | Action::Publish | Action::Unpublish => &[NOTE],
         Action::Supervise => &SUPERVISE,
-        Action::Return | Action::RejectReply | Action::Invalidate | Action::Suspend | Action::Reopen => {
-            &[REASON]
-        }
+        Action::Return => &RETURN,
+        Action::RejectReply | Action::Invalidate | Action::Suspend | Action::Reopen => &[REASON],
         Action::Reply => &REPLY,
         Action::RequestExtension => &EXTENSION,
         Action::DecideExtension => &DECISION,
@@ -139,7 +145,7 @@ pub fn body_of(action: Action, form: &BTreeMap<String, String>) -> Result<Value,
                     continue;
                 }
             },
-            Input::Text | Input::Rating | Input::Method => json!(raw),
+            Input::Text | Input::Rating | Input::Method | Input::ReturnReason => json!(raw),
         };
         body.insert(spec.name.to_owned(), value);
     }
@@ -248,6 +254,8 @@ struct CasePage {
     ratings: Vec<(&'static str, &'static str)>,
     /// The ways of a callback.
     methods: [(&'static str, &'static str); 3],
+    /// The kinds of reason for a return, code and words.
+    return_reasons: Vec<(&'static str, &'static str)>,
     timeline: Vec<TimelineEntry>,
     done: Option<&'static str>,
     notice: Option<String>,
@@ -388,6 +396,7 @@ async fn render(
         departments: file.departments.into_iter().map(|d| (d.id.0, d.name)).collect(),
         ratings: file.rating_scale.ratings().iter().map(|r| (r.as_str(), words::rating(*r))).collect(),
         methods: METHODS,
+        return_reasons: ReturnReason::ALL.iter().map(|r| (r.code(), r.label())).collect(),
         timeline: timeline(file.timeline),
         preview: file.publication_preview,
         done,
@@ -462,7 +471,8 @@ pub async fn act(
         Err(
             refused @ (AppError::RectificationNotOpen(_)
             | AppError::AlreadyAppealed
-            | AppError::NotAppealed(_)),
+            | AppError::NotAppealed(_)
+            | AppError::ReturnWindowClosed(_)),
         ) => {
             posted.values.clear();
             posted.notice = Some(
@@ -472,6 +482,9 @@ pub async fn act(
                     }
                     AppError::NotAppealed(_) => {
                         "此案件没有待复核的申诉（可能已由他人复核）；本次操作没有执行。"
+                    }
+                    AppError::ReturnWindowClosed(_) => {
+                        "已超过本渠道的退回时限，不能再退回；如确非本单位职责，请联系办公室改派。本次操作没有执行。"
                     }
                     _ => "此案件没有待整改的差评，不能申诉；本次操作没有执行。",
                 }
