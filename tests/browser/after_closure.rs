@@ -6,7 +6,7 @@ use serde_json::json;
 
 use fantoccini::Locator;
 
-use crate::harness::{choose, Browser};
+use crate::harness::{choose, Browser, DESKTOP, PHONE};
 use crate::helpers::{Backend, TestApp, PASSWORD};
 
 crate::browser_tests!(
@@ -18,6 +18,16 @@ crate::browser_tests!(
 fn shot(app: &TestApp, name: &str) -> String {
     let backend = if app.backend == Backend::Sqlite { "sqlite" } else { "postgres" };
     format!("{backend}-{name}")
+}
+
+/// Screenshots the page as it stands at 1024×768 and on a 375-wide phone.
+async fn screenshots(app: &TestApp, browser: &Browser, name: &str) {
+    browser.screenshot(&shot(app, name)).await;
+    browser.viewport(PHONE).await;
+    // On a phone an open action form lies below the case's details: show it.
+    browser.js("document.querySelector('details[open]')?.scrollIntoView(); return 1;").await;
+    browser.screenshot(&shot(app, &format!("{name}-375x667"))).await;
+    browser.viewport(DESKTOP).await;
 }
 
 async fn a_clerk_calls_back_from_the_callback_queue(app: &TestApp, browser: &Browser) {
@@ -33,7 +43,7 @@ async fn a_clerk_calls_back_from_the_callback_queue(app: &TestApp, browser: &Bro
     assert_eq!(browser.js(&listed(spared)).await, json!(false), "an open case has none");
     assert!(browser.text("h1").await.contains("待回访") || browser.text("main").await.contains("待回访"));
     browser.assert_accessible("the callback queue").await;
-    browser.screenshot(&shot(app, "callback-queue")).await;
+    screenshots(app, browser, "callback-queue").await;
 
     browser.click(&format!("tr[data-case-id=\"{id}\"] a")).await;
     assert!(browser.text("[data-callback]").await.contains("待回访（回访期限"), "the page says it is due");
@@ -46,7 +56,7 @@ async fn a_clerk_calls_back_from_the_callback_queue(app: &TestApp, browser: &Bro
     browser.click("form[data-action=callback] input[name=resolved][value=false]").await;
     browser.fill("#callback-comment", "来信人说路灯仍未修好").await;
     browser.assert_accessible("the case page with the callback form").await;
-    browser.screenshot(&shot(app, "callback-form")).await;
+    screenshots(app, browser, "callback-form").await;
     browser.click("form[data-action=callback] button[type=submit]").await;
     let called = app.case(&office, id).await;
     assert_eq!(called["callback"]["state"], "done");
@@ -119,7 +129,7 @@ async fn a_poor_rating_is_appealed_and_excluded_on_review(app: &TestApp, browser
     assert_eq!(browser.js(&listed(good)).await, json!(false));
     assert!(browser.text("thead").await.contains("整改期限"));
     browser.assert_accessible("the rectification queue").await;
-    browser.screenshot(&shot(app, "rectification-queue")).await;
+    screenshots(app, browser, "rectification-queue").await;
     browser.click(&format!("tr[data-case-id=\"{id}\"] a")).await;
     assert!(browser.text("[data-rectification]").await.contains("待整改（整改期限"));
     open_form(browser, "appeal").await;
@@ -139,19 +149,19 @@ async fn a_poor_rating_is_appealed_and_excluded_on_review(app: &TestApp, browser
     browser.goto("/console/cases?queue=appeal").await;
     assert_eq!(browser.js(&listed(id)).await, json!(true));
     browser.assert_accessible("the appeal queue").await;
-    browser.screenshot(&shot(app, "appeal-queue")).await;
+    screenshots(app, browser, "appeal-queue").await;
     browser.click(&format!("tr[data-case-id=\"{id}\"] a")).await;
     open_form(browser, "decide-appeal").await;
     browser.click("form[data-action=decide-appeal] input[name=uphold][value=true]").await;
     browser.fill("#decide-appeal-note", "经核实，路灯不属本单位管理，同意核减").await;
     browser.assert_accessible("the case page with the decision form").await;
-    browser.screenshot(&shot(app, "appeal-decision")).await;
+    screenshots(app, browser, "appeal-decision").await;
     browser.click("form[data-action=decide-appeal] button[type=submit]").await;
     let excluded = browser.text("[data-rating-excluded]").await;
     assert!(excluded.contains("核减") && excluded.contains("同意核减"), "{excluded}");
     assert!(excluded.contains("供电公司"), "with the appeal's reason: {excluded}");
     browser.js("document.querySelector('[data-rating-excluded]').scrollIntoView(); return 1;").await;
-    browser.screenshot(&shot(app, "rating-excluded")).await;
+    screenshots(app, browser, "rating-excluded").await;
     let decided = app.case(&office, id).await;
     assert_eq!(
         (&decided["rating_excluded"], &decided["rectification"]["state"]),
@@ -211,5 +221,5 @@ async fn a_rectification_is_made_by_re_handling(app: &TestApp, browser: &Browser
     browser.goto("/console/cases?queue=callback").await;
     assert!(browser.text("thead").await.contains("回访期限"));
     browser.assert_accessible("the callback queue after the second closure").await;
-    browser.screenshot(&shot(app, "callback-queue-after-rectification")).await;
+    screenshots(app, browser, "callback-queue-after-rectification").await;
 }

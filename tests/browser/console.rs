@@ -141,6 +141,16 @@ async fn a_case_goes_from_intake_to_the_leaders_dashboard_through_the_pages(
         .as_bool()
         .unwrap());
     browser.goto(&format!("/console/cases/{id}")).await;
+    // The department may hand the case back: the return form, with its kinds of reason.
+    browser
+        .js("document.querySelector('form[data-action=return]').closest('details').open = true; return 1;")
+        .await;
+    browser.assert_accessible("the case page with the return form").await;
+    browser.screenshot(&shot(app, "return-form-1024x768")).await;
+    browser.viewport(PHONE).await;
+    browser.js("document.querySelector('form[data-action=return]').scrollIntoView(); return 1;").await;
+    browser.screenshot(&shot(app, "return-form-375x667")).await;
+    browser.viewport(DESKTOP).await;
     let version = app.case(&office, id).await["version"].as_i64().unwrap();
     app.act(office.token("clerk"), id, "supervise", serde_json::json!({"note": "请尽快签收"}))
         .await
