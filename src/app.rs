@@ -127,6 +127,7 @@ impl Application {
         if state.settings.background_tasks {
             maintenance::spawn(state.db.clone());
             deadlines::spawn(state.db.clone());
+            crate::digest::spawn(state.db.clone(), state.settings.clone());
             let mailer = notify::Mailer::from_settings(&state.settings).map_err(StartError)?;
             notify::spawn(state.db.clone(), mailer, state.settings.clone(), state.metrics.clone());
         }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::domain::figures::{Definition, Weight};
 use crate::domain::rating::Rating;
+use crate::domain::scorecard::Weights;
 
 /// Shortest JWT secret accepted outside development mode.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -46,6 +47,8 @@ pub struct Settings {
     /// Which ratings count as satisfied, and the composite weights: the
     /// definition printed with every report.
     pub definition: Definition,
+    /// The scorecard's weights (`CASEDESK_SCORECARD_WEIGHTS`), printed with it.
+    pub scorecard_weights: Weights,
     /// The first wait before a failed mail is tried again, in seconds (doubling after).
     pub mail_retry_base_secs: i64,
     /// Proxies whose `X-Forwarded-For` is believed; from anyone else the
@@ -80,6 +83,7 @@ impl Default for Settings {
             log_format: "text".into(),
             background_tasks: true,
             definition: Definition::default(),
+            scorecard_weights: Weights::default(),
             mail_retry_base_secs: 30,
             trusted_proxies: Vec::new(),
             ipv6_prefix: 64,
@@ -145,6 +149,7 @@ struct FileSettings {
     background_tasks: Option<bool>,
     satisfied_ratings: Option<String>,
     composite_weights: Option<String>,
+    scorecard_weights: Option<String>,
     mail_retry_seconds: Option<i64>,
     session_idle_minutes: Option<i64>,
     trusted_proxies: Option<String>,
@@ -293,6 +298,17 @@ impl Settings {
                 env("CASEDESK_SATISFIED_RATINGS").or(file.satisfied_ratings).as_deref(),
                 env("CASEDESK_COMPOSITE_WEIGHTS").or(file.composite_weights).as_deref(),
             )?,
+            scorecard_weights: match env("CASEDESK_SCORECARD_WEIGHTS").or(file.scorecard_weights) {
+                None => defaults.scorecard_weights,
+                Some(raw) => Weights::parse(&raw).map_err(|why| {
+                    ConfigError::new(
+                        "CASEDESK_SCORECARD_WEIGHTS",
+                        format!(
+                            "{why} (e.g. accepted_on_time_rate=15,completion_rate=20,on_time_rate=25,satisfaction_rate=25,resolution_rate=10,return_rate=5)"
+                        ),
+                    )
+                })?,
+            },
             trusted_proxies: parse_proxies(
                 env("CASEDESK_TRUSTED_PROXIES").or(file.trusted_proxies).as_deref(),
             )?,
@@ -519,6 +535,10 @@ mod tests {
             => "CASEDESK_WORKERS: must be from 1 to 1024 threads, got 0";
         log_format_is_text_or_json: "CASEDESK_LOG_FORMAT" = "xml"
             => "CASEDESK_LOG_FORMAT: must be text or json, got 'xml'";
+        scorecard_weights_sum_to_100: "CASEDESK_SCORECARD_WEIGHTS" = "accepted_on_time_rate=15,completion_rate=20,on_time_rate=25,satisfaction_rate=25,resolution_rate=10,return_rate=10"
+            => "CASEDESK_SCORECARD_WEIGHTS: the weights must sum to 100, they sum to 105 (e.g. accepted_on_time_rate=15,completion_rate=20,on_time_rate=25,satisfaction_rate=25,resolution_rate=10,return_rate=5)";
+        scorecard_weights_are_not_negative: "CASEDESK_SCORECARD_WEIGHTS" = "accepted_on_time_rate=-5,completion_rate=20,on_time_rate=25,satisfaction_rate=25,resolution_rate=10,return_rate=25"
+            => "CASEDESK_SCORECARD_WEIGHTS: the weight of accepted_on_time_rate must be a whole number from 0 to 100, got '-5' (e.g. accepted_on_time_rate=15,completion_rate=20,on_time_rate=25,satisfaction_rate=25,resolution_rate=10,return_rate=5)";
         background_tasks_is_a_switch: "CASEDESK_BACKGROUND_TASKS" = "yes"
             => "CASEDESK_BACKGROUND_TASKS: must be true or false, got 'yes'";
         mail_retry_is_bounded: "CASEDESK_MAIL_RETRY_SECONDS" = "7200"

@@ -13,6 +13,7 @@ use crate::db::models::NewCaseEvent;
 use crate::db::{self, Db, DbConnection};
 use crate::domain::case::initial_due;
 use crate::domain::event::EventKind;
+use crate::domain::lifecycle::Action;
 use crate::domain::time;
 use crate::error::AppError;
 use crate::notify::{self, Notice};
@@ -31,7 +32,12 @@ pub struct ScanOutcome {
     pub due_soon: usize,
     /// `overdue` events written.
     pub overdue: usize,
+    /// Automatic 督办 of cases not signed for in time.
+    pub accept_overdue: usize,
 }
+
+/// The note of the automatic 督办 of a case not signed for in time.
+pub const ACCEPT_OVERDUE_NOTE: &str = "签收超时";
 
 /// Records `overdue` and `due_soon` events due as of `now`, each at most once
 /// per case and due date. Safe with several instances: on PostgreSQL only one
@@ -42,14 +48,15 @@ pub fn scan(conn: &mut DbConnection, now: NaiveDateTime) -> Result<ScanOutcome, 
     if !db::locks::try_transaction_lock(conn, db::locks::DEADLINE_SCAN)? {
         return Ok(ScanOutcome::default());
     }
+    let mut outcome =
+        ScanOutcome { accept_overdue: press_late_signatures(conn, now)?, ..ScanOutcome::default() };
     // Two working days can span a long holiday: 30 calendar days is ample.
     let horizon = now + chrono::Duration::days(30);
     let candidates = db::cases::deadline_candidates(conn, now, horizon, SCAN_BATCH)?;
     if candidates.is_empty() {
-        return Ok(ScanOutcome::default());
+        return Ok(outcome);
     }
     let calendar = db::calendar::load(conn)?;
-    let mut outcome = ScanOutcome::default();
     for case in candidates {
         let Some(due_at) = case.due_at else { continue };
         let remaining = case.facts().clock().remaining_workdays(&calendar, now);
@@ -96,6 +103,49 @@ pub fn scan(conn: &mut DbConnection, now: NaiveDateTime) -> Result<ScanOutcome, 
     Ok(outcome)
 }
 
+/// Gives each assigned case not signed for by its `accept_due_at` one
+/// automatic 督办 (a `supervise` event without an actor, note
+/// [`ACCEPT_OVERDUE_NOTE`]) and one mail to the department, claimed per
+/// assignment so that no scan writes it twice. Cases assigned before
+/// assignments had a time to sign (and imported ones) have none and are left alone.
+fn press_late_signatures(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, AppError> {
+    let mut pressed = 0;
+    for case in db::cases::accept_overdue_candidates(conn, now, SCAN_BATCH)? {
+        let Some(after) = db::cases::claim_accept_overdue(conn, case.id, now, ACCEPT_OVERDUE_NOTE)? else {
+            continue;
+        };
+        let accept_due_at = after.accept_due_at.map(|at| time::to_office(at).to_rfc3339());
+        db::events::append(
+            conn,
+            &NewCaseEvent {
+                case_id: after.id,
+                action: EventKind::Action(Action::Supervise),
+                actor_id: None,
+                at: now,
+                from_state: Some(case.state),
+                to_state: Some(after.state),
+                note: Some(ACCEPT_OVERDUE_NOTE.to_owned()),
+                details: Some(
+                    json!({
+                        "automatic": true,
+                        "supervision_count": after.supervision_count,
+                        "department_id": after.department_id,
+                        "accept_due_at": accept_due_at,
+                    })
+                    .to_string(),
+                ),
+            },
+        )?;
+        let note = format!(
+            "{ACCEPT_OVERDUE_NOTE}：应于 {} 前签收，请即签收；如非本单位职责，请在退单时限内退单",
+            accept_due_at.as_deref().and_then(|at| at.get(..16)).unwrap_or("").replace('T', " ")
+        );
+        notify::enqueue(conn, Notice::Supervised, &after, json!({ "note": note }), now)?;
+        pressed += 1;
+    }
+    Ok(pressed)
+}
+
 /// Runs [`scan`] every minute on the current runtime.
 pub fn spawn(db: Db) {
     actix_web::rt::spawn(async move {
@@ -107,6 +157,7 @@ pub fn spawn(db: Db) {
                     tracing::info!(
                         due_soon = outcome.due_soon,
                         overdue = outcome.overdue,
+                        accept_overdue = outcome.accept_overdue,
                         "deadline events recorded"
                     )
                 }

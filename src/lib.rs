@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod deadlines;
 pub mod demo;
+pub mod digest;
 pub mod domain;
 pub mod error;
 pub mod files;

@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 
 use crate::auth::Overseer;
 use crate::error::AppError;
+use crate::service::bulletin::{self, BulletinQuery};
 use crate::service::reports::{self, AnnualQuery, ReportFile};
 use crate::state::AppState;
 
@@ -30,4 +31,14 @@ pub async fn annual(
             ))
             .body(bytes),
     })
+}
+
+/// `GET /api/v1/reports/bulletin?from&to[&format=text|xlsx]` (运行通报;
+/// leaders, clerks, admins).
+pub async fn bulletin(
+    state: web::Data<AppState>,
+    reader: Overseer,
+    query: web::Query<BulletinQuery>,
+) -> Result<HttpResponse, AppError> {
+    Ok(bulletin::bulletin(&state, &reader, query.into_inner()).await?.into_response())
 }

@@ -6,8 +6,9 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, Overseer};
 use crate::error::AppError;
+use crate::service::scorecard::{self, ScorecardQuery};
 use crate::service::stats::{self, StatsQuery};
 use crate::state::AppState;
 
@@ -45,4 +46,14 @@ pub async fn trend(
     query: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(stats::trend(&state, &user, query.into_inner()).await?))
+}
+
+/// `GET /api/v1/stats/scorecard`: each department's components, score and
+/// rank (leaders, clerks, admins).
+pub async fn scorecard(
+    state: web::Data<AppState>,
+    who: Overseer,
+    query: web::Query<ScorecardQuery>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(scorecard::scorecard(&state, &who, query.into_inner()).await?))
 }

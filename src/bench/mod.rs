@@ -350,6 +350,7 @@ async fn run_stats(url: &str, o: &StatsOptions) -> Result<Value, String> {
         ("by_channel", "by-channel?from=2024-01-01&to=2025-01-01"),
         ("by_department", "by-department?from=2024-01-01&to=2025-01-01"),
         ("trend", "trend?interval=month&from=2024-01-01&to=2025-01-01"),
+        ("scorecard", "scorecard?from=2024-01-01&to=2025-01-01"),
     ] {
         let mut samples = Vec::new();
         let endpoint = path.split('?').next().unwrap_or(path);

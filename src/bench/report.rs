@@ -60,6 +60,7 @@ pub(super) fn print_stats_table(report: &Value, options: &StatsOptions) {
         ("GET /stats/by-channel", "by_channel"),
         ("GET /stats/by-department", "by_department"),
         ("GET /stats/trend?interval=month", "trend"),
+        ("GET /stats/scorecard (a year)", "scorecard"),
         ("page /console/dashboard (a year)", "dashboard"),
         ("page /console/cases", "case_list"),
         ("page /console/cases?queue=overdue", "case_queue"),

@@ -14,6 +14,7 @@ use crate::domain::callback::CallbackState;
 use crate::domain::figures::Scope;
 use crate::domain::ids::{CaseId, DepartmentId};
 use crate::domain::lifecycle::CaseState;
+use crate::domain::rating::Rating;
 use crate::domain::rectification::RectificationState;
 use crate::domain::time;
 
@@ -159,8 +160,89 @@ pub struct CaseFilter {
     pub callback_due_before: Option<Option<NaiveDateTime>>,
     /// Only closed cases whose rectification is in one of these states.
     pub rectification_states: Vec<RectificationState>,
+    /// Only cases this department was assigned, whoever holds them now.
+    pub assigned_to: Option<DepartmentId>,
+    /// With `assigned_to`: only those assignments that came to this.
+    pub assignment: Option<AssignmentOutcome>,
+    /// Only assigned cases whose time to sign passed before this instant.
+    pub accept_overdue_at: Option<NaiveDateTime>,
+    /// Only closed cases that came to this.
+    pub outcome: Option<ClosedOutcome>,
     /// Only ids below this one (the page cursor).
     pub before_id: Option<CaseId>,
+}
+
+/// What came of a department's assignment, as the scorecard counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssignmentOutcome {
+    /// Signed for by its `accept_due_at` (按时签收).
+    AcceptedOnTime,
+    /// Handed back (退单).
+    Returned,
+    /// Not handed back (the scorecard's 未退单).
+    Kept,
+}
+
+impl AssignmentOutcome {
+    /// The codes of `?assignment=`.
+    pub const CODES: &'static [&'static str] = &["accepted_on_time", "returned", "kept"];
+
+    /// The outcome named `code`.
+    pub fn parse(code: &str) -> Option<AssignmentOutcome> {
+        match code {
+            "accepted_on_time" => Some(AssignmentOutcome::AcceptedOnTime),
+            "returned" => Some(AssignmentOutcome::Returned),
+            "kept" => Some(AssignmentOutcome::Kept),
+            _ => None,
+        }
+    }
+
+    /// The condition on an assignment's row.
+    fn condition(self) -> &'static str {
+        match self {
+            AssignmentOutcome::AcceptedOnTime => " AND accepted_at <= accept_due_at",
+            AssignmentOutcome::Returned => " AND returned_at IS NOT NULL",
+            AssignmentOutcome::Kept => " AND returned_at IS NULL",
+        }
+    }
+}
+
+/// What came of a closed case, as a figure counts it (a rating 核减 counts
+/// in none of the rated ones).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClosedOutcome {
+    /// Closed by its due time (按时办结).
+    OnTime,
+    /// Rated (参评).
+    Rated,
+    /// Rated with one of these (满意率's numerator as the definition in force says).
+    Satisfied(Vec<Rating>),
+    /// Rated and said resolved (解决率's numerator).
+    Resolved,
+    /// Rated and said whether resolved (解决率's denominator).
+    ResolutionAnswered,
+}
+
+impl ClosedOutcome {
+    /// The codes of `?outcome=`.
+    pub const CODES: &'static [&'static str] =
+        &["on_time", "rated", "satisfied", "resolved", "resolution_answered"];
+
+    /// The outcome named `code`; `satisfied` means the ratings given.
+    pub fn parse(code: &str, satisfied: &[Rating]) -> Option<ClosedOutcome> {
+        match code {
+            "on_time" => Some(ClosedOutcome::OnTime),
+            "rated" => Some(ClosedOutcome::Rated),
+            "satisfied" => {
+                // 非常满意 counts as 满意, 非常不满意 as 不满意 (`Rating::counted_as`).
+                let levels = Rating::ALL.iter().copied().filter(|r| satisfied.contains(&r.counted_as()));
+                Some(ClosedOutcome::Satisfied(levels.collect()))
+            }
+            "resolved" => Some(ClosedOutcome::Resolved),
+            "resolution_answered" => Some(ClosedOutcome::ResolutionAnswered),
+            _ => None,
+        }
+    }
 }
 
 /// The order of a list.
@@ -299,6 +381,35 @@ macro_rules! filtered {
                     .or(cases::tracking_no.like(tracking_pattern).escape('\\')),
             );
         }
+        if let Some(department) = filter.assigned_to {
+            let outcome = filter.assignment.map_or("", AssignmentOutcome::condition);
+            query = query.filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "cases.id IN (SELECT case_id FROM assignments WHERE department_id = ",
+                )
+                .bind::<diesel::sql_types::BigInt, _>(department.0)
+                .sql(outcome)
+                .sql(")"),
+            );
+        }
+        if let Some(at) = filter.accept_overdue_at {
+            query = query.filter(cases::state.eq(CaseState::Assigned)).filter(cases::accept_due_at.lt(at));
+        }
+        if let Some(outcome) = &filter.outcome {
+            query = query.filter(cases::state.eq(CaseState::Closed));
+            let rated = cases::rating.is_not_null().and(cases::rating_excluded_at.is_null());
+            query = match outcome {
+                ClosedOutcome::OnTime => query.filter(cases::closed_at.le(cases::due_at)),
+                ClosedOutcome::Rated => query.filter(rated),
+                ClosedOutcome::Satisfied(levels) => {
+                    query.filter(rated).filter(cases::rating.eq_any(levels.clone()))
+                }
+                ClosedOutcome::Resolved => query.filter(rated).filter(cases::resolved.eq(true)),
+                ClosedOutcome::ResolutionAnswered => {
+                    query.filter(rated).filter(cases::resolved.is_not_null())
+                }
+            };
+        }
         if let Some(before_id) = filter.before_id {
             query = query.filter(cases::id.lt(before_id));
         }
@@ -424,6 +535,49 @@ pub fn rectifications_overdue(
     Ok(query.load::<(Option<DepartmentId>, i64)>(conn)?.into_iter().collect())
 }
 
+/// Assigned cases per department not signed for by their `accept_due_at`
+/// at `now`: the risk board's 签收超时 (assigned cases are few; `cases_state`
+/// finds them).
+pub fn accept_overdue(
+    conn: &mut DbConnection,
+    channel: Option<&str>,
+    department_id: Option<DepartmentId>,
+    now: NaiveDateTime,
+) -> QueryResult<BTreeMap<Option<DepartmentId>, i64>> {
+    let mut query = cases::table
+        .group_by(cases::department_id)
+        .select((cases::department_id, diesel::dsl::count_star()))
+        .filter(cases::state.eq(CaseState::Assigned))
+        .filter(cases::accept_due_at.lt(now))
+        .into_boxed();
+    if let Some(channel) = channel {
+        query = query.filter(cases::channel.eq(channel.to_owned()));
+    }
+    if let Some(department_id) = department_id {
+        query = query.filter(cases::department_id.eq(department_id));
+    }
+    Ok(query.load::<(Option<DepartmentId>, i64)>(conn)?.into_iter().collect())
+}
+
+/// Cases received in [`from`, `to`) with a 差评整改, counted per
+/// department and rectification state: the bulletin's 差评 and their
+/// rectification. (Cases with a rectification are few; the receipt index
+/// bounds the period.)
+pub fn rectifications_by_state(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<(Option<DepartmentId>, RectificationState, i64)>> {
+    cases::table
+        .group_by((cases::department_id, cases::rectification_state))
+        .select((cases::department_id, cases::rectification_state, diesel::dsl::count_star()))
+        .filter(cases::received_at.ge(from))
+        .filter(cases::received_at.lt(to))
+        .filter(cases::rectification_state.is_not_null())
+        .load::<(Option<DepartmentId>, Option<RectificationState>, i64)>(conn)
+        .map(|rows| rows.into_iter().filter_map(|(d, state, n)| state.map(|s| (d, s, n))).collect())
+}
+
 /// Open, running cases whose `overdue` event (due time passed) or `due_soon`
 /// event (due before `horizon`) is not recorded yet for their due date,
 /// soonest due first, at most `limit`.
@@ -471,6 +625,57 @@ pub fn claim_deadline_event(
             .execute(conn)?,
     };
     Ok(claimed == 1)
+}
+
+/// Assigned cases not signed for by their `accept_due_at` and not yet
+/// pressed for it, earliest first (the partial index `cases_accept_pending`).
+pub fn accept_overdue_candidates(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Case>> {
+    cases::table
+        .filter(cases::state.eq(CaseState::Assigned))
+        .filter(cases::accept_overdue_recorded_at.is_null())
+        .filter(cases::accept_due_at.is_not_null())
+        .filter(cases::accept_due_at.lt(now))
+        .order(cases::accept_due_at)
+        .limit(limit)
+        .load(conn)
+}
+
+/// Records the automatic 督办 of a case not signed for in time — its
+/// supervision count, time and note, and the claim that it was done for this
+/// assignment — if no scan did already and the case is still waiting to be
+/// signed for; the case as it is after, or `None`. The version moves, as
+/// with any 督办, so a client holding the case before it must re-read it.
+pub fn claim_accept_overdue(
+    conn: &mut DbConnection,
+    id: CaseId,
+    now: NaiveDateTime,
+    note: &str,
+) -> QueryResult<Option<Case>> {
+    let claimed = diesel::update(
+        cases::table
+            .filter(cases::id.eq(id))
+            .filter(cases::state.eq(CaseState::Assigned))
+            .filter(cases::accept_overdue_recorded_at.is_null())
+            .filter(cases::accept_due_at.lt(now)),
+    )
+    .set((
+        cases::accept_overdue_recorded_at.eq(now),
+        cases::supervision_count.eq(cases::supervision_count + 1),
+        cases::last_supervised_at.eq(now),
+        cases::last_supervision_note.eq(note),
+        cases::version.eq(cases::version + 1),
+        cases::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if claimed == 1 {
+        find(conn, id)
+    } else {
+        Ok(None)
+    }
 }
 
 /// Cases registered before due dates existed: no time limit stored.

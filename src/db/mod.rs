@@ -6,6 +6,7 @@
 //! actix's blocking thread pool with a pooled connection; nothing here runs on
 //! the async executor.
 
+pub mod assignments;
 pub mod cache;
 pub mod calendar;
 pub mod cases;
@@ -13,6 +14,7 @@ pub mod channels;
 mod checkpoint;
 mod connection;
 pub mod departments;
+pub mod digests;
 pub mod events;
 pub mod idempotency;
 pub mod letters;

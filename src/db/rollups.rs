@@ -17,7 +17,9 @@ use super::{placeholders, DbConnection};
 use crate::domain::calendar::Calendar;
 use crate::domain::callback::CallbackState;
 use crate::domain::case::handling_time;
-use crate::domain::figures::{contribution, Breakdown, Counts, Measure, RollupKey, Scope};
+use crate::domain::figures::{
+    contribution, Breakdown, Counts, Measure, RollupKey, Scope, ASSIGNMENT_MEASURES,
+};
 use crate::domain::lifecycle::CaseState;
 use crate::domain::rating::Rating;
 use crate::domain::time;
@@ -343,7 +345,60 @@ fn recount_expression(measure: Measure, as_of_mark: &str) -> String {
             count(format!("{closed} AND {rated} AND rating IS NOT NULL AND resolved = {}", sql_true))
         }
         Measure::RatingsExcluded => count(format!("{closed} AND {excluded} AND rating IS NOT NULL")),
+        // Counted from the assignments ([`assignment_expression`]).
+        Measure::Assignments | Measure::AcceptedOnTime | Measure::Returns => "CAST(0 AS BIGINT)".to_owned(),
     }
+}
+
+/// How `measure` is counted from the assignments as they stood at the
+/// instant bound at `as_of_mark`; the case measures are nothing there.
+/// The SQL twin of `db::assignments`' bookkeeping.
+fn assignment_expression(measure: Measure, as_of_mark: &str) -> String {
+    let count = |condition: String| {
+        format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS BIGINT)")
+    };
+    match measure {
+        Measure::Assignments => "CAST(COUNT(*) AS BIGINT)".to_owned(),
+        Measure::AcceptedOnTime => {
+            count(format!("accepted_at <= {as_of_mark} AND accepted_at <= accept_due_at"))
+        }
+        Measure::Returns => count(format!("returned_at <= {as_of_mark}")),
+        _ => "CAST(0 AS BIGINT)".to_owned(),
+    }
+}
+
+/// The assignments' sums, grouped as [`recount`] groups the cases', as they
+/// stood at `as_of`: assigned no later than then, for cases received in the scope.
+fn recount_assignments(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    grouping: Grouping,
+    as_of: NaiveDateTime,
+) -> QueryResult<Vec<SumRow>> {
+    let grp = group_expr(conn, grouping, "received_day", "department_id");
+    let marks = placeholders(conn, 1, 5);
+    let columns: Vec<String> = Measure::ALL
+        .iter()
+        .map(|m| format!("{} AS {}", assignment_expression(*m, &marks[0]), m.name()))
+        .collect();
+    let mut sql = format!(
+        "SELECT {grp} AS grp, {} FROM assignments WHERE assigned_at <= {} AND received_day >= {} AND received_day < {}",
+        columns.join(", "),
+        marks[0],
+        marks[1],
+        marks[2],
+    );
+    sql.push_str(&scope_conditions(scope, "department_id", &marks, 3));
+    if grouping != Grouping::Total {
+        sql.push_str(&format!(" GROUP BY {grp}"));
+    }
+    let query = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<Timestamp, _>(as_of)
+        .bind::<Date, _>(scope.from)
+        .bind::<Date, _>(scope.to);
+    let query = bind_scope(query, scope);
+    query.load(conn)
 }
 
 /// Every measure's recount, named as its column.
@@ -356,9 +411,10 @@ fn measure_names() -> Vec<&'static str> {
     Measure::ALL.iter().map(|m| m.name()).collect()
 }
 
-/// The same sums counted from the cases themselves, as they stood at `as_of`
-/// (closed, and rated, no later than then; received no later than then).
-/// Serves figures asked for an earlier time, and checks the rollups.
+/// The same sums counted from the cases themselves (and their assignments),
+/// as they stood at `as_of` (closed, and rated, no later than then; received
+/// no later than then); a group may come in two rows. Serves figures asked
+/// for an earlier time, and checks the rollups.
 pub fn recount(
     conn: &mut DbConnection,
     scope: &Scope,
@@ -385,7 +441,9 @@ pub fn recount(
         .bind::<Timestamp, _>(time::start_of_office_day(scope.from))
         .bind::<Timestamp, _>(time::start_of_office_day(scope.to));
     let query = bind_scope(query, scope);
-    query.load(conn)
+    let mut rows: Vec<SumRow> = query.load(conn)?;
+    rows.extend(recount_assignments(conn, scope, grouping, as_of)?);
+    Ok(rows)
 }
 
 /// A count per group.
@@ -459,6 +517,24 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<usize> {
     let far_future =
         NaiveDate::from_ymd_opt(9999, 1, 1).unwrap_or(NaiveDate::MAX).and_time(chrono::NaiveTime::MIN);
     let written = diesel::sql_query(sql).bind::<Timestamp, _>(far_future).execute(conn)?;
+    let assigned: Vec<String> = ASSIGNMENT_MEASURES.iter().map(|m| m.name().to_owned()).collect();
+    let recounts: Vec<String> =
+        ASSIGNMENT_MEASURES.iter().map(|m| assignment_expression(*m, &marks[0])).collect();
+    let sets: Vec<String> = assigned.iter().map(|m| format!("{m} = excluded.{m}")).collect();
+    // The department of an assignment may hold no case of that day, so its
+    // row may not exist yet; where it does, the cases' insert left these at 0.
+    // (`WHERE TRUE` lets SQLite parse the upsert after a SELECT.)
+    diesel::sql_query(format!(
+        "INSERT INTO case_rollups (received_day, channel, department_key, {}) \
+         SELECT received_day, channel, department_id, {} FROM assignments WHERE TRUE \
+         GROUP BY received_day, channel, department_id \
+         ON CONFLICT (received_day, channel, department_key) DO UPDATE SET {}",
+        assigned.join(", "),
+        recounts.join(", "),
+        sets.join(", "),
+    ))
+    .bind::<Timestamp, _>(far_future)
+    .execute(conn)?;
     let month = match conn {
         DbConnection::Pg(_) => "CAST(date_trunc('month', received_day) AS DATE)",
         DbConnection::Sqlite(_) => "date(received_day, 'start of month')",

@@ -27,6 +27,16 @@ diesel::table! {
         token_epoch -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        digest -> Text,
+    }
+}
+
+diesel::table! {
+    digests_sent (user_id, period_start, period_end) {
+        user_id -> BigInt,
+        period_start -> Date,
+        period_end -> Date,
+        written_at -> Timestamp,
     }
 }
 
@@ -139,6 +149,8 @@ diesel::table! {
         appeal_reason -> Nullable<Text>,
         appeal_note -> Nullable<Text>,
         rating_excluded_at -> Nullable<Timestamp>,
+        accept_due_at -> Nullable<Timestamp>,
+        accept_overdue_recorded_at -> Nullable<Timestamp>,
     }
 }
 
@@ -168,6 +180,9 @@ diesel::table! {
         resolved_answered -> BigInt,
         resolved_yes -> BigInt,
         ratings_excluded -> BigInt,
+        assignments -> BigInt,
+        accepted_on_time -> BigInt,
+        returns -> BigInt,
     }
 }
 
@@ -197,6 +212,9 @@ diesel::table! {
         resolved_answered -> BigInt,
         resolved_yes -> BigInt,
         ratings_excluded -> BigInt,
+        assignments -> BigInt,
+        accepted_on_time -> BigInt,
+        returns -> BigInt,
     }
 }
 
@@ -297,6 +315,24 @@ diesel::joinable!(cases -> channels (channel));
 diesel::joinable!(case_events -> cases (case_id));
 
 diesel::table! {
+    assignments (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        department_id -> BigInt,
+        channel -> Text,
+        received_day -> Date,
+        assigned_at -> Timestamp,
+        accept_due_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        returned_at -> Nullable<Timestamp>,
+        return_reason_code -> Nullable<Text>,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(assignments -> cases (case_id));
+
+diesel::table! {
     known_sign_in_addresses (username, client) {
         username -> Text,
         client -> Text,
@@ -326,6 +362,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_days,
     case_rollups,
     case_rollups_monthly,
+    assignments,
+    digests_sent,
     tracking_counters,
     cases,
     case_events,

@@ -88,6 +88,9 @@ macro_rules! with_measures {
             (ResolvedAnswered, resolved_answered, "Closed cases whose rating in force says 是否解决."),
             (ResolvedYes, resolved_yes, "Of those, resolved."),
             (RatingsExcluded, ratings_excluded, "Closed cases whose rating in force is 核减 (out of every rating measure above)."),
+            (Assignments, assignments, "Assignments of cases received in the period, under the department assigned (按时签收率's and 退单率's denominator); summed from the assignments, not the case."),
+            (AcceptedOnTime, accepted_on_time, "Of those, signed for by their accept_due_at (按时签收率's numerator)."),
+            (Returns, returns, "Of those, handed back by the department (退单率's numerator)."),
         }
     };
 }
@@ -164,6 +167,10 @@ pub struct RollupKey {
     pub department: i64,
 }
 
+/// The measures summed from the assignments rather than from the case row.
+pub const ASSIGNMENT_MEASURES: [Measure; 3] =
+    [Measure::Assignments, Measure::AcceptedOnTime, Measure::Returns];
+
 /// What one case adds to the sums: nothing if it is invalid. A case counts
 /// where and when it was received; only a closed case counts as closed,
 /// rated and timed, with the rating in force.
@@ -206,6 +213,11 @@ pub fn contribution(case: &CaseFacts<'_>) -> Option<(RollupKey, Counts)> {
         resolved_answered: flag(rating.is_some() && case.resolved.is_some()),
         resolved_yes: flag(rating.is_some() && case.resolved == Some(true)),
         ratings_excluded: flag(excluded),
+        // A department's assignments are its own, whichever department the
+        // case is with now: `db::assignments` sums them under their key.
+        assignments: 0,
+        accepted_on_time: 0,
+        returns: 0,
         overdue_open: 0,
     };
     Some((key, counts))
@@ -320,6 +332,8 @@ impl Definition {
              同一事项以最后一次评价为准；五级评价的非常满意计为满意、非常不满意计为不满意；回访率＝已回访（含联系不上）的件数÷需回访的办结件数×100%，留有电话的来信办结后需回访，\
              来信人在回访期限前已评价的不需回访；解决率＝评价为已解决的件数÷回答了是否解决的参评件数×100%；\
              核减件数为承办单位申诉、经领导复核同意核减的评价件数，核减的评价不计入参评件数、满意率、综合满意率和解决率；\
+             按时签收率＝在签收时限内签收的交办次数÷交办次数×100%；退单率＝退单次数÷交办次数×100%；\
+             交办次数为统计期内受理事项的每一次交办，按承办单位各自统计（重新交办的事项，原单位与新单位各计一次）；\
              比率四舍五入保留两位小数。",
             satisfied.join("＋"),
             s.text(),
@@ -328,7 +342,8 @@ impl Definition {
         )
     }
 
-    fn satisfied_count(&self, satisfied: i64, basically: i64, unsatisfied: i64) -> i64 {
+    /// How many of the rated count as satisfied under this definition.
+    pub fn satisfied_count(&self, satisfied: i64, basically: i64, unsatisfied: i64) -> i64 {
         self.satisfied_ratings
             .iter()
             // The setting names counted levels only (`config` refuses the
@@ -404,6 +419,16 @@ pub struct Figures {
     /// 核减: closed cases whose rating in force was excluded on appeal;
     /// counted in none of the rating figures above.
     pub ratings_excluded: i64,
+    /// 按时签收率, %: `accepted_on_time` / `assignments`.
+    pub accepted_on_time_rate: Option<Hundredths>,
+    /// Assignments signed for by their due time.
+    pub accepted_on_time: i64,
+    /// Assignments of the period's cases (per department: those it got).
+    pub assignments: i64,
+    /// 退单率, %: `returns` / `assignments`.
+    pub return_rate: Option<Hundredths>,
+    /// Assignments handed back (per department: those it handed back).
+    pub returns: i64,
 }
 
 /// Rated cases per level of the five-level scale (three-level channels
@@ -478,6 +503,11 @@ pub fn figures(c: &Counts, definition: &Definition, two_dimensions: bool) -> Fig
         resolved: c.resolved_yes,
         resolved_answered: c.resolved_answered,
         ratings_excluded: c.ratings_excluded,
+        accepted_on_time_rate: rate(c.accepted_on_time, c.assignments),
+        accepted_on_time: c.accepted_on_time,
+        assignments: c.assignments,
+        return_rate: rate(c.returns, c.assignments),
+        returns: c.returns,
     }
 }
 
@@ -513,6 +543,10 @@ pub struct Change {
     pub resolution_rate: Option<Hundredths>,
     /// Ratings 核减.
     pub ratings_excluded: i64,
+    /// 按时签收率, points.
+    pub accepted_on_time_rate: Option<Hundredths>,
+    /// 退单率, points.
+    pub return_rate: Option<Hundredths>,
 }
 
 fn minus(a: Option<Hundredths>, b: Option<Hundredths>) -> Option<Hundredths> {
@@ -537,6 +571,8 @@ pub fn change(current: &Figures, previous: &Figures) -> Change {
         callback_rate: minus(current.callback_rate, previous.callback_rate),
         resolution_rate: minus(current.resolution_rate, previous.resolution_rate),
         ratings_excluded: current.ratings_excluded - previous.ratings_excluded,
+        accepted_on_time_rate: minus(current.accepted_on_time_rate, previous.accepted_on_time_rate),
+        return_rate: minus(current.return_rate, previous.return_rate),
     }
 }
 
@@ -842,8 +878,8 @@ mod tests {
             *measure.of_mut(&mut counts) = i as i64 + 1;
         }
         assert_eq!(counts.received, 1);
-        assert_eq!(counts.ratings_excluded, Measure::ALL.len() as i64);
-        assert_eq!(Measure::ALL.last().map(|m| m.name()), Some("ratings_excluded"));
+        assert_eq!(counts.returns, Measure::ALL.len() as i64);
+        assert_eq!(Measure::ALL.last().map(|m| m.name()), Some("returns"));
         assert_eq!(-(-counts), counts);
     }
 }

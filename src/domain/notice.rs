@@ -25,11 +25,13 @@ pub enum Notice {
     Extended,
     /// To the department: a 差评 (or an unsolved problem) to verify and rectify.
     Rectification,
+    /// To a staff account that asked for it: the leaders' weekly or monthly digest.
+    Digest,
 }
 
 impl Notice {
     /// Every notice.
-    pub const ALL: [Notice; 9] = [
+    pub const ALL: [Notice; 10] = [
         Notice::Receipt,
         Notice::Assigned,
         Notice::DueSoon,
@@ -39,6 +41,7 @@ impl Notice {
         Notice::Closed,
         Notice::Extended,
         Notice::Rectification,
+        Notice::Digest,
     ];
 
     /// The stored name.
@@ -53,6 +56,7 @@ impl Notice {
             Notice::Closed => "closed",
             Notice::Extended => "extended",
             Notice::Rectification => "rectification",
+            Notice::Digest => "digest",
         }
     }
 

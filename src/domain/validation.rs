@@ -123,6 +123,8 @@ pub enum Rule {
     ToAfterFrom,
     /// A period over ten years.
     PeriodTooLong,
+    /// A bulletin's period over 366 days.
+    BulletinTooLong,
     /// A parameter of the trend only.
     TrendOnly,
     /// A cursor this service did not issue.
@@ -239,6 +241,7 @@ impl std::fmt::Display for Rule {
             }
             Rule::ToAfterFrom => f.write_str("must be after from (to is exclusive)"),
             Rule::PeriodTooLong => f.write_str("the period may span at most ten years"),
+            Rule::BulletinTooLong => f.write_str("a bulletin's period may span at most 366 days"),
             Rule::TrendOnly => f.write_str("is only used by /stats/trend"),
             Rule::Cursor => f.write_str("is not a cursor this service issued"),
             Rule::KeyReused => f.write_str("was already used with a different request body"),

@@ -12,8 +12,9 @@ pub mod templates;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use base64::Engine;
 use chrono::NaiveDateTime;
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use serde_json::{json, Value};
 
@@ -36,6 +37,8 @@ pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
 pub const LEASE: chrono::Duration = chrono::Duration::minutes(2);
 /// Messages claimed per round.
 const BATCH: i64 = 50;
+/// The media type of an xlsx workbook.
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// What every message about a case carries. Departments never get the
 /// citizen's contact details; citizens never get internal notes.
@@ -134,16 +137,27 @@ fn build(settings: &Settings, row: &Message) -> Result<lettre::Message, String> 
     let (text, html) = templates::bodies(notice, &payload, &settings.public_url);
     let from: Mailbox = settings.mail_from.parse().map_err(|e| format!("CASEDESK_MAIL_FROM: {e}"))?;
     let to: Mailbox = row.recipient.parse().map_err(|e| format!("recipient: {e}"))?;
+    let bodies = MultiPart::alternative()
+        .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text))
+        .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html));
+    // A digest carries its workbook, written with the digest (base64 in the payload).
+    let body = match (payload["attachment"]["name"].as_str(), payload["attachment"]["base64"].as_str()) {
+        (Some(name), Some(encoded)) => {
+            let bytes =
+                base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|e| e.to_string())?;
+            let kind = ContentType::parse(XLSX).map_err(|e| e.to_string())?;
+            MultiPart::mixed()
+                .multipart(bodies)
+                .singlepart(Attachment::new(name.to_owned()).body(bytes, kind))
+        }
+        _ => bodies,
+    };
     lettre::Message::builder()
         .from(from)
         .to(to)
         .subject(&row.subject)
         .message_id(Some(format!("<outbox-{}@casedesk>", row.id)))
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text))
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html)),
-        )
+        .multipart(body)
         .map_err(|e| e.to_string())
 }
 

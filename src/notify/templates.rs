@@ -33,6 +33,14 @@ pub fn subject(notice: Notice, payload: &Value) -> String {
         Notice::Closed => "已办结",
         Notice::Extended => "延期办理",
         Notice::Rectification => "差评整改",
+        Notice::Digest => {
+            return format!(
+                "【{}】{}至{}",
+                field(payload, "label"),
+                field(payload, "from"),
+                field(payload, "last_day")
+            )
+        }
     };
     format!("【{tag}】{no}")
 }
@@ -61,6 +69,31 @@ pub fn inert(text: &str) -> String {
         }
     }
     out
+}
+
+/// A digest's lines: the headline figures, the risk board, the attachment.
+fn digest_lines(payload: &Value, base: &str) -> Vec<String> {
+    let mut lines = vec![
+        format!("{}：", field(payload, "recipient_name")),
+        format!("{}至{}（按收到时间）运行情况如下：", field(payload, "from"), field(payload, "last_day")),
+    ];
+    if let Some(headline) = payload["headline"].as_array() {
+        lines.extend(headline.iter().filter_map(|line| line.as_str()).map(|line| format!("· {line}")));
+    }
+    match payload["risk"].as_array() {
+        Some(risk) if !risk.is_empty() => {
+            lines.push(format!("风险看板（截至{}）：", field(payload, "as_of")));
+            lines.extend(risk.iter().filter_map(|line| line.as_str()).map(|line| format!("· {line}")));
+        }
+        _ => lines.push(format!("风险看板（截至{}）：没有超期或签收超时的案件。", field(payload, "as_of"))),
+    }
+    lines.push("附件为本期运行通报（Excel），含考核得分、红黑榜、超期与签收超时、差评整改。".into());
+    lines.push(format!(
+        "查看考核与通报：{base}/console/scorecard?from={}&to={}",
+        field(payload, "from"),
+        field(payload, "to")
+    ));
+    lines
 }
 
 /// The plain-text and HTML bodies.
@@ -135,6 +168,7 @@ pub fn bodies(notice: Notice, payload: &Value, public_url: &str) -> (String, Str
             quoted_title(payload),
             format!("查看案件：{case_link}"),
         ],
+        Notice::Digest => digest_lines(payload, base),
         Notice::Extended => vec![
             "您好：".into(),
             format!("您的来信 {no} 因情况复杂，办理期限延长至 {}。", due(payload)),
@@ -175,6 +209,10 @@ pub fn redacted(payload: &str) -> String {
         Ok(Value::Object(mut map)) => {
             if map.remove("query_code").is_some() {
                 map.insert("query_code".into(), Value::String("(已发送)".into()));
+            }
+            // A digest's workbook is kept until sent, not after.
+            if map.remove("attachment").is_some() {
+                map.insert("attachment".into(), Value::String("(已发送)".into()));
             }
             Value::Object(map).to_string()
         }

@@ -13,6 +13,7 @@ use crate::db::models::{self, NewUser, User};
 use crate::db::{self, Db, DbConnection};
 use crate::domain::account::{parse_role, parse_username};
 use crate::domain::citizen::optional_email;
+use crate::domain::digest::Frequency;
 use crate::domain::ids::{DepartmentId, UserId};
 use crate::domain::role::Role;
 use crate::domain::time;
@@ -96,6 +97,8 @@ pub struct UpdateInput {
     pub email: Option<Option<String>>,
     /// `false` deactivates (and revokes the account's sessions).
     pub active: Option<bool>,
+    /// The leaders' digest by mail: `none`, `weekly` or `monthly`.
+    pub digest: Option<String>,
 }
 
 /// Creates an account: the API's `POST /api/v1/users` and the admin pages.
@@ -150,6 +153,13 @@ pub async fn update(
         input.display_name.as_deref().and_then(|n| text_in_range(&mut errors, "display_name", n, 1, 50));
     let role = input.role.as_deref().and_then(|r| parse_role(&mut errors, r));
     let email = input.email.map(|e| optional_email(&mut errors, "email", e.as_deref()));
+    let digest = input.digest.as_deref().and_then(|d| match Frequency::parse(d) {
+        Some(frequency) => Some(frequency.as_str().to_owned()),
+        None => {
+            errors.add("digest", Rule::OneOf(Frequency::CODES));
+            None
+        }
+    });
     if !errors.is_empty() {
         return Err(errors.into());
     }
@@ -167,6 +177,7 @@ pub async fn update(
         active: input.active,
         token_epoch: None,
         updated_at: Some(time::now_utc()),
+        digest,
     };
     let updated = state
         .db

@@ -19,7 +19,7 @@ use super::access::{self, caller, contact_for, Caller};
 use super::paging::{decode_cursor, encode_cursor, page_limit};
 use super::views::{CaseList, CaseSummary, CaseView, Contact, CreatedCaseView, EventView};
 use crate::auth::{AuthUser, OfficeStaff};
-use crate::db::cases::{CaseFilter, ListOrder};
+use crate::db::cases::{AssignmentOutcome, CaseFilter, ClosedOutcome, ListOrder};
 use crate::db::models::StoredResponse;
 use crate::db::models::{Case, CaseChanges, CaseEvent, Channel, Department, NewCaseEvent, NewCaseRow};
 use crate::db::{self, DbConnection};
@@ -29,6 +29,7 @@ use crate::domain::calendar::{end_of_day, Clock};
 use crate::domain::callback::CallbackState;
 use crate::domain::case::{initial_due, CaseFacts};
 use crate::domain::event::EventKind;
+use crate::domain::figures::Definition;
 use crate::domain::ids::{CaseId, DepartmentId, UserId};
 use crate::domain::intake::{self, NewCase, NewCaseInput};
 use crate::domain::lifecycle::{Action, Actor, CaseState};
@@ -380,6 +381,19 @@ pub struct CaseQuery {
     /// `open`: rectifications the department still has to make (open, or
     /// refused on appeal); `appealed`: appeals waiting for a decision.
     pub rectification: Option<String>,
+    /// A department id: only cases it was assigned (whoever holds them now),
+    /// received in the period given — the scorecard's 交办 behind its
+    /// 按时签收率 and 退单率.
+    pub assigned_to: Option<String>,
+    /// With `assigned_to`: `accepted_on_time` (it signed in time) or
+    /// `returned` (it handed the case back).
+    pub assignment: Option<String>,
+    /// `true`: only assigned cases not signed for in time (签收超时).
+    pub accept_overdue: Option<String>,
+    /// Closed cases by what came of them: `on_time` (closed by the due time),
+    /// `rated`, `satisfied` (as the satisfaction rate counts), `resolved`,
+    /// `resolution_answered` (said whether resolved); ratings 核减 count in none.
+    pub outcome: Option<String>,
     /// Page size.
     pub limit: Option<String>,
     /// The page cursor.
@@ -415,6 +429,10 @@ impl CaseQuery {
             supervised: given(&self.supervised),
             callback: given(&self.callback),
             rectification: given(&self.rectification),
+            assigned_to: given(&self.assigned_to),
+            assignment: given(&self.assignment),
+            accept_overdue: given(&self.accept_overdue),
+            outcome: given(&self.outcome),
             limit: given(&self.limit),
             cursor: given(&self.cursor),
         }
@@ -450,12 +468,20 @@ impl CaseQuery {
             ("supervised", &self.supervised),
             ("callback", &self.callback),
             ("rectification", &self.rectification),
+            ("assigned_to", &self.assigned_to),
+            ("assignment", &self.assignment),
+            ("accept_overdue", &self.accept_overdue),
+            ("outcome", &self.outcome),
         ];
         fields.into_iter().filter_map(|(name, value)| given(value).map(|v| (name, v))).collect()
     }
 
     /// The filter and page size for `user`: a handler's list is their department's.
-    pub fn into_filter(self, user: &AuthUser) -> Result<(CaseFilter, i64), AppError> {
+    pub fn into_filter(
+        self,
+        user: &AuthUser,
+        definition: &Definition,
+    ) -> Result<(CaseFilter, i64), AppError> {
         let mut errors = FieldErrors::new();
         let mut filter = CaseFilter::default();
         if let Some(states) = &self.state {
@@ -497,6 +523,41 @@ impl CaseQuery {
             Some("appealed") => filter.rectification_states = vec![RectificationState::Appealed],
             Some(_) => errors.add("rectification", Rule::OneOf(&["open", "appealed"])),
         }
+        filter.assigned_to = match self.assigned_to.as_deref().map(str::parse::<i64>) {
+            None => None,
+            Some(Ok(id)) => Some(DepartmentId(id)),
+            Some(Err(_)) => {
+                errors.add("assigned_to", Rule::DepartmentId);
+                None
+            }
+        };
+        filter.assignment = match self.assignment.as_deref() {
+            None => None,
+            Some(code) => {
+                let parsed = AssignmentOutcome::parse(code);
+                if parsed.is_none() {
+                    errors.add("assignment", Rule::OneOf(AssignmentOutcome::CODES));
+                } else if filter.assigned_to.is_none() {
+                    errors.add("assigned_to", Rule::Required);
+                }
+                parsed
+            }
+        };
+        match self.accept_overdue.as_deref() {
+            None | Some("false") => {}
+            Some("true") => filter.accept_overdue_at = Some(time::now_utc()),
+            Some(_) => errors.add("accept_overdue", Rule::Boolean),
+        }
+        filter.outcome = match self.outcome.as_deref() {
+            None => None,
+            Some(code) => {
+                let parsed = ClosedOutcome::parse(code, &definition.satisfied_ratings);
+                if parsed.is_none() {
+                    errors.add("outcome", Rule::OneOf(ClosedOutcome::CODES));
+                }
+                parsed
+            }
+        };
         filter.due_before = instant(&mut errors, "due_before", self.due_before.as_deref());
         filter.received_from = instant(&mut errors, "received_from", self.received_from.as_deref());
         filter.received_to = instant(&mut errors, "received_to", self.received_to.as_deref());
@@ -521,7 +582,7 @@ impl CaseQuery {
 /// The API's list: newest first, filtered, paged by cursor. Contact details
 /// are always masked in lists.
 pub async fn list(state: &AppState, user: &AuthUser, query: CaseQuery) -> Result<CaseList, AppError> {
-    let (filter, limit) = query.into_filter(user)?;
+    let (filter, limit) = query.into_filter(user, &state.settings.definition)?;
     let db = state.db.clone();
     let (rows, more, calendar) = state
         .db
@@ -754,7 +815,7 @@ pub async fn workbench(
     user: &AuthUser,
     query: &WorkbenchQuery,
 ) -> Result<Workbench, AppError> {
-    let (mut filter, _) = query.filters.without_blanks().into_filter(user)?;
+    let (mut filter, _) = query.filters.without_blanks().into_filter(user, &state.settings.definition)?;
     if query.unassigned() && user.department_scope().is_none() {
         filter.unassigned = true;
     }
@@ -987,9 +1048,18 @@ fn lookups(
         }
         _ => (None, 0),
     };
+    let accept_days = match body {
+        ActionBody::Assign(_) => {
+            db::channels::find(conn, &case.channel)?
+                .ok_or_else(|| AppError::Internal(format!("channel {} missing", case.channel)))?
+                .accept_days
+        }
+        _ => 0,
+    };
     Ok(Lookups {
         assigned_at,
         return_days,
+        accept_days,
         department_active,
         original,
         two_dimension_rating,
@@ -1052,6 +1122,7 @@ pub fn act_in(
             },
         )?;
         db::rollups::apply(conn, Some(&case), Some(&after))?;
+        record_assignment(conn, action, &case, &after, &effect.details, clock.now)?;
         if after.published_at != case.published_at {
             db::letters::record_publication(conn, &after)?;
         }
@@ -1060,6 +1131,33 @@ pub fn act_in(
         }
         return Ok(after);
     }
+}
+
+/// Keeps the department's assignments in step with an action on the case:
+/// an assignment opens one (and ends the one before), signing for the case
+/// or handing it back closes the department's current one.
+fn record_assignment(
+    conn: &mut DbConnection,
+    action: Action,
+    before: &Case,
+    after: &Case,
+    details: &Value,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    match action {
+        Action::Assign => {
+            let (Some(department), Some(accept_due_at)) = (after.department_id, after.accept_due_at) else {
+                return Err(AppError::Internal(format!("case {} assigned without a department", after.id)));
+            };
+            db::assignments::assigned(conn, after, department, now, accept_due_at)?;
+        }
+        Action::Accept => db::assignments::accepted(conn, before.id, now)?,
+        Action::Return => {
+            db::assignments::returned(conn, before.id, now, details["reason_code"].as_str())?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -115,7 +115,7 @@ pub async fn export(state: &AppState, user: &AuthUser, query: &str) -> Result<Ex
     let (format, filters) = split_query(query)?;
     let query = web::Query::<CaseQuery>::from_query(&filters)
         .map_err(|e| AppError::BadRequest(format!("invalid query string: {e}")))?;
-    let (filter, _) = query.into_inner().into_filter(user)?;
+    let (filter, _) = query.into_inner().into_filter(user, &state.settings.definition)?;
     let db = state.db.clone();
     let (context, calendar) = state
         .db

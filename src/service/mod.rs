@@ -26,6 +26,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod bulletin;
 pub mod calendar;
 pub mod cases;
 pub mod categories;
@@ -38,6 +39,7 @@ pub mod limits;
 pub mod outbox;
 pub mod paging;
 pub mod reports;
+pub mod scorecard;
 pub mod sessions;
 pub mod stats;
 pub mod views;

@@ -447,8 +447,9 @@ pub async fn trend(
 
 /// Everything the dashboard shows, read in one database turn: the figures of
 /// the scope, per channel, per department and per month, and the risk board
-/// (open cases overdue or due within [`DUE_SOON_WORKDAYS`] working days, and
-/// 差评整改 past their due time, per department, now).
+/// (open cases overdue or due within [`DUE_SOON_WORKDAYS`] working days,
+/// 差评整改 past their due time, and cases not signed for in time, per
+/// department, now).
 #[derive(Debug, Clone)]
 pub struct Dashboard {
     /// The request as checked (scope, `as_of`, now).
@@ -461,15 +462,27 @@ pub struct Dashboard {
     pub departments: Vec<DepartmentFigures>,
     /// Per month.
     pub trend: Vec<MonthFigures>,
-    /// Per department (`None`: not yet routed): (overdue, due soon,
-    /// rectifications overdue).
-    pub risk: BTreeMap<Option<DepartmentId>, (i64, i64, i64)>,
+    /// Per department (`None`: not yet routed).
+    pub risk: BTreeMap<Option<DepartmentId>, Risk>,
     /// Every department's name, by id.
     pub department_names: BTreeMap<i64, String>,
     /// Every channel: code and name.
     pub channel_names: Vec<(String, String)>,
     /// The last day a case due soon is due on.
     pub horizon_day: NaiveDate,
+}
+
+/// One department's cases at risk now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Risk {
+    /// Open, running cases past their due time.
+    pub overdue: i64,
+    /// Due within [`DUE_SOON_WORKDAYS`] working days.
+    pub due_soon: i64,
+    /// 差评整改 past their due time.
+    pub rectifications_overdue: i64,
+    /// Assigned cases not signed for by their time to sign (签收超时).
+    pub accept_overdue: i64,
 }
 
 /// The dashboard of `query` for `user`.
@@ -486,13 +499,16 @@ pub async fn dashboard(state: &AppState, user: &AuthUser, query: StatsQuery) -> 
             let departments = db::departments::list(conn)?;
             let channel = req.scope.channel.as_deref();
             let department = req.scope.department.map(DepartmentId);
-            let mut risk: BTreeMap<Option<DepartmentId>, (i64, i64, i64)> =
+            let mut risk: BTreeMap<Option<DepartmentId>, Risk> =
                 db::cases::at_risk(conn, channel, department, req.now, end_of_day(horizon_day))?
                     .into_iter()
-                    .map(|(d, (overdue, due_soon))| (d, (overdue, due_soon, 0)))
+                    .map(|(d, (overdue, due_soon))| (d, Risk { overdue, due_soon, ..Risk::default() }))
                     .collect();
             for (d, late) in db::cases::rectifications_overdue(conn, channel, department, req.now)? {
-                risk.entry(d).or_default().2 = late;
+                risk.entry(d).or_default().rectifications_overdue = late;
+            }
+            for (d, late) in db::cases::accept_overdue(conn, channel, department, req.now)? {
+                risk.entry(d).or_default().accept_overdue = late;
             }
             Ok(Dashboard {
                 summary: summary_in(conn, &req, &definition)?,

@@ -44,6 +44,8 @@ pub struct UserView {
     pub department_id: Option<DepartmentId>,
     pub email: Option<String>,
     pub active: bool,
+    /// The leaders' digest by mail: `none`, `weekly` or `monthly`.
+    pub digest: String,
 }
 
 impl From<User> for UserView {
@@ -56,6 +58,7 @@ impl From<User> for UserView {
             department_id: u.department_id,
             email: u.email,
             active: u.active,
+            digest: u.digest,
         }
     }
 }
@@ -257,6 +260,10 @@ pub struct CaseView {
     /// When it was 核减.
     #[serde(with = "serde_office::option")]
     pub rating_excluded_at: Option<NaiveDateTime>,
+    /// When the department must sign for its latest assignment (签收时限);
+    /// null for a case never assigned, or assigned before this was kept.
+    #[serde(with = "serde_office::option")]
+    pub accept_due_at: Option<NaiveDateTime>,
     /// Version, for `If-Match`.
     pub version: i32,
     #[serde(with = "serde_office")]
@@ -343,6 +350,7 @@ impl CaseView {
             rectification,
             rating_excluded: case.rating_excluded_at.is_some(),
             rating_excluded_at: case.rating_excluded_at,
+            accept_due_at: case.accept_due_at,
             version: case.version,
             created_at: case.created_at,
             updated_at: case.updated_at,

@@ -67,6 +67,9 @@ pub fn role_name(role: Role) -> &'static str {
 /// the API's own rules (`Role::is_office_staff`, `Admin`).
 fn navigation(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
     let mut nav = vec![("dashboard", "首页/统计", "/console/dashboard"), ("cases", "案件", "/console/cases")];
+    if role != Role::Handler {
+        nav.push(("scorecard", "考核与通报", "/console/scorecard"));
+    }
     if role.is_office_staff() {
         nav.push(("new", "登记", "/console/cases/new"));
     }
@@ -143,9 +146,9 @@ mod tests {
     #[test]
     fn navigation_follows_the_roles_rules() {
         let keys = |role| navigation(role).into_iter().map(|(k, _, _)| k).collect::<Vec<_>>();
-        assert_eq!(keys(Role::Admin), ["dashboard", "cases", "new", "admin", "password"]);
-        assert_eq!(keys(Role::Clerk), ["dashboard", "cases", "new", "password"]);
-        assert_eq!(keys(Role::Leader), ["dashboard", "cases", "password"]);
+        assert_eq!(keys(Role::Admin), ["dashboard", "cases", "scorecard", "new", "admin", "password"]);
+        assert_eq!(keys(Role::Clerk), ["dashboard", "cases", "scorecard", "new", "password"]);
+        assert_eq!(keys(Role::Leader), ["dashboard", "cases", "scorecard", "password"]);
         assert_eq!(keys(Role::Handler), ["dashboard", "cases", "password"]);
     }
 

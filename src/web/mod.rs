@@ -58,6 +58,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/console/", web::get().to(console::home))
     .route("/console/dashboard", web::get().to(console::dashboard::page))
     .route("/console/dashboard.xlsx", web::get().to(console::dashboard::workbook))
+    .route("/console/scorecard", web::get().to(console::scorecard::page))
+    .route("/console/scorecard/bulletin", web::get().to(console::scorecard::bulletin))
     .route("/console/cases", web::get().to(console::cases::page))
     .route("/console/cases/export", web::get().to(console::cases::export))
     .route("/console/cases/new", web::get().to(console::intake::form))

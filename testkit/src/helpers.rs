@@ -190,9 +190,17 @@ impl TestApp {
                 department: None,
             };
             let far = casedesk::domain::time::start_of_office_day(everything.to);
+            // A group may come in several rows (the recount reads the cases
+            // and the assignments apart): add them up.
             let keyed = |rows: Vec<rollups::SumRow>| {
-                rows.into_iter()
-                    .map(|r| (r.grp.clone(), format!("{:?}", r.counts())))
+                let mut summed: std::collections::BTreeMap<String, Counts> =
+                    std::collections::BTreeMap::new();
+                for row in rows {
+                    *summed.entry(row.grp.clone()).or_default() += row.counts();
+                }
+                summed
+                    .into_iter()
+                    .map(|(grp, counts)| (grp, format!("{counts:?}")))
                     .filter(|(_, c)| c != &format!("{:?}", Counts::default()))
                     .collect()
             };

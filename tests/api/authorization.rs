@@ -197,6 +197,18 @@ async fn every_role_against_every_endpoint(app: &TestApp) {
             [401, 200, 200, 200, 200],
         ),
         row(M::GET, "/api/v1/reports/annual", "/api/v1/reports/annual?year=2024", [401, 200, 200, 403, 200]),
+        row(
+            M::GET,
+            "/api/v1/reports/bulletin",
+            "/api/v1/reports/bulletin?from=2024-01-01&to=2024-02-01",
+            [401, 200, 200, 403, 200],
+        ),
+        row(
+            M::GET,
+            "/api/v1/stats/scorecard",
+            "/api/v1/stats/scorecard?from=2024-01-01&to=2025-01-01",
+            [401, 200, 200, 403, 200],
+        ),
         row_with(
             M::POST,
             "/api/v1/public/cases",

@@ -521,8 +521,13 @@ async fn the_demo_county_round_trips(app: &TestApp) {
     for year in [2023, 2024] {
         for (path, part) in [("summary", "figures"), ("summary", "previous"), ("by-channel", "items")] {
             let query = format!("/api/v1/stats/{path}?from={year}-01-01&to={}-01-01", year + 1);
-            let original = app.get(&query, Some(&here)).await.expect(200).body;
-            let imported = other.get(&query, Some(&there)).await.expect(200).body;
+            let mut original = app.get(&query, Some(&here)).await.expect(200).body;
+            let mut imported = other.get(&query, Some(&there)).await.expect(200).body;
+            // A workbook carries cases, not their history of assignments:
+            // the 签收 and 退单 figures, counted per assignment, stay behind.
+            for figures in [&mut original, &mut imported] {
+                without_assignment_figures(figures);
+            }
             assert_eq!(original[part], imported[part], "{query} {part}");
         }
     }
@@ -539,3 +544,26 @@ backend_tests!(
     the_figures_of_an_imported_year_are_those_computed_by_hand,
     bad_files_are_refused_whole,
 );
+
+/// Takes the figures counted per assignment out of a statistics body.
+fn without_assignment_figures(body: &mut Value) {
+    const PER_ASSIGNMENT: [&str; 5] =
+        ["assignments", "accepted_on_time", "accepted_on_time_rate", "returns", "return_rate"];
+    let mut strip = |figures: &mut Value| {
+        if let Some(map) = figures.as_object_mut() {
+            for name in PER_ASSIGNMENT {
+                map.remove(name);
+            }
+        }
+    };
+    for part in ["figures", "previous", "change"] {
+        strip(&mut body[part]);
+    }
+    if let Some(items) = body["items"].as_array_mut() {
+        for item in items {
+            for part in ["figures", "previous", "change"] {
+                strip(&mut item[part]);
+            }
+        }
+    }
+}

@@ -36,6 +36,18 @@ pub struct Mail {
     pub text: String,
     /// Message-ID header.
     pub message_id: String,
+    /// Attached files: name and decoded bytes.
+    pub attachments: Vec<(String, Vec<u8>)>,
+}
+
+/// Every part of a message, nested multiparts opened.
+fn leaves<'a>(part: &'a mailparse::ParsedMail<'a>, found: &mut Vec<&'a mailparse::ParsedMail<'a>>) {
+    if part.subparts.is_empty() {
+        found.push(part);
+    }
+    for sub in &part.subparts {
+        leaves(sub, found);
+    }
 }
 
 #[derive(Clone, Default)]
@@ -63,17 +75,26 @@ impl mailin_embedded::Handler for Inbox {
         std::thread::sleep(self.delay);
         let parsed = mailparse::parse_mail(&self.data).expect("a well-formed message");
         use mailparse::MailHeaderMap;
-        let text = parsed
-            .subparts
+        let mut parts = Vec::new();
+        leaves(&parsed, &mut parts);
+        let text = parts
             .iter()
             .find(|p| p.ctype.mimetype == "text/plain")
             .map(|p| p.get_body().expect("decodable body"))
             .unwrap_or_default();
+        let attachments = parts
+            .iter()
+            .filter_map(|p| {
+                let name = p.get_content_disposition().params.get("filename").cloned()?;
+                Some((name, p.get_body_raw().expect("decodable attachment")))
+            })
+            .collect();
         self.delivered.lock().unwrap().push(Mail {
             to: self.to.clone(),
             subject: parsed.headers.get_first_value("Subject").unwrap_or_default(),
             text,
             message_id: parsed.headers.get_first_value("Message-ID").unwrap_or_default(),
+            attachments,
         });
         mailin_embedded::response::OK
     }
@@ -118,7 +139,7 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn smtp_settings(app: &TestApp, port: u16) -> Settings {
+pub(crate) fn smtp_settings(app: &TestApp, port: u16) -> Settings {
     let mut settings = crate::helpers::test_settings(&app.database_url);
     settings.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
     settings.public_url = "https://xf.county.gov.cn".into();
@@ -126,7 +147,11 @@ fn smtp_settings(app: &TestApp, port: u16) -> Settings {
     settings
 }
 
-async fn deliver(app: &TestApp, settings: &Settings, now: chrono::NaiveDateTime) -> notify::Delivery {
+pub(crate) async fn deliver(
+    app: &TestApp,
+    settings: &Settings,
+    now: chrono::NaiveDateTime,
+) -> notify::Delivery {
     let mailer = Mailer::from_settings(settings).unwrap();
     notify::deliver_due(&app.state.db, &mailer, settings, None, now).await.unwrap()
 }

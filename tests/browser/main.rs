@@ -20,6 +20,7 @@ mod console;
 mod harness;
 mod mailbox;
 mod public;
+mod scorecard;
 mod sessions;
 
 /// Declares `async fn name(app: &TestApp, browser: &Browser)` as tests that

@@ -440,15 +440,14 @@ pub fn rollup_mismatches(conn: &mut DbConnection) -> usize {
     };
     let far = casedesk::domain::time::start_of_office_day(everything.to);
     let zero = format!("{:?}", casedesk::domain::figures::Counts::default());
+    // A group may come in several rows (the recount reads the cases and the
+    // assignments apart): add them up.
     let by_key = |rows: Vec<rollups::SumRow>| -> BTreeMap<String, String> {
-        let mut sums: BTreeMap<String, String> = BTreeMap::new();
+        let mut summed: BTreeMap<String, casedesk::domain::figures::Counts> = BTreeMap::new();
         for row in rows {
-            let counts = format!("{:?}", row.counts());
-            if counts != zero {
-                sums.insert(row.grp.clone(), counts);
-            }
+            *summed.entry(row.grp.clone()).or_default() += row.counts();
         }
-        sums
+        summed.into_iter().map(|(grp, c)| (grp, format!("{c:?}"))).filter(|(_, c)| c != &zero).collect()
     };
     let maintained = by_key(rollups::sums(conn, &everything, Grouping::Key).unwrap());
     let recounted = by_key(rollups::recount(conn, &everything, Grouping::Key, far).unwrap());

@@ -194,6 +194,11 @@ pub struct Case {
     pub appeal_note: Option<String>,
     /// When the rating in force was 核减 (null: it counts).
     pub rating_excluded_at: Option<NaiveDateTime>,
+    /// When the department must sign for its latest assignment (null:
+    /// assigned before assignments had a time to sign, or never assigned).
+    pub accept_due_at: Option<NaiveDateTime>,
+    /// When the automatic 督办 for signing late was recorded, once per assignment.
+    pub accept_overdue_recorded_at: Option<NaiveDateTime>,
 }
 
 /// A case to create.
@@ -351,6 +356,10 @@ pub struct CaseChanges {
     pub appeal_note: Option<Option<String>>,
     /// When the rating in force was 核减.
     pub rating_excluded_at: Option<Option<NaiveDateTime>>,
+    /// Time to sign for the latest assignment.
+    pub accept_due_at: Option<Option<NaiveDateTime>>,
+    /// Re-arms or records the automatic 督办 for signing late.
+    pub accept_overdue_recorded_at: Option<Option<NaiveDateTime>>,
 }
 
 impl Case {
@@ -462,6 +471,10 @@ impl From<&CaseUpdate> for CaseChanges {
             changes.overdue_recorded_at = Some(None);
         }
         changes.extended_workdays = update.extended_workdays;
+        if let Some(accept_due_at) = update.accept_due_at {
+            changes.accept_due_at = Some(Some(accept_due_at));
+            changes.accept_overdue_recorded_at = Some(None);
+        }
         if let Some(pending) = &update.pending_extension {
             changes.pending_extension_days = Some(pending.as_ref().map(|p| p.days));
             changes.pending_extension_reason = Some(pending.as_ref().and_then(|p| p.reason.clone()));

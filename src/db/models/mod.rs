@@ -2,6 +2,7 @@
 //! entity. Query code lives in the per-table modules of `db`; callers outside
 //! `db` name these types, never a query module's.
 
+mod assignment;
 mod calendar;
 mod case;
 mod channel;
@@ -13,6 +14,7 @@ mod letter;
 mod message;
 mod user;
 
+pub use assignment::*;
 pub use calendar::*;
 pub use case::*;
 pub use channel::*;

@@ -31,6 +31,8 @@ pub struct User {
     pub created_at: NaiveDateTime,
     /// Last changed.
     pub updated_at: NaiveDateTime,
+    /// The leaders' digest: `none`, `weekly` or `monthly` (`domain::digest::Frequency`).
+    pub digest: String,
 }
 
 /// An account to create.
@@ -70,4 +72,6 @@ pub struct UserChanges {
     /// Raised to revoke every earlier token.
     pub token_epoch: Option<i32>,
     pub updated_at: Option<NaiveDateTime>,
+    /// New digest frequency.
+    pub digest: Option<String>,
 }

@@ -32,6 +32,7 @@ mod routing;
 mod tests;
 
 pub use bodies::*;
+pub use routing::accept_due;
 
 /// What [`effect`] needs looked up in the database beforehand.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,6 +58,9 @@ pub struct Lookups {
     /// For a `return`: the channel's working days after assignment in which
     /// the department may hand the case back (0: never).
     pub return_days: i32,
+    /// For an `assign`: the channel's working days to sign for the case
+    /// (0: at once).
+    pub accept_days: i32,
 }
 
 /// Who acts, and when.
@@ -169,6 +173,8 @@ pub struct CaseUpdate {
     /// When the rating in force was 核减: `Some(None)` when a new rating
     /// (or none) takes its place.
     pub rating_excluded_at: Option<Option<NaiveDateTime>>,
+    /// A new assignment's time to sign by; its automatic 督办 is armed again.
+    pub accept_due_at: Option<NaiveDateTime>,
 }
 
 /// What an action does to a case.

@@ -17,12 +17,27 @@ pub(super) fn assign(
                 d.errors.add("department_id", Rule::SameDepartment);
             }
             d.update.department_id = Some(Some(*id));
-            d.details = json!({ "department_id": id, "previous_department_id": cx.case.department_id });
+            let accept_due_at = accept_due(cx.calendar, cx.now, cx.lookups.accept_days);
+            d.update.accept_due_at = Some(accept_due_at);
+            d.details = json!({
+                "department_id": id,
+                "previous_department_id": cx.case.department_id,
+                "accept_due_at": time::to_office(accept_due_at).to_rfc3339(),
+            });
         }
     }
     let note = note(&mut d.errors, given);
     d.notice = Some((Notice::Assigned, json!({ "note": note })));
     Ok(note)
+}
+
+/// When a case assigned at `now` must be signed for: the end of the
+/// `days`-th working day after, as due dates are; with 0 days, at once.
+pub fn accept_due(calendar: &Calendar, now: NaiveDateTime, days: i32) -> NaiveDateTime {
+    match u32::try_from(days) {
+        Ok(days @ 1..) => end_of_day(calendar.add_workdays(time::office_date(now), days)),
+        _ => now,
+    }
 }
 
 /// `accept` (the department's handler): signs for the case.

@@ -52,15 +52,27 @@ fn assign_routes_to_an_active_department_and_tells_it() {
         department_id: Some(DepartmentId(4)),
         note: Some(" 请办理 ".into()),
     });
-    let active = Lookups { department_active: Some(true), ..Lookups::default() };
+    let active = Lookups { department_active: Some(true), accept_days: 1, ..Lookups::default() };
     let effect = run(case, body.clone(), clerk(), NOW, active).unwrap();
     assert_eq!(effect.state, CaseState::Assigned);
+    // Signed for by the end of the next working day, Thursday 13 June.
+    let accept_due_at = time::parse_instant("2024-06-13T23:59:59+08:00").unwrap();
     assert_eq!(
         effect.update,
-        CaseUpdate { department_id: Some(Some(DepartmentId(4))), ..CaseUpdate::default() }
+        CaseUpdate {
+            department_id: Some(Some(DepartmentId(4))),
+            accept_due_at: Some(accept_due_at),
+            ..CaseUpdate::default()
+        }
     );
     assert_eq!(effect.note.as_deref(), Some("请办理"));
-    assert_eq!(effect.details, json!({"department_id": 4, "previous_department_id": null}));
+    assert_eq!(
+        effect.details,
+        json!({"department_id": 4, "previous_department_id": null, "accept_due_at": "2024-06-13T23:59:59+08:00"})
+    );
+    let at_once = Lookups { department_active: Some(true), accept_days: 0, ..Lookups::default() };
+    let effect = run(case, body.clone(), clerk(), NOW, at_once).unwrap();
+    assert_eq!(effect.update.accept_due_at, time::parse_instant(NOW), "0 days: due at once");
     assert_eq!(effect.notice, Some((Notice::Assigned, json!({"note": "请办理"}))));
     let inactive = Lookups { department_active: Some(false), ..Lookups::default() };
     assert_eq!(fields(run(case, body.clone(), clerk(), NOW, inactive).unwrap_err()), ["department_id"]);

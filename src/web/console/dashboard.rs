@@ -222,6 +222,8 @@ fn tiles(summary: &Summary, scope: &Scope) -> Vec<Tile> {
                 "composite_satisfaction" => format::points(change.composite_satisfaction),
                 "resolution_rate" => format::points(change.resolution_rate),
                 "callback_rate" => format::points(change.callback_rate),
+                "accepted_on_time_rate" => format::points(change.accepted_on_time_rate),
+                "return_rate" => format::points(change.return_rate),
                 _ => String::new(),
             };
             Tile {
@@ -292,6 +294,10 @@ pub struct RiskRow {
     pub due_soon: i64,
     /// 差评整改 past their due time.
     pub rectification_overdue: i64,
+    /// Assigned cases not signed for in time (签收超时).
+    pub accept_overdue: i64,
+    /// The list of those.
+    pub accept_overdue_href: String,
     /// The department's 待整改 list.
     pub rectification_href: String,
     /// The list of the overdue ones.
@@ -320,7 +326,7 @@ struct Dashboard {
     chart: String,
     months: Vec<MonthRow>,
     risk: Vec<RiskRow>,
-    risk_total: (i64, i64, i64),
+    risk_total: (i64, i64, i64, i64),
     definition: String,
     as_of: String,
     export_href: String,
@@ -346,7 +352,7 @@ impl Dashboard {
             chart: String::new(),
             months: Vec::new(),
             risk: Vec::new(),
-            risk_total: (0, 0, 0),
+            risk_total: (0, 0, 0, 0),
             definition: String::new(),
             as_of: String::new(),
             export_href: String::new(),
@@ -364,7 +370,7 @@ fn risk_rows(loaded: &stats::Dashboard, scope: &Scope) -> Vec<RiskRow> {
     loaded
         .risk
         .iter()
-        .map(|(department, &(overdue, due_soon, rectification_overdue))| {
+        .map(|(department, risk)| {
             let (name, filter) = match department {
                 Some(id) => (
                     loaded.department_names.get(&id.0).cloned().unwrap_or_else(|| format!("单位 {}", id.0)),
@@ -376,12 +382,14 @@ fn risk_rows(loaded: &stats::Dashboard, scope: &Scope) -> Vec<RiskRow> {
                 scope.channel.as_deref().map(|c| format!("&channel={}", encode(c))).unwrap_or_default();
             RiskRow {
                 name,
-                overdue,
-                due_soon,
+                overdue: risk.overdue,
+                due_soon: risk.due_soon,
                 overdue_href: format!("/console/cases?overdue=true{filter}{channel}"),
                 due_soon_href: format!("/console/cases?queue=due_soon{filter}{channel}"),
-                rectification_overdue,
+                rectification_overdue: risk.rectifications_overdue,
                 rectification_href: format!("/console/cases?queue=rectification{filter}{channel}"),
+                accept_overdue: risk.accept_overdue,
+                accept_overdue_href: format!("/console/cases?accept_overdue=true{filter}{channel}"),
             }
         })
         .collect()
@@ -442,10 +450,9 @@ pub async fn page(
         .collect();
     page.risk = risk_rows(&loaded, scope);
     page.horizon_text = loaded.horizon_day.format("%Y年%m月%d日").to_string();
-    page.risk_total = page
-        .risk
-        .iter()
-        .fold((0, 0, 0), |(o, d, x), r| (o + r.overdue, d + r.due_soon, x + r.rectification_overdue));
+    page.risk_total = page.risk.iter().fold((0, 0, 0, 0), |(o, d, x, a), r| {
+        (o + r.overdue, d + r.due_soon, x + r.rectification_overdue, a + r.accept_overdue)
+    });
     page.definition = loaded.summary.envelope.definition.text.clone();
     page.as_of = crate::web::layout::beijing(chrono::DateTime::from_naive_utc_and_offset(
         loaded.request.as_of,

@@ -54,7 +54,7 @@ pub enum Kind {
 
 /// The figures the console shows, in order: name as in the stats API, label,
 /// kind, and the count its rate is taken over (for [`MIN_BASE`]).
-pub const SHOWN: [(&str, &str, Kind); 11] = [
+pub const SHOWN: [(&str, &str, Kind); 13] = [
     ("received", "受理", Kind::Count),
     ("closed", "办结", Kind::Count),
     ("completion_rate", "办结率", Kind::Rate),
@@ -65,6 +65,8 @@ pub const SHOWN: [(&str, &str, Kind); 11] = [
     ("resolution_rate", "解决率", Kind::Rate),
     ("callback_rate", "回访率", Kind::Rate),
     ("ratings_excluded", "核减", Kind::Count),
+    ("accepted_on_time_rate", "按时签收率", Kind::Rate),
+    ("return_rate", "退单率", Kind::Rate),
     ("overdue_open", "超期未办结", Kind::Count),
 ];
 
@@ -90,6 +92,8 @@ pub fn value_of(figures: &Figures, name: &str) -> Value {
         "composite_satisfaction" => Value::Ratio(figures.composite_satisfaction, figures.rated),
         "resolution_rate" => Value::Ratio(figures.resolution_rate, figures.resolved_answered),
         "callback_rate" => Value::Ratio(figures.callback_rate, figures.callbacks_needed),
+        "accepted_on_time_rate" => Value::Ratio(figures.accepted_on_time_rate, figures.assignments),
+        "return_rate" => Value::Ratio(figures.return_rate, figures.assignments),
         _ => Value::Count(0),
     }
 }
@@ -118,6 +122,11 @@ pub fn definition_of(definition_text: &str, name: &str) -> String {
         "resolution_rate" => find("解决率").map(|c| format!("{c}；{excluded}；{rounding}")),
         "ratings_excluded" => Some(excluded),
         "callback_rate" => find("回访率").map(|c| format!("{c}；{rounding}")),
+        "accepted_on_time_rate" | "return_rate" => {
+            let own = find("交办次数").unwrap_or_default();
+            let clause = if name == "return_rate" { find("退单率") } else { find("按时签收率") };
+            clause.map(|c| format!("{c}；{own}；{rounding}"))
+        }
         "overdue_open" => Some(
             "超期未办结为收到时间在统计期内、截至统计时点仍未办结且已超过办理期限的件数（暂停计时中的事项不计）"
                 .to_owned(),

@@ -46,7 +46,16 @@ pub struct Row {
     department: String,
     email: String,
     active: bool,
+    /// `none`, `weekly` or `monthly`.
+    digest: String,
 }
+
+/// The digest's choices, as the select offers them.
+const DIGESTS: [(&str, &str); 3] = [
+    ("none", "不订阅"),
+    ("weekly", "每周一 08:00 发送上周运行通报"),
+    ("monthly", "每月1日 08:00 发送上月运行通报"),
+];
 
 fn department_name(departments: &[Department], id: Option<DepartmentId>) -> String {
     id.and_then(|id| departments.iter().find(|d| d.id == id)).map(|d| d.name.clone()).unwrap_or_default()
@@ -61,6 +70,7 @@ fn row(user: &User, departments: &[Department]) -> Row {
         department: department_name(departments, user.department_id),
         email: user.email.clone().unwrap_or_default(),
         active: user.active,
+        digest: user.digest.clone(),
     }
 }
 
@@ -71,6 +81,7 @@ struct List {
     users: Vec<Row>,
     departments: Vec<(i64, String)>,
     roles: [(&'static str, &'static str); 4],
+    digests: [(&'static str, &'static str); 3],
     form: FormState,
     notice: Option<&'static str>,
     password_hint: String,
@@ -193,6 +204,7 @@ async fn one_page(
         department_id: user.department_id.map(|d| d.0.to_string()).unwrap_or_default(),
         departments: choices(&departments, user.department_id),
         roles: ROLES,
+        digests: DIGESTS,
         form,
         notice: notice_of(req, &NOTICES),
         password_hint: format!("{MIN_LEN} 至 {MAX_LEN} 个字符。重置后该账号在各处的登录全部退出。"),
@@ -229,6 +241,7 @@ pub async fn change(
                     role: Some(fields.value("role")),
                     department_id: Some(department_id),
                     email: Some(fields.text("email")),
+                    digest: fields.get("digest").map(str::to_owned),
                     ..UpdateInput::default()
                 }),
                 "changed",

@@ -1,0 +1,2 @@
+DROP TABLE digests_sent;
+ALTER TABLE users DROP COLUMN digest;
