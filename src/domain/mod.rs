@@ -19,6 +19,7 @@ pub mod publication;
 pub mod rating;
 pub mod rectification;
 pub mod role;
+pub mod text;
 pub mod time;
 pub mod transfer;
 pub mod validation;
