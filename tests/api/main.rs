@@ -33,4 +33,6 @@ mod ops;
 mod public;
 mod publication;
 mod returns;
+mod search;
+mod similar;
 mod site_pages;
