@@ -10,6 +10,7 @@ pub mod dashboard;
 mod dashboard_book;
 pub mod format;
 pub mod intake;
+mod similar;
 
 use actix_web::http::header;
 use actix_web::HttpResponse;
