@@ -191,7 +191,8 @@ fn backfill_text_index(db: &Db) -> Result<(), AppError> {
     if done >= upto {
         return Ok(());
     }
-    let progress = crate::progress::Progress::counted("indexing the letters' text", (upto - done) as u64, "ids");
+    let progress =
+        crate::progress::Progress::counted("indexing the letters' text", (upto - done) as u64, "ids");
     loop {
         let indexed = db.write_blocking(|conn| Ok(db::search::backfill_batch(conn)?))?;
         let (now_done, _) = db.write_blocking(|conn| Ok(db::search::backfill_progress(conn)?))?;

@@ -10,8 +10,8 @@ use crate::domain::ids::CaseId;
 use crate::domain::intake::NewCaseInput;
 use crate::domain::validation::from_json;
 use crate::error::AppError;
-use crate::service::cases::{self, valid_idempotency_key, CaseQuery};
 use crate::service;
+use crate::service::cases::{self, valid_idempotency_key, CaseQuery};
 use crate::service::views::Items;
 use crate::state::AppState;
 

@@ -37,8 +37,14 @@ pub fn routing(options: RoutingOptions) -> Result<(), String> {
         println!("routing suggestion, leave-one-out over the demo county's closed cases");
         println!("  closed cases evaluated      {}", report["evaluated"]);
         println!("  with a suggestion           {}", report["suggested"]);
-        println!("  top suggestion right        {} ({}%)", report["top_right"], report["top_accuracy_percent"]);
-        println!("  right among the three       {} ({}%)", report["top3_right"], report["top3_accuracy_percent"]);
+        println!(
+            "  top suggestion right        {} ({}%)",
+            report["top_right"], report["top_accuracy_percent"]
+        );
+        println!(
+            "  right among the three       {} ({}%)",
+            report["top3_right"], report["top3_accuracy_percent"]
+        );
         println!("  median time, routing        {} ms", report["routing_median_ms"]);
         println!("  median time, similar cases  {} ms", report["similar_median_ms"]);
     }
@@ -59,13 +65,16 @@ fn median_ms(mut micros: Vec<u128>) -> f64 {
 
 fn measure(url: &str) -> Result<Value, String> {
     let db = Db::connect(url, 2)?;
-    crate::service::accounts::bootstrap_admin(&db, Some("bench-routing-password")).map_err(|e| e.to_string())?;
+    crate::service::accounts::bootstrap_admin(&db, Some("bench-routing-password"))
+        .map_err(|e| e.to_string())?;
     let now = time::now_utc();
     let progress = Progress::spinner("loading the demo county");
     crate::demo::load(&db, now).map_err(|e| e.to_string())?;
     progress.finish();
-    let closed: Vec<Case> = db.write_blocking(|conn| Ok(db::search::closed_cases(conn)?)).map_err(|e| e.to_string())?;
-    let progress = Progress::counted("suggesting a department for each closed case", closed.len() as u64, "cases");
+    let closed: Vec<Case> =
+        db.write_blocking(|conn| Ok(db::search::closed_cases(conn)?)).map_err(|e| e.to_string())?;
+    let progress =
+        Progress::counted("suggesting a department for each closed case", closed.len() as u64, "cases");
     let (mut suggested, mut top_right, mut top3_right) = (0, 0, 0);
     let (mut routing_micros, mut similar_micros) = (Vec::new(), Vec::new());
     let everyone = crate::service::access::Caller {

@@ -54,12 +54,16 @@ pub(super) async fn measure(
 ) -> Result<Map<String, Value>, String> {
     let client = http::client();
     let mut timings = Map::new();
-    let some_case = http::call(&client, "GET", &format!("{base}/api/v1/cases/{}", cases / 2), admin, None).await?;
+    let some_case =
+        http::call(&client, "GET", &format!("{base}/api/v1/cases/{}", cases / 2), admin, None).await?;
     let tracking_no = some_case["tracking_no"].as_str().unwrap_or_default().to_owned();
     let encode = |q: &str| form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>();
-    for (label, q) in
-        [("search rare word", RARE_WORD), ("search common word", "路灯"), ("search name", "王建国"), ("search tracking number", tracking_no.as_str())]
-    {
+    for (label, q) in [
+        ("search rare word", RARE_WORD),
+        ("search common word", "路灯"),
+        ("search name", "王建国"),
+        ("search tracking number", tracking_no.as_str()),
+    ] {
         let urls = vec![format!("{base}/api/v1/cases?q={}", encode(q)); calls];
         let first = timed(&client, label, &urls, admin, &mut timings).await?;
         let found = first.first().map_or(0, |b| b["items"].as_array().map_or(0, Vec::len));
@@ -75,9 +79,8 @@ pub(super) async fn measure(
     timed(&client, "similar", &urls, admin, &mut timings).await?;
     let urls: Vec<String> = ids.iter().map(|id| format!("{base}/api/v1/cases/{id}/routing")).collect();
     timed(&client, "routing", &urls, admin, &mut timings).await?;
-    let (bytes, rows) = db
-        .write_blocking(|conn| Ok(db::search::index_size(conn)?))
-        .map_err(|e| e.to_string())?;
+    let (bytes, rows) =
+        db.write_blocking(|conn| Ok(db::search::index_size(conn)?)).map_err(|e| e.to_string())?;
     timings.insert("index_rows".into(), json!(rows));
     timings.insert("index_mb".into(), json!((bytes as f64 / 1_048_576.0 * 10.0).round() / 10.0));
     timings.insert(

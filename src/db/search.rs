@@ -47,13 +47,13 @@ fn add_terms(conn: &mut DbConnection, case_id: CaseId, terms: &BTreeSet<Term>) -
         return Ok(());
     }
     match conn {
-        DbConnection::Pg(c) => diesel::sql_query(
-            "INSERT INTO case_terms (term, case_id) SELECT unnest($1::bigint[]), $2",
-        )
-        .bind::<diesel::sql_types::Array<BigInt>, _>(terms.iter().copied().collect::<Vec<_>>())
-        .bind::<BigInt, _>(case_id.0)
-        .execute(c)
-        .map(drop),
+        DbConnection::Pg(c) => {
+            diesel::sql_query("INSERT INTO case_terms (term, case_id) SELECT unnest($1::bigint[]), $2")
+                .bind::<diesel::sql_types::Array<BigInt>, _>(terms.iter().copied().collect::<Vec<_>>())
+                .bind::<BigInt, _>(case_id.0)
+                .execute(c)
+                .map(drop)
+        }
         DbConnection::Sqlite(c) => {
             let list = terms.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
             diesel::sql_query("INSERT INTO case_terms (term, case_id) SELECT value, ? FROM json_each(?)")
@@ -191,7 +191,9 @@ pub fn backfill_batch(conn: &mut DbConnection) -> QueryResult<usize> {
         .load(conn)?;
     index_cases(conn, &batch)?;
     let through = batch.last().map_or(upto, |c| c.id.0);
-    diesel::update(text_index_backfill::table).set(text_index_backfill::done_through.eq(through)).execute(conn)?;
+    diesel::update(text_index_backfill::table)
+        .set(text_index_backfill::done_through.eq(through))
+        .execute(conn)?;
     Ok(batch.len())
 }
 
@@ -225,13 +227,14 @@ pub fn index_size(conn: &mut DbConnection) -> QueryResult<(i64, i64)> {
     }
     let rows: i64 = case_terms::table.count().get_result(conn)?;
     let size = match conn {
-        DbConnection::Pg(c) => diesel::sql_query("SELECT pg_total_relation_size('case_terms') AS bytes")
-            .get_result::<Size>(c)?,
-        // dbstat is compiled into the bundled SQLite; a WITHOUT ROWID table is its one B-tree.
-        DbConnection::Sqlite(c) => {
-            diesel::sql_query("SELECT COALESCE(SUM(pgsize), 0) AS bytes FROM dbstat WHERE name = 'case_terms'")
-                .get_result::<Size>(c)?
+        DbConnection::Pg(c) => {
+            diesel::sql_query("SELECT pg_total_relation_size('case_terms') AS bytes").get_result::<Size>(c)?
         }
+        // dbstat is compiled into the bundled SQLite; a WITHOUT ROWID table is its one B-tree.
+        DbConnection::Sqlite(c) => diesel::sql_query(
+            "SELECT COALESCE(SUM(pgsize), 0) AS bytes FROM dbstat WHERE name = 'case_terms'",
+        )
+        .get_result::<Size>(c)?,
     };
     Ok((size.bytes, rows))
 }

@@ -56,11 +56,7 @@ pub const BOILERPLATE: &[&str] = &[
 /// width say nothing about what a letter is about, and a search for
 /// `MB2024` should find `mb-2024`.
 pub fn normalize(text: &str) -> String {
-    text.chars()
-        .map(fold_width)
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    text.chars().map(fold_width).filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
 fn fold_width(c: char) -> char {

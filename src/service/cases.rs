@@ -813,11 +813,8 @@ pub async fn workbench(
             let cap = if filter.text.is_some() { db::cases::SEARCH_CAP } else { COUNT_CAP };
             let (rows, more) =
                 db::cases::list_page(conn, &filter, order, (page - 1) * WORKBENCH_PAGE, WORKBENCH_PAGE)?;
-            let total = if page == 1 && !more {
-                rows.len() as i64
-            } else {
-                db::cases::count(conn, &filter, cap)?
-            };
+            let total =
+                if page == 1 && !more { rows.len() as i64 } else { db::cases::count(conn, &filter, cap)? };
             let clock = Clock { calendar: &calendar, now };
             let rows = rows.into_iter().map(|r| CaseSummary::new(r, clock)).collect();
             Ok(Workbench { rows, more, total, cap })

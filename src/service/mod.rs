@@ -38,7 +38,7 @@ pub mod limits;
 pub mod outbox;
 pub mod paging;
 pub mod reports;
-pub mod similar;
 pub mod sessions;
+pub mod similar;
 pub mod stats;
 pub mod views;

@@ -177,7 +177,11 @@ fn text_candidates(conn: &mut DbConnection, topic: &BTreeSet<Term>) -> Result<Ve
 /// Up to [`ROUTING_LIMIT`] departments for case `id`, from the most similar
 /// cases closed by a department and received in the last [`ROUTING_DAYS`]
 /// days. Clerks and admins; the clerk decides, nothing is preselected.
-pub async fn routing(state: &AppState, staff: &OfficeStaff, id: CaseId) -> Result<Vec<RoutingSuggestion>, AppError> {
+pub async fn routing(
+    state: &AppState,
+    staff: &OfficeStaff,
+    id: CaseId,
+) -> Result<Vec<RoutingSuggestion>, AppError> {
     let acting = caller(&staff.0);
     state
         .db

@@ -25,7 +25,8 @@ async fn letter(app: &TestApp, office: &Office, title: &str, content: &str, name
 
 async fn finds_words_names_numbers_and_references(app: &TestApp) {
     let office = app.office().await;
-    let lamp = letter(app, &office, "路灯不亮", "人民路东段的路灯坏了三个月，晚上出行不便。", "欧阳娜娜").await;
+    let lamp =
+        letter(app, &office, "路灯不亮", "人民路东段的路灯坏了三个月，晚上出行不便。", "欧阳娜娜").await;
     let school = letter(app, &office, "幼儿园收费", "城南幼儿园今年收费上涨太多。", "司马光").await;
     let imported = app
         .new_case(
@@ -116,12 +117,15 @@ async fn bad_searches_are_refused_with_a_stable_code(app: &TestApp) {
     assert_eq!(ids(&search(app, clerk, "路灯_坏").await), vec![id], "punctuation is not searched for");
     // A blank search is no search, as a form's empty box.
     assert_eq!(app.get("/api/v1/cases?q=", Some(clerk)).await.expect(200).body["items"][0]["id"], id);
-    // NUL and bytes that are not UTF-8 (an unpaired surrogate, as CESU-8) are 400.
-    for raw in ["%00", "%ED%A0%80", "a%ED%B0%80b"] {
-        let resp = app.get(&format!("/api/v1/cases?q={raw}"), Some(clerk)).await;
-        assert_eq!(resp.status, 400, "{raw}: {:?}", resp.body);
-        assert_eq!(resp.code(), "bad_request");
-    }
+    // NUL is refused before any handler (400); bytes that are not UTF-8 (an
+    // unpaired surrogate, as CESU-8) read as U+FFFD, which is not a letter:
+    // alone it is too short a search, beside letters it is left out.
+    let resp = app.get("/api/v1/cases?q=%00", Some(clerk)).await;
+    assert_eq!((resp.status, resp.code()), (400, "bad_request"));
+    let resp = app.get("/api/v1/cases?q=%ED%A0%80", Some(clerk)).await;
+    assert_eq!((resp.status, resp.code()), (422, "validation_failed"));
+    let resp = app.get("/api/v1/cases?q=%E8%B7%AF%ED%B0%80%E7%81%AF", Some(clerk)).await.expect(200);
+    assert_eq!(ids(&resp.body), vec![id], "路\u{FFFD}灯 searches 路灯");
     assert_eq!(app.case(&office, id).await, before, "nothing changed");
 }
 

@@ -23,22 +23,26 @@ async fn similar(app: &TestApp, token: &str, id: i64) -> Vec<Value> {
 }
 
 fn reasons_of(found: &[Value], id: i64) -> Option<Vec<String>> {
-    found.iter().find(|s| s["case_id"] == id).map(|s| {
-        s["reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_owned()).collect()
-    })
+    found
+        .iter()
+        .find(|s| s["case_id"] == id)
+        .map(|s| s["reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_owned()).collect())
 }
 
-const LAMP: &str = "人民路东段的路灯坏了三个月，晚上一片漆黑，老人孩子出行很不安全。希望有关部门尽快处理！谢谢";
+const LAMP: &str =
+    "人民路东段的路灯坏了三个月，晚上一片漆黑，老人孩子出行很不安全。希望有关部门尽快处理！谢谢";
 const LAMP_AGAIN: &str = "人民路东段路灯坏了快三个月了，晚上漆黑一片，老人和孩子出行不安全，请修一下。";
 const SCHOOL: &str = "城南幼儿园今年学费涨了一倍，家长负担太重，收费依据也不公开。希望有关部门尽快处理！谢谢";
 
 async fn finds_the_same_writer_and_a_reworded_letter(app: &TestApp) {
     let office = app.office().await;
     let nobody = json!({});
-    let phone = case_with(app, &office, letter("咨询医保", "异地报销怎么办理？", json!({"phone": "13900002222"})))
-        .await;
-    let email = case_with(app, &office, letter("咨询社保", "社保卡怎么补办？", json!({"email": "Zhao@Example.cn"})))
-        .await;
+    let phone =
+        case_with(app, &office, letter("咨询医保", "异地报销怎么办理？", json!({"phone": "13900002222"})))
+            .await;
+    let email =
+        case_with(app, &office, letter("咨询社保", "社保卡怎么补办？", json!({"email": "Zhao@Example.cn"})))
+            .await;
     let home = case_with(
         app,
         &office,
@@ -89,7 +93,11 @@ async fn only_what_the_user_may_see(app: &TestApp) {
     let mut seen = ids(similar(app, &office.clerk.token, a).await);
     seen.sort();
     assert_eq!(seen, vec![b, c]);
-    assert_eq!(ids(similar(app, &office.handler.token, a).await), vec![c], "another department's case is hidden");
+    assert_eq!(
+        ids(similar(app, &office.handler.token, a).await),
+        vec![c],
+        "another department's case is hidden"
+    );
     for (token, id) in [(&office.other_handler.token, a), (&office.handler.token, b)] {
         let resp = app.get(&format!("/api/v1/cases/{id}/similar"), Some(token)).await;
         assert_eq!(resp.status, 404);
@@ -104,7 +112,14 @@ async fn only_what_the_user_may_see(app: &TestApp) {
 }
 
 /// A case with this text, closed by `department` (handled by `handler`).
-async fn closed_by(app: &TestApp, office: &Office, department: i64, handler: &str, title: &str, content: &str) -> i64 {
+async fn closed_by(
+    app: &TestApp,
+    office: &Office,
+    department: i64,
+    handler: &str,
+    title: &str,
+    content: &str,
+) -> i64 {
     let id = case_with(app, office, letter(title, content, json!({}))).await;
     let clerk = office.clerk.token.as_str();
     app.act(clerk, id, "assign", json!({"department_id": department})).await.expect(200);
@@ -120,32 +135,41 @@ async fn routing_follows_similar_closed_cases(app: &TestApp) {
     let (handler_a, handler_b) = (office.handler.token.clone(), office.other_handler.token.clone());
     let school_1 = closed_by(app, &office, a, &handler_a, "幼儿园收费太高", SCHOOL).await;
     let school_2 =
-        closed_by(app, &office, a, &handler_a, "幼儿园学费上涨", "城南幼儿园学费涨了一倍，家长负担太重。").await;
+        closed_by(app, &office, a, &handler_a, "幼儿园学费上涨", "城南幼儿园学费涨了一倍，家长负担太重。")
+            .await;
     let lamp_1 = closed_by(app, &office, b, &handler_b, "路灯坏了", LAMP_AGAIN).await;
     // Open cases do not vote, whatever their department.
     let open = case_with(app, &office, letter("路灯不亮", LAMP, json!({}))).await;
     app.act(&office.clerk.token, open, "assign", json!({"department_id": a})).await.expect(200);
 
     let new_lamp = case_with(app, &office, letter("人民路路灯不亮", LAMP, json!({}))).await;
-    let resp = app.get(&format!("/api/v1/cases/{new_lamp}/routing"), Some(&office.clerk.token)).await.expect(200);
+    let resp =
+        app.get(&format!("/api/v1/cases/{new_lamp}/routing"), Some(&office.clerk.token)).await.expect(200);
     let items = resp.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(items[0]["department_id"], b);
     assert_eq!(items[0]["because"], json!([lamp_1]));
     assert_eq!(items[0]["score"], 1.0);
 
-    let new_school =
-        case_with(app, &office, letter("幼儿园乱收费", "城南幼儿园学费涨了一倍，收费依据也不公开。", json!({}))).await;
-    let resp = app.get(&format!("/api/v1/cases/{new_school}/routing"), Some(&office.admin.token)).await.expect(200);
+    let new_school = case_with(
+        app,
+        &office,
+        letter("幼儿园乱收费", "城南幼儿园学费涨了一倍，收费依据也不公开。", json!({})),
+    )
+    .await;
+    let resp =
+        app.get(&format!("/api/v1/cases/{new_school}/routing"), Some(&office.admin.token)).await.expect(200);
     let items = resp.body["items"].as_array().unwrap();
     assert_eq!(items[0]["department_id"], a, "{items:?}");
-    let mut because: Vec<i64> = items[0]["because"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    let mut because: Vec<i64> =
+        items[0]["because"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
     because.sort();
     assert_eq!(because, vec![school_1, school_2]);
 
     // Nothing similar closed: no suggestion rather than a guess.
     let other = case_with(app, &office, letter("户口迁移", "户口迁移要带什么材料？", json!({}))).await;
-    let resp = app.get(&format!("/api/v1/cases/{other}/routing"), Some(&office.clerk.token)).await.expect(200);
+    let resp =
+        app.get(&format!("/api/v1/cases/{other}/routing"), Some(&office.clerk.token)).await.expect(200);
     assert_eq!(resp.body["items"], json!([]));
 
     // The case page of the registered case: similar cases as links, and the
@@ -166,7 +190,8 @@ async fn routing_follows_similar_closed_cases(app: &TestApp) {
 
 async fn the_intake_receipt_shows_similar_cases(app: &TestApp) {
     let office = app.office().await;
-    let earlier = case_with(app, &office, letter("路灯坏了", LAMP_AGAIN, json!({"phone": "13900003333"}))).await;
+    let earlier =
+        case_with(app, &office, letter("路灯坏了", LAMP_AGAIN, json!({"phone": "13900003333"}))).await;
     let clerk = sign_in(app, "clerk", PASSWORD).await;
     let (_, form) = page(app, "/console/cases/new", &clerk).await;
     let token = csrf_of(&form);

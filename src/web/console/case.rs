@@ -16,6 +16,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde_json::{json, Map, Value};
 
+use super::similar::{links, routing_lines, RoutingLine, SimilarLink};
 use crate::auth::{AuthUser, OfficeStaff, RoleProof};
 use crate::domain::actions::ReturnReason;
 use crate::domain::callback::CallbackState;
@@ -34,7 +35,6 @@ use crate::web::forms::CsrfForm;
 use crate::web::layout::{beijing_naive, html, Layout};
 use crate::web::session::Page;
 use crate::web::{messages, words};
-use super::similar::{links, routing_lines, RoutingLine, SimilarLink};
 
 /// How a form field is entered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,6 +12,7 @@ use askama::Template;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
+use super::similar::{links, SimilarLink};
 use crate::auth::OfficeStaff;
 use crate::domain::citizen::CitizenInput;
 use crate::domain::intake::{NewCaseInput, ReceivedAt};
@@ -24,7 +25,6 @@ use crate::web::forms::CsrfForm;
 use crate::web::layout::{html, Layout};
 use crate::web::messages;
 use crate::web::session::Page;
-use super::similar::{links, SimilarLink};
 
 /// The intake form as posted (and shown again after a refusal).
 #[derive(Debug, Default, Deserialize)]
