@@ -176,11 +176,34 @@ pub fn prepare_database(db: &Db) -> Result<usize, AppError> {
     if backfilled > 0 {
         tracing::info!(backfilled, "gave earlier cases their due dates");
     }
+    backfill_text_index(db)?;
     let letters = db.write_blocking(|conn| Ok(db::letters::backfill(conn)?))?;
     if letters > 0 {
         tracing::info!(letters, "masked the published copies of letters published earlier");
     }
     Ok(backfilled)
+}
+
+/// Indexes the text of cases stored before the text index existed, a batch
+/// per transaction (intake goes on between them; a restart resumes), with
+/// progress on standard error when there is any.
+fn backfill_text_index(db: &Db) -> Result<(), AppError> {
+    let (done, upto) = db.write_blocking(|conn| Ok(db::search::backfill_progress(conn)?))?;
+    if done >= upto {
+        return Ok(());
+    }
+    let progress =
+        crate::progress::Progress::counted("indexing the letters' text", (upto - done) as u64, "ids");
+    loop {
+        let indexed = db.write_blocking(|conn| Ok(db::search::backfill_batch(conn)?))?;
+        let (now_done, _) = db.write_blocking(|conn| Ok(db::search::backfill_progress(conn)?))?;
+        progress.set(now_done.saturating_sub(done) as u64);
+        if indexed == 0 {
+            break;
+        }
+    }
+    progress.finish();
+    Ok(())
 }
 
 /// The `/metrics` page alone, on an address of its own; returns it running

@@ -79,6 +79,15 @@ enum BenchCommand {
     Stats(BenchStatsArgs),
     /// Import of N rows from CSV, then export of every case as CSV over HTTP.
     Transfer(BenchTransferArgs),
+    /// How often the routing suggestion names the department that closed the
+    /// case, leave-one-out over the demo county's closed cases.
+    Routing(BenchRoutingArgs),
+}
+
+#[derive(Debug, Args)]
+struct BenchRoutingArgs {
+    #[command(flatten)]
+    target: BenchTarget,
 }
 
 #[derive(Debug, Args)]
@@ -294,6 +303,13 @@ pub fn run() -> ExitCode {
                 pg_url: args.target.pg_url,
                 rows: args.rows.max(1),
                 cases: args.cases,
+                json: args.target.json,
+            })
+        }
+        Command::Bench(BenchArgs { command: Some(BenchCommand::Routing(args)), .. }) => {
+            crate::bench::routing(crate::bench::RoutingOptions {
+                backend: args.target.backend,
+                pg_url: args.target.pg_url,
                 json: args.target.json,
             })
         }

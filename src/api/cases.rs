@@ -10,6 +10,7 @@ use crate::domain::ids::CaseId;
 use crate::domain::intake::NewCaseInput;
 use crate::domain::validation::from_json;
 use crate::error::AppError;
+use crate::service;
 use crate::service::cases::{self, valid_idempotency_key, CaseQuery};
 use crate::service::views::Items;
 use crate::state::AppState;
@@ -77,5 +78,27 @@ pub async fn events(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let items = cases::events(&state, &user, CaseId(path.into_inner())).await?;
+    Ok(HttpResponse::Ok().json(Items { items }))
+}
+
+/// `GET /api/v1/cases/{id}/similar` (staff who may see the case): up to 10
+/// cases of the last 180 days like it, with their reasons.
+pub async fn similar(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let items = service::similar::similar(&state, &user, CaseId(path.into_inner())).await?;
+    Ok(HttpResponse::Ok().json(Items { items }))
+}
+
+/// `GET /api/v1/cases/{id}/routing` (clerk, admin): up to 3 departments that
+/// closed cases like it, with those cases.
+pub async fn routing(
+    state: web::Data<AppState>,
+    staff: OfficeStaff,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let items = service::similar::routing(&state, &staff, CaseId(path.into_inner())).await?;
     Ok(HttpResponse::Ok().json(Items { items }))
 }

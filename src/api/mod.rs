@@ -69,6 +69,8 @@ routes! {
     GET "/api/v1/cases/export" => export::export,
     GET "/api/v1/cases/{id}" => cases::get,
     GET "/api/v1/cases/{id}/events" => cases::events,
+    GET "/api/v1/cases/{id}/similar" => cases::similar,
+    GET "/api/v1/cases/{id}/routing" => cases::routing,
     POST "/api/v1/cases/{id}/{action}" => actions::act,
     POST "/api/v1/imports" => imports::create,
     GET "/api/v1/imports/{id}" => imports::get,

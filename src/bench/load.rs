@@ -19,6 +19,93 @@ use crate::progress::Progress;
 /// one, and a case has 32 columns.
 const ROWS_PER_STATEMENT: usize = 1_000;
 
+/// A letter of the loaded cases: one of [`TOPICS`] at one of [`PLACES`],
+/// with a detail, a name and a phone; one case in [`RARE_EVERY`] mentions
+/// [`RARE_WORD`].
+struct Letter {
+    title: String,
+    content: String,
+    name: String,
+    phone: String,
+}
+
+/// Matters the loaded letters are about.
+const TOPICS: [&str; 24] = [
+    "路灯不亮",
+    "道路破损",
+    "噪音扰民",
+    "物业乱收费",
+    "停车难",
+    "拖欠工资",
+    "垃圾清运不及时",
+    "自来水水压不足",
+    "幼儿园收费偏高",
+    "学位紧张",
+    "医保报销慢",
+    "社保卡补办",
+    "违章搭建",
+    "占道经营",
+    "河道污染",
+    "企业排放异味",
+    "公交班次少",
+    "红绿灯设置不合理",
+    "低保申请",
+    "宅基地审批",
+    "户口迁移",
+    "电动车被盗",
+    "农田灌溉困难",
+    "房屋漏水",
+];
+/// Where.
+const PLACES: [&str; 16] = [
+    "城关镇",
+    "河西村",
+    "工业园区",
+    "人民路",
+    "滨河花园",
+    "北关社区",
+    "南湖镇",
+    "红星村",
+    "文化路",
+    "火车站片区",
+    "青山镇",
+    "城南新区",
+    "东风路",
+    "幸福小区",
+    "西街",
+    "长途汽车站",
+];
+/// What the writer adds.
+const DETAILS: [&str; 8] = [
+    "已经持续好几个月",
+    "多次向社区反映没有结果",
+    "老人孩子出行很不方便",
+    "严重影响周边居民生活",
+    "去年也出现过同样情况",
+    "附近商户意见很大",
+    "晚上尤其严重",
+    "希望能给个明确答复",
+];
+/// The rare word of the search benchmark.
+pub(super) const RARE_WORD: &str = "麒麟雕塑";
+/// One case in this many mentions it.
+const RARE_EVERY: usize = 50_000;
+
+fn letter(rng: &mut rand::rngs::StdRng, i: usize) -> Letter {
+    let topic = TOPICS[rng.random_range(0..TOPICS.len())];
+    let place = PLACES[rng.random_range(0..PLACES.len())];
+    let detail = DETAILS[rng.random_range(0..DETAILS.len())];
+    let rare = if i % RARE_EVERY == 7 { format!("，{RARE_WORD}旁边尤其明显") } else { String::new() };
+    let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
+    let given = ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "建国", "秀英"];
+    Letter {
+        title: format!("反映{place}{topic}的问题"),
+        content: format!("{place}{topic}，{detail}{rare}。希望有关部门尽快处理！谢谢。"),
+        name: format!("{}{}", surnames[rng.random_range(0..10)], given[rng.random_range(0..given.len())]),
+        phone: format!("13{}{:08}", rng.random_range(0..10), rng.random_range(0..100_000_000)),
+    }
+}
+
 /// Loads `n` cases received in 2024 straight into the tables (through the
 /// same insert as every loader of history, a few thousand per transaction),
 /// then builds the rollups.
@@ -70,6 +157,7 @@ pub(super) fn bulk_load(db: &Db, n: usize) -> Result<(), AppError> {
                     .unwrap_or(0);
                 sequences[c] += 1;
                 let (code, prefix, _) = channels[c];
+                let letter = letter(&mut rng, sequences.iter().sum::<usize>());
                 // Anywhere in 2024, Beijing time (a leap year: 366 days).
                 let received = time::start_of_office_day(year_start)
                     + chrono::Duration::seconds(rng.random_range(0..366 * 86_400));
@@ -85,11 +173,11 @@ pub(super) fn bulk_load(db: &Db, n: usize) -> Result<(), AppError> {
                     tracking_no: intake::tracking_number(prefix, 2024, sequences[c] as i32),
                     channel: code.into(),
                     external_ref: None,
-                    title: "关于小区停车难的问题".into(),
-                    content: "我们小区停车位严重不足，希望有关部门协调解决。".into(),
+                    title: letter.title,
+                    content: letter.content,
                     category: None,
-                    citizen_name: None,
-                    citizen_phone: None,
+                    citizen_name: Some(letter.name),
+                    citizen_phone: Some(letter.phone),
                     citizen_email: None,
                     citizen_address: None,
                     is_public: false,
@@ -134,6 +222,9 @@ pub(super) fn bulk_load(db: &Db, n: usize) -> Result<(), AppError> {
         progress.set(loaded as u64);
     }
     progress.finish();
+    // The text index is filled by the service's own backfill when it starts
+    // (`app::prepare_database`), as for a database from before the index.
+    db.write_blocking(|conn| Ok(db::search::mark_for_backfill(conn)?))?;
     let progress = Progress::spinner("building the rollups, the planner's statistics and the visibility map");
     db.write_blocking(|conn| Ok(db::rollups::rebuild(conn)?))?;
     // Outside a transaction: PostgreSQL does not vacuum inside one.

@@ -9,6 +9,8 @@
 //!   endpoint while intake goes on.
 //! - `bench transfer`: import of N rows from CSV, then export of everything as
 //!   CSV over HTTP (`transfer`).
+//! - `bench routing`: the routing suggestion's accuracy, leave-one-out over
+//!   the demo county's closed cases (`routing`).
 //!
 //! This module holds the options and the two runs, each in a scratch database
 //! (`db::scratch`); beside it: the service and its HTTP clients with the load
@@ -21,6 +23,8 @@ mod limit;
 mod load;
 mod pages;
 mod report;
+mod routing;
+mod search;
 mod transfer;
 
 use std::rc::Rc;
@@ -32,6 +36,7 @@ use crate::db::{self, Db};
 use crate::progress::Progress;
 
 pub use http::load_generator;
+pub use routing::{routing, RoutingOptions};
 pub use transfer::{transfer, TransferOptions};
 
 /// Which database a benchmark runs against.
@@ -307,7 +312,10 @@ async fn run_stats(url: &str, o: &StatsOptions) -> Result<Value, String> {
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
     let load_s = started.elapsed().as_secs_f64();
+    // The service's start fills the text index of the loaded cases (its backfill).
+    let indexing = Instant::now();
     let service = http::start(url, 16).await?;
+    let index_s = indexing.elapsed().as_secs_f64();
     let base = Rc::new(service.base.clone());
     let admin = Rc::new(service.admin.clone());
     // Intake goes on while the figures are read.
@@ -376,6 +384,7 @@ async fn run_stats(url: &str, o: &StatsOptions) -> Result<Value, String> {
     // The pages phase: the console over the same cases, intake still going on.
     let session = pages::sign_in(&base, "admin", &service.admin_password).await?;
     timings.extend(pages::measure(&base, &session, o.repeat).await?);
+    timings.extend(search::measure(&base, &admin, &service.db, o.cases, o.repeat.max(50)).await?);
     stop.set(true);
     for writer in writers {
         let _ = writer.await;
@@ -387,6 +396,7 @@ async fn run_stats(url: &str, o: &StatsOptions) -> Result<Value, String> {
         "cases": o.cases,
         "repeat": o.repeat,
         "load_s": round(load_s),
+        "index_build_s": round(index_s),
         "intake_rps": round(intake_rps),
         "server_peak_rss_mb": round(peak_rss_mb()),
     });

@@ -70,5 +70,21 @@ pub(super) fn print_stats_table(report: &Value, options: &StatsOptions) {
         println!("{:<40} {:>10.2} {:>10.2}", label, f("ms"), f("max_ms"));
     }
     println!("dashboard HTML and stylesheet: {} KB", report["dashboard_kb"]);
+    println!("{:<40} {:>10} {:>10}", "text (issue 24)", "p50 ms", "p99 ms");
+    for (label, key) in [
+        ("GET /cases?q= a rare word", "search_rare_word"),
+        ("GET /cases?q= a common word", "search_common_word"),
+        ("GET /cases?q= a name", "search_name"),
+        ("GET /cases?q= a tracking number", "search_tracking_number"),
+        ("GET /cases/{id}/similar", "similar"),
+        ("GET /cases/{id}/routing", "routing"),
+    ] {
+        let f = |suffix: &str| report[format!("{key}_{suffix}")].as_f64().unwrap_or(0.0);
+        println!("{:<40} {:>10.1} {:>10.1}", label, f("p50_ms"), f("p99_ms"));
+    }
+    println!(
+        "text index: {} rows, {} MB ({} MB per million cases), filled at start in {} s",
+        report["index_rows"], report["index_mb"], report["index_mb_per_million"], report["index_build_s"]
+    );
     println!("load: {} s; intake during the measurement: {} cases/s", report["load_s"], report["intake_rps"]);
 }

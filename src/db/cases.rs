@@ -16,6 +16,7 @@ use crate::domain::ids::{CaseId, DepartmentId};
 use crate::domain::lifecycle::CaseState;
 use crate::domain::rating::Rating;
 use crate::domain::rectification::RectificationState;
+use crate::domain::text::{IndexedFields, SearchText};
 use crate::domain::time;
 
 /// Takes the next sequence number of a channel's year. The counter row is
@@ -147,8 +148,11 @@ pub struct CaseFilter {
     pub received_from: Option<NaiveDateTime>,
     /// Received before.
     pub received_to: Option<NaiveDateTime>,
-    /// Text in the title, content or tracking number.
-    pub text: Option<String>,
+    /// Text in the title, content, tracking number, external reference or
+    /// citizen's name, found through the text index (`db::search`).
+    pub text: Option<SearchText>,
+    /// Only these cases (what the text index found).
+    pub only_ids: Option<Vec<CaseId>>,
     /// Only cases supervised (督办) at least once.
     pub supervised: bool,
     /// Only cases with an extension request waiting for a decision.
@@ -370,16 +374,8 @@ macro_rules! filtered {
         if let Some(at) = filter.received_to {
             query = query.filter(cases::received_at.lt(at));
         }
-        if let Some(text) = &filter.text {
-            let pattern = like_pattern(text);
-            let tracking_pattern = like_pattern(&text.to_ascii_uppercase());
-            query = query.filter(
-                cases::title
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(cases::content.like(pattern).escape('\\'))
-                    .or(cases::tracking_no.like(tracking_pattern).escape('\\')),
-            );
+        if let Some(ids) = &filter.only_ids {
+            query = query.filter(cases::id.eq_any(ids.clone()));
         }
         if let Some(department) = filter.assigned_to {
             let outcome = filter.assignment.map_or("", AssignmentOutcome::condition);
@@ -417,6 +413,54 @@ macro_rules! filtered {
     }};
 }
 
+/// How many matches of a search are counted (and sorted, in an order other
+/// than newest first); beyond, a list says "more than".
+pub const SEARCH_CAP: i64 = 1_000;
+
+/// The searchable fields of the cases `filter` lets through (the text
+/// index's check of its candidates).
+pub fn searchable(conn: &mut DbConnection, filter: &CaseFilter) -> QueryResult<Vec<SearchableRow>> {
+    let open = open_and_running_in_lists(conn);
+    super::on_backend!(conn, |c| {
+        filtered!(c, filter, open)
+            .select((
+                cases::id,
+                cases::title,
+                cases::content,
+                cases::tracking_no,
+                cases::external_ref,
+                cases::citizen_name,
+            ))
+            .load::<SearchableRow>(c)
+    })
+}
+
+/// A case's searchable fields.
+#[derive(Debug, Queryable)]
+pub struct SearchableRow {
+    /// The case.
+    pub id: CaseId,
+    title: String,
+    content: String,
+    tracking_no: String,
+    external_ref: Option<String>,
+    citizen_name: Option<String>,
+}
+
+impl SearchableRow {
+    /// The fields as the index sees them.
+    pub fn fields(&self) -> IndexedFields<'_> {
+        IndexedFields {
+            title: &self.title,
+            content: &self.content,
+            tracking_no: &self.tracking_no,
+            external_ref: self.external_ref.as_deref(),
+            name: self.citizen_name.as_deref(),
+            ..IndexedFields::default()
+        }
+    }
+}
+
 /// One page of case summaries, newest first: at most `limit` rows, plus
 /// whether more follow.
 pub fn list(
@@ -436,6 +480,18 @@ pub fn list_page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<CaseSummaryRow>, bool)> {
+    if let Some(search) = &filter.text {
+        // The index finds the matches; the page is then read by id. The API's
+        // order needs only as many as the page; another order sorts the
+        // newest SEARCH_CAP matches.
+        let need = match order {
+            ListOrder::Newest => (offset + limit + 1) as usize,
+            _ => SEARCH_CAP as usize + 1,
+        };
+        let ids = super::search::matching(conn, search, filter, need)?;
+        let found = CaseFilter { text: None, only_ids: Some(ids), ..filter.clone() };
+        return list_page(conn, &found, order, offset, limit);
+    }
     let open = open_and_running_in_lists(conn);
     let mut rows: Vec<CaseSummaryRow> = super::on_backend!(conn, |c| {
         let query = filtered!(c, filter, open);
@@ -455,7 +511,14 @@ pub fn list_page(
 /// How many cases the filter matches, counted up to `cap` (a list over a
 /// million cases should not wait for an exact count nobody reads past the
 /// first digits): `Ok(n)` with `n <= cap`, or `cap + 1` for "more than `cap`".
+///
+/// A search is counted up to [`SEARCH_CAP`] at most: each match is checked
+/// against the case's text.
 pub fn count(conn: &mut DbConnection, filter: &CaseFilter, cap: i64) -> QueryResult<i64> {
+    if let Some(search) = &filter.text {
+        let cap = cap.min(SEARCH_CAP);
+        return Ok(super::search::matching(conn, search, filter, cap as usize + 1)?.len() as i64);
+    }
     let open = open_and_running_in_lists(conn);
     let ids: Vec<CaseId> = super::on_backend!(conn, |c| {
         filtered!(c, filter, open).select(cases::id).limit(cap + 1).load(c)

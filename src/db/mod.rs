@@ -26,6 +26,7 @@ pub mod public_requests;
 pub mod rollups;
 pub mod schema;
 pub mod scratch;
+pub mod search;
 pub mod transfer;
 pub mod types;
 pub mod users;

@@ -351,7 +351,24 @@ diesel::table! {
 
 diesel::joinable!(published_letters -> cases (case_id));
 
+diesel::table! {
+    case_terms (term, case_id) {
+        term -> BigInt,
+        case_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    text_index_backfill (id) {
+        id -> Integer,
+        upto -> BigInt,
+        done_through -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    case_terms,
+    text_index_backfill,
     departments,
     users,
     login_failures,

@@ -21,6 +21,7 @@ pub mod rating;
 pub mod rectification;
 pub mod role;
 pub mod scorecard;
+pub mod text;
 pub mod time;
 pub mod transfer;
 pub mod validation;

@@ -37,6 +37,7 @@ use crate::domain::publication::mask_for_publication;
 use crate::domain::rating::RatingScale;
 use crate::domain::rectification::RectificationState;
 use crate::domain::role::Role;
+use crate::domain::text::{self, SearchText};
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, Rule};
 use crate::error::AppError;
@@ -409,6 +410,30 @@ fn instant(errors: &mut FieldErrors, field: &str, raw: Option<&str>) -> Option<N
     parsed
 }
 
+/// The longest search, in characters as typed.
+pub const MAX_QUERY_CHARS: usize = 100;
+
+/// A search as the index answers it: 2 to [`MAX_QUERY_CHARS`] characters, of
+/// which at least two letters or digits (punctuation and `%`, `_`, `\` are
+/// not searched for: the index keeps letters and digits only), without NUL.
+fn search_text(q: &str, errors: &mut FieldErrors) -> Option<SearchText> {
+    let typed = q.chars().count();
+    if q.contains('\0') {
+        errors.add("q", Rule::NulCharacters);
+        return None;
+    }
+    if typed > MAX_QUERY_CHARS {
+        errors.add("q", Rule::MaxChars(MAX_QUERY_CHARS));
+        return None;
+    }
+    let search = SearchText::parse(q);
+    if search.is_none() {
+        let got = text::normalize(q).chars().count();
+        errors.add("q", Rule::Length { min: text::MIN_QUERY_CHARS, max: MAX_QUERY_CHARS, got });
+    }
+    search
+}
+
 /// A form's empty field is a filter not given.
 fn given(value: &Option<String>) -> Option<String> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
@@ -561,9 +586,8 @@ impl CaseQuery {
         filter.due_before = instant(&mut errors, "due_before", self.due_before.as_deref());
         filter.received_from = instant(&mut errors, "received_from", self.received_from.as_deref());
         filter.received_to = instant(&mut errors, "received_to", self.received_to.as_deref());
-        filter.text = self.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
-        if filter.text.as_ref().is_some_and(|q| q.chars().count() > 100) {
-            errors.add("q", Rule::MaxChars(100));
+        if let Some(q) = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            filter.text = search_text(q, &mut errors);
         }
         let limit = page_limit(self.limit.as_deref(), &mut errors);
         filter.before_id = self.cursor.as_deref().and_then(|c| decode_cursor(c, &mut errors)).map(CaseId);
@@ -584,17 +608,31 @@ impl CaseQuery {
 pub async fn list(state: &AppState, user: &AuthUser, query: CaseQuery) -> Result<CaseList, AppError> {
     let (filter, limit) = query.into_filter(user, &state.settings.definition)?;
     let db = state.db.clone();
-    let (rows, more, calendar) = state
+    let (rows, more, total, calendar) = state
         .db
         .read(move |conn| {
             let (rows, more) = db::cases::list(conn, &filter, limit)?;
-            Ok((rows, more, db.calendar(conn)?))
+            // A search's total is over every page, so counted without the cursor.
+            let total = match filter.text {
+                Some(_) => Some(db::cases::count(
+                    conn,
+                    &CaseFilter { before_id: None, ..filter },
+                    db::cases::SEARCH_CAP,
+                )?),
+                None => None,
+            };
+            Ok((rows, more, total, db.calendar(conn)?))
         })
         .await?;
     let next_cursor = if more { rows.last().map(|c| encode_cursor(c.id.0)) } else { None };
     let clock = Clock { calendar: &calendar, now: time::now_utc() };
     let items = rows.into_iter().map(|c| CaseSummary::new(c, clock)).collect();
-    Ok(CaseList { items, next_cursor })
+    Ok(CaseList {
+        items,
+        next_cursor,
+        total: total.map(|n| n.min(db::cases::SEARCH_CAP)),
+        total_capped: total.map(|n| n > db::cases::SEARCH_CAP),
+    })
 }
 
 /// A queue of the workbench: a named, one-click filter of a role's daily work.
@@ -804,8 +842,11 @@ pub struct Workbench {
     pub rows: Vec<CaseSummary>,
     /// Whether another page follows.
     pub more: bool,
-    /// How many cases match, counted up to just past [`COUNT_CAP`].
+    /// How many cases match, counted up to just past `cap`.
     pub total: i64,
+    /// How far the total was counted: [`COUNT_CAP`], or for a search
+    /// `db::cases::SEARCH_CAP` (each match is checked against its text).
+    pub cap: i64,
 }
 
 /// One page of the workbench for `user`: the list's filters (a handler
@@ -830,16 +871,14 @@ pub async fn workbench(
             let due_soon_end =
                 end_of_day(calendar.add_workdays(time::office_date(now), DUE_SOON_WORKDAYS as u32));
             let order = queue.map_or(ListOrder::Newest, |q| q.apply(&mut filter, now, due_soon_end));
+            let cap = if filter.text.is_some() { db::cases::SEARCH_CAP } else { COUNT_CAP };
             let (rows, more) =
                 db::cases::list_page(conn, &filter, order, (page - 1) * WORKBENCH_PAGE, WORKBENCH_PAGE)?;
-            let total = if page == 1 && !more {
-                rows.len() as i64
-            } else {
-                db::cases::count(conn, &filter, COUNT_CAP)?
-            };
+            let total =
+                if page == 1 && !more { rows.len() as i64 } else { db::cases::count(conn, &filter, cap)? };
             let clock = Clock { calendar: &calendar, now };
             let rows = rows.into_iter().map(|r| CaseSummary::new(r, clock)).collect();
-            Ok(Workbench { rows, more, total })
+            Ok(Workbench { rows, more, total, cap })
         })
         .await
 }
@@ -963,6 +1002,7 @@ pub fn register_in(
         },
     )?;
     db::rollups::apply(conn, None, Some(&case))?;
+    db::search::index_case(conn, &case)?;
     if !matches!(registrar, Registrar::Citizen { mail_receipt: false }) {
         notify::enqueue(conn, Notice::Receipt, &case, json!({ "query_code": query_code }), now)?;
     }

@@ -41,5 +41,6 @@ pub mod paging;
 pub mod reports;
 pub mod scorecard;
 pub mod sessions;
+pub mod similar;
 pub mod stats;
 pub mod views;

@@ -31,6 +31,13 @@ pub struct CaseList {
     pub items: Vec<CaseSummary>,
     /// The cursor of the next page, if there is one.
     pub next_cursor: Option<String>,
+    /// With a search (`q`): how many cases match, counted up to
+    /// `db::cases::SEARCH_CAP` (beyond, `total_capped` is true).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
+    /// With a search: whether more cases match than `total`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_capped: Option<bool>,
 }
 
 /// A staff account, without its password hash.

@@ -490,6 +490,8 @@ fn insert_new(conn: &mut DbConnection, context: &Context, rows: &[ImportRow]) ->
         .into_iter()
         .map(|c| (c.tracking_no.clone(), c))
         .collect();
+    // The text index in the batch's transaction, as intake keeps it.
+    stored.values().try_for_each(|case| db::search::index_case(conn, case))?;
     let mut events = Vec::new();
     let mut sums: HashMap<RollupKey, Counts> = HashMap::new();
     let (mut passed, mut soon) = (Vec::new(), Vec::new());

@@ -152,6 +152,18 @@ async fn every_role_against_every_endpoint(app: &TestApp) {
             format!("/api/v1/cases/{case}/events"),
             [401, 200, 200, 200, 200],
         ),
+        row(
+            M::GET,
+            "/api/v1/cases/{id}/similar",
+            format!("/api/v1/cases/{case}/similar"),
+            [401, 200, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/api/v1/cases/{id}/routing",
+            format!("/api/v1/cases/{case}/routing"),
+            [401, 200, 200, 403, 403],
+        ),
         // Every action and role: every_role_against_every_action.
         row_with(
             M::POST,

@@ -35,4 +35,6 @@ mod public;
 mod publication;
 mod returns;
 mod scorecard;
+mod search;
+mod similar;
 mod site_pages;

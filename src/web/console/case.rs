@@ -16,16 +16,18 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde_json::{json, Map, Value};
 
-use crate::auth::AuthUser;
+use super::similar::{links, routing_lines, RoutingLine, SimilarLink};
+use crate::auth::{AuthUser, OfficeStaff, RoleProof};
 use crate::domain::actions::ReturnReason;
 use crate::domain::callback::CallbackState;
 use crate::domain::event::EventKind;
 use crate::domain::ids::CaseId;
-use crate::domain::lifecycle::Action;
+use crate::domain::lifecycle::{Action, CaseState};
 use crate::domain::rectification::RectificationState;
 use crate::error::AppError;
 use crate::service::cases::{self, ActionInput, PublishedText, TimelineEvent};
 use crate::service::sessions::Resolved;
+use crate::service::similar;
 use crate::service::views::CaseView;
 use crate::state::AppState;
 use crate::web::errors::PageError;
@@ -261,6 +263,10 @@ struct CasePage {
     notice: Option<String>,
     /// What 信件选登 would show, offered beside the publish form.
     preview: Option<PublishedText>,
+    /// A registered case's similar cases.
+    similar: Vec<SimilarLink>,
+    /// A registered case's suggested departments, for office staff (none preselected).
+    routing: Vec<RoutingLine>,
 }
 
 fn timeline(events: Vec<TimelineEvent>) -> Vec<TimelineEntry> {
@@ -297,6 +303,13 @@ async fn render(
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let file = cases::case_file(state, &session.user, id).await?;
+    let registered = file.case.state == CaseState::Registered;
+    let similar =
+        if registered { links(similar::similar(state, &session.user, id).await?) } else { Vec::new() };
+    let routing = match OfficeStaff::check(session.user.clone()) {
+        Ok(staff) if registered => similar::routing(state, &staff, id).await?,
+        _ => Vec::new(),
+    };
     let forms = file
         .actions
         .iter()
@@ -335,6 +348,7 @@ async fn render(
             p.reason.as_deref().map(|r| format!("，理由：{r}")).unwrap_or_default()
         )
     });
+    let departments: Vec<(i64, String)> = file.departments.into_iter().map(|d| (d.id.0, d.name)).collect();
     let page = CasePage {
         layout: Layout::console(req, state, session, &format!("案件 {}", view.tracking_no), "cases"),
         channel: file.channel_name,
@@ -393,7 +407,9 @@ async fn render(
         pending_extension,
         published_at: view.published_at.map(beijing_naive),
         forms,
-        departments: file.departments.into_iter().map(|d| (d.id.0, d.name)).collect(),
+        departments: departments.clone(),
+        routing: routing_lines(routing, &departments),
+        similar,
         ratings: file.rating_scale.ratings().iter().map(|r| (r.as_str(), words::rating(*r))).collect(),
         methods: METHODS,
         return_reasons: ReturnReason::ALL.iter().map(|r| (r.code(), r.label())).collect(),

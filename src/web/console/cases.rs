@@ -16,7 +16,7 @@ use crate::domain::lifecycle::CaseState;
 use crate::domain::rectification::RectificationState;
 use crate::domain::time;
 use crate::error::AppError;
-use crate::service::cases::{self, CaseQuery, Queue, WorkbenchQuery, COUNT_CAP};
+use crate::service::cases::{self, CaseQuery, Queue, WorkbenchQuery};
 use crate::service::views::CaseSummary;
 use crate::service::{channels, departments, exports};
 use crate::state::AppState;
@@ -236,8 +236,8 @@ pub async fn page(
         .collect();
     page.rows = rows;
     page.total = bench.total;
-    page.total_text = if bench.total > COUNT_CAP {
-        format!("超过 {COUNT_CAP} 件")
+    page.total_text = if bench.total > bench.cap {
+        format!("超过 {} 件", bench.cap)
     } else {
         format!("共 {} 件", bench.total)
     };

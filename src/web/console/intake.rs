@@ -12,12 +12,13 @@ use askama::Template;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
+use super::similar::{links, SimilarLink};
 use crate::auth::OfficeStaff;
 use crate::domain::citizen::CitizenInput;
 use crate::domain::intake::{NewCaseInput, ReceivedAt};
 use crate::error::AppError;
 use crate::service::cases::{self, valid_idempotency_key};
-use crate::service::{categories, channels};
+use crate::service::{categories, channels, similar};
 use crate::state::AppState;
 use crate::web::errors::PageError;
 use crate::web::forms::CsrfForm;
@@ -135,6 +136,8 @@ struct Registered {
     tracking_no: String,
     query_code: String,
     replayed: bool,
+    /// Cases like the one just registered, so the clerk sees a repeat at once.
+    similar: Vec<SimilarLink>,
 }
 
 fn new_key() -> String {
@@ -197,6 +200,7 @@ pub async fn submit(
     match cases::register(&state, &page.proof, Some(key.clone()), form.case()).await {
         Ok(intake) => html(&Registered {
             layout: Layout::console(&req, &state, &page.session, "已登记", "new"),
+            similar: links(similar::similar(&state, &page.proof.0, intake.created.id).await?),
             id: intake.created.id.0,
             tracking_no: intake.created.tracking_no,
             query_code: intake.created.query_code,

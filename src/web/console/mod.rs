@@ -11,6 +11,7 @@ mod dashboard_book;
 pub mod format;
 pub mod intake;
 pub mod scorecard;
+mod similar;
 
 use actix_web::http::header;
 use actix_web::HttpResponse;

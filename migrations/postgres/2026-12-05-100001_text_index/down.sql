@@ -1,0 +1,2 @@
+DROP TABLE text_index_backfill;
+DROP TABLE case_terms;
