@@ -139,6 +139,7 @@ diesel::table! {
         appeal_reason -> Nullable<Text>,
         appeal_note -> Nullable<Text>,
         rating_excluded_at -> Nullable<Timestamp>,
+        merged_into -> Nullable<BigInt>,
     }
 }
 
@@ -168,6 +169,7 @@ diesel::table! {
         resolved_answered -> BigInt,
         resolved_yes -> BigInt,
         ratings_excluded -> BigInt,
+        merged -> BigInt,
     }
 }
 
@@ -197,6 +199,7 @@ diesel::table! {
         resolved_answered -> BigInt,
         resolved_yes -> BigInt,
         ratings_excluded -> BigInt,
+        merged -> BigInt,
     }
 }
 

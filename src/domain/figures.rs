@@ -88,6 +88,7 @@ macro_rules! with_measures {
             (ResolvedAnswered, resolved_answered, "Closed cases whose rating in force says 是否解决."),
             (ResolvedYes, resolved_yes, "Of those, resolved."),
             (RatingsExcluded, ratings_excluded, "Closed cases whose rating in force is 核减 (out of every rating measure above)."),
+            (Merged, merged, "并单: cases merged into another one; not received, like invalid ones."),
         }
     };
 }
@@ -164,9 +165,9 @@ pub struct RollupKey {
     pub department: i64,
 }
 
-/// What one case adds to the sums: nothing if it is invalid. A case counts
-/// where and when it was received; only a closed case counts as closed,
-/// rated and timed, with the rating in force.
+/// What one case adds to the sums: nothing if it is invalid, only `merged`
+/// if it is merged. A case counts where and when it was received; only a
+/// closed case counts as closed, rated and timed, with the rating in force.
 pub fn contribution(case: &CaseFacts<'_>) -> Option<(RollupKey, Counts)> {
     if case.state == CaseState::Invalid {
         return None;
@@ -176,6 +177,9 @@ pub fn contribution(case: &CaseFacts<'_>) -> Option<(RollupKey, Counts)> {
         channel: case.channel.to_owned(),
         department: case.department_id.map_or(0, |d| d.0),
     };
+    if case.state == CaseState::Merged {
+        return Some((key, Counts { merged: 1, ..Counts::default() }));
+    }
     let closed = case.state == CaseState::Closed;
     let flag = |b: bool| i64::from(b);
     // A rating 核减 on appeal counts in no rating measure, only as excluded.
@@ -206,6 +210,7 @@ pub fn contribution(case: &CaseFacts<'_>) -> Option<(RollupKey, Counts)> {
         resolved_answered: flag(rating.is_some() && case.resolved.is_some()),
         resolved_yes: flag(rating.is_some() && case.resolved == Some(true)),
         ratings_excluded: flag(excluded),
+        merged: 0,
         overdue_open: 0,
     };
     Some((key, counts))
@@ -320,6 +325,7 @@ impl Definition {
              同一事项以最后一次评价为准；五级评价的非常满意计为满意、非常不满意计为不满意；回访率＝已回访（含联系不上）的件数÷需回访的办结件数×100%，留有电话的来信办结后需回访，\
              来信人在回访期限前已评价的不需回访；解决率＝评价为已解决的件数÷回答了是否解决的参评件数×100%；\
              核减件数为承办单位申诉、经领导复核同意核减的评价件数，核减的评价不计入参评件数、满意率、综合满意率和解决率；\
+             并单件数为反映同一问题、并入另一事项一并办理的件数，不计入受理件数；\
              比率四舍五入保留两位小数。",
             satisfied.join("＋"),
             s.text(),
@@ -404,6 +410,8 @@ pub struct Figures {
     /// 核减: closed cases whose rating in force was excluded on appeal;
     /// counted in none of the rating figures above.
     pub ratings_excluded: i64,
+    /// 并单: cases merged into another one, counted in none of the figures above.
+    pub merged: i64,
 }
 
 /// Rated cases per level of the five-level scale (three-level channels
@@ -478,6 +486,7 @@ pub fn figures(c: &Counts, definition: &Definition, two_dimensions: bool) -> Fig
         resolved: c.resolved_yes,
         resolved_answered: c.resolved_answered,
         ratings_excluded: c.ratings_excluded,
+        merged: c.merged,
     }
 }
 
@@ -513,6 +522,8 @@ pub struct Change {
     pub resolution_rate: Option<Hundredths>,
     /// Ratings 核减.
     pub ratings_excluded: i64,
+    /// Cases merged (并单).
+    pub merged: i64,
 }
 
 fn minus(a: Option<Hundredths>, b: Option<Hundredths>) -> Option<Hundredths> {
@@ -537,6 +548,7 @@ pub fn change(current: &Figures, previous: &Figures) -> Change {
         callback_rate: minus(current.callback_rate, previous.callback_rate),
         resolution_rate: minus(current.resolution_rate, previous.resolution_rate),
         ratings_excluded: current.ratings_excluded - previous.ratings_excluded,
+        merged: current.merged - previous.merged,
     }
 }
 
@@ -775,6 +787,12 @@ mod tests {
         let unassigned = CaseFacts { department_id: None, ..open };
         assert_eq!(contribution(&unassigned).unwrap().0.department, 0);
         assert_eq!(contribution(&CaseFacts { state: CaseState::Invalid, ..open }), None);
+        let merged = contribution(&CaseFacts { state: CaseState::Merged, ..open }).unwrap().1;
+        assert_eq!(
+            merged,
+            Counts { merged: 1, ..Counts::default() },
+            "merged: not received, counted as merged"
+        );
         let elsewhere = CaseFacts { department_id: Some(DepartmentId(9)), ..open };
         assert_eq!(contribution(&elsewhere).unwrap().0.department, 9);
     }
@@ -842,8 +860,8 @@ mod tests {
             *measure.of_mut(&mut counts) = i as i64 + 1;
         }
         assert_eq!(counts.received, 1);
-        assert_eq!(counts.ratings_excluded, Measure::ALL.len() as i64);
-        assert_eq!(Measure::ALL.last().map(|m| m.name()), Some("ratings_excluded"));
+        assert_eq!(counts.merged, Measure::ALL.len() as i64);
+        assert_eq!(Measure::ALL.last().map(|m| m.name()), Some("merged"));
         assert_eq!(-(-counts), counts);
     }
 }

@@ -25,11 +25,14 @@ pub enum Notice {
     Extended,
     /// To the department: a 差评 (or an unsolved problem) to verify and rectify.
     Rectification,
+    /// To the citizen: the letter was merged into another case (并单), whose
+    /// reply will answer it.
+    Merged,
 }
 
 impl Notice {
     /// Every notice.
-    pub const ALL: [Notice; 9] = [
+    pub const ALL: [Notice; 10] = [
         Notice::Receipt,
         Notice::Assigned,
         Notice::DueSoon,
@@ -39,6 +42,7 @@ impl Notice {
         Notice::Closed,
         Notice::Extended,
         Notice::Rectification,
+        Notice::Merged,
     ];
 
     /// The stored name.
@@ -53,6 +57,7 @@ impl Notice {
             Notice::Closed => "closed",
             Notice::Extended => "extended",
             Notice::Rectification => "rectification",
+            Notice::Merged => "merged",
         }
     }
 

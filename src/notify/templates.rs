@@ -33,6 +33,7 @@ pub fn subject(notice: Notice, payload: &Value) -> String {
         Notice::Closed => "已办结",
         Notice::Extended => "延期办理",
         Notice::Rectification => "差评整改",
+        Notice::Merged => "已并入",
     };
     format!("【{tag}】{no}")
 }
@@ -120,7 +121,10 @@ pub fn bodies(notice: Notice, payload: &Value, public_url: &str) -> (String, Str
         ],
         Notice::Closed => vec![
             "您好：".into(),
-            format!("您的来信 {no} 已办结，答复如下："),
+            match field(payload, "merged_into_tracking_no") {
+                "" => format!("您的来信 {no} 已办结，答复如下："),
+                parent => format!("您的来信 {no} 已并入 {parent} 一并办理，现已办结，答复如下："),
+            },
             field(payload, "reply").to_owned(),
             quoted_title(payload),
             format!("欢迎对答复作出评价：凭受理编号和查询码访问 {lookup} 。"),
@@ -134,6 +138,15 @@ pub fn bodies(notice: Notice, payload: &Value, public_url: &str) -> (String, Str
             ),
             quoted_title(payload),
             format!("查看案件：{case_link}"),
+        ],
+        Notice::Merged => vec![
+            "您好：".into(),
+            format!(
+                "您的来信 {no} 反映的问题与 {} 相同，已并入该件一并办理（并单），办结后答复将同时发给您。",
+                field(payload, "into_tracking_no")
+            ),
+            quoted_title(payload),
+            format!("凭受理编号和查询码可查询办理进度：{lookup}"),
         ],
         Notice::Extended => vec![
             "您好：".into(),

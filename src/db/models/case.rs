@@ -194,6 +194,8 @@ pub struct Case {
     pub appeal_note: Option<String>,
     /// When the rating in force was 核减 (null: it counts).
     pub rating_excluded_at: Option<NaiveDateTime>,
+    /// The case this one is merged into (并单), while merged.
+    pub merged_into: Option<CaseId>,
 }
 
 /// A case to create.
@@ -351,6 +353,8 @@ pub struct CaseChanges {
     pub appeal_note: Option<Option<String>>,
     /// When the rating in force was 核减.
     pub rating_excluded_at: Option<Option<NaiveDateTime>>,
+    /// The case it is merged into (`Some(None)`: unmerged).
+    pub merged_into: Option<Option<CaseId>>,
 }
 
 impl Case {
@@ -450,6 +454,7 @@ impl From<&CaseUpdate> for CaseChanges {
         changes.appeal_note = update.appeal_note.clone();
         changes.rating_excluded_at = update.rating_excluded_at;
         changes.duplicate_of = update.duplicate_of.map(Some);
+        changes.merged_into = update.merged_into;
         changes.reopen_count = update.reopen_count;
         if let Some(suspended_at) = update.suspended_at {
             changes.suspended = Some(suspended_at.is_some());

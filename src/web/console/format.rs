@@ -54,7 +54,7 @@ pub enum Kind {
 
 /// The figures the console shows, in order: name as in the stats API, label,
 /// kind, and the count its rate is taken over (for [`MIN_BASE`]).
-pub const SHOWN: [(&str, &str, Kind); 11] = [
+pub const SHOWN: [(&str, &str, Kind); 12] = [
     ("received", "受理", Kind::Count),
     ("closed", "办结", Kind::Count),
     ("completion_rate", "办结率", Kind::Rate),
@@ -65,6 +65,7 @@ pub const SHOWN: [(&str, &str, Kind); 11] = [
     ("resolution_rate", "解决率", Kind::Rate),
     ("callback_rate", "回访率", Kind::Rate),
     ("ratings_excluded", "核减", Kind::Count),
+    ("merged", "并单", Kind::Count),
     ("overdue_open", "超期未办结", Kind::Count),
 ];
 
@@ -83,6 +84,7 @@ pub fn value_of(figures: &Figures, name: &str) -> Value {
         "closed" => Value::Count(figures.closed),
         "overdue_open" => Value::Count(figures.overdue_open),
         "ratings_excluded" => Value::Count(figures.ratings_excluded),
+        "merged" => Value::Count(figures.merged),
         "completion_rate" => Value::Ratio(figures.completion_rate, figures.received),
         "on_time_rate" => Value::Ratio(figures.on_time_rate, figures.closed),
         "avg_handling_days" => Value::Ratio(figures.avg_handling_days, figures.closed),
@@ -117,6 +119,7 @@ pub fn definition_of(definition_text: &str, name: &str) -> String {
         }
         "resolution_rate" => find("解决率").map(|c| format!("{c}；{excluded}；{rounding}")),
         "ratings_excluded" => Some(excluded),
+        "merged" => find("并单件数"),
         "callback_rate" => find("回访率").map(|c| format!("{c}；{rounding}")),
         "overdue_open" => Some(
             "超期未办结为收到时间在统计期内、截至统计时点仍未办结且已超过办理期限的件数（暂停计时中的事项不计）"
