@@ -103,18 +103,22 @@ pub fn scan(conn: &mut DbConnection, now: NaiveDateTime) -> Result<ScanOutcome, 
     Ok(outcome)
 }
 
-/// Gives each assigned case not signed for by its `accept_due_at` one
+/// Gives each assignment not signed for by its `accept_due_at` one
 /// automatic 督办 (a `supervise` event without an actor, note
-/// [`ACCEPT_OVERDUE_NOTE`]) and one mail to the department, claimed per
+/// [`ACCEPT_OVERDUE_NOTE`]) and one mail to the department, claimed on the
 /// assignment so that no scan writes it twice. Cases assigned before
-/// assignments had a time to sign (and imported ones) have none and are left alone.
+/// assignments were kept (and imported ones) have none and are left alone.
 fn press_late_signatures(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, AppError> {
     let mut pressed = 0;
-    for case in db::cases::accept_overdue_candidates(conn, now, SCAN_BATCH)? {
-        let Some(after) = db::cases::claim_accept_overdue(conn, case.id, now, ACCEPT_OVERDUE_NOTE)? else {
+    for assignment in db::assignments::waiting_past(conn, now, SCAN_BATCH)? {
+        if !db::assignments::claim_press(conn, assignment.id, now)? {
+            continue;
+        }
+        let Some(after) = db::cases::press_for_signature(conn, assignment.case_id, now, ACCEPT_OVERDUE_NOTE)?
+        else {
             continue;
         };
-        let accept_due_at = after.accept_due_at.map(|at| time::to_office(at).to_rfc3339());
+        let accept_due_at = time::to_office(assignment.accept_due_at).to_rfc3339();
         db::events::append(
             conn,
             &NewCaseEvent {
@@ -122,14 +126,14 @@ fn press_late_signatures(conn: &mut DbConnection, now: NaiveDateTime) -> Result<
                 action: EventKind::Action(Action::Supervise),
                 actor_id: None,
                 at: now,
-                from_state: Some(case.state),
+                from_state: Some(after.state),
                 to_state: Some(after.state),
                 note: Some(ACCEPT_OVERDUE_NOTE.to_owned()),
                 details: Some(
                     json!({
                         "automatic": true,
                         "supervision_count": after.supervision_count,
-                        "department_id": after.department_id,
+                        "department_id": assignment.department_id,
                         "accept_due_at": accept_due_at,
                     })
                     .to_string(),
@@ -138,7 +142,7 @@ fn press_late_signatures(conn: &mut DbConnection, now: NaiveDateTime) -> Result<
         )?;
         let note = format!(
             "{ACCEPT_OVERDUE_NOTE}：应于 {} 前签收，请即签收；如非本单位职责，请在退单时限内退单",
-            accept_due_at.as_deref().and_then(|at| at.get(..16)).unwrap_or("").replace('T', " ")
+            accept_due_at.get(..16).unwrap_or("").replace('T', " ")
         );
         notify::enqueue(conn, Notice::Supervised, &after, json!({ "note": note }), now)?;
         pressed += 1;

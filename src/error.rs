@@ -75,6 +75,15 @@ pub enum AppError {
     /// 409 `return_window_closed`: a `return` after the channel's `return_days`.
     #[error("{0}")]
     ReturnWindowClosed(String),
+    /// 409 `merge_target_invalid`: a `merge` into a merged, invalid or closed case.
+    #[error("{0}")]
+    MergeTargetInvalid(String),
+    /// 409 `merge_cycle`: a `merge` into itself or into a case merged into it.
+    #[error("{0}")]
+    MergeCycle(String),
+    /// 409 `has_merged_cases`: cases are merged into this one and wait for its reply.
+    #[error("{0}")]
+    HasMergedCases(String),
     /// 409 `conflict`: the request contradicts the current state of something other than a case's lifecycle.
     #[error("{0}")]
     Conflict(String),
@@ -136,6 +145,9 @@ impl AppError {
             AppError::AlreadyAppealed => "already_appealed",
             AppError::NotAppealed(_) => "not_appealed",
             AppError::ReturnWindowClosed(_) => "return_window_closed",
+            AppError::MergeTargetInvalid(_) => "merge_target_invalid",
+            AppError::MergeCycle(_) => "merge_cycle",
+            AppError::HasMergedCases(_) => "has_merged_cases",
             AppError::Conflict(_) | AppError::IdempotencyKeyTaken => "conflict",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -211,6 +223,9 @@ impl ResponseError for AppError {
             | AppError::AlreadyAppealed
             | AppError::NotAppealed(_)
             | AppError::ReturnWindowClosed(_)
+            | AppError::MergeTargetInvalid(_)
+            | AppError::MergeCycle(_)
+            | AppError::HasMergedCases(_)
             | AppError::Conflict(_)
             | AppError::IdempotencyKeyTaken => StatusCode::CONFLICT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -345,6 +360,9 @@ impl From<Refusal> for AppError {
             Refusal::AlreadyAppealed => AppError::AlreadyAppealed,
             Refusal::NotAppealed(detail) => AppError::NotAppealed(detail),
             Refusal::ReturnWindowClosed(detail) => AppError::ReturnWindowClosed(detail),
+            Refusal::MergeTargetInvalid(detail) => AppError::MergeTargetInvalid(detail),
+            Refusal::MergeCycle(detail) => AppError::MergeCycle(detail),
+            Refusal::HasMergedCases(detail) => AppError::HasMergedCases(detail),
             Refusal::Invalid(errors) => AppError::Validation(errors),
         }
     }

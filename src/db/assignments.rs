@@ -63,6 +63,46 @@ pub fn assigned(
     super::rollups::add(conn, &key, &Counts { assignments: 1, ..Counts::default() })
 }
 
+/// Assignments waiting to be signed for past their `accept_due_at` at
+/// `now` and not pressed yet, earliest first (the partial index
+/// `assignments_waiting`).
+pub fn waiting_past(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<Assignment>> {
+    assignments::table
+        .filter(assignments::accepted_at.is_null())
+        .filter(assignments::returned_at.is_null())
+        .filter(assignments::ended_at.is_null())
+        .filter(assignments::pressed_at.is_null())
+        .filter(assignments::accept_due_at.lt(now))
+        .order(assignments::accept_due_at)
+        .limit(limit)
+        .load(conn)
+}
+
+/// Claims the automatic 督办 of assignment `id` at `now`; `false` if a scan
+/// did already (another instance, or before a restart).
+pub fn claim_press(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+    let claimed = diesel::update(
+        assignments::table.filter(assignments::id.eq(id)).filter(assignments::pressed_at.is_null()),
+    )
+    .set(assignments::pressed_at.eq(now))
+    .execute(conn)?;
+    Ok(claimed == 1)
+}
+
+/// Ends the case's current assignment at `now`, neither signed for nor
+/// handed back (the case was merged into another).
+pub fn ended(conn: &mut DbConnection, case_id: CaseId, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(
+        assignments::table
+            .filter(assignments::case_id.eq(case_id))
+            .filter(assignments::returned_at.is_null())
+            .filter(assignments::ended_at.is_null()),
+    )
+    .set(assignments::ended_at.eq(now))
+    .execute(conn)
+    .map(drop)
+}
+
 /// Records that the department signed for the case at `now`; on time if by
 /// its assignment's `accept_due_at`. A case assigned before assignments were
 /// kept has none, and nothing is recorded.

@@ -89,6 +89,38 @@ pub fn find_by_tracking_no(conn: &mut DbConnection, tracking_no: &str) -> QueryR
         .optional())
 }
 
+/// The cases merged into `parent` (并单), oldest first.
+pub fn merged_into(conn: &mut DbConnection, parent: CaseId) -> QueryResult<Vec<Case>> {
+    super::on_backend!(conn, |c| cases::table
+        .filter(cases::merged_into.eq(Some(parent)))
+        .filter(cases::state.eq(CaseState::Merged))
+        .order(cases::id)
+        .load(c))
+}
+
+/// How many cases are merged into `parent`.
+pub fn count_merged_into(conn: &mut DbConnection, parent: CaseId) -> QueryResult<i64> {
+    cases::table
+        .filter(cases::merged_into.eq(Some(parent)))
+        .filter(cases::state.eq(CaseState::Merged))
+        .count()
+        .get_result(conn)
+}
+
+/// Holds case `id`'s row until the transaction ends, on PostgreSQL, so that
+/// what is read of it next stays true until then (a `merge` reads its parent
+/// so: an `approve` or `invalidate` of the parent waits, or is waited for).
+/// SQLite's writers take turns anyway.
+pub fn lock_row(conn: &mut DbConnection, id: CaseId) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(_) => diesel::sql_query("SELECT id FROM cases WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::BigInt, _>(id.0)
+            .execute(conn)
+            .map(drop),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 /// The case a channel already holds under an external reference.
 pub fn find_by_external_ref(
     conn: &mut DbConnection,
@@ -332,7 +364,7 @@ macro_rules! filtered {
             query = match open_and_running {
                 Some(condition) => query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(condition)),
                 None => query
-                    .filter(cases::state.ne_all([CaseState::Closed, CaseState::Invalid]))
+                    .filter(cases::state.ne_all([CaseState::Closed, CaseState::Invalid, CaseState::Merged]))
                     .filter(cases::suspended.eq(false)),
             };
         }
@@ -690,51 +722,27 @@ pub fn claim_deadline_event(
     Ok(claimed == 1)
 }
 
-/// Assigned cases not signed for by their `accept_due_at` and not yet
-/// pressed for it, earliest first (the partial index `cases_accept_pending`).
-pub fn accept_overdue_candidates(
-    conn: &mut DbConnection,
-    now: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<Case>> {
-    cases::table
-        .filter(cases::state.eq(CaseState::Assigned))
-        .filter(cases::accept_overdue_recorded_at.is_null())
-        .filter(cases::accept_due_at.is_not_null())
-        .filter(cases::accept_due_at.lt(now))
-        .order(cases::accept_due_at)
-        .limit(limit)
-        .load(conn)
-}
-
 /// Records the automatic 督办 of a case not signed for in time — its
-/// supervision count, time and note, and the claim that it was done for this
-/// assignment — if no scan did already and the case is still waiting to be
-/// signed for; the case as it is after, or `None`. The version moves, as
-/// with any 督办, so a client holding the case before it must re-read it.
-pub fn claim_accept_overdue(
+/// supervision count, time and note — if it is still waiting to be signed
+/// for; the case as it is after, or `None`. The version moves, as with any
+/// 督办, so a client holding the case before it must re-read it.
+pub fn press_for_signature(
     conn: &mut DbConnection,
     id: CaseId,
     now: NaiveDateTime,
     note: &str,
 ) -> QueryResult<Option<Case>> {
-    let claimed = diesel::update(
-        cases::table
-            .filter(cases::id.eq(id))
-            .filter(cases::state.eq(CaseState::Assigned))
-            .filter(cases::accept_overdue_recorded_at.is_null())
-            .filter(cases::accept_due_at.lt(now)),
-    )
-    .set((
-        cases::accept_overdue_recorded_at.eq(now),
-        cases::supervision_count.eq(cases::supervision_count + 1),
-        cases::last_supervised_at.eq(now),
-        cases::last_supervision_note.eq(note),
-        cases::version.eq(cases::version + 1),
-        cases::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    if claimed == 1 {
+    let pressed =
+        diesel::update(cases::table.filter(cases::id.eq(id)).filter(cases::state.eq(CaseState::Assigned)))
+            .set((
+                cases::supervision_count.eq(cases::supervision_count + 1),
+                cases::last_supervised_at.eq(now),
+                cases::last_supervision_note.eq(note),
+                cases::version.eq(cases::version + 1),
+                cases::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    if pressed == 1 {
         find(conn, id)
     } else {
         Ok(None)
@@ -791,11 +799,11 @@ pub fn any(conn: &mut DbConnection) -> QueryResult<bool> {
     Ok(cases::table.select(cases::id).first::<CaseId>(conn).optional()?.is_some())
 }
 
-/// Cases of `scope`'s channel received in its period (not invalid), per
-/// category; uncategorised ones under "".
+/// Cases of `scope`'s channel received in its period (neither invalid nor
+/// merged), per category; uncategorised ones under "".
 pub fn received_by_category(conn: &mut DbConnection, scope: &Scope) -> QueryResult<BTreeMap<String, i64>> {
     let rows: Vec<(Option<String>, i64)> = cases::table
-        .filter(cases::state.ne(CaseState::Invalid))
+        .filter(cases::state.ne_all([CaseState::Invalid, CaseState::Merged]))
         .filter(cases::channel.eq(scope.channel.clone().unwrap_or_default()))
         .filter(cases::received_at.ge(time::start_of_office_day(scope.from)))
         .filter(cases::received_at.lt(time::start_of_office_day(scope.to)))

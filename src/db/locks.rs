@@ -19,6 +19,9 @@ pub const PUBLIC_REQUESTS: i64 = 7_216_004;
 /// Keyed further by the username: password checks for one account take
 /// turns across addresses, after [`LOGIN`] (transaction lock).
 pub const LOGIN_ACCOUNT: i64 = 7_216_005;
+/// Held by every `merge` (transaction lock): two merges judged at once could
+/// each see the other's case unmerged and make a cycle (A into B, B into A).
+pub const MERGES: i64 = 7_216_006;
 
 /// Runs `work` while holding the session-level lock `id` on PostgreSQL.
 pub fn with_session_lock<T>(
@@ -47,6 +50,18 @@ pub fn try_transaction_lock(conn: &mut DbConnection, id: i64) -> QueryResult<boo
                 .locked)
         }
         DbConnection::Sqlite(_) => Ok(true),
+    }
+}
+
+/// Waits for the transaction-level lock `id` on PostgreSQL, so that the
+/// transactions taking it take turns until they end; nothing on SQLite,
+/// where writers take turns anyway.
+pub fn transaction_lock(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(_) => {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({id})")).execute(conn).map(drop)
+        }
+        DbConnection::Sqlite(_) => Ok(()),
     }
 }
 

@@ -310,7 +310,8 @@ fn recount_expression(measure: Measure, as_of_mark: &str) -> String {
         count(format!("{closed} AND {rated} AND {column} = '{}'", value.as_str()))
     };
     match measure {
-        Measure::Received => "CAST(COUNT(*) AS BIGINT)".to_owned(),
+        Measure::Received => count(format!("state <> '{}'", CaseState::Merged.as_str())),
+        Measure::Merged => count(format!("state = '{}'", CaseState::Merged.as_str())),
         Measure::Closed => count(closed.clone()),
         Measure::ClosedOnTime => count(format!("{closed} AND closed_at <= due_at")),
         Measure::HandlingSeconds => total("COALESCE(handling_seconds, 0)"),

@@ -150,7 +150,7 @@ diesel::table! {
         appeal_note -> Nullable<Text>,
         rating_excluded_at -> Nullable<Timestamp>,
         accept_due_at -> Nullable<Timestamp>,
-        accept_overdue_recorded_at -> Nullable<Timestamp>,
+        merged_into -> Nullable<BigInt>,
     }
 }
 
@@ -183,6 +183,7 @@ diesel::table! {
         assignments -> BigInt,
         accepted_on_time -> BigInt,
         returns -> BigInt,
+        merged -> BigInt,
     }
 }
 
@@ -215,6 +216,7 @@ diesel::table! {
         assignments -> BigInt,
         accepted_on_time -> BigInt,
         returns -> BigInt,
+        merged -> BigInt,
     }
 }
 
@@ -327,6 +329,7 @@ diesel::table! {
         returned_at -> Nullable<Timestamp>,
         return_reason_code -> Nullable<Text>,
         ended_at -> Nullable<Timestamp>,
+        pressed_at -> Nullable<Timestamp>,
     }
 }
 

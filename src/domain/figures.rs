@@ -91,6 +91,7 @@ macro_rules! with_measures {
             (Assignments, assignments, "Assignments of cases received in the period, under the department assigned (按时签收率's and 退单率's denominator); summed from the assignments, not the case."),
             (AcceptedOnTime, accepted_on_time, "Of those, signed for by their accept_due_at (按时签收率's numerator)."),
             (Returns, returns, "Of those, handed back by the department (退单率's numerator)."),
+            (Merged, merged, "并单: cases merged into another one; not received, like invalid ones."),
         }
     };
 }
@@ -171,9 +172,9 @@ pub struct RollupKey {
 pub const ASSIGNMENT_MEASURES: [Measure; 3] =
     [Measure::Assignments, Measure::AcceptedOnTime, Measure::Returns];
 
-/// What one case adds to the sums: nothing if it is invalid. A case counts
-/// where and when it was received; only a closed case counts as closed,
-/// rated and timed, with the rating in force.
+/// What one case adds to the sums: nothing if it is invalid, only `merged`
+/// if it is merged. A case counts where and when it was received; only a
+/// closed case counts as closed, rated and timed, with the rating in force.
 pub fn contribution(case: &CaseFacts<'_>) -> Option<(RollupKey, Counts)> {
     if case.state == CaseState::Invalid {
         return None;
@@ -183,6 +184,9 @@ pub fn contribution(case: &CaseFacts<'_>) -> Option<(RollupKey, Counts)> {
         channel: case.channel.to_owned(),
         department: case.department_id.map_or(0, |d| d.0),
     };
+    if case.state == CaseState::Merged {
+        return Some((key, Counts { merged: 1, ..Counts::default() }));
+    }
     let closed = case.state == CaseState::Closed;
     let flag = |b: bool| i64::from(b);
     // A rating 核减 on appeal counts in no rating measure, only as excluded.
@@ -218,6 +222,7 @@ pub fn contribution(case: &CaseFacts<'_>) -> Option<(RollupKey, Counts)> {
         assignments: 0,
         accepted_on_time: 0,
         returns: 0,
+        merged: 0,
         overdue_open: 0,
     };
     Some((key, counts))
@@ -334,6 +339,7 @@ impl Definition {
              核减件数为承办单位申诉、经领导复核同意核减的评价件数，核减的评价不计入参评件数、满意率、综合满意率和解决率；\
              按时签收率＝在签收时限内签收的交办次数÷交办次数×100%；退单率＝退单次数÷交办次数×100%；\
              交办次数为统计期内受理事项的每一次交办，按承办单位各自统计（重新交办的事项，原单位与新单位各计一次）；\
+             并单件数为反映同一问题、并入另一事项一并办理的件数，不计入受理件数；\
              比率四舍五入保留两位小数。",
             satisfied.join("＋"),
             s.text(),
@@ -429,6 +435,8 @@ pub struct Figures {
     pub return_rate: Option<Hundredths>,
     /// Assignments handed back (per department: those it handed back).
     pub returns: i64,
+    /// 并单: cases merged into another one, counted in none of the figures above.
+    pub merged: i64,
 }
 
 /// Rated cases per level of the five-level scale (three-level channels
@@ -508,6 +516,7 @@ pub fn figures(c: &Counts, definition: &Definition, two_dimensions: bool) -> Fig
         assignments: c.assignments,
         return_rate: rate(c.returns, c.assignments),
         returns: c.returns,
+        merged: c.merged,
     }
 }
 
@@ -547,6 +556,8 @@ pub struct Change {
     pub accepted_on_time_rate: Option<Hundredths>,
     /// 退单率, points.
     pub return_rate: Option<Hundredths>,
+    /// Cases merged (并单).
+    pub merged: i64,
 }
 
 fn minus(a: Option<Hundredths>, b: Option<Hundredths>) -> Option<Hundredths> {
@@ -573,6 +584,7 @@ pub fn change(current: &Figures, previous: &Figures) -> Change {
         ratings_excluded: current.ratings_excluded - previous.ratings_excluded,
         accepted_on_time_rate: minus(current.accepted_on_time_rate, previous.accepted_on_time_rate),
         return_rate: minus(current.return_rate, previous.return_rate),
+        merged: current.merged - previous.merged,
     }
 }
 
@@ -811,6 +823,12 @@ mod tests {
         let unassigned = CaseFacts { department_id: None, ..open };
         assert_eq!(contribution(&unassigned).unwrap().0.department, 0);
         assert_eq!(contribution(&CaseFacts { state: CaseState::Invalid, ..open }), None);
+        let merged = contribution(&CaseFacts { state: CaseState::Merged, ..open }).unwrap().1;
+        assert_eq!(
+            merged,
+            Counts { merged: 1, ..Counts::default() },
+            "merged: not received, counted as merged"
+        );
         let elsewhere = CaseFacts { department_id: Some(DepartmentId(9)), ..open };
         assert_eq!(contribution(&elsewhere).unwrap().0.department, 9);
     }
@@ -878,8 +896,8 @@ mod tests {
             *measure.of_mut(&mut counts) = i as i64 + 1;
         }
         assert_eq!(counts.received, 1);
-        assert_eq!(counts.returns, Measure::ALL.len() as i64);
-        assert_eq!(Measure::ALL.last().map(|m| m.name()), Some("returns"));
+        assert_eq!(counts.merged, Measure::ALL.len() as i64);
+        assert_eq!(Measure::ALL.last().map(|m| m.name()), Some("merged"));
         assert_eq!(-(-counts), counts);
     }
 }

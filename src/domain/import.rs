@@ -709,6 +709,9 @@ fn check_consistency(
     if state == CaseState::Reviewing && !has_reply {
         errors.add(Column::Reply, "待审核的案件须有答复内容");
     }
+    if state == CaseState::Merged {
+        errors.add(Column::State, "已并入的案件不能导入：请导入为已登记后在系统中并单");
+    }
     if rating.is_some() && state != CaseState::Closed {
         errors.add(Column::Rating, format!("状态为{label}的案件不能有满意度（只评价已办结的案件）"));
     }
@@ -722,7 +725,7 @@ fn progress(state: CaseState) -> u8 {
         CaseState::Assigned => 1,
         CaseState::Processing => 2,
         CaseState::Reviewing => 3,
-        CaseState::Closed | CaseState::Invalid => 4,
+        CaseState::Closed | CaseState::Invalid | CaseState::Merged => 4,
     }
 }
 

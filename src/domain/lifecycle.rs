@@ -22,17 +22,21 @@ pub enum CaseState {
     Closed,
     /// 不予受理: not accepted; terminal.
     Invalid,
+    /// 已并入: 并单, put under another case that answers for it; not counted
+    /// as received (like `invalid`), but `unmerge` brings it back.
+    Merged,
 }
 
 impl CaseState {
     /// Every state, in lifecycle order.
-    pub const ALL: [CaseState; 6] = [
+    pub const ALL: [CaseState; 7] = [
         CaseState::Registered,
         CaseState::Assigned,
         CaseState::Processing,
         CaseState::Reviewing,
         CaseState::Closed,
         CaseState::Invalid,
+        CaseState::Merged,
     ];
 
     /// The stored and serialised name.
@@ -44,6 +48,7 @@ impl CaseState {
             CaseState::Reviewing => "reviewing",
             CaseState::Closed => "closed",
             CaseState::Invalid => "invalid",
+            CaseState::Merged => "merged",
         }
     }
 
@@ -52,9 +57,10 @@ impl CaseState {
         CaseState::ALL.into_iter().find(|state| state.as_str() == s)
     }
 
-    /// Open cases are still being worked on: neither closed nor invalid.
+    /// Open cases are still being worked on: neither closed, invalid nor
+    /// merged (the case it is merged into is worked on instead).
     pub fn is_open(self) -> bool {
-        !matches!(self, CaseState::Closed | CaseState::Invalid)
+        !matches!(self, CaseState::Closed | CaseState::Invalid | CaseState::Merged)
     }
 }
 
@@ -107,11 +113,15 @@ pub enum Action {
     Appeal,
     /// 复核: a leader decides the appeal; upheld, the rating is 核减.
     DecideAppeal,
+    /// 并单: put the case under another one that answers for it.
+    Merge,
+    /// Undo a 并单: the case is registered again.
+    Unmerge,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 22] = [
         Action::Assign,
         Action::Accept,
         Action::Return,
@@ -132,6 +142,8 @@ impl Action {
         Action::Callback,
         Action::Appeal,
         Action::DecideAppeal,
+        Action::Merge,
+        Action::Unmerge,
     ];
 
     /// The name in the URL and in the event log.
@@ -157,6 +169,8 @@ impl Action {
             Action::Callback => "callback",
             Action::Appeal => "appeal",
             Action::DecideAppeal => "decide-appeal",
+            Action::Merge => "merge",
+            Action::Unmerge => "unmerge",
         }
     }
 
@@ -235,7 +249,7 @@ pub fn may_act(actor: Actor, action: Action) -> bool {
         // office's clerks do not judge it: leadership does.
         DecideAppeal => matches!(role, Role::Leader | Role::Admin),
         Assign | Approve | RejectReply | Invalidate | MarkDuplicate | Rate | Publish | Unpublish
-        | Callback => role.is_office_staff(),
+        | Callback | Merge | Unmerge => role.is_office_staff(),
         DecideExtension | Supervise | Reopen => role.is_office_staff() || role == Role::Leader,
         Suspend | Resume => role.is_office_staff() || role == Role::Handler,
     }
@@ -258,6 +272,13 @@ pub fn next_state(state: CaseState, action: Action) -> Option<CaseState> {
         (Invalidate | MarkDuplicate, Registered) => Some(Invalid),
         (Reopen, Closed) => Some(Processing),
         (Rate | Publish | Unpublish | Callback | Appeal | DecideAppeal, Closed) => Some(Closed),
+        // Once under way, a case is answered by its own reply: only what has
+        // not yet been replied to is merged.
+        (Merge, Registered | Assigned | Processing) => Some(Merged),
+        (Unmerge, Merged) => Some(Registered),
+        // The merged citizen rates their own case once the case it is merged
+        // into closed (`domain::actions` checks that the parent is closed).
+        (Rate, Merged) => Some(Merged),
         _ => None,
     }
 }
@@ -306,6 +327,11 @@ mod tests {
         (Callback, Closed, Closed),
         (Appeal, Closed, Closed),
         (DecideAppeal, Closed, Closed),
+        (Merge, Registered, Merged),
+        (Merge, Assigned, Merged),
+        (Merge, Processing, Merged),
+        (Unmerge, Merged, Registered),
+        (Rate, Merged, Merged),
     ];
 
     #[test]
@@ -366,6 +392,16 @@ mod tests {
         assert_eq!(who(Callback), staff(&[Admin, Clerk]));
         assert_eq!(who(Appeal), staff(&[Handler]));
         assert_eq!(who(DecideAppeal), staff(&[Admin, Leader]));
+        assert_eq!(who(Merge), staff(&[Admin, Clerk]));
+        assert_eq!(who(Unmerge), staff(&[Admin, Clerk]));
+    }
+
+    #[test]
+    fn merged_is_not_open_and_only_unmerges_or_rates() {
+        assert!(!Merged.is_open());
+        for action in Action::ALL {
+            assert_eq!(next_state(Merged, action).is_some(), matches!(action, Unmerge | Rate), "{action}");
+        }
     }
 
     #[test]

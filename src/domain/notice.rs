@@ -27,11 +27,14 @@ pub enum Notice {
     Rectification,
     /// To a staff account that asked for it: the leaders' weekly or monthly digest.
     Digest,
+    /// To the citizen: the letter was merged into another case (并单), whose
+    /// reply will answer it.
+    Merged,
 }
 
 impl Notice {
     /// Every notice.
-    pub const ALL: [Notice; 10] = [
+    pub const ALL: [Notice; 11] = [
         Notice::Receipt,
         Notice::Assigned,
         Notice::DueSoon,
@@ -42,6 +45,7 @@ impl Notice {
         Notice::Extended,
         Notice::Rectification,
         Notice::Digest,
+        Notice::Merged,
     ];
 
     /// The stored name.
@@ -57,6 +61,7 @@ impl Notice {
             Notice::Extended => "extended",
             Notice::Rectification => "rectification",
             Notice::Digest => "digest",
+            Notice::Merged => "merged",
         }
     }
 

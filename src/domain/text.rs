@@ -320,7 +320,9 @@ pub fn route<D: Ord + Copy>(votes: &[(i64, D, f64)], limit: usize) -> Vec<Sugges
         entry.0 += similarity;
         entry.1.push((similarity, case));
     }
-    let mut suggestions: Vec<(f64, D, Vec<(f64, i64)>)> =
+    // (the department's summed similarity, the department, its cases with theirs)
+    type Tally<D> = (f64, D, Vec<(f64, i64)>);
+    let mut suggestions: Vec<Tally<D>> =
         per_department.into_iter().map(|(d, (sum, cases))| (sum, d, cases)).collect();
     suggestions.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     suggestions

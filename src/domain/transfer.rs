@@ -163,6 +163,7 @@ pub fn state_label(state: CaseState) -> &'static str {
         CaseState::Reviewing => "待审核",
         CaseState::Closed => "已办结",
         CaseState::Invalid => "不予受理",
+        CaseState::Merged => "已并入",
     }
 }
 

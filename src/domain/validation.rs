@@ -70,6 +70,8 @@ pub enum Rule {
     UnknownState(String),
     /// No case has this id.
     UnknownCase(i64),
+    /// No case has this tracking number.
+    UnknownTrackingNo(String),
     /// The case is with this department already.
     SameDepartment,
     /// A duplicate's original must be a valid case.
@@ -200,6 +202,7 @@ impl std::fmt::Display for Rule {
             Rule::UnknownChannel(code) => write!(f, "unknown channel '{code}'"),
             Rule::UnknownState(name) => write!(f, "unknown state '{name}'"),
             Rule::UnknownCase(id) => write!(f, "no case {id}"),
+            Rule::UnknownTrackingNo(number) => write!(f, "no case with tracking number '{number}'"),
             Rule::SameDepartment => f.write_str("the case is already with this department"),
             Rule::OriginalInvalid => {
                 f.write_str("the original must be a valid case, not another invalid one")

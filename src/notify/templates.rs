@@ -41,6 +41,7 @@ pub fn subject(notice: Notice, payload: &Value) -> String {
                 field(payload, "last_day")
             )
         }
+        Notice::Merged => "已并入",
     };
     format!("【{tag}】{no}")
 }
@@ -153,7 +154,10 @@ pub fn bodies(notice: Notice, payload: &Value, public_url: &str) -> (String, Str
         ],
         Notice::Closed => vec![
             "您好：".into(),
-            format!("您的来信 {no} 已办结，答复如下："),
+            match field(payload, "merged_into_tracking_no") {
+                "" => format!("您的来信 {no} 已办结，答复如下："),
+                parent => format!("您的来信 {no} 已并入 {parent} 一并办理，现已办结，答复如下："),
+            },
             field(payload, "reply").to_owned(),
             quoted_title(payload),
             format!("欢迎对答复作出评价：凭受理编号和查询码访问 {lookup} 。"),
@@ -169,6 +173,15 @@ pub fn bodies(notice: Notice, payload: &Value, public_url: &str) -> (String, Str
             format!("查看案件：{case_link}"),
         ],
         Notice::Digest => digest_lines(payload, base),
+        Notice::Merged => vec![
+            "您好：".into(),
+            format!(
+                "您的来信 {no} 反映的问题与 {} 相同，已并入该件一并办理（并单），办结后答复将同时发给您。",
+                field(payload, "into_tracking_no")
+            ),
+            quoted_title(payload),
+            format!("凭受理编号和查询码可查询办理进度：{lookup}"),
+        ],
         Notice::Extended => vec![
             "您好：".into(),
             format!("您的来信 {no} 因情况复杂，办理期限延长至 {}。", due(payload)),
@@ -268,7 +281,8 @@ mod tests {
         phishing["title"] = json!(
             "账户已冻结，请访问 http://evil.example/unlock 或 www.evil.example，联系 kefu@evil.example"
         );
-        for notice in Notice::ALL {
+        // Every notice about a case quotes its title; the digest is about no one case.
+        for notice in Notice::ALL.into_iter().filter(|n| *n != Notice::Digest) {
             let (text, html) = bodies(notice, &phishing, "https://xf.example.gov.cn/");
             let quoted =
                 text.lines().find(|l| l.starts_with("来信标题（来信人所写，原文照录）：「")).expect(&text);

@@ -446,8 +446,7 @@ impl Bulletin {
             rect.write_string_with_format(0, col as u16 + 1, *word, &bold)?;
         }
         rect.write_string_with_format(0, RECTIFICATION_WORDS.len() as u16 + 1, "合计", &bold)?;
-        let mut row = 1;
-        for w in self.watch.iter().filter(|w| !w.rectifications.is_empty()) {
+        for (row, w) in (1..).zip(self.watch.iter().filter(|w| !w.rectifications.is_empty())) {
             rect.write_string(row, 0, &w.name)?;
             for (col, (state, _)) in RECTIFICATION_WORDS.iter().enumerate() {
                 let n = w.rectifications.get(state.as_str()).copied().unwrap_or(0);
@@ -455,7 +454,6 @@ impl Bulletin {
             }
             let sum: i64 = w.rectifications.values().sum();
             rect.write_number(row, RECTIFICATION_WORDS.len() as u16 + 1, sum as f64)?;
-            row += 1;
         }
         rect.set_column_width(0, 20)?;
 

@@ -24,7 +24,7 @@ use crate::db::models::StoredResponse;
 use crate::db::models::{Case, CaseChanges, CaseEvent, Channel, Department, NewCaseEvent, NewCaseRow};
 use crate::db::{self, DbConnection};
 use crate::deadlines::DUE_SOON_WORKDAYS;
-use crate::domain::actions::{self, ActionBody, Lookups};
+use crate::domain::actions::{self, ActionBody, CaseRef, Lookups, MergeTarget};
 use crate::domain::calendar::{end_of_day, Clock};
 use crate::domain::callback::CallbackState;
 use crate::domain::case::{initial_due, CaseFacts};
@@ -293,6 +293,8 @@ pub async fn case_file(state: &AppState, user: &AuthUser, id: CaseId) -> Result<
         .filter(|a| actions::permitted(&facts, *a, acting_as.actor).is_ok())
         .filter(|a| offered_for_publication(*a, case.is_public, case.published_at.is_some()))
         .filter(|a| offered_after_closure(*a, &facts))
+        // A merged case is rated by its citizen, on the parent's reply.
+        .filter(|a| !(facts.state == CaseState::Merged && *a == Action::Rate))
         .collect();
     let names: BTreeMap<UserId, String> = users.into_iter().map(|u| (u.id, u.display_name)).collect();
     let timeline = events
@@ -1073,10 +1075,50 @@ fn lookups(
         }
         _ => (false, RatingScale::default(), 0, 0),
     };
-    let citizen_rated_this_closure = match body {
-        ActionBody::Rate(_) if actor == Actor::Citizen => {
-            super::letters::citizen_rated_this_closure(conn, case)?
+    // A merge's parent is held until the merge commits, so that it cannot
+    // close (leaving this case unanswered) or be made invalid meanwhile.
+    let merge_target = match (body, body.merge_into(), case.merged_into) {
+        (ActionBody::Merge(_), Some(into), _) => {
+            let target = match into {
+                CaseRef::Id(id) => db::cases::find(conn, *id)?,
+                CaseRef::TrackingNo(number) => db::cases::find_by_tracking_no(conn, number.trim())?,
+            };
+            match target {
+                Some(target) if target.id != case.id => {
+                    db::cases::lock_row(conn, target.id)?;
+                    db::cases::find(conn, target.id)?
+                }
+                other => other,
+            }
         }
+        (ActionBody::Unmerge(_), _, Some(parent)) => db::cases::find(conn, parent)?,
+        _ => None,
+    }
+    .map(|t| MergeTarget {
+        id: t.id,
+        tracking_no: t.tracking_no,
+        state: t.state,
+        merged_into: t.merged_into,
+    });
+    let merged_cases = match body {
+        ActionBody::Merge(_) | ActionBody::Invalidate(_) | ActionBody::MarkDuplicate(_) => {
+            db::cases::count_merged_into(conn, case.id)?
+        }
+        _ => 0,
+    };
+    // A merged case is answered by its parent's closure: the citizen rates
+    // once per closure of the parent.
+    let parent_closed_at = match (body, case.state, case.merged_into) {
+        (ActionBody::Rate(_), CaseState::Merged, Some(parent)) => {
+            db::cases::find(conn, parent)?.filter(|p| p.state == CaseState::Closed).and_then(|p| p.closed_at)
+        }
+        _ => None,
+    };
+    let citizen_rated_this_closure = match body {
+        ActionBody::Rate(_) if actor == Actor::Citizen => match parent_closed_at {
+            Some(closed_at) => db::events::citizen_rated_since(conn, case.id, closed_at)?,
+            None => super::letters::citizen_rated_this_closure(conn, case)?,
+        },
         _ => false,
     };
     // Only a return needs its window: the latest assignment and the channel's setting.
@@ -1097,6 +1139,9 @@ fn lookups(
         _ => 0,
     };
     Ok(Lookups {
+        merge_target,
+        merged_cases,
+        parent_closed_at,
         assigned_at,
         return_days,
         accept_days,
@@ -1124,6 +1169,9 @@ pub fn act_in(
     clock: Clock<'_>,
 ) -> Result<Case, AppError> {
     let action = input.action();
+    if action == Action::Merge {
+        db::locks::transaction_lock(conn, db::locks::MERGES)?;
+    }
     let mut body = None;
     let mut input = Some(input);
     loop {
@@ -1169,6 +1217,13 @@ pub fn act_in(
         if let Some((notice, extra)) = effect.notice {
             notify::enqueue(conn, notice, &after, extra, clock.now)?;
         }
+        if after.state == CaseState::Closed && case.state != CaseState::Closed {
+            // The cases merged into this one are answered by its reply.
+            for merged in db::cases::merged_into(conn, after.id)? {
+                let extra = json!({ "reply": after.reply, "merged_into_tracking_no": after.tracking_no });
+                notify::enqueue(conn, Notice::Closed, &merged, extra, clock.now)?;
+            }
+        }
         return Ok(after);
     }
 }
@@ -1192,6 +1247,9 @@ fn record_assignment(
             db::assignments::assigned(conn, after, department, now, accept_due_at)?;
         }
         Action::Accept => db::assignments::accepted(conn, before.id, now)?,
+        // A merged case waits for its parent's reply: its department's
+        // assignment ends, neither signed for nor handed back.
+        Action::Merge => db::assignments::ended(conn, before.id, now)?,
         Action::Return => {
             db::assignments::returned(conn, before.id, now, details["reason_code"].as_str())?;
         }

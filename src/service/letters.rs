@@ -163,15 +163,26 @@ pub struct LetterStatus {
 }
 
 fn status_of(conn: &mut DbConnection, case: &Case) -> Result<LetterStatus, AppError> {
-    let may_rate = case.state == CaseState::Closed && !citizen_rated_this_closure(conn, case)?;
+    let parent = match (case.state, case.merged_into) {
+        (CaseState::Merged, Some(parent)) => db::cases::find(conn, parent)?,
+        _ => None,
+    };
+    let may_rate = match &parent {
+        // A merged letter is answered by its parent's closure, and rated once per closure of it.
+        Some(parent) => match (parent.state, parent.closed_at) {
+            (CaseState::Closed, Some(closed_at)) => {
+                !db::events::citizen_rated_since(conn, case.id, closed_at)?
+            }
+            _ => false,
+        },
+        None => case.state == CaseState::Closed && !citizen_rated_this_closure(conn, case)?,
+    };
     let scale = db::channels::find(conn, &case.channel)?.map(|c| c.scale()).unwrap_or_default();
-    Ok(LetterStatus {
-        scale,
-        view: PublicCaseView::from(case),
-        rating: case.rating,
-        may_rate,
-        version: case.version,
-    })
+    let view = match &parent {
+        Some(parent) => PublicCaseView::merged(case, parent),
+        None => PublicCaseView::from(case),
+    };
+    Ok(LetterStatus { scale, view, rating: case.rating, may_rate, version: case.version })
 }
 
 /// Whether the citizen rated the case since its last closure: they rate each

@@ -230,6 +230,8 @@ pub struct CaseView {
     pub rated_at: Option<NaiveDateTime>,
     /// The case this one duplicates.
     pub duplicate_of: Option<CaseId>,
+    /// The case this one is merged into (并单), while it is merged.
+    pub merged_into: Option<CaseId>,
     /// How often it was reopened.
     pub reopen_count: i32,
     /// Whether the clock is paused.
@@ -340,6 +342,7 @@ impl CaseView {
             resolved: case.resolved,
             rated_at: case.rated_at,
             duplicate_of: case.duplicate_of,
+            merged_into: case.merged_into,
             reopen_count: case.reopen_count,
             suspended: case.suspended,
             overdue,
@@ -529,6 +532,33 @@ pub struct PublicCaseView {
     /// When it was closed.
     #[serde(with = "serde_office::option")]
     pub closed_at: Option<NaiveDateTime>,
+    /// The case a merged letter was put under (已并入), with where that
+    /// stands; its reply and closing time are the letter's once it closes.
+    pub merged_into: Option<PublicParentView>,
+}
+
+/// What a merged letter's writer sees of the case it was merged into: its
+/// number and state, nothing else of someone else's letter.
+#[derive(Debug, Serialize)]
+pub struct PublicParentView {
+    pub tracking_no: String,
+    pub state: CaseState,
+}
+
+impl PublicCaseView {
+    /// The view of a letter merged into `parent`: the parent's reply answers it.
+    pub fn merged(case: &Case, parent: &Case) -> PublicCaseView {
+        let answered = PublicCaseView::from(parent);
+        PublicCaseView {
+            merged_into: Some(PublicParentView {
+                tracking_no: parent.tracking_no.clone(),
+                state: parent.state,
+            }),
+            reply: answered.reply,
+            closed_at: answered.closed_at,
+            ..PublicCaseView::from(case)
+        }
+    }
 }
 
 impl From<&Case> for PublicCaseView {
@@ -540,6 +570,7 @@ impl From<&Case> for PublicCaseView {
             due_at: case.due_at,
             reply: if closed { case.reply.clone() } else { None },
             closed_at: if closed { case.closed_at } else { None },
+            merged_into: None,
         }
     }
 }

@@ -311,7 +311,7 @@ fn rank(state: CaseState) -> u8 {
         CaseState::Assigned => 1,
         CaseState::Processing => 2,
         CaseState::Reviewing => 3,
-        CaseState::Closed | CaseState::Invalid => 4,
+        CaseState::Closed | CaseState::Invalid | CaseState::Merged => 4,
     }
 }
 

@@ -112,6 +112,7 @@ pub fn rule_sentence(field: &str, label: &str, rule: &Rule) -> String {
         Rule::UnknownChannel(_) => "没有这个渠道，请重新选择。".to_owned(),
         Rule::UnknownState(_) => "没有这个状态，请重新选择。".to_owned(),
         Rule::UnknownCase(_) => "没有这个案件，请核对案件编号。".to_owned(),
+        Rule::UnknownTrackingNo(_) => "没有这个受理编号的案件，请核对。".to_owned(),
         Rule::SameDepartment => "案件已在该单位办理。".to_owned(),
         Rule::OriginalInvalid => "被重复的案件必须是有效案件。".to_owned(),
         Rule::SelfDuplicate => "案件不能重复它自己。".to_owned(),

@@ -16,6 +16,7 @@ pub fn state(state: CaseState) -> &'static str {
         CaseState::Reviewing => "待审核",
         CaseState::Closed => "已办结",
         CaseState::Invalid => "不予受理",
+        CaseState::Merged => "已并单（并入他件）",
     }
 }
 
@@ -42,6 +43,8 @@ pub fn action(action: Action) -> &'static str {
         Action::Callback => "录入回访",
         Action::Appeal => "对差评提出申诉",
         Action::DecideAppeal => "申诉复核",
+        Action::Merge => "并单（并入他件办理）",
+        Action::Unmerge => "撤销并单",
     }
 }
 

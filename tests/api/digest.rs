@@ -65,7 +65,7 @@ async fn each_subscriber_gets_one_digest_per_period(app: &TestApp) {
         actix_web::web::block(move || digest::run(&restarted, now, &again_settings)).await.unwrap().unwrap();
     assert_eq!(again, 0, "a restarted service writes nothing again");
 
-    assert_eq!(deliver(app, &settings, time::now_utc()).await.sent, 1);
+    assert_eq!(deliver(app, &settings, time::now_utc()).await.sent, 2, "the case's receipt and the digest");
     let mails = smtp.mails();
     let mail = mails.iter().find(|m| m.to == ["leader@county.gov.cn"]).expect("the leader's digest");
     assert_eq!(mail.subject, "【运行周报】2026-11-23至2026-11-29");

@@ -549,7 +549,7 @@ backend_tests!(
 fn without_assignment_figures(body: &mut Value) {
     const PER_ASSIGNMENT: [&str; 5] =
         ["assignments", "accepted_on_time", "accepted_on_time_rate", "returns", "return_rate"];
-    let mut strip = |figures: &mut Value| {
+    let strip = |figures: &mut Value| {
         if let Some(map) = figures.as_object_mut() {
             for name in PER_ASSIGNMENT {
                 map.remove(name);

@@ -28,6 +28,7 @@ mod imports;
 mod ipv6;
 mod lifecycle;
 mod mailbox_pages;
+mod merges;
 mod migrations;
 mod notifications;
 mod ops;

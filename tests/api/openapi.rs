@@ -198,6 +198,7 @@ fn the_validator_catches_drift() {
         case[field] = value;
     }
     case["rating_excluded_at"] = json!(null);
+    case["merged_into"] = json!(null);
     let bytes = |v: &Value| serde_json::to_vec(v).expect("serialises");
     let json = Some("application/json");
     let problem = Some("application/problem+json");

@@ -135,12 +135,12 @@ async fn a_late_signature_is_pressed_once_per_assignment(app: &TestApp) {
     accept_at(app, kept, office.dept_a, at("2024-10-09T16:00:00+08:00")).await;
     assert_eq!(scan(at("2024-10-11T00:00:01+08:00")).await.unwrap().accept_overdue, 0);
     assert_eq!(supervise_mails(app, kept).await, 0);
-    // Nor is a case assigned before assignments had a time to sign.
+    // Nor is a case assigned before assignments were kept.
     let old = app.case_in(&office, "assigned").await;
     app.with_conn(move |conn| {
-        use casedesk::db::schema::cases::dsl::*;
+        use casedesk::db::schema::assignments::dsl::*;
         use diesel::prelude::*;
-        diesel::update(cases.find(old)).set(accept_due_at.eq(None::<NaiveDateTime>)).execute(conn).unwrap()
+        diesel::delete(assignments.filter(case_id.eq(old))).execute(conn).unwrap()
     })
     .await;
     assert_eq!(scan(time::now_utc() + Duration::days(30)).await.unwrap().accept_overdue, 0);
@@ -190,7 +190,7 @@ fn two_instances_on_postgres_press_each_late_signature_once() {
     system.block_on(app.shutdown());
 }
 
-fn department<'a>(items: &'a Value, id: i64) -> &'a Value {
+fn department(items: &Value, id: i64) -> &Value {
     items.as_array().unwrap().iter().find(|d| d["department_id"] == id).unwrap()
 }
 

@@ -5,6 +5,4 @@ ALTER TABLE case_rollups DROP COLUMN returns;
 ALTER TABLE case_rollups DROP COLUMN accepted_on_time;
 ALTER TABLE case_rollups DROP COLUMN assignments;
 DROP TABLE assignments;
-DROP INDEX cases_accept_pending;
-ALTER TABLE cases DROP COLUMN accept_overdue_recorded_at;
 ALTER TABLE cases DROP COLUMN accept_due_at;

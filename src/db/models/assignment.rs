@@ -28,8 +28,10 @@ pub struct Assignment {
     pub returned_at: Option<NaiveDateTime>,
     /// The kind of reason it gave (`ReturnReason`'s code).
     pub return_reason_code: Option<String>,
-    /// When the case was assigned elsewhere while this assignment was open.
+    /// When the case was assigned elsewhere (or merged) while this assignment was open.
     pub ended_at: Option<NaiveDateTime>,
+    /// When the scan pressed the department for signing late (its one automatic 督办).
+    pub pressed_at: Option<NaiveDateTime>,
 }
 
 /// An assignment to record.

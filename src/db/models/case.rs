@@ -197,8 +197,8 @@ pub struct Case {
     /// When the department must sign for its latest assignment (null:
     /// assigned before assignments had a time to sign, or never assigned).
     pub accept_due_at: Option<NaiveDateTime>,
-    /// When the automatic 督办 for signing late was recorded, once per assignment.
-    pub accept_overdue_recorded_at: Option<NaiveDateTime>,
+    /// The case this one is merged into (并单), while merged.
+    pub merged_into: Option<CaseId>,
 }
 
 /// A case to create.
@@ -358,8 +358,8 @@ pub struct CaseChanges {
     pub rating_excluded_at: Option<Option<NaiveDateTime>>,
     /// Time to sign for the latest assignment.
     pub accept_due_at: Option<Option<NaiveDateTime>>,
-    /// Re-arms or records the automatic 督办 for signing late.
-    pub accept_overdue_recorded_at: Option<Option<NaiveDateTime>>,
+    /// The case it is merged into (`Some(None)`: unmerged).
+    pub merged_into: Option<Option<CaseId>>,
 }
 
 impl Case {
@@ -459,6 +459,7 @@ impl From<&CaseUpdate> for CaseChanges {
         changes.appeal_note = update.appeal_note.clone();
         changes.rating_excluded_at = update.rating_excluded_at;
         changes.duplicate_of = update.duplicate_of.map(Some);
+        changes.merged_into = update.merged_into;
         changes.reopen_count = update.reopen_count;
         if let Some(suspended_at) = update.suspended_at {
             changes.suspended = Some(suspended_at.is_some());
@@ -473,7 +474,6 @@ impl From<&CaseUpdate> for CaseChanges {
         changes.extended_workdays = update.extended_workdays;
         if let Some(accept_due_at) = update.accept_due_at {
             changes.accept_due_at = Some(Some(accept_due_at));
-            changes.accept_overdue_recorded_at = Some(None);
         }
         if let Some(pending) = &update.pending_extension {
             changes.pending_extension_days = Some(pending.as_ref().map(|p| p.days));

@@ -161,6 +161,27 @@ pub struct DuplicateBody {
     pub note: Option<String>,
 }
 
+/// A case named by its id or by its tracking number: the API takes either
+/// (`17` or `"MB2026000017"`), so a clerk can type the number from a letter.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum CaseRef {
+    /// By id.
+    Id(CaseId),
+    /// By tracking number.
+    TrackingNo(String),
+}
+
+/// `merge` (并单).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MergeBody {
+    /// The case to merge this one into (required).
+    pub into: Option<CaseRef>,
+    /// A note for the event log.
+    pub note: Option<String>,
+}
+
 /// `request-extension`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -224,6 +245,10 @@ pub enum ActionBody {
     Appeal(ReasonBody),
     /// 复核 of the appeal.
     DecideAppeal(AppealDecisionBody),
+    /// 并单.
+    Merge(MergeBody),
+    /// Undo a 并单 (the reason is required).
+    Unmerge(ReasonBody),
 }
 
 impl ActionBody {
@@ -250,6 +275,8 @@ impl ActionBody {
             ActionBody::Callback(_) => Action::Callback,
             ActionBody::Appeal(_) => Action::Appeal,
             ActionBody::DecideAppeal(_) => Action::DecideAppeal,
+            ActionBody::Merge(_) => Action::Merge,
+            ActionBody::Unmerge(_) => Action::Unmerge,
         }
     }
 
@@ -277,6 +304,8 @@ impl ActionBody {
             Action::Callback => ActionBody::Callback(from_json(json)?),
             Action::Appeal => ActionBody::Appeal(from_json(json)?),
             Action::DecideAppeal => ActionBody::DecideAppeal(from_json(json)?),
+            Action::Merge => ActionBody::Merge(from_json(json)?),
+            Action::Unmerge => ActionBody::Unmerge(from_json(json)?),
         })
     }
 
@@ -284,6 +313,14 @@ impl ActionBody {
     pub fn department_id(&self) -> Option<DepartmentId> {
         match self {
             ActionBody::Assign(body) => body.department_id,
+            _ => None,
+        }
+    }
+
+    /// The case a `merge` names as its parent, which [`effect`] needs looked up.
+    pub fn merge_into(&self) -> Option<&CaseRef> {
+        match self {
+            ActionBody::Merge(body) => body.into.as_ref(),
             _ => None,
         }
     }

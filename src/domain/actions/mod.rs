@@ -25,6 +25,7 @@ mod answer;
 mod appeal;
 mod bodies;
 mod clock;
+mod merge;
 mod publication;
 mod rating;
 mod routing;
@@ -61,6 +62,28 @@ pub struct Lookups {
     /// For an `assign`: the channel's working days to sign for the case
     /// (0: at once).
     pub accept_days: i32,
+    /// For a `merge`: the case its body names, if it exists; for an
+    /// `unmerge`: the case it is merged into.
+    pub merge_target: Option<MergeTarget>,
+    /// For `merge`, `invalidate` and `mark-duplicate`: how many cases are
+    /// merged into this one (they wait for its reply).
+    pub merged_cases: i64,
+    /// For a `rate` of a merged case: when the case it is merged into
+    /// closed (its last closure), if it is closed.
+    pub parent_closed_at: Option<NaiveDateTime>,
+}
+
+/// The other case of a 并单, as the rules need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeTarget {
+    /// Its id.
+    pub id: CaseId,
+    /// Its tracking number, for the event and the citizen's mail.
+    pub tracking_no: String,
+    /// Where it stands.
+    pub state: CaseState,
+    /// The case it is itself merged into.
+    pub merged_into: Option<CaseId>,
 }
 
 /// Who acts, and when.
@@ -175,6 +198,8 @@ pub struct CaseUpdate {
     pub rating_excluded_at: Option<Option<NaiveDateTime>>,
     /// A new assignment's time to sign by; its automatic 督办 is armed again.
     pub accept_due_at: Option<NaiveDateTime>,
+    /// The case it is merged into: `Some(None)` unmerges.
+    pub merged_into: Option<Option<CaseId>>,
 }
 
 /// What an action does to a case.
@@ -209,6 +234,14 @@ pub enum Refusal {
     NotAppealed(String),
     /// A `return` after the channel's `return_days` (409 `return_window_closed`).
     ReturnWindowClosed(String),
+    /// A `merge` into a case that cannot take it: merged, invalid or
+    /// closed (409 `merge_target_invalid`).
+    MergeTargetInvalid(String),
+    /// A `merge` into itself, or into a case merged into it (409 `merge_cycle`).
+    MergeCycle(String),
+    /// The case has cases merged into it, which wait for its reply: it can
+    /// be neither merged nor made invalid (409 `has_merged_cases`).
+    HasMergedCases(String),
     /// The body is wrong (422).
     Invalid(FieldErrors),
 }
@@ -307,6 +340,8 @@ pub fn effect(
         ActionBody::Callback(body) => rating::callback(&cx, &mut draft, body)?,
         ActionBody::Appeal(body) => appeal::appeal(&cx, &mut draft, body)?,
         ActionBody::DecideAppeal(body) => appeal::decide_appeal(&cx, &mut draft, body)?,
+        ActionBody::Merge(body) => merge::merge(&cx, &mut draft, body)?,
+        ActionBody::Unmerge(body) => merge::unmerge(&cx, &mut draft, body)?,
     };
     let Draft { errors, update, details, notice } = draft;
     if !errors.is_empty() {

@@ -75,6 +75,13 @@ pub(super) fn rate(
     d: &mut Draft,
     RateBody { rating, result_rating, comment, resolved }: &RateBody,
 ) -> Result<Option<String>, Refusal> {
+    let merged = cx.case.state == CaseState::Merged;
+    // A merged case is answered when the case it is merged into closes.
+    if merged && cx.lookups.parent_closed_at.is_none() {
+        return Err(
+            TransitionError::InvalidTransition { state: CaseState::Merged, action: Action::Rate }.into()
+        );
+    }
     if cx.acting.actor == Actor::Citizen && cx.lookups.citizen_rated_this_closure {
         return Err(Refusal::AlreadyRated);
     }
@@ -93,6 +100,13 @@ pub(super) fn rate(
         resolved: *resolved,
     };
     if let Some(rating) = given(cx, d, input, source) {
+        if merged {
+            // Recorded on the citizen's own case, which no figure counts; a
+            // 差评 of the parent's reply is the parent's to rectify.
+            d.details = rating_details(&rating);
+            d.update.rating = Some(Some(rating));
+            return Ok(None);
+        }
         put_in_force(cx, d, rating);
         let pending = cx.case.callback.filter(|c| c.state == CallbackState::Pending);
         if let Some(callback) = pending.filter(|c| c.due_at.is_none_or(|due| cx.now <= due)) {

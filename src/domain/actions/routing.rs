@@ -107,10 +107,13 @@ pub(super) fn return_window_closed(
 
 /// `invalidate` (clerk): not accepted (不予受理), with a reason.
 pub(super) fn invalidate(
-    _cx: &Context<'_, '_>,
+    cx: &Context<'_, '_>,
     d: &mut Draft,
     ReasonBody { reason: given }: &ReasonBody,
 ) -> Result<Option<String>, Refusal> {
+    if cx.lookups.merged_cases > 0 {
+        return Err(super::merge::has_merged_cases(cx.lookups.merged_cases));
+    }
     Ok(reason(&mut d.errors, given))
 }
 
@@ -120,6 +123,9 @@ pub(super) fn mark_duplicate(
     d: &mut Draft,
     DuplicateBody { duplicate_of, note: given }: &DuplicateBody,
 ) -> Result<Option<String>, Refusal> {
+    if cx.lookups.merged_cases > 0 {
+        return Err(super::merge::has_merged_cases(cx.lookups.merged_cases));
+    }
     match (duplicate_of, &cx.lookups.original) {
         (None, _) => d.errors.add("duplicate_of", Rule::Required),
         (Some(id), _) if *id == cx.case.id => d.errors.add("duplicate_of", Rule::SelfDuplicate),

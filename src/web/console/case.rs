@@ -53,6 +53,8 @@ pub enum Input {
     Method,
     /// A return's kind of reason: 非本单位职责 / 诉求不清 / 重复件 / 其他.
     ReturnReason,
+    /// A case, by id or tracking number (one line).
+    CaseRef,
 }
 
 /// A field of an action form: the API body member it fills.
@@ -101,6 +103,8 @@ const APPEAL: [FieldSpec; 1] = [field("reason", "申诉理由（说明评价为�
 const APPEAL_DECISION: [FieldSpec; 2] =
     [field("uphold", "复核结论", Input::YesNo, true), field("note", "复核意见", Input::Text, true)];
 const DUPLICATE: [FieldSpec; 2] = [field("duplicate_of", "重复的案件 ID", Input::Number, true), NOTE];
+const MERGE: [FieldSpec; 2] = [field("into", "并入的案件（案件 ID 或受理编号）", Input::CaseRef, true), NOTE];
+const UNMERGE: [FieldSpec; 1] = [field("reason", "撤销并单的理由", Input::Text, true)];
 
 /// The fields of an action's form: its body's members (`domain::actions`).
 pub fn fields(action: Action) -> &'static [FieldSpec] {
@@ -118,6 +122,8 @@ pub fn fields(action: Action) -> &'static [FieldSpec] {
         Action::Callback => &CALLBACK,
         Action::Appeal => &APPEAL,
         Action::DecideAppeal => &APPEAL_DECISION,
+        Action::Merge => &MERGE,
+        Action::Unmerge => &UNMERGE,
     }
 }
 
@@ -146,6 +152,11 @@ pub fn body_of(action: Action, form: &BTreeMap<String, String>) -> Result<Value,
                     errors.push((spec.name.to_owned(), "请选择同意或不同意".to_owned()));
                     continue;
                 }
+            },
+            // An id as the API's number, anything else as a tracking number.
+            Input::CaseRef => match raw.parse::<i64>() {
+                Ok(n) => json!(n),
+                Err(_) => json!(raw),
             },
             Input::Text | Input::Rating | Input::Method | Input::ReturnReason => json!(raw),
         };
@@ -488,7 +499,10 @@ pub async fn act(
             refused @ (AppError::RectificationNotOpen(_)
             | AppError::AlreadyAppealed
             | AppError::NotAppealed(_)
-            | AppError::ReturnWindowClosed(_)),
+            | AppError::ReturnWindowClosed(_)
+            | AppError::MergeTargetInvalid(_)
+            | AppError::MergeCycle(_)
+            | AppError::HasMergedCases(_)),
         ) => {
             posted.values.clear();
             posted.notice = Some(
@@ -501,6 +515,15 @@ pub async fn act(
                     }
                     AppError::ReturnWindowClosed(_) => {
                         "已超过本渠道的退回时限，不能再退回；如确非本单位职责，请联系办公室改派。本次操作没有执行。"
+                    }
+                    AppError::MergeTargetInvalid(_) => {
+                        "只能并入仍在办理中的案件，不能并入已并单、不予受理或已办结的案件；本次操作没有执行。"
+                    }
+                    AppError::MergeCycle(_) => {
+                        "不能并入本件自身或已并入本件的案件（会形成循环）；本次操作没有执行。"
+                    }
+                    AppError::HasMergedCases(_) => {
+                        "已有其他案件并入本件、等待本件答复：请先撤销那些并单；本次操作没有执行。"
                     }
                     _ => "此案件没有待整改的差评，不能申诉；本次操作没有执行。",
                 }

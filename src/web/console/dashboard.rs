@@ -143,6 +143,7 @@ fn drill_down(scope: &Scope, figure: &str) -> Option<String> {
     match figure {
         "received" => query.push_str("&state=registered,assigned,processing,reviewing,closed"),
         "closed" => query.push_str("&state=closed"),
+        "merged" => query.push_str("&state=merged"),
         "overdue_open" => query.push_str("&overdue=true"),
         _ => return None,
     }
@@ -215,6 +216,7 @@ fn tiles(summary: &Summary, scope: &Scope) -> Vec<Tile> {
                 "closed" => format::count_change(change.closed),
                 "overdue_open" => format::count_change(change.overdue_open),
                 "ratings_excluded" => format::count_change(change.ratings_excluded),
+                "merged" => format::count_change(change.merged),
                 "avg_handling_days" => handling_time_change.clone().unwrap_or_else(|| "—".into()),
                 "completion_rate" => format::points(change.completion_rate),
                 "on_time_rate" => format::points(change.on_time_rate),

@@ -54,7 +54,7 @@ pub enum Kind {
 
 /// The figures the console shows, in order: name as in the stats API, label,
 /// kind, and the count its rate is taken over (for [`MIN_BASE`]).
-pub const SHOWN: [(&str, &str, Kind); 13] = [
+pub const SHOWN: [(&str, &str, Kind); 14] = [
     ("received", "受理", Kind::Count),
     ("closed", "办结", Kind::Count),
     ("completion_rate", "办结率", Kind::Rate),
@@ -67,6 +67,7 @@ pub const SHOWN: [(&str, &str, Kind); 13] = [
     ("ratings_excluded", "核减", Kind::Count),
     ("accepted_on_time_rate", "按时签收率", Kind::Rate),
     ("return_rate", "退单率", Kind::Rate),
+    ("merged", "并单", Kind::Count),
     ("overdue_open", "超期未办结", Kind::Count),
 ];
 
@@ -85,6 +86,7 @@ pub fn value_of(figures: &Figures, name: &str) -> Value {
         "closed" => Value::Count(figures.closed),
         "overdue_open" => Value::Count(figures.overdue_open),
         "ratings_excluded" => Value::Count(figures.ratings_excluded),
+        "merged" => Value::Count(figures.merged),
         "completion_rate" => Value::Ratio(figures.completion_rate, figures.received),
         "on_time_rate" => Value::Ratio(figures.on_time_rate, figures.closed),
         "avg_handling_days" => Value::Ratio(figures.avg_handling_days, figures.closed),
@@ -121,6 +123,7 @@ pub fn definition_of(definition_text: &str, name: &str) -> String {
         }
         "resolution_rate" => find("解决率").map(|c| format!("{c}；{excluded}；{rounding}")),
         "ratings_excluded" => Some(excluded),
+        "merged" => find("并单件数"),
         "callback_rate" => find("回访率").map(|c| format!("{c}；{rounding}")),
         "accepted_on_time_rate" | "return_rate" => {
             let own = find("交办次数").unwrap_or_default();

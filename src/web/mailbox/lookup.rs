@@ -95,6 +95,8 @@ struct LetterStatusPage {
     view: PublicCaseView,
     state_name: &'static str,
     state_meaning: &'static str,
+    /// 已并入: the tracking number of the case the letter was merged into, and its state in words.
+    merged_into: Option<(String, &'static str)>,
     due_day: Option<String>,
     closed_at: Option<String>,
     /// The query code, for the rating form's hidden field (it came in this POST's body).
@@ -134,6 +136,11 @@ impl LetterStatusPage {
             closed_at: letter.view.closed_at.map(|at| beijing(at.and_utc())),
             state_name,
             state_meaning,
+            merged_into: letter
+                .view
+                .merged_into
+                .as_ref()
+                .map(|p| (p.tracking_no.clone(), state_words(p.state).0)),
             code,
             version: letter.version,
             rated: letter.rating.map(words::rating),
@@ -306,7 +313,8 @@ pub async fn rate(
             respond(&page, StatusCode::UNPROCESSABLE_ENTITY, cookie, None)
         }
         Ok(Rated::Refused { status: letter, .. }) => {
-            let closed = letter.view.state == crate::domain::lifecycle::CaseState::Closed;
+            // Closed, or merged into a case that closed: answered either way.
+            let closed = letter.view.closed_at.is_some();
             let (mut page, cookie) = LetterStatusPage::new(&req, &state, letter, code);
             page.notice = Some(if closed {
                 "这封来信已经评价过，每次答复只能评价一次。".into()

@@ -125,6 +125,9 @@ pub fn state_words(state: CaseState) -> (&'static str, &'static str) {
         CaseState::Reviewing => ("待审核", "有关部门已拟好答复，县政府办公室正在审核。"),
         CaseState::Closed => ("已办结", "您的来信已办结，答复见下。"),
         CaseState::Invalid => ("不予受理", "您的来信不属于受理范围或与其他来信重复，不予受理。"),
+        CaseState::Merged => {
+            ("已并入", "您的来信与另一件来信反映的问题相同，已并入该件一并办理，办结后的答复也是给您的答复。")
+        }
     }
 }
 
