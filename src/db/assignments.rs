@@ -42,14 +42,7 @@ pub fn assigned(
     now: NaiveDateTime,
     accept_due_at: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::update(
-        assignments::table
-            .filter(assignments::case_id.eq(case.id))
-            .filter(assignments::returned_at.is_null())
-            .filter(assignments::ended_at.is_null()),
-    )
-    .set(assignments::ended_at.eq(now))
-    .execute(conn)?;
+    ended(conn, case.id, now)?;
     let row = NewAssignment {
         case_id: case.id,
         department_id: department,
@@ -90,7 +83,7 @@ pub fn claim_press(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Quer
 }
 
 /// Ends the case's current assignment at `now`, neither signed for nor
-/// handed back (the case was merged into another).
+/// handed back (the case was assigned elsewhere, or merged into another).
 pub fn ended(conn: &mut DbConnection, case_id: CaseId, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(
         assignments::table
