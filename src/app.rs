@@ -177,6 +177,10 @@ pub fn prepare_database(db: &Db) -> Result<usize, AppError> {
         tracing::info!(backfilled, "gave earlier cases their due dates");
     }
     backfill_text_index(db)?;
+    let counted = db.write_blocking(|conn| Ok(db::topics::backfill(conn)?))?;
+    if counted > 0 {
+        tracing::info!(counted, "counted the topics of earlier cases");
+    }
     let letters = db.write_blocking(|conn| Ok(db::letters::backfill(conn)?))?;
     if letters > 0 {
         tracing::info!(letters, "masked the published copies of letters published earlier");

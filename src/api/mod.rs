@@ -82,6 +82,7 @@ routes! {
     GET "/api/v1/stats/by-department" => stats::by_department,
     GET "/api/v1/stats/trend" => stats::trend,
     GET "/api/v1/stats/scorecard" => stats::scorecard,
+    GET "/api/v1/stats/topics" => stats::topics,
     GET "/api/v1/reports/annual" => reports::annual,
     GET "/api/v1/reports/bulletin" => reports::bulletin,
     POST "/api/v1/public/cases" => public::submit,

@@ -10,6 +10,7 @@ use crate::auth::{AuthUser, Overseer};
 use crate::error::AppError;
 use crate::service::scorecard::{self, ScorecardQuery};
 use crate::service::stats::{self, StatsQuery};
+use crate::service::topics::{self, TopicsQuery};
 use crate::state::AppState;
 
 /// `GET /api/v1/stats/summary`.
@@ -56,4 +57,15 @@ pub async fn scorecard(
     query: web::Query<ScorecardQuery>,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(scorecard::scorecard(&state, &who, query.into_inner()).await?))
+}
+
+/// `GET /api/v1/stats/topics`: the period's top categories and title words,
+/// their change on the period before, and the rising ones (a handler: their
+/// own department's).
+pub async fn topics(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<TopicsQuery>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(topics::topics(&state, &user, query.into_inner()).await?))
 }

@@ -166,6 +166,8 @@ pub struct CaseFilter {
     pub states: Vec<CaseState>,
     /// Only this channel.
     pub channel: Option<String>,
+    /// Only this category.
+    pub category: Option<String>,
     /// Only this department (always set for handlers).
     pub department_id: Option<DepartmentId>,
     /// Only cases not yet routed to a department.
@@ -352,6 +354,9 @@ macro_rules! filtered {
         }
         if let Some(channel) = &filter.channel {
             query = query.filter(cases::channel.eq(channel.clone()));
+        }
+        if let Some(category) = &filter.category {
+            query = query.filter(cases::category.eq(category.clone()));
         }
         if let Some(department_id) = filter.department_id {
             query = query.filter(cases::department_id.eq(department_id));

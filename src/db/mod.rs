@@ -27,6 +27,7 @@ pub mod rollups;
 pub mod schema;
 pub mod scratch;
 pub mod search;
+pub mod topics;
 pub mod transfer;
 pub mod types;
 pub mod users;

@@ -105,6 +105,8 @@ pub fn add_many<'a>(
 /// caller's transaction. `None` on either side: the case did not (or no
 /// longer does) exist.
 pub fn apply(conn: &mut DbConnection, before: Option<&Case>, after: Option<&Case>) -> QueryResult<()> {
+    // The 热点 counts share the figures' key and move at the same changes.
+    super::topics::apply(conn, before, after)?;
     let old = before.and_then(|case| contribution(&case.facts()));
     let new = after.and_then(|case| contribution(&case.facts()));
     match (old, new) {
@@ -548,6 +550,7 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<usize> {
         sums.join(", "),
     ))
     .execute(conn)?;
+    super::topics::rebuild(conn)?;
     Ok(written)
 }
 

@@ -369,9 +369,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    topic_rollups (received_day, channel, department_key, term) {
+        received_day -> Date,
+        channel -> Text,
+        department_key -> BigInt,
+        term -> Text,
+        cases -> BigInt,
+    }
+}
+
+diesel::table! {
+    topic_rollups_monthly (received_month, channel, department_key, term) {
+        received_month -> Date,
+        channel -> Text,
+        department_key -> BigInt,
+        term -> Text,
+        cases -> BigInt,
+    }
+}
+
+diesel::table! {
+    topic_rollups_state (id) {
+        id -> Integer,
+        built_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     case_terms,
     text_index_backfill,
+    topic_rollups,
+    topic_rollups_monthly,
+    topic_rollups_state,
     departments,
     users,
     login_failures,

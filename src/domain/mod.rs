@@ -23,5 +23,6 @@ pub mod role;
 pub mod scorecard;
 pub mod text;
 pub mod time;
+pub mod topics;
 pub mod transfer;
 pub mod validation;

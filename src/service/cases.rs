@@ -366,6 +366,8 @@ pub struct CaseQuery {
     pub state: Option<String>,
     /// Channel code.
     pub channel: Option<String>,
+    /// Category, exactly as the case holds it.
+    pub category: Option<String>,
     pub department_id: Option<String>,
     /// `true`: only overdue open cases.
     pub overdue: Option<String>,
@@ -447,6 +449,7 @@ impl CaseQuery {
         CaseQuery {
             state: given(&self.state),
             channel: given(&self.channel),
+            category: given(&self.category),
             department_id: given(&self.department_id),
             overdue: given(&self.overdue),
             due_before: given(&self.due_before),
@@ -486,6 +489,7 @@ impl CaseQuery {
         let fields = [
             ("state", &self.state),
             ("channel", &self.channel),
+            ("category", &self.category),
             ("department_id", &self.department_id),
             ("overdue", &self.overdue),
             ("due_before", &self.due_before),
@@ -520,6 +524,7 @@ impl CaseQuery {
             }
         }
         filter.channel = self.channel.filter(|c| !c.is_empty());
+        filter.category = self.category.filter(|c| !c.is_empty());
         filter.department_id = match self.department_id.as_deref().map(str::parse::<i64>) {
             None => None,
             Some(Ok(id)) => Some(DepartmentId(id)),

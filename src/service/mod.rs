@@ -43,4 +43,5 @@ pub mod scorecard;
 pub mod sessions;
 pub mod similar;
 pub mod stats;
+pub mod topics;
 pub mod views;

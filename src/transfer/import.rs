@@ -520,6 +520,7 @@ fn insert_new(conn: &mut DbConnection, context: &Context, rows: &[ImportRow]) ->
     }
     db::transfer::append_events(conn, &events)?;
     db::rollups::add_many(conn, &sums)?;
+    db::topics::add_cases(conn, &stored.values().collect::<Vec<_>>())?;
     db::transfer::quiet_deadlines(conn, &passed, &soon, context.now)?;
     Ok(())
 }

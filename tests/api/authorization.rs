@@ -208,6 +208,13 @@ async fn every_role_against_every_endpoint(app: &TestApp) {
             format!("/api/v1/stats/trend?{period}"),
             [401, 200, 200, 200, 200],
         ),
+        // A handler gets their own department's topics.
+        row(
+            M::GET,
+            "/api/v1/stats/topics",
+            format!("/api/v1/stats/topics?{period}"),
+            [401, 200, 200, 200, 200],
+        ),
         row(M::GET, "/api/v1/reports/annual", "/api/v1/reports/annual?year=2024", [401, 200, 200, 403, 200]),
         row(
             M::GET,

@@ -39,3 +39,4 @@ mod scorecard;
 mod search;
 mod similar;
 mod site_pages;
+mod topics;

@@ -1,6 +1,6 @@
 //! `/console/dashboard`: the leadership's figures for a period and scope —
 //! tiles, the monthly trend, per channel and per department, the cases at
-//! risk now — and the same view as a workbook (`/console/dashboard.xlsx`).
+//! risk now, the 热点 — and the same view as a workbook (`/console/dashboard.xlsx`).
 //!
 //! The figures are `service::stats::dashboard`'s, the structures
 //! `/api/v1/stats/*` serialises, read in one database turn; every figure element carries its
@@ -23,6 +23,7 @@ use crate::error::AppError;
 use crate::service::stats::{
     self, ChannelFigures, Comparison, DepartmentFigures, MonthFigures, StatsQuery, Summary,
 };
+use crate::service::topics::{self, Topic, TopicKind, TopicsQuery};
 use crate::state::AppState;
 use crate::web::chart::{self, Series};
 use crate::web::errors::PageError;
@@ -308,6 +309,52 @@ pub struct RiskRow {
     pub due_soon_href: String,
 }
 
+/// One 热点 on the dashboard.
+pub struct TopicRow {
+    /// The word or category.
+    pub term: String,
+    /// Cases of the period.
+    pub cases: i64,
+    /// The change on the period before, in words (+12, −3, 持平, 新出现).
+    pub change: String,
+    /// Rising (last week more than twice the mean of the four before).
+    pub rising: bool,
+    /// The cases behind it.
+    pub href: String,
+}
+
+fn topic_rows(topics: &[Topic], scope: &Scope) -> Vec<TopicRow> {
+    let mut filters = format!("received_from={}&received_to={}", scope.from, scope.to);
+    if let Some(channel) = &scope.channel {
+        filters.push_str(&format!("&channel={}", encode(channel)));
+    }
+    if let Some(department) = scope.department {
+        filters.push_str(&format!("&department_id={department}"));
+    }
+    topics
+        .iter()
+        .map(|t| {
+            let parameter = match t.kind {
+                TopicKind::Term => "q",
+                TopicKind::Category => "category",
+            };
+            let change = match (t.previous, t.change) {
+                (0, _) => "新出现".to_owned(),
+                (_, 0) => "持平".to_owned(),
+                (_, n) if n > 0 => format!("+{n}"),
+                (_, n) => format!("−{}", -n),
+            };
+            TopicRow {
+                term: t.term.clone(),
+                cases: t.cases,
+                change,
+                rising: t.rising,
+                href: format!("/console/cases?{parameter}={}&{filters}", encode(&t.term)),
+            }
+        })
+        .collect()
+}
+
 /// The dashboard's view model.
 #[derive(Template)]
 #[template(path = "console/dashboard.html")]
@@ -329,6 +376,10 @@ struct Dashboard {
     months: Vec<MonthRow>,
     risk: Vec<RiskRow>,
     risk_total: (i64, i64, i64, i64),
+    topic_categories: Vec<TopicRow>,
+    topic_terms: Vec<TopicRow>,
+    topics_rising: Vec<TopicRow>,
+    topics_note: String,
     definition: String,
     as_of: String,
     export_href: String,
@@ -355,6 +406,10 @@ impl Dashboard {
             months: Vec::new(),
             risk: Vec::new(),
             risk_total: (0, 0, 0, 0),
+            topic_categories: Vec::new(),
+            topic_terms: Vec::new(),
+            topics_rising: Vec::new(),
+            topics_note: String::new(),
             definition: String::new(),
             as_of: String::new(),
             export_href: String::new(),
@@ -455,6 +510,18 @@ pub async fn page(
     page.risk_total = page.risk.iter().fold((0, 0, 0, 0), |(o, d, x, a), r| {
         (o + r.overdue, d + r.due_soon, x + r.rectification_overdue, a + r.accept_overdue)
     });
+    let topics = topics::topics(&state, &user, query_topics(scope)).await?;
+    page.topic_categories = topic_rows(&topics.categories, scope);
+    page.topic_terms = topic_rows(&topics.terms, scope);
+    page.topics_rising = topic_rows(&topics.rising, scope);
+    page.topics_note = format!(
+        "环比对比 {} 至 {}；上升热点看最近一周（{} 至 {}）。{}",
+        topics.previous_period.from.format("%Y年%m月%d日"),
+        topics.previous_period.to.pred_opt().unwrap_or(topics.previous_period.to).format("%Y年%m月%d日"),
+        topics.last_week.from.format("%m月%d日"),
+        topics.last_week.to.pred_opt().unwrap_or(topics.last_week.to).format("%m月%d日"),
+        topics.definition,
+    );
     page.definition = loaded.summary.envelope.definition.text.clone();
     page.as_of = crate::web::layout::beijing(chrono::DateTime::from_naive_utc_and_offset(
         loaded.request.as_of,
@@ -462,6 +529,16 @@ pub async fn page(
     ));
     page.export_href = format!("/console/dashboard.xlsx?{}", scope_query(scope));
     html(&page)
+}
+
+/// The topics query of the dashboard's scope.
+fn query_topics(scope: &Scope) -> TopicsQuery {
+    TopicsQuery {
+        from: Some(scope.from.to_string()),
+        to: Some(scope.to.to_string()),
+        channel: scope.channel.clone(),
+        department_id: scope.department.map(|d| d.to_string()),
+    }
 }
 
 /// The chart's month labels: "N月", with the year where a year begins (or

@@ -1,0 +1,277 @@
+//! The 热点 counts (issue 24): cases per (day of receipt, channel,
+//! department, topic) and per month, moved in the case's own transaction
+//! whenever what a case contributes changes — at intake, when it changes
+//! department, when it becomes invalid or merged or comes back — exactly
+//! where the figures' rollups move (`db::rollups::apply`). The topics of a
+//! case are `domain::topics::of_case`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Text};
+
+use super::models::Case;
+use super::schema::{cases, topic_rollups, topic_rollups_monthly, topic_rollups_state};
+use super::{placeholders, DbConnection};
+use crate::domain::figures::{contribution, RollupKey, Scope};
+use crate::domain::ids::{CaseId, DepartmentId};
+use crate::domain::lifecycle::CaseState;
+use crate::domain::{time, topics};
+
+/// What a case adds to the topic counts: its key and topics, when it counts
+/// as received (not invalid, not merged).
+fn entry(case: &Case) -> Option<(RollupKey, BTreeSet<String>)> {
+    let (key, counts) = contribution(&case.facts())?;
+    (counts.received > 0).then(|| (key, topics::of_case(&case.title, case.category.as_deref())))
+}
+
+/// Whether the topic counts can differ between two versions of a case,
+/// judged before any segmenting (most actions change neither).
+fn may_differ(before: &Case, after: &Case) -> bool {
+    let counted = |c: &Case| !matches!(c.state, CaseState::Invalid | CaseState::Merged);
+    counted(before) != counted(after)
+        || before.department_id != after.department_id
+        || before.channel != after.channel
+        || before.received_at != after.received_at
+        || before.title != after.title
+        || before.category != after.category
+}
+
+/// Moves the counts from what `before` contributed to what `after` does, in
+/// the caller's transaction (`None`: the case did not, or no longer does,
+/// exist).
+pub fn apply(conn: &mut DbConnection, before: Option<&Case>, after: Option<&Case>) -> QueryResult<()> {
+    if let (Some(b), Some(a)) = (before, after) {
+        if !may_differ(b, a) {
+            return Ok(());
+        }
+    }
+    let mut delta: BTreeMap<(RollupKey, String), i64> = BTreeMap::new();
+    for (case, sign) in [(before, -1), (after, 1)] {
+        if let Some((key, terms)) = case.and_then(entry) {
+            for term in terms {
+                *delta.entry((key.clone(), term)).or_default() += sign;
+            }
+        }
+    }
+    delta.retain(|_, n| *n != 0);
+    add_many(conn, &delta)
+}
+
+/// Adds the topics of newly stored cases (an import batch), in the caller's
+/// transaction.
+pub fn add_cases(conn: &mut DbConnection, stored: &[&Case]) -> QueryResult<()> {
+    let mut delta: BTreeMap<(RollupKey, String), i64> = BTreeMap::new();
+    for (key, terms) in stored.iter().filter_map(|c| entry(c)) {
+        for term in terms {
+            *delta.entry((key.clone(), term)).or_default() += 1;
+        }
+    }
+    add_many(conn, &delta)
+}
+
+/// Bound values per statement, below both backends' limits.
+const MAX_BOUND: usize = 30_000;
+
+/// Adds counts to the daily and the monthly rows, creating those that do
+/// not exist yet, in key order (two writers lock shared rows in one order).
+fn add_many(conn: &mut DbConnection, delta: &BTreeMap<(RollupKey, String), i64>) -> QueryResult<()> {
+    if delta.is_empty() {
+        return Ok(());
+    }
+    let mut monthly: BTreeMap<(NaiveDate, &str, i64, &str), i64> = BTreeMap::new();
+    let daily: Vec<(NaiveDate, &str, i64, &str, i64)> = delta
+        .iter()
+        .map(|((key, term), n)| {
+            *monthly.entry((month_of(key.day), &key.channel, key.department, term)).or_default() += n;
+            (key.day, key.channel.as_str(), key.department, term.as_str(), *n)
+        })
+        .collect();
+    let monthly: Vec<(NaiveDate, &str, i64, &str, i64)> =
+        monthly.into_iter().map(|((d, c, k, t), n)| (d, c, k, t, n)).collect();
+    upsert(conn, "topic_rollups", "received_day", &daily)?;
+    upsert(conn, "topic_rollups_monthly", "received_month", &monthly)
+}
+
+fn upsert(
+    conn: &mut DbConnection,
+    table: &str,
+    day_column: &str,
+    rows: &[(NaiveDate, &str, i64, &str, i64)],
+) -> QueryResult<()> {
+    for chunk in rows.chunks(MAX_BOUND / 5) {
+        let marks = placeholders(conn, 1, 5 * chunk.len());
+        let tuples: Vec<String> = marks.chunks(5).map(|row| format!("({})", row.join(", "))).collect();
+        let sql = format!(
+            "INSERT INTO {table} ({day_column}, channel, department_key, term, cases) VALUES {} \
+             ON CONFLICT ({day_column}, channel, department_key, term) \
+             DO UPDATE SET cases = {table}.cases + excluded.cases",
+            tuples.join(", ")
+        );
+        let mut query = diesel::sql_query(sql).into_boxed();
+        for (day, channel, department, term, n) in chunk {
+            query = query
+                .bind::<Date, _>(*day)
+                .bind::<Text, _>(channel.to_string())
+                .bind::<BigInt, _>(*department)
+                .bind::<Text, _>(term.to_string())
+                .bind::<BigInt, _>(*n);
+        }
+        query.execute(conn)?;
+    }
+    Ok(())
+}
+
+fn month_of(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
+/// The columns of a case the topics are made of.
+#[derive(Queryable)]
+struct TopicSource {
+    id: CaseId,
+    received_at: NaiveDateTime,
+    channel: String,
+    department_id: Option<DepartmentId>,
+    category: Option<String>,
+    title: String,
+}
+
+/// Cases read per batch of a rebuild.
+const REBUILD_BATCH: i64 = 10_000;
+
+/// Counts every case's topics anew (after a bulk load, or at the first
+/// start of a database with cases from before the counts existed), a batch
+/// of cases at a time in the caller's transaction; returns the cases read.
+pub fn rebuild(conn: &mut DbConnection) -> QueryResult<usize> {
+    diesel::delete(topic_rollups::table).execute(conn)?;
+    diesel::delete(topic_rollups_monthly::table).execute(conn)?;
+    let mut after = CaseId(0);
+    let mut read = 0;
+    loop {
+        let batch: Vec<TopicSource> = super::on_backend!(conn, |c| cases::table
+            .filter(cases::id.gt(after))
+            .filter(cases::state.ne_all([CaseState::Invalid, CaseState::Merged]))
+            .order(cases::id)
+            .limit(REBUILD_BATCH)
+            .select((
+                cases::id,
+                cases::received_at,
+                cases::channel,
+                cases::department_id,
+                cases::category,
+                cases::title,
+            ))
+            .load(c))?;
+        let Some(last) = batch.last() else { break };
+        after = last.id;
+        read += batch.len();
+        let mut delta: HashMap<(RollupKey, String), i64> = HashMap::new();
+        for case in &batch {
+            let key = RollupKey {
+                day: time::office_date(case.received_at),
+                channel: case.channel.clone(),
+                department: case.department_id.map_or(0, |d| d.0),
+            };
+            for term in topics::of_case(&case.title, case.category.as_deref()) {
+                *delta.entry((key.clone(), term)).or_default() += 1;
+            }
+        }
+        add_many(conn, &delta.into_iter().collect())?;
+    }
+    diesel::update(topic_rollups_state::table)
+        .set(topic_rollups_state::built_at.eq(Some(time::now_utc())))
+        .execute(conn)?;
+    Ok(read)
+}
+
+/// Builds the counts once for a database whose cases predate them; returns
+/// the cases read (0: already built).
+pub fn backfill(conn: &mut DbConnection) -> QueryResult<usize> {
+    let built: Option<NaiveDateTime> =
+        topic_rollups_state::table.select(topic_rollups_state::built_at).get_result(conn)?;
+    if built.is_some() {
+        return Ok(0);
+    }
+    rebuild(conn)
+}
+
+/// One topic's cases in a period.
+#[derive(Debug, Clone, QueryableByName)]
+struct TermCount {
+    #[diesel(sql_type = Text)]
+    term: String,
+    #[diesel(sql_type = BigInt)]
+    cases: i64,
+}
+
+/// Cases per topic received in [from, to) within `scope`'s channel and
+/// department (its own period is not used). Whole months are read from the
+/// monthly rows, the days around them from the daily ones.
+pub fn counts(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<HashMap<String, i64>> {
+    let mut totals: HashMap<String, i64> = HashMap::new();
+    if from >= to {
+        return Ok(totals);
+    }
+    let first_whole =
+        if from.day() == 1 { from } else { month_of(from).checked_add_months(Months::new(1)).unwrap_or(to) };
+    let after_whole = month_of(to);
+    let mut parts = Vec::new();
+    if first_whole < after_whole {
+        parts.push(("topic_rollups_monthly", "received_month", first_whole, after_whole));
+        parts.extend(
+            [(from, first_whole), (after_whole, to)]
+                .into_iter()
+                .filter(|(f, t)| f < t)
+                .map(|(f, t)| ("topic_rollups", "received_day", f, t)),
+        );
+    } else {
+        parts.push(("topic_rollups", "received_day", from, to));
+    }
+    for (table, day_column, f, t) in parts {
+        for row in counts_in(conn, table, day_column, scope, f, t)? {
+            *totals.entry(row.term).or_default() += row.cases;
+        }
+    }
+    totals.retain(|_, n| *n > 0);
+    Ok(totals)
+}
+
+fn counts_in(
+    conn: &mut DbConnection,
+    table: &str,
+    day_column: &str,
+    scope: &Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<TermCount>> {
+    let marks = placeholders(conn, 1, 4);
+    let mut sql = format!(
+        "SELECT term, CAST(SUM(cases) AS BIGINT) AS cases FROM {table} \
+         WHERE {day_column} >= {} AND {day_column} < {}",
+        marks[0], marks[1]
+    );
+    let mut next = 2;
+    if scope.channel.is_some() {
+        sql.push_str(&format!(" AND channel = {}", marks[next]));
+        next += 1;
+    }
+    if scope.department.is_some() {
+        sql.push_str(&format!(" AND department_key = {}", marks[next]));
+    }
+    sql.push_str(" GROUP BY term");
+    let mut query = diesel::sql_query(sql).into_boxed().bind::<Date, _>(from).bind::<Date, _>(to);
+    if let Some(channel) = &scope.channel {
+        query = query.bind::<Text, _>(channel.clone());
+    }
+    if let Some(department) = scope.department {
+        query = query.bind::<BigInt, _>(department);
+    }
+    query.load(conn)
+}
