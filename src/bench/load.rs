@@ -23,6 +23,7 @@ const ROWS_PER_STATEMENT: usize = 1_000;
 /// with a detail, a name and a phone; one case in [`RARE_EVERY`] mentions
 /// [`RARE_WORD`].
 struct Letter {
+    category: &'static str,
     title: String,
     content: String,
     name: String,
@@ -56,6 +57,8 @@ const TOPICS: [&str; 24] = [
     "农田灌溉困难",
     "房屋漏水",
 ];
+/// The category of each of [`TOPICS`], by its index divided by 4.
+const CATEGORIES: [&str; 6] = ["市政设施", "劳动社保", "城市管理", "教育医疗", "环境保护", "民政户籍"];
 /// Where.
 const PLACES: [&str; 16] = [
     "城关镇",
@@ -92,13 +95,15 @@ pub(super) const RARE_WORD: &str = "麒麟雕塑";
 const RARE_EVERY: usize = 50_000;
 
 fn letter(rng: &mut rand::rngs::StdRng, i: usize) -> Letter {
-    let topic = TOPICS[rng.random_range(0..TOPICS.len())];
+    let which = rng.random_range(0..TOPICS.len());
+    let topic = TOPICS[which];
     let place = PLACES[rng.random_range(0..PLACES.len())];
     let detail = DETAILS[rng.random_range(0..DETAILS.len())];
     let rare = if i % RARE_EVERY == 7 { format!("，{RARE_WORD}旁边尤其明显") } else { String::new() };
     let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
     let given = ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "建国", "秀英"];
     Letter {
+        category: CATEGORIES[which / 4],
         title: format!("反映{place}{topic}的问题"),
         content: format!("{place}{topic}，{detail}{rare}。希望有关部门尽快处理！谢谢。"),
         name: format!("{}{}", surnames[rng.random_range(0..10)], given[rng.random_range(0..given.len())]),
@@ -175,7 +180,7 @@ pub(super) fn bulk_load(db: &Db, n: usize) -> Result<(), AppError> {
                     external_ref: None,
                     title: letter.title,
                     content: letter.content,
-                    category: None,
+                    category: Some(letter.category.to_owned()),
                     citizen_name: Some(letter.name),
                     citizen_phone: Some(letter.phone),
                     citizen_email: None,

@@ -359,6 +359,7 @@ async fn run_stats(url: &str, o: &StatsOptions) -> Result<Value, String> {
         ("by_department", "by-department?from=2024-01-01&to=2025-01-01"),
         ("trend", "trend?interval=month&from=2024-01-01&to=2025-01-01"),
         ("scorecard", "scorecard?from=2024-01-01&to=2025-01-01"),
+        ("topics", "topics?from=2024-01-01&to=2025-01-01"),
     ] {
         let mut samples = Vec::new();
         let endpoint = path.split('?').next().unwrap_or(path);
@@ -368,6 +369,18 @@ async fn run_stats(url: &str, o: &StatsOptions) -> Result<Value, String> {
             let body =
                 http::call(&client, "GET", &format!("{base}/api/v1/stats/{path}"), &admin, None).await?;
             samples.push(t.elapsed().as_secs_f64() * 1000.0);
+            // Every loaded case has a category: the six of them add up to the cases.
+            if key == "topics" && i == 0 {
+                let counted: u64 = body["categories"]
+                    .as_array()
+                    .map_or(0, |c| c.iter().filter_map(|t| t["cases"].as_u64()).sum());
+                if counted as usize != o.cases {
+                    return Err(format!(
+                        "the topics count {counted} cases' categories, {} were loaded",
+                        o.cases
+                    ));
+                }
+            }
             if key == "summary" && i == 0 {
                 let received = body["figures"]["received"].as_u64().unwrap_or(0) as usize;
                 if received != o.cases {

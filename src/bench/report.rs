@@ -61,6 +61,7 @@ pub(super) fn print_stats_table(report: &Value, options: &StatsOptions) {
         ("GET /stats/by-department", "by_department"),
         ("GET /stats/trend?interval=month", "trend"),
         ("GET /stats/scorecard (a year)", "scorecard"),
+        ("GET /stats/topics (a year)", "topics"),
         ("page /console/dashboard (a year)", "dashboard"),
         ("page /console/cases", "case_list"),
         ("page /console/cases?queue=overdue", "case_queue"),

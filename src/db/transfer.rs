@@ -21,6 +21,8 @@ pub struct ExportPage {
     pub cases: Vec<Case>,
     /// The time of each case's last `accept` event.
     pub accepted_at: HashMap<CaseId, NaiveDateTime>,
+    /// The tracking number of the case each merged case was merged into (并入).
+    pub merged_into: HashMap<CaseId, String>,
     /// Whether another page follows (below the last id of this one).
     pub more: bool,
 }
@@ -32,7 +34,12 @@ pub fn export_page(conn: &mut DbConnection, filter: &CaseFilter, limit: i64) -> 
     let (summaries, more) = super::cases::list(conn, filter, limit)?;
     let ids: Vec<CaseId> = summaries.iter().map(|s| s.id).collect();
     if ids.is_empty() {
-        return Ok(ExportPage { cases: Vec::new(), accepted_at: HashMap::new(), more: false });
+        return Ok(ExportPage {
+            cases: Vec::new(),
+            accepted_at: HashMap::new(),
+            merged_into: HashMap::new(),
+            more: false,
+        });
     }
     let cases: Vec<Case> = super::on_backend!(conn, |c| cases::table
         .filter(cases::id.eq_any(&ids))
@@ -47,7 +54,41 @@ pub fn export_page(conn: &mut DbConnection, filter: &CaseFilter, limit: i64) -> 
         .load(c))?;
     // Oldest first, so the last one of each case stays.
     let accepted_at = accepts.into_iter().collect();
-    Ok(ExportPage { cases, accepted_at, more })
+    let parents: Vec<CaseId> = cases.iter().filter_map(|c| c.merged_into).collect();
+    let numbers: HashMap<CaseId, String> = if parents.is_empty() {
+        HashMap::new()
+    } else {
+        super::on_backend!(conn, |c| cases::table
+            .filter(cases::id.eq_any(&parents))
+            .select((cases::id, cases::tracking_no))
+            .load::<(CaseId, String)>(c))?
+        .into_iter()
+        .collect()
+    };
+    let merged_into =
+        cases.iter().filter_map(|c| Some((c.id, numbers.get(&c.merged_into?)?.clone()))).collect();
+    Ok(ExportPage { cases, accepted_at, merged_into, more })
+}
+
+/// The cases an import's 并入 may name: those numbered `reference`, or
+/// imported under it as their external reference (an exported case's 编号
+/// becomes its 外部编号 when imported elsewhere). At most two: more than one
+/// is ambiguous.
+pub fn merge_parents(conn: &mut DbConnection, reference: &str) -> QueryResult<Vec<Case>> {
+    super::on_backend!(conn, |c| cases::table
+        .filter(cases::tracking_no.eq(reference).or(cases::external_ref.eq(reference)))
+        .order(cases::id)
+        .limit(2)
+        .select(Case::as_select())
+        .load(c))
+}
+
+/// Puts a newly imported merged case under its parent.
+pub fn set_merged_into(conn: &mut DbConnection, case: CaseId, parent: CaseId) -> QueryResult<()> {
+    diesel::update(cases::table.filter(cases::id.eq(case)))
+        .set(cases::merged_into.eq(Some(parent)))
+        .execute(conn)
+        .map(drop)
 }
 
 /// Records the start of an import.

@@ -195,13 +195,26 @@ pub struct ImportRow {
     /// Whether the rating is 核减 (excluded on an upheld appeal); `None`
     /// when the row does not say (an existing case keeps what it has).
     pub excluded: Option<bool>,
+    /// 并入: the number (编号 or 外部编号) of the case a merged case is
+    /// under; given exactly when the state is 已并入.
+    pub merged_into: Option<String>,
 }
+
+/// Longest 并入, in characters (a tracking number or an external reference).
+pub const MERGED_INTO_MAX: usize = 100;
 
 /// What is wrong with a row: one entry per field, `字段: 原因`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RowErrors(pub Vec<(&'static str, String)>);
 
 impl RowErrors {
+    /// One problem of one column (a row refused for what the database says).
+    pub fn of(column: Column, message: impl Into<String>) -> RowErrors {
+        let mut errors = RowErrors::default();
+        errors.add(column, message);
+        errors
+    }
+
     fn add(&mut self, column: Column, message: impl Into<String>) {
         self.add_field(column.header(), message);
     }
@@ -641,6 +654,15 @@ pub fn parse_row(map: &HeaderMap, row: &[Cell], refs: &References) -> Result<Imp
     time_order(&mut errors, received_at, &history, rated_at, rated);
     let (resolved, callback, callback_at) = callback_fields(map, row, state, rated, refs.now, &mut errors);
     let excluded = excluded_field(map, row, state, rated, &mut errors);
+    let merged_into =
+        bounded(&mut errors, Column::MergedInto, text(map, row, Column::MergedInto), MERGED_INTO_MAX);
+    match (state, &merged_into) {
+        (CaseState::Merged, None) => {
+            errors.add(Column::MergedInto, "已并入的案件须填写并入：被并入案件的编号或外部编号")
+        }
+        (CaseState::Merged, Some(_)) | (_, None) => {}
+        (_, Some(_)) => errors.add(Column::MergedInto, "只有状态为已并入的案件可以填写并入"),
+    }
     if !errors.0.is_empty() {
         return Err(errors);
     }
@@ -656,7 +678,8 @@ pub fn parse_row(map: &HeaderMap, row: &[Cell], refs: &References) -> Result<Imp
             citizen,
             is_public,
             received_at,
-            department_id,
+            // A merge takes the case from its department, as the action does.
+            department_id: department_id.filter(|_| state != CaseState::Merged),
             state,
             accepted_at: accepted_at.filter(|_| {
                 !matches!(state, CaseState::Registered | CaseState::Assigned | CaseState::Invalid)
@@ -679,6 +702,7 @@ pub fn parse_row(map: &HeaderMap, row: &[Cell], refs: &References) -> Result<Imp
             callback,
             callback_at: callback_at.or_else(|| callback.filter(|c| c.is_made()).and(closed_at)),
             excluded,
+            merged_into,
         }),
         _ => Err(errors),
     }
@@ -708,9 +732,6 @@ fn check_consistency(
     }
     if state == CaseState::Reviewing && !has_reply {
         errors.add(Column::Reply, "待审核的案件须有答复内容");
-    }
-    if state == CaseState::Merged {
-        errors.add(Column::State, "已并入的案件不能导入：请导入为已登记后在系统中并单");
     }
     if rating.is_some() && state != CaseState::Closed {
         errors.add(Column::Rating, format!("状态为{label}的案件不能有满意度（只评价已办结的案件）"));

@@ -67,11 +67,14 @@ pub enum Column {
     CallbackAt,
     /// 核减: whether the rating in force was excluded on an upheld appeal.
     Excluded,
+    /// 并入: the number of the case a merged case was merged into (its
+    /// 编号, or its 外部编号 where it was imported).
+    MergedInto,
 }
 
 impl Column {
     /// Every template column, in template order.
-    pub const ALL: [Column; 27] = [
+    pub const ALL: [Column; 28] = [
         Column::Channel,
         Column::ExternalRef,
         Column::Title,
@@ -99,6 +102,7 @@ impl Column {
         Column::CallbackResult,
         Column::CallbackAt,
         Column::Excluded,
+        Column::MergedInto,
     ];
 
     /// The Chinese header.
@@ -131,6 +135,7 @@ impl Column {
             Column::CallbackResult => "回访结果",
             Column::CallbackAt => "回访时间",
             Column::Excluded => "核减",
+            Column::MergedInto => "并入",
         }
     }
 

@@ -106,7 +106,7 @@ pub fn similar_in(
     ids.extend(text_candidates(conn, &topic)?);
     ids.remove(&case.id);
     let candidates = db::search::cases_by_ids(conn, &ids.into_iter().collect::<Vec<_>>())?;
-    let mut found: Vec<SimilarCase> = candidates
+    let found: Vec<SimilarCase> = candidates
         .iter()
         .filter(|other| other.received_at >= since && acting.can_see(other))
         .filter_map(|other| {
@@ -135,9 +135,57 @@ pub fn similar_in(
             })
         })
         .collect();
-    found.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.received_at.cmp(&a.received_at)));
-    found.truncate(SIMILAR_LIMIT);
-    Ok(found)
+    let merged_into: HashMap<CaseId, CaseId> =
+        candidates.iter().filter_map(|c| Some((c.id, c.merged_into?))).collect();
+    parents_for_merged(conn, case, acting, found, &merged_into)
+}
+
+/// A merged case stands for the case it was merged into, which answers it:
+/// the clerk merges a repeat into that one (a merged case takes no merge),
+/// so the parent is listed in its place, with the child's reasons and the
+/// higher score, once; then best first, at most [`SIMILAR_LIMIT`].
+fn parents_for_merged(
+    conn: &mut DbConnection,
+    case: &Case,
+    acting: &Caller,
+    found: Vec<SimilarCase>,
+    merged_into: &HashMap<CaseId, CaseId>,
+) -> Result<Vec<SimilarCase>, AppError> {
+    let parent_ids: Vec<CaseId> = merged_into.values().copied().collect();
+    let parents: HashMap<CaseId, Case> =
+        db::search::cases_by_ids(conn, &parent_ids)?.into_iter().map(|p| (p.id, p)).collect();
+    let mut merged: Vec<SimilarCase> = Vec::with_capacity(found.len());
+    for similar in found {
+        let standing = if similar.state == CaseState::Merged {
+            match merged_into.get(&similar.case_id).and_then(|id| parents.get(id)) {
+                Some(p) if p.id != case.id && acting.can_see(p) => SimilarCase {
+                    case_id: p.id,
+                    tracking_no: p.tracking_no.clone(),
+                    title: p.title.clone(),
+                    state: p.state,
+                    received_at: p.received_at,
+                    ..similar
+                },
+                _ => continue,
+            }
+        } else {
+            similar
+        };
+        match merged.iter_mut().find(|m| m.case_id == standing.case_id) {
+            Some(listed) => {
+                for reason in standing.reasons {
+                    if !listed.reasons.contains(&reason) {
+                        listed.reasons.push(reason);
+                    }
+                }
+                listed.score = listed.score.max(standing.score);
+            }
+            None => merged.push(standing),
+        }
+    }
+    merged.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.received_at.cmp(&a.received_at)));
+    merged.truncate(SIMILAR_LIMIT);
+    Ok(merged)
 }
 
 fn same_contact(case: &Case, other: &Case, reason: Reason) -> bool {

@@ -135,6 +135,7 @@ fn instant(at: Option<NaiveDateTime>) -> Value {
 pub fn row(
     case: &Case,
     accepted_at: Option<NaiveDateTime>,
+    merged_into: Option<&str>,
     context: &ExportContext,
     clock: Clock<'_>,
 ) -> Vec<Value> {
@@ -183,6 +184,7 @@ pub fn row(
             Column::CallbackResult => text(case.callback_state.map(callback_label)),
             Column::CallbackAt => instant(case.callback_at),
             Column::Excluded => text(case.rating.map(|_| yes_no(case.rating_excluded_at.is_some()))),
+            Column::MergedInto => text(merged_into),
         });
     }
     values.push(instant(case.due_at));
@@ -192,7 +194,13 @@ pub fn row(
 
 /// The rows of a page, in order.
 pub fn page_rows(page: &ExportPage, context: &ExportContext, clock: Clock<'_>) -> Vec<Vec<Value>> {
-    page.cases.iter().map(|case| row(case, page.accepted_at.get(&case.id).copied(), context, clock)).collect()
+    page.cases
+        .iter()
+        .map(|case| {
+            let merged_into = page.merged_into.get(&case.id).map(String::as_str);
+            row(case, page.accepted_at.get(&case.id).copied(), merged_into, context, clock)
+        })
+        .collect()
 }
 
 /// The start of a CSV export: the BOM and the header row.

@@ -36,7 +36,7 @@ use crate::domain::lifecycle::{Action, CaseState};
 use crate::domain::rating::RatingSource;
 use crate::domain::rectification::RectificationState;
 use crate::domain::time;
-use crate::domain::transfer::{neutralise_csv_cell, Cell};
+use crate::domain::transfer::{neutralise_csv_cell, Cell, Column};
 use crate::domain::validation::Rule;
 use crate::error::AppError;
 
@@ -168,6 +168,7 @@ pub fn run(
         ImportError::Stopped { import_id: record.id, error }
     };
     let mut total = ImportCounts::default();
+    let mut merges = Merges::default();
     let mut rows = rows.peekable();
     while rows.peek().is_some() {
         let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
@@ -183,14 +184,24 @@ pub fn run(
                     // The rows read before the error still go in.
                     if !batch.is_empty() {
                         total += db
-                            .write_blocking(|conn| apply_batch(conn, &context, &header, &batch))
+                            .write_blocking(|conn| apply_batch(conn, &context, &header, &batch, &mut merges))
                             .map_err(stop)?;
                     }
                     return Err(stop(AppError::invalid_field("file", Rule::File(message))));
                 }
             }
         }
-        total += db.write_blocking(|conn| apply_batch(conn, &context, &header, &batch)).map_err(stop)?;
+        total += db
+            .write_blocking(|conn| apply_batch(conn, &context, &header, &batch, &mut merges))
+            .map_err(stop)?;
+        on_batch(&total);
+    }
+    merges.last_pass = true;
+    let waiting = std::mem::take(&mut merges.waiting);
+    for batch in waiting.chunks(BATCH) {
+        total += db
+            .write_blocking(|conn| apply_batch(conn, &context, &header, batch, &mut merges))
+            .map_err(stop)?;
         on_batch(&total);
     }
     db.write_blocking(|conn| {
@@ -203,6 +214,22 @@ pub fn run(
 /// The row's key: channel and external reference.
 type Key = (String, String);
 
+/// Merged rows waiting for the end of the file, at most (a file of nothing
+/// but merged rows whose parents come later must not grow without bound).
+const MAX_WAITING_MERGES: usize = 10_000;
+
+/// What an import keeps between batches for its merged rows.
+#[derive(Default)]
+struct Merges {
+    /// Merged rows whose parent was not stored yet, read again at the end.
+    waiting: Vec<Row>,
+    /// The external references of the file's new cases (a dry run stores
+    /// none, and judges a merged row's parent among them).
+    new_refs: std::collections::HashSet<String>,
+    /// The end of the file: a parent not found now is not in the file.
+    last_pass: bool,
+}
+
 /// One batch, in the caller's transaction: refusals, updates, new cases,
 /// their events and rollups, and the record's counts.
 fn apply_batch(
@@ -210,19 +237,21 @@ fn apply_batch(
     context: &Context,
     header: &HeaderMap,
     batch: &[Row],
+    merges: &mut Merges,
 ) -> Result<ImportCounts, AppError> {
     let mut counts = ImportCounts { rows: batch.len() as i32, ..Default::default() };
     let mut refusals = Vec::new();
-    let mut parsed: Vec<ImportRow> = Vec::new();
-    for (line, cells) in batch {
+    let mut parsed: Vec<(&Row, ImportRow)> = Vec::new();
+    for origin in batch {
+        let (line, cells) = origin;
         match parse_row(header, cells, &context.lookups) {
-            Ok(row) => parsed.push(row),
+            Ok(row) => parsed.push((origin, row)),
             Err(errors) => refusals.push(refusal(context.import_id, *line, cells, &errors)),
         }
     }
     // The cases already stored under the batch's keys, one query per channel.
     let mut refs_by_channel: HashMap<&str, Vec<String>> = HashMap::new();
-    for row in &parsed {
+    for (_, row) in &parsed {
         refs_by_channel.entry(&row.channel).or_default().push(row.external_ref.clone());
     }
     let mut existing: HashMap<Key, Case> = HashMap::new();
@@ -236,10 +265,21 @@ fn apply_batch(
     // New rows by key, in file order; a later row of the same key in the
     // batch is judged against the earlier one, as if it were stored.
     let mut new_rows: Vec<ImportRow> = Vec::new();
+    let mut new_origins: Vec<&Row> = Vec::new();
     let mut new_at: HashMap<Key, usize> = HashMap::new();
-    for row in parsed {
+    for (origin, row) in parsed {
         let key = (row.channel.clone(), row.external_ref.clone());
         if let Some(case) = existing.get(&key) {
+            if row.state == CaseState::Merged && case.state != CaseState::Merged {
+                let reason = "此案件已在系统中：导入不会对已有案件并单，请在案件页面并单";
+                refusals.push(refusal(
+                    context.import_id,
+                    origin.0,
+                    &origin.1,
+                    &RowErrors::of(Column::State, reason),
+                ));
+                continue;
+            }
             match compare(stored(case), &row) {
                 Outcome::Unchanged => counts.unchanged += 1,
                 Outcome::Update if context.options.dry_run => counts.updated += 1,
@@ -254,17 +294,71 @@ fn apply_batch(
                 Outcome::Unchanged => counts.unchanged += 1,
                 Outcome::Update => {
                     new_rows[at] = row;
+                    new_origins[at] = origin;
                     counts.updated += 1;
                 }
             }
         } else {
             new_at.insert(key, new_rows.len());
             new_rows.push(row);
+            new_origins.push(origin);
             counts.new += 1;
         }
     }
+    // Merged rows after the others, so that a parent in the same batch is
+    // stored first; one whose parent is not stored yet waits for the end
+    // of the file (an export lists the newest first, and a repeat letter is
+    // usually newer than the case it was merged into).
+    let (merged, plain): (Vec<_>, Vec<_>) =
+        new_rows.into_iter().zip(new_origins).partition(|(row, _)| row.state == CaseState::Merged);
+    let (plain, _): (Vec<ImportRow>, Vec<&Row>) = plain.into_iter().unzip();
+    merges.new_refs.extend(plain.iter().map(|row| row.external_ref.clone()));
     if !context.options.dry_run {
-        insert_new(conn, context, &new_rows)?;
+        insert_new(conn, context, &plain, &HashMap::new())?;
+    }
+    let mut ready: Vec<ImportRow> = Vec::new();
+    let mut parents: HashMap<Key, Case> = HashMap::new();
+    for (row, origin) in merged {
+        let reference = row.merged_into.clone().unwrap_or_default();
+        let found = db::transfer::merge_parents(conn, &reference)?;
+        let refuse = |reason: String| {
+            refusal(context.import_id, origin.0, &origin.1, &RowErrors::of(Column::MergedInto, reason))
+        };
+        match found.as_slice() {
+            [parent] if matches!(parent.state, CaseState::Merged | CaseState::Invalid) => {
+                let state = crate::domain::transfer::state_label(parent.state);
+                refusals.push(refuse(format!("不能并入{state}的案件 {reference}")));
+                counts.new -= 1;
+            }
+            [parent] => {
+                merges.new_refs.insert(row.external_ref.clone());
+                parents.insert((row.channel.clone(), row.external_ref.clone()), parent.clone());
+                ready.push(row);
+            }
+            [] if context.options.dry_run && merges.new_refs.contains(&reference) => {
+                merges.new_refs.insert(row.external_ref.clone());
+                ready.push(row);
+            }
+            [] if !merges.last_pass && merges.waiting.len() < MAX_WAITING_MERGES => {
+                merges.waiting.push(origin.clone());
+                counts.rows -= 1;
+                counts.new -= 1;
+            }
+            [] => {
+                refusals.push(refuse(format!(
+                    "找不到编号或外部编号为 {reference} 的案件：被并入的案件须已在系统中或在同一文件中"
+                )));
+                counts.new -= 1;
+            }
+            _ => {
+                refusals
+                    .push(refuse(format!("编号或外部编号为 {reference} 的案件不止一件，无法确定并入哪一件")));
+                counts.new -= 1;
+            }
+        }
+    }
+    if !context.options.dry_run {
+        insert_new(conn, context, &ready, &parents)?;
     }
     db::transfer::insert_refusals(conn, &refusals)?;
     counts.refused = refusals.len() as i32;
@@ -317,7 +411,13 @@ fn rank(state: CaseState) -> u8 {
 
 /// The events a row implies for a case that stood at `from` (none: new),
 /// at the row's times, each naming the import.
-fn steps(case_id: CaseId, from: Option<&Case>, row: &ImportRow, context: &Context) -> Vec<NewCaseEvent> {
+fn steps(
+    case_id: CaseId,
+    from: Option<&Case>,
+    row: &ImportRow,
+    parent: Option<&Case>,
+    context: &Context,
+) -> Vec<NewCaseEvent> {
     let import = context.import_id;
     let mut events = Vec::new();
     let mut state = from.map(|c| c.state);
@@ -347,6 +447,19 @@ fn steps(case_id: CaseId, from: Option<&Case>, row: &ImportRow, context: &Contex
             row.note.clone(),
             json!({ "source": "import", "import_id": import, "channel": row.channel }),
         );
+    }
+    if row.state == CaseState::Merged {
+        // A new case only: an import never merges a case already stored.
+        if let (None, Some(parent)) = (from, parent) {
+            push(
+                Action::Merge.into(),
+                row.received_at,
+                CaseState::Merged,
+                None,
+                json!({ "import_id": import, "into": parent.id, "into_tracking_no": parent.tracking_no }),
+            );
+        }
+        return events;
     }
     if row.state == CaseState::Invalid {
         if from.is_none_or(|c| c.state == CaseState::Registered) {
@@ -404,10 +517,16 @@ fn steps(case_id: CaseId, from: Option<&Case>, row: &ImportRow, context: &Contex
 }
 
 /// Stores the batch's new cases with their events, rollups and quiet deadlines.
-fn insert_new(conn: &mut DbConnection, context: &Context, rows: &[ImportRow]) -> Result<(), AppError> {
+fn insert_new(
+    conn: &mut DbConnection,
+    context: &Context,
+    rows: &[ImportRow],
+    parents: &HashMap<Key, Case>,
+) -> Result<(), AppError> {
     if rows.is_empty() {
         return Ok(());
     }
+    let parent_of = |row: &ImportRow| parents.get(&(row.channel.clone(), row.external_ref.clone()));
     // Tracking numbers: a run of consecutive numbers per channel and year.
     let mut wanted: HashMap<(String, i32), i32> = HashMap::new();
     for row in rows {
@@ -504,7 +623,10 @@ fn insert_new(conn: &mut DbConnection, context: &Context, rows: &[ImportRow]) ->
             db::transfer::set_reopen_count(conn, case.id, row.reopen_count)?;
             case.reopen_count = row.reopen_count;
         }
-        events.extend(steps(case.id, None, row, context));
+        if let Some(parent) = parent_of(row) {
+            db::transfer::set_merged_into(conn, case.id, parent.id)?;
+        }
+        events.extend(steps(case.id, None, row, parent_of(row), context));
         if let Some((key, counts)) = contribution(&case.facts()) {
             *sums.entry(key).or_default() += counts;
         }
@@ -596,7 +718,7 @@ fn update_case(
                 case.tracking_no
             ))
         })?;
-    db::transfer::append_events(conn, &steps(case.id, Some(case), row, context))?;
+    db::transfer::append_events(conn, &steps(case.id, Some(case), row, None, context))?;
     db::rollups::apply(conn, Some(case), Some(&after))?;
     Ok(after)
 }

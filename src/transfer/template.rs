@@ -47,6 +47,10 @@ fn explain(column: Column) -> (&'static str, &'static str) {
         Column::Excluded => {
             ("", "是 或 否：评价经申诉复核核减的填是（不计入参评件数、满意率和解决率）；只随满意度填写")
         }
+        Column::MergedInto => (
+            "",
+            "状态为已并入的案件必填：被并入案件的编号或外部编号，该案件须已在系统中或在同一文件中；其他状态须空",
+        ),
     }
 }
 
@@ -79,6 +83,7 @@ fn sample(column: Column) -> &'static str {
         Column::CallbackResult => "已回访",
         Column::CallbackAt => "2024-03-20",
         Column::Excluded => "否",
+        Column::MergedInto => "",
     }
 }
 

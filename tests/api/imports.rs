@@ -3,7 +3,7 @@
 use casedesk::db::rollups::Grouping;
 use casedesk::domain::time;
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::backend_tests;
 use crate::helpers::{Office, Resp, TestApp};
@@ -535,7 +535,89 @@ async fn the_demo_county_round_trips(app: &TestApp) {
     other.shutdown().await;
 }
 
+/// 并入 (issue 24): an export names each merged case's parent by its 编号;
+/// imported elsewhere (the 编号 standing in for the blank 外部编号), the
+/// merged case is under the parent's copy again, though the export lists
+/// it first; a merged row without a parent it can find is refused.
+async fn merged_cases_export_with_their_parent_and_import_back(app: &TestApp) {
+    let office = app.office().await;
+    let parent = app.new_case(&office.clerk.token, json!({"title": "自来水停水"})).await;
+    let child = app.new_case(&office.clerk.token, json!({"title": "自来水又停水了"})).await;
+    let (parent_no, child_no) =
+        (parent["tracking_no"].as_str().unwrap(), child["tracking_no"].as_str().unwrap());
+    let child_id = child["id"].as_i64().unwrap();
+    app.act(&office.clerk.token, child_id, "merge", json!({"into": parent["id"]})).await.expect(200);
+    let export = app
+        .send(app.request(Method::GET, "/api/v1/cases/export", Some(&office.clerk.token)))
+        .await
+        .expect(200);
+    let mut reader = csv::Reader::from_reader(export.text.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records[0][at("编号")], *child_no, "the export lists the newest first");
+    assert_eq!((&records[0][at("状态")], &records[0][at("并入")]), ("已并入", parent_no));
+    assert_eq!(&records[1][at("并入")], "");
+
+    let other = TestApp::spawn(app.backend).await;
+    let there = other.office().await;
+    let resp = import(&other, &there.clerk.token, export.text.clone().into_bytes(), "text/csv", "")
+        .await
+        .expect(201);
+    assert_eq!(counts(&resp), (2, 2, 0, 0, 0), "{}", resp.text);
+    let copy_parent = case_by_ref(&other, &there, parent_no).await;
+    let copy_child = case_by_ref(&other, &there, child_no).await;
+    assert_eq!(
+        (copy_child["state"].as_str(), &copy_child["merged_into"]),
+        (Some("merged"), &copy_parent["id"])
+    );
+    let events = other.events(&there, copy_child["id"].as_i64().unwrap()).await;
+    let actions: Vec<&str> = events.iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(actions, ["register", "merge"]);
+    let today = time::office_date(time::now_utc());
+    let period = format!("from={today}&to={}", today + chrono::Duration::days(1));
+    let summary =
+        other.get(&format!("/api/v1/stats/summary?{period}"), Some(&there.leader.token)).await.expect(200);
+    assert_eq!(
+        (&summary.body["figures"]["received"], &summary.body["figures"]["merged"]),
+        (&json!(1), &json!(1))
+    );
+    // The same file again changes nothing.
+    let again =
+        import(&other, &there.clerk.token, export.text.into_bytes(), "text/csv", "").await.expect(201);
+    assert_eq!(counts(&again), (2, 0, 0, 2, 0), "{}", again.text);
+    other.shutdown().await;
+
+    let header = ["渠道", "外部编号", "标题", "内容", "收到时间", "状态", "并入"];
+    let rows = vec![
+        vec!["mailbox", "M1", "标题", "内容", "2024-01-05", "已并入", "NO-SUCH-CASE"],
+        vec!["mailbox", "M2", "标题", "内容", "2024-01-05", "已并入", ""],
+        vec!["mailbox", "M3", "标题", "内容", "2024-01-05", "已登记", parent_no],
+        vec!["mailbox", "M4", "标题", "内容", "2024-01-05", "已并入", child_no],
+    ];
+    let resp =
+        import(app, &office.clerk.token, csv(&header, &rows).into_bytes(), "text/csv", "").await.expect(201);
+    assert_eq!(counts(&resp), (4, 0, 0, 0, 4), "{}", resp.text);
+    let url = resp.body["refused_rows_url"].as_str().unwrap().to_owned();
+    let refused = app.get(&url, Some(&office.clerk.token)).await.expect(200);
+    let mut reader = csv::Reader::from_reader(refused.text.trim_start_matches('\u{feff}').as_bytes());
+    let reasons: Vec<(String, String)> =
+        reader.records().map(Result::unwrap).map(|r| (r[1].to_owned(), r[header.len()].to_owned())).collect();
+    let expected = [
+        ("M2", "并入: 已并入的案件须填写并入"),
+        ("M3", "并入: 只有状态为已并入的案件可以填写并入"),
+        ("M4", "并入: 不能并入已并入的案件"),
+        ("M1", "并入: 找不到编号或外部编号为 NO-SUCH-CASE 的案件"),
+    ];
+    assert_eq!(reasons.len(), expected.len(), "{reasons:?}");
+    for (ext, start) in expected {
+        let reason = &reasons.iter().find(|(e, _)| e == ext).unwrap_or_else(|| panic!("{ext} refused")).1;
+        assert!(reason.starts_with(start), "{ext}: {reason}");
+    }
+}
+
 backend_tests!(
+    merged_cases_export_with_their_parent_and_import_back,
     the_demo_county_round_trips,
     template_files_of_every_kind_import,
     the_same_file_twice_changes_nothing,

@@ -215,7 +215,34 @@ async fn the_intake_receipt_shows_similar_cases(app: &TestApp) {
     assert!(html.contains("内容相似"), "{html}");
 }
 
+async fn a_merged_case_stands_for_the_case_it_was_merged_into(app: &TestApp) {
+    let office = app.office().await;
+    let parent =
+        case_with(app, &office, letter("咨询医保", "异地报销怎么办理？", json!({"phone": "13900003333"})))
+            .await;
+    let child = case_with(
+        app,
+        &office,
+        letter("咨询社保", "社保卡怎么补办？", json!({"phone": "13900004444", "email": "li@example.cn"})),
+    )
+    .await;
+    app.act(&office.clerk.token, child, "merge", json!({"into": parent})).await.expect(200);
+    // The same email as the merged case only: the clerk is shown its parent.
+    let again =
+        case_with(app, &office, letter("再问医保", "还是没人回复。", json!({"email": "li@example.cn"})))
+            .await;
+    let found = similar(app, &office.clerk.token, again).await;
+    assert_eq!(reasons_of(&found, parent), Some(vec!["same_email".to_owned()]), "{found:?}");
+    assert_eq!(reasons_of(&found, child), None, "a merged case takes no merge: {found:?}");
+    assert_eq!(found.iter().filter(|s| s["case_id"] == parent).count(), 1);
+    // The parent itself is not its own candidate through its merged case.
+    let own = similar(app, &office.clerk.token, parent).await;
+    assert_eq!(reasons_of(&own, parent), None, "{own:?}");
+    assert_eq!(reasons_of(&own, child), None, "{own:?}");
+}
+
 backend_tests!(
+    a_merged_case_stands_for_the_case_it_was_merged_into,
     finds_the_same_writer_and_a_reworded_letter,
     only_what_the_user_may_see,
     routing_follows_similar_closed_cases,

@@ -19,6 +19,7 @@ mod after_closure;
 mod console;
 mod harness;
 mod mailbox;
+mod merges;
 mod public;
 mod scorecard;
 mod sessions;
