@@ -14,6 +14,14 @@ fn shot(app: &TestApp, name: &str) -> String {
     format!("{backend}-{name}")
 }
 
+/// Opens an action's form as the clerk does: a click on its summary.
+async fn open_form(browser: &Browser, action: &str) {
+    let script = format!(
+        "document.querySelector('form[data-action={action}]').closest('details').querySelector('summary').click(); return 1;"
+    );
+    browser.js(&script).await;
+}
+
 async fn a_clerk_merges_a_repeated_letter_and_undoes_it(app: &TestApp, browser: &Browser) {
     let office = app.office().await;
     let earlier = app
@@ -51,6 +59,7 @@ async fn a_clerk_merges_a_repeated_letter_and_undoes_it(app: &TestApp, browser: 
 
     browser.goto(&format!("/console/cases/{id}")).await;
     assert!(browser.text(&candidate).await.contains("村口路灯不亮"), "the case page shows it too");
+    open_form(browser, "merge").await;
     browser.fill("#merge-into", &earlier.to_string()).await;
     browser.click("form[data-action=merge] button[type=submit]").await;
     let merged = app.case(&office, id).await;
@@ -63,6 +72,7 @@ async fn a_clerk_merges_a_repeated_letter_and_undoes_it(app: &TestApp, browser: 
     browser.screenshot(&shot(app, "case-merged-375x667")).await;
     browser.viewport(DESKTOP).await;
 
+    open_form(browser, "unmerge").await;
     browser.fill("#unmerge-reason", "并非同一诉求，分开办理").await;
     browser.click("form[data-action=unmerge] button[type=submit]").await;
     let restored = app.case(&office, id).await;
