@@ -60,7 +60,7 @@ async fn csv_holds_what_the_list_shows_masked(app: &TestApp) {
         "备注",
         "重办次数",
     ]);
-    expected_headers.extend(["是否解决", "回访结果", "回访时间", "核减", "截止时间", "是否超期"]);
+    expected_headers.extend(["是否解决", "回访结果", "回访时间", "核减", "并入", "截止时间", "是否超期"]);
     assert_eq!(records[0], expected_headers);
     let list = app.get("/api/v1/cases", Some(&office.clerk.token)).await.expect(200);
     let listed: Vec<&str> =
