@@ -306,6 +306,34 @@ async fn every_dashboard_figure_equals_the_statistics_api_on_the_demo_county(
     browser.viewport(DESKTOP).await;
     browser.assert_accessible("the dashboard on the demo county").await;
     browser.screenshot(&shot(app, "dashboard-demo")).await;
+    // 热点: the demo's letters have categories and titles; each count leads
+    // to its cases (a word's search also finds it in the letters).
+    browser.js("document.getElementById('topics-heading').scrollIntoView(); return 1;").await;
+    browser.screenshot(&shot(app, "dashboard-topics")).await;
+    let first = |kind: &str| {
+        format!(
+            "const row = document.querySelector('table[data-topics={kind}] tbody tr'); \
+             return row ? [row.querySelector('a').getAttribute('href'), Number(row.querySelector('td').textContent)] : null;"
+        )
+    };
+    let category = browser.js(&first("categories")).await;
+    let (href, cases) = (category[0].as_str().expect("a category").to_owned(), category[1].as_i64().unwrap());
+    assert!(cases > 0 && href.contains("category="), "{category}");
+    browser.goto(&href).await;
+    let total = browser.js("return Number(document.querySelector('[data-total]').dataset.total);").await;
+    assert_eq!(total.as_i64(), Some(cases), "a category's count lists exactly its cases");
+    browser.goto("/console/dashboard?from=2024-01-01&to=2025-01-01").await;
+    let term = browser.js(&first("terms")).await;
+    let (href, cases) = (term[0].as_str().expect("a word").to_owned(), term[1].as_i64().unwrap());
+    browser.goto(&href).await;
+    let total = browser.js("return Number(document.querySelector('[data-total]').dataset.total);").await;
+    // A search counts its matches up to 1,000.
+    let at_least = cases.min(1_000);
+    assert!(
+        total.as_i64().unwrap() >= at_least,
+        "a word's search finds at least its cases: {total} < {cases}"
+    );
+    browser.goto("/console/dashboard?from=2024-01-01&to=2025-01-01").await;
     let export = browser.js("return document.querySelector('a.export-link').getAttribute('href');").await;
     let export = export.as_str().expect("an export link").to_owned();
     let anonymous = raw_client().get(format!("{}{export}", app.base)).send().await.unwrap();

@@ -324,12 +324,18 @@ pub struct TopicRow {
 }
 
 fn topic_rows(topics: &[Topic], scope: &Scope) -> Vec<TopicRow> {
-    let mut filters = format!("received_from={}&received_to={}", scope.from, scope.to);
+    // The cases a topic counts: those received (not invalid, not merged).
+    let mut filters = format!(
+        "received_from={}&received_to={}&state=registered,assigned,processing,reviewing,closed",
+        scope.from, scope.to
+    );
     if let Some(channel) = &scope.channel {
         filters.push_str(&format!("&channel={}", encode(channel)));
     }
-    if let Some(department) = scope.department {
-        filters.push_str(&format!("&department_id={department}"));
+    match scope.department {
+        Some(0) => filters.push_str("&unassigned=true"),
+        Some(department) => filters.push_str(&format!("&department_id={department}")),
+        None => {}
     }
     topics
         .iter()
