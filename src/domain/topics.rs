@@ -194,7 +194,7 @@ pub fn words(title: &str) -> Vec<String> {
     for token in SEGMENTER.cut(&normalized, false) {
         let word = token.word;
         let chars = word.chars().count();
-        if chars < 2 || chars > MAX_WORD_CHARS {
+        if !(2..=MAX_WORD_CHARS).contains(&chars) {
             continue;
         }
         if word.chars().all(|c| c.is_ascii_digit()) || STOP_WORDS.contains(&word) {
