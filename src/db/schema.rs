@@ -390,6 +390,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    topic_totals (received_day, term) {
+        received_day -> Date,
+        term -> Text,
+        cases -> BigInt,
+    }
+}
+
+diesel::table! {
+    topic_totals_monthly (received_month, term) {
+        received_month -> Date,
+        term -> Text,
+        cases -> BigInt,
+    }
+}
+
+diesel::table! {
     topic_rollups_state (id) {
         id -> Integer,
         built_at -> Nullable<Timestamp>,
@@ -402,6 +418,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     topic_rollups,
     topic_rollups_monthly,
     topic_rollups_state,
+    topic_totals,
+    topic_totals_monthly,
     departments,
     users,
     login_failures,

@@ -119,6 +119,19 @@ pub fn matching(
     filter: &CaseFilter,
     need: usize,
 ) -> QueryResult<Vec<CaseId>> {
+    // A whole tracking number is its case (found through the number's own
+    // index); one that is no case's may still be an external reference or
+    // be written in a letter, and is searched for as text.
+    if let Some(number) = search.tracking_number() {
+        let ids: Vec<CaseId> = super::on_backend!(conn, |c| cases::table
+            .filter(cases::tracking_no.eq(&number))
+            .select(cases::id)
+            .load(c))?;
+        if !ids.is_empty() {
+            let within = CaseFilter { text: None, only_ids: Some(ids), ..filter.clone() };
+            return Ok(super::cases::searchable(conn, &within)?.into_iter().map(|row| row.id).collect());
+        }
+    }
     let Some(driver) = rarest(conn, &search.terms)? else {
         return Ok(Vec::new());
     };

@@ -12,7 +12,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text};
 
 use super::models::Case;
-use super::schema::{cases, topic_rollups, topic_rollups_monthly, topic_rollups_state};
+use super::schema::{
+    cases, topic_rollups, topic_rollups_monthly, topic_rollups_state, topic_totals, topic_totals_monthly,
+};
 use super::{placeholders, DbConnection};
 use crate::domain::figures::{contribution, RollupKey, Scope};
 use crate::domain::ids::{CaseId, DepartmentId};
@@ -74,49 +76,65 @@ pub fn add_cases(conn: &mut DbConnection, stored: &[&Case]) -> QueryResult<()> {
 /// Bound values per statement, below both backends' limits.
 const MAX_BOUND: usize = 30_000;
 
-/// Adds counts to the daily and the monthly rows, creating those that do
-/// not exist yet, in key order (two writers lock shared rows in one order).
+/// One row of counts: its day (or month), channel and department (`None`
+/// in the totals' tables), word, and cases.
+type CountRow<'a> = (NaiveDate, Option<(&'a str, i64)>, &'a str, i64);
+
+/// Adds counts to the daily and monthly rows, keyed and in total, creating
+/// those that do not exist yet, in key order (two writers lock shared rows
+/// in one order).
 fn add_many(conn: &mut DbConnection, delta: &BTreeMap<(RollupKey, String), i64>) -> QueryResult<()> {
     if delta.is_empty() {
         return Ok(());
     }
     let mut monthly: BTreeMap<(NaiveDate, &str, i64, &str), i64> = BTreeMap::new();
-    let daily: Vec<(NaiveDate, &str, i64, &str, i64)> = delta
+    let mut totals: BTreeMap<(NaiveDate, &str), i64> = BTreeMap::new();
+    let mut monthly_totals: BTreeMap<(NaiveDate, &str), i64> = BTreeMap::new();
+    let daily: Vec<CountRow<'_>> = delta
         .iter()
         .map(|((key, term), n)| {
-            *monthly.entry((month_of(key.day), &key.channel, key.department, term)).or_default() += n;
-            (key.day, key.channel.as_str(), key.department, term.as_str(), *n)
+            let month = month_of(key.day);
+            *monthly.entry((month, &key.channel, key.department, term)).or_default() += n;
+            *totals.entry((key.day, term)).or_default() += n;
+            *monthly_totals.entry((month, term)).or_default() += n;
+            (key.day, Some((key.channel.as_str(), key.department)), term.as_str(), *n)
         })
         .collect();
-    let monthly: Vec<(NaiveDate, &str, i64, &str, i64)> =
-        monthly.into_iter().map(|((d, c, k, t), n)| (d, c, k, t, n)).collect();
+    let monthly: Vec<CountRow<'_>> =
+        monthly.into_iter().map(|((d, c, k, t), n)| (d, Some((c, k)), t, n)).collect();
+    // A case moving department moves nothing in the totals.
+    let totals: Vec<CountRow<'_>> =
+        totals.into_iter().filter(|(_, n)| *n != 0).map(|((d, t), n)| (d, None, t, n)).collect();
+    let monthly_totals: Vec<CountRow<'_>> =
+        monthly_totals.into_iter().filter(|(_, n)| *n != 0).map(|((d, t), n)| (d, None, t, n)).collect();
     upsert(conn, "topic_rollups", "received_day", &daily)?;
-    upsert(conn, "topic_rollups_monthly", "received_month", &monthly)
+    upsert(conn, "topic_rollups_monthly", "received_month", &monthly)?;
+    upsert(conn, "topic_totals", "received_day", &totals)?;
+    upsert(conn, "topic_totals_monthly", "received_month", &monthly_totals)
 }
 
-fn upsert(
-    conn: &mut DbConnection,
-    table: &str,
-    day_column: &str,
-    rows: &[(NaiveDate, &str, i64, &str, i64)],
-) -> QueryResult<()> {
-    for chunk in rows.chunks(MAX_BOUND / 5) {
-        let marks = placeholders(conn, 1, 5 * chunk.len());
-        let tuples: Vec<String> = marks.chunks(5).map(|row| format!("({})", row.join(", "))).collect();
+fn upsert(conn: &mut DbConnection, table: &str, day_column: &str, rows: &[CountRow<'_>]) -> QueryResult<()> {
+    let keyed = rows.first().is_some_and(|row| row.1.is_some());
+    let (columns, width) = if keyed {
+        (format!("{day_column}, channel, department_key, term"), 5)
+    } else {
+        (format!("{day_column}, term"), 3)
+    };
+    for chunk in rows.chunks(MAX_BOUND / width) {
+        let marks = placeholders(conn, 1, width * chunk.len());
+        let tuples: Vec<String> = marks.chunks(width).map(|row| format!("({})", row.join(", "))).collect();
         let sql = format!(
-            "INSERT INTO {table} ({day_column}, channel, department_key, term, cases) VALUES {} \
-             ON CONFLICT ({day_column}, channel, department_key, term) \
-             DO UPDATE SET cases = {table}.cases + excluded.cases",
+            "INSERT INTO {table} ({columns}, cases) VALUES {} \
+             ON CONFLICT ({columns}) DO UPDATE SET cases = {table}.cases + excluded.cases",
             tuples.join(", ")
         );
         let mut query = diesel::sql_query(sql).into_boxed();
-        for (day, channel, department, term, n) in chunk {
-            query = query
-                .bind::<Date, _>(*day)
-                .bind::<Text, _>(channel.to_string())
-                .bind::<BigInt, _>(*department)
-                .bind::<Text, _>(term.to_string())
-                .bind::<BigInt, _>(*n);
+        for (day, key, term, n) in chunk {
+            query = query.bind::<Date, _>(*day);
+            if let Some((channel, department)) = key {
+                query = query.bind::<Text, _>(channel.to_string()).bind::<BigInt, _>(*department);
+            }
+            query = query.bind::<Text, _>(term.to_string()).bind::<BigInt, _>(*n);
         }
         query.execute(conn)?;
     }
@@ -147,6 +165,8 @@ const REBUILD_BATCH: i64 = 10_000;
 pub fn rebuild(conn: &mut DbConnection) -> QueryResult<usize> {
     diesel::delete(topic_rollups::table).execute(conn)?;
     diesel::delete(topic_rollups_monthly::table).execute(conn)?;
+    diesel::delete(topic_totals::table).execute(conn)?;
+    diesel::delete(topic_totals_monthly::table).execute(conn)?;
     let mut after = CaseId(0);
     let mut read = 0;
     loop {
@@ -222,17 +242,23 @@ pub fn counts(
     let first_whole =
         if from.day() == 1 { from } else { month_of(from).checked_add_months(Months::new(1)).unwrap_or(to) };
     let after_whole = month_of(to);
+    // The whole office's counts from the totals, a scope's from the keyed rows.
+    let (daily, monthly) = if scope.channel.is_none() && scope.department.is_none() {
+        ("topic_totals", "topic_totals_monthly")
+    } else {
+        ("topic_rollups", "topic_rollups_monthly")
+    };
     let mut parts = Vec::new();
     if first_whole < after_whole {
-        parts.push(("topic_rollups_monthly", "received_month", first_whole, after_whole));
+        parts.push((monthly, "received_month", first_whole, after_whole));
         parts.extend(
             [(from, first_whole), (after_whole, to)]
                 .into_iter()
                 .filter(|(f, t)| f < t)
-                .map(|(f, t)| ("topic_rollups", "received_day", f, t)),
+                .map(|(f, t)| (daily, "received_day", f, t)),
         );
     } else {
-        parts.push(("topic_rollups", "received_day", from, to));
+        parts.push((daily, "received_day", from, to));
     }
     for (table, day_column, f, t) in parts {
         for row in counts_in(conn, table, day_column, scope, f, t)? {

@@ -224,6 +224,17 @@ impl SearchText {
         let terms = bigrams(&normalized).into_iter().collect();
         Some(SearchText { normalized, terms })
     }
+
+    /// The search as a whole tracking number (letters, then a year and a
+    /// sequence of at least ten digits in all), upper case as numbers are
+    /// stored: every bigram of a number is in nearly every case's number,
+    /// so the index cannot narrow it, and the number's own unique index can.
+    pub fn tracking_number(&self) -> Option<String> {
+        let digits = self.normalized.trim_start_matches(|c: char| c.is_ascii_lowercase());
+        let letters = self.normalized.len() - digits.len();
+        ((1..=10).contains(&letters) && digits.len() >= 10 && digits.chars().all(|c| c.is_ascii_digit()))
+            .then(|| self.normalized.to_ascii_uppercase())
+    }
 }
 
 /// Why a case is offered as similar to another.
@@ -342,6 +353,18 @@ pub fn route<D: Ord + Copy>(votes: &[(i64, D, f64)], limit: usize) -> Vec<Sugges
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_whole_tracking_number_is_recognised_in_any_width_or_case() {
+        let number = |q: &str| SearchText::parse(q).and_then(|s| s.tracking_number());
+        assert_eq!(number("MB2026000123"), Some("MB2026000123".to_owned()));
+        assert_eq!(number("ｍｂ２０２６０００１２３"), Some("MB2026000123".to_owned()));
+        assert_eq!(number("mb-2026-000123"), Some("MB2026000123".to_owned()));
+        for not_one in ["MB2026", "2026000123", "路灯2026000123", "MB2026000123路灯", "abcdefghijk2026000123"]
+        {
+            assert_eq!(number(not_one), None, "{not_one}");
+        }
+    }
 
     fn fields<'a>(title: &'a str, content: &'a str) -> IndexedFields<'a> {
         IndexedFields { title, content, tracking_no: "MB2026000001", ..Default::default() }

@@ -23,6 +23,21 @@ CREATE TABLE topic_rollups_monthly (
     cases BIGINT NOT NULL,
     PRIMARY KEY (received_month, channel, department_key, term)
 );
+-- The same counts without channel and department, for the whole office's
+-- view (the dashboard's default): a day holds one row per word, where the
+-- keyed table holds one per word, channel and department.
+CREATE TABLE topic_totals (
+    received_day DATE NOT NULL,
+    term TEXT NOT NULL,
+    cases BIGINT NOT NULL,
+    PRIMARY KEY (received_day, term)
+);
+CREATE TABLE topic_totals_monthly (
+    received_month DATE NOT NULL,
+    term TEXT NOT NULL,
+    cases BIGINT NOT NULL,
+    PRIMARY KEY (received_month, term)
+);
 CREATE TABLE topic_rollups_state (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     built_at TIMESTAMP NULL
