@@ -91,8 +91,9 @@ pub fn postings(
 /// a search; a term past it is common, whatever its exact count.
 const RARITY_CAP: i64 = 1_000;
 
-/// A search's bigram with the fewest cases (counted up to [`RARITY_CAP`]),
-/// or `None` when one of them has no case at all, so nothing can match.
+/// A search's bigram with the fewest cases (counted up to [`RARITY_CAP`],
+/// and up to [`COMMON_CAP`] when every one reaches it), or `None` when one
+/// of them has no case at all, so nothing can match.
 fn rarest(conn: &mut DbConnection, terms: &[Term]) -> QueryResult<Option<Term>> {
     let mut best: Option<(usize, Term)> = None;
     for &term in terms {
@@ -108,8 +109,28 @@ fn rarest(conn: &mut DbConnection, terms: &[Term]) -> QueryResult<Option<Term>> 
             break;
         }
     }
+    // Every bigram common (a name like 王建国: 建国 in one case in twelve,
+    // 王建 in one in a hundred and twenty): count further to tell them
+    // apart, as the driver is read until a thousand matches are found.
+    if let Some((RARITY_CAP_USIZE, _)) = best {
+        let mut closer: Option<(usize, Term)> = None;
+        for &term in terms.iter().take(COMMON_TERMS_COUNTED) {
+            let n = postings(conn, term, None, COMMON_CAP)?.len();
+            if closer.is_none_or(|(fewest, _)| n < fewest) {
+                closer = Some((n, term));
+            }
+        }
+        return Ok(closer.map(|(_, term)| term));
+    }
     Ok(best.map(|(_, term)| term))
 }
+
+const RARITY_CAP_USIZE: usize = RARITY_CAP as usize;
+/// How far the postings of common bigrams are counted to pick the rarest.
+const COMMON_CAP: i64 = 20 * RARITY_CAP;
+/// Common bigrams counted that far, at most (a long search has enough
+/// others to narrow it).
+const COMMON_TERMS_COUNTED: usize = 6;
 
 /// Ids of the cases `filter` lets through whose searchable fields hold
 /// `search`, newest first, at most `need` (below `filter.before_id`).
