@@ -105,8 +105,14 @@ pub fn add_many<'a>(
 /// caller's transaction. `None` on either side: the case did not (or no
 /// longer does) exist.
 pub fn apply(conn: &mut DbConnection, before: Option<&Case>, after: Option<&Case>) -> QueryResult<()> {
-    // The 热点 counts share the figures' key and move at the same changes.
-    super::topics::apply(conn, before, after)?;
+    apply_figures(conn, before, after)?;
+    // The 热点 counts share the figures' key and move at the same changes;
+    // after the figures, as an import batch moves them, so that two writers
+    // lock the two tables' rows in one order.
+    super::topics::apply(conn, before, after)
+}
+
+fn apply_figures(conn: &mut DbConnection, before: Option<&Case>, after: Option<&Case>) -> QueryResult<()> {
     let old = before.and_then(|case| contribution(&case.facts()));
     let new = after.and_then(|case| contribution(&case.facts()));
     match (old, new) {
