@@ -307,7 +307,8 @@ async fn run_stats(url: &str, o: &StatsOptions) -> Result<Value, String> {
     .map_err(|e| e.to_string())??;
     let started = Instant::now();
     let cases = o.cases;
-    actix_web::web::block(move || load::bulk_load(&db, cases))
+    let loader = db.clone();
+    actix_web::web::block(move || load::bulk_load(&loader, cases))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
@@ -316,6 +317,17 @@ async fn run_stats(url: &str, o: &StatsOptions) -> Result<Value, String> {
     let indexing = Instant::now();
     let service = http::start(url, 16).await?;
     let index_s = indexing.elapsed().as_secs_f64();
+    // The index was written after the load's vacuum: vacuum again, as
+    // autovacuum would have long before anyone searched a database this
+    // size (freshly written, every index-only read of it visits its table).
+    let progress = Progress::spinner("the text index's statistics and visibility map");
+    actix_web::web::block(move || -> Result<(), crate::error::AppError> {
+        Ok(db::refresh_statistics(&mut *db.pool().get()?)?)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string())?;
+    progress.finish();
     let base = Rc::new(service.base.clone());
     let admin = Rc::new(service.admin.clone());
     // Intake goes on while the figures are read.

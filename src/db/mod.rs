@@ -319,6 +319,13 @@ impl Db {
         // connection counts from when it got the turn.
         let asked = if self.backend == Backend::Sqlite { Instant::now() } else { asked };
         let mut conn = self.connection(asked)?;
+        topics::discard_pending_totals();
+        // The 热点 totals go last, so that no transaction waits while holding them.
+        let work = |c: &mut DbConnection| {
+            let done = work(c)?;
+            topics::flush_totals(c)?;
+            Ok(done)
+        };
         match &mut *conn {
             DbConnection::Sqlite(_) => sqlite_write_transaction(&mut conn, work),
             DbConnection::Pg(_) => conn.transaction(|c| work(c)),

@@ -5,6 +5,7 @@
 //! where the figures' rollups move (`db::rollups::apply`). The topics of a
 //! case are `domain::topics::of_case`.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
@@ -88,29 +89,59 @@ fn add_many(conn: &mut DbConnection, delta: &BTreeMap<(RollupKey, String), i64>)
         return Ok(());
     }
     let mut monthly: BTreeMap<(NaiveDate, &str, i64, &str), i64> = BTreeMap::new();
-    let mut totals: BTreeMap<(NaiveDate, &str), i64> = BTreeMap::new();
-    let mut monthly_totals: BTreeMap<(NaiveDate, &str), i64> = BTreeMap::new();
     let daily: Vec<CountRow<'_>> = delta
         .iter()
         .map(|((key, term), n)| {
-            let month = month_of(key.day);
-            *monthly.entry((month, &key.channel, key.department, term)).or_default() += n;
-            *totals.entry((key.day, term)).or_default() += n;
-            *monthly_totals.entry((month, term)).or_default() += n;
+            *monthly.entry((month_of(key.day), &key.channel, key.department, term)).or_default() += n;
             (key.day, Some((key.channel.as_str(), key.department)), term.as_str(), *n)
         })
         .collect();
     let monthly: Vec<CountRow<'_>> =
         monthly.into_iter().map(|((d, c, k, t), n)| (d, Some((c, k)), t, n)).collect();
-    // A case moving department moves nothing in the totals.
-    let totals: Vec<CountRow<'_>> =
-        totals.into_iter().filter(|(_, n)| *n != 0).map(|((d, t), n)| (d, None, t, n)).collect();
-    let monthly_totals: Vec<CountRow<'_>> =
-        monthly_totals.into_iter().filter(|(_, n)| *n != 0).map(|((d, t), n)| (d, None, t, n)).collect();
+    PENDING_TOTALS.with_borrow_mut(|pending| {
+        for ((key, term), n) in delta {
+            *pending.entry((key.day, term.clone())).or_default() += n;
+        }
+    });
     upsert(conn, "topic_rollups", "received_day", &daily)?;
-    upsert(conn, "topic_rollups_monthly", "received_month", &monthly)?;
-    upsert(conn, "topic_totals", "received_day", &totals)?;
-    upsert(conn, "topic_totals_monthly", "received_month", &monthly_totals)
+    upsert(conn, "topic_rollups_monthly", "received_month", &monthly)
+}
+
+thread_local! {
+    /// The totals' changes of the transaction under way on this thread. Every
+    /// intake of a day moves the same few totals rows (its category, its
+    /// common words): written as the transaction goes, a transaction holding
+    /// one would wait for other rows held by one waiting for it — PostgreSQL
+    /// found such deadlocks loading the demo county. So they are written
+    /// last, in one sorted statement per table, by [`flush_totals`], which
+    /// `Db::write` calls at the end of every transaction.
+    static PENDING_TOTALS: RefCell<BTreeMap<(NaiveDate, String), i64>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// Forgets the totals' changes of a transaction that did not commit;
+/// `Db::write` calls it as each transaction begins.
+pub fn discard_pending_totals() {
+    PENDING_TOTALS.with_borrow_mut(BTreeMap::clear);
+}
+
+/// Writes the totals' changes of the transaction under way (see
+/// [`PENDING_TOTALS`]), the last statements of the transaction.
+pub fn flush_totals(conn: &mut DbConnection) -> QueryResult<()> {
+    let pending = PENDING_TOTALS.with_borrow_mut(std::mem::take);
+    let mut monthly: BTreeMap<(NaiveDate, &str), i64> = BTreeMap::new();
+    // A case moving department moves nothing in the totals.
+    let daily: Vec<CountRow<'_>> = pending
+        .iter()
+        .filter(|(_, n)| **n != 0)
+        .map(|((day, term), n)| {
+            *monthly.entry((month_of(*day), term)).or_default() += n;
+            (*day, None, term.as_str(), *n)
+        })
+        .collect();
+    let monthly: Vec<CountRow<'_>> =
+        monthly.into_iter().filter(|(_, n)| *n != 0).map(|((d, t), n)| (d, None, t, n)).collect();
+    upsert(conn, "topic_totals", "received_day", &daily)?;
+    upsert(conn, "topic_totals_monthly", "received_month", &monthly)
 }
 
 fn upsert(conn: &mut DbConnection, table: &str, day_column: &str, rows: &[CountRow<'_>]) -> QueryResult<()> {
@@ -199,6 +230,7 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<usize> {
             }
         }
         add_many(conn, &delta.into_iter().collect())?;
+        flush_totals(conn)?;
     }
     diesel::update(topic_rollups_state::table)
         .set(topic_rollups_state::built_at.eq(Some(time::now_utc())))
