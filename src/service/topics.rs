@@ -89,6 +89,7 @@ pub struct Topics {
     pub last_week: Period,
     /// The 4 weeks before them.
     pub weeks_before: Period,
+    /// The channel and department asked for (a handler's own).
     pub scope: ScopeView,
     /// Up to 10 categories, most cases first.
     pub categories: Vec<Topic>,
