@@ -197,14 +197,19 @@ fn group_expr(conn: &DbConnection, grouping: Grouping, day: &str, department: &s
 }
 
 /// A statement with its parameters bound so far.
-type Boxed = diesel::query_builder::BoxedSqlQuery<
+pub(super) type Boxed = diesel::query_builder::BoxedSqlQuery<
     'static,
     <DbConnection as diesel::Connection>::Backend,
     diesel::query_builder::SqlQuery,
 >;
 
 /// The conditions a scope adds, with placeholders from `marks[next..]`.
-fn scope_conditions(scope: &Scope, department_column: &str, marks: &[String], mut next: usize) -> String {
+pub(super) fn scope_conditions(
+    scope: &Scope,
+    department_column: &str,
+    marks: &[String],
+    mut next: usize,
+) -> String {
     let mut sql = String::new();
     if scope.channel.is_some() {
         sql.push_str(&format!(" AND channel = {}", marks[next]));
@@ -217,7 +222,7 @@ fn scope_conditions(scope: &Scope, department_column: &str, marks: &[String], mu
 }
 
 /// Binds the parameters of [`scope_conditions`], in the same order.
-fn bind_scope(mut query: Boxed, scope: &Scope) -> Boxed {
+pub(super) fn bind_scope(mut query: Boxed, scope: &Scope) -> Boxed {
     if let Some(channel) = &scope.channel {
         query = query.bind::<Text, _>(channel.clone());
     }
@@ -233,22 +238,32 @@ fn bind_scope(mut query: Boxed, scope: &Scope) -> Boxed {
 /// daily one; rows per day (`Grouping::Key`) come from the daily table alone.
 pub fn sums(conn: &mut DbConnection, scope: &Scope, grouping: Grouping) -> QueryResult<Vec<SumRow>> {
     let [daily, monthly] = TABLES;
-    let first_whole = if scope.from.day() == 1 {
-        scope.from
-    } else {
-        month_of(scope.from).checked_add_months(Months::new(1)).unwrap_or(scope.to)
-    };
-    let after_whole = month_of(scope.to);
-    if grouping == Grouping::Key || first_whole >= after_whole {
+    let (whole, days) = month_parts(scope.from, scope.to);
+    let Some((first_whole, after_whole)) = whole.filter(|_| grouping != Grouping::Key) else {
         return sums_in(conn, daily, scope.from, scope.to, scope, grouping);
-    }
+    };
     let mut rows = sums_in(conn, monthly, first_whole, after_whole, scope, grouping)?;
-    for (from, to) in [(scope.from, first_whole), (after_whole, scope.to)] {
-        if from < to {
-            rows.extend(sums_in(conn, daily, from, to, scope, grouping)?);
-        }
+    for (from, to) in days {
+        rows.extend(sums_in(conn, daily, from, to, scope, grouping)?);
     }
     Ok(rows)
+}
+
+/// Days [from, to).
+pub(super) type Days = (NaiveDate, NaiveDate);
+
+/// The days [from, to) as the whole months they hold, if any, and the days
+/// before and after those months: a table per month answers the first, a
+/// table per day the others. No whole month: `(None, [(from, to)])`.
+pub(super) fn month_parts(from: NaiveDate, to: NaiveDate) -> (Option<Days>, Vec<Days>) {
+    let first_whole =
+        if from.day() == 1 { from } else { month_of(from).checked_add_months(Months::new(1)).unwrap_or(to) };
+    let after_whole = month_of(to);
+    if first_whole >= after_whole {
+        return (None, vec![(from, to)]);
+    }
+    let days = [(from, first_whole), (after_whole, to)].into_iter().filter(|(f, t)| f < t).collect();
+    (Some((first_whole, after_whole)), days)
 }
 
 /// Sums of one rollup table over the days [from, to) in `scope`'s channel and department.

@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text};
 
@@ -271,27 +271,15 @@ pub fn counts(
     if from >= to {
         return Ok(totals);
     }
-    let first_whole =
-        if from.day() == 1 { from } else { month_of(from).checked_add_months(Months::new(1)).unwrap_or(to) };
-    let after_whole = month_of(to);
     // The whole office's counts from the totals, a scope's from the keyed rows.
     let (daily, monthly) = if scope.channel.is_none() && scope.department.is_none() {
         ("topic_totals", "topic_totals_monthly")
     } else {
         ("topic_rollups", "topic_rollups_monthly")
     };
-    let mut parts = Vec::new();
-    if first_whole < after_whole {
-        parts.push((monthly, "received_month", first_whole, after_whole));
-        parts.extend(
-            [(from, first_whole), (after_whole, to)]
-                .into_iter()
-                .filter(|(f, t)| f < t)
-                .map(|(f, t)| (daily, "received_day", f, t)),
-        );
-    } else {
-        parts.push((daily, "received_day", from, to));
-    }
+    let (whole, days) = super::rollups::month_parts(from, to);
+    let mut parts: Vec<_> = whole.map(|(f, t)| (monthly, "received_month", f, t)).into_iter().collect();
+    parts.extend(days.into_iter().map(|(f, t)| (daily, "received_day", f, t)));
     for (table, day_column, f, t) in parts {
         for row in counts_in(conn, table, day_column, scope, f, t)? {
             *totals.entry(row.term).or_default() += row.cases;
@@ -315,21 +303,8 @@ fn counts_in(
          WHERE {day_column} >= {} AND {day_column} < {}",
         marks[0], marks[1]
     );
-    let mut next = 2;
-    if scope.channel.is_some() {
-        sql.push_str(&format!(" AND channel = {}", marks[next]));
-        next += 1;
-    }
-    if scope.department.is_some() {
-        sql.push_str(&format!(" AND department_key = {}", marks[next]));
-    }
+    sql.push_str(&super::rollups::scope_conditions(scope, "department_key", &marks, 2));
     sql.push_str(" GROUP BY term");
-    let mut query = diesel::sql_query(sql).into_boxed().bind::<Date, _>(from).bind::<Date, _>(to);
-    if let Some(channel) = &scope.channel {
-        query = query.bind::<Text, _>(channel.clone());
-    }
-    if let Some(department) = scope.department {
-        query = query.bind::<BigInt, _>(department);
-    }
-    query.load(conn)
+    let query = diesel::sql_query(sql).into_boxed().bind::<Date, _>(from).bind::<Date, _>(to);
+    super::rollups::bind_scope(query, scope).load(conn)
 }
