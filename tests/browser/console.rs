@@ -310,6 +310,10 @@ async fn every_dashboard_figure_equals_the_statistics_api_on_the_demo_county(
     // to its cases (a word's search also finds it in the letters).
     browser.js("document.getElementById('topics-heading').scrollIntoView(); return 1;").await;
     browser.screenshot(&shot(app, "dashboard-topics")).await;
+    browser.viewport(PHONE).await;
+    browser.js("document.getElementById('topics-heading').scrollIntoView(); return 1;").await;
+    browser.screenshot(&shot(app, "dashboard-topics-375x667")).await;
+    browser.viewport(DESKTOP).await;
     let first = |kind: &str| {
         format!(
             "const row = document.querySelector('table[data-topics={kind}] tbody tr'); \

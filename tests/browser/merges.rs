@@ -51,6 +51,9 @@ async fn a_clerk_merges_a_repeated_letter_and_undoes_it(app: &TestApp, browser: 
     assert!(reasons.contains("同一电话"), "the earlier letter is a candidate, with its reason: {reasons}");
     browser.assert_accessible("the receipt with a similar case").await;
     browser.screenshot(&shot(app, "receipt-similar")).await;
+    browser.viewport(PHONE).await;
+    browser.screenshot(&shot(app, "receipt-similar-375x667")).await;
+    browser.viewport(DESKTOP).await;
     let id = browser
         .js("return Number(document.querySelector('[data-case-id]').dataset.caseId);")
         .await
