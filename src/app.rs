@@ -23,7 +23,7 @@ use crate::metrics::Metrics;
 use crate::request_log::RedactedRootSpan;
 use crate::service::accounts::bootstrap_admin;
 use crate::state::AppState;
-use crate::{api, deadlines, maintenance, notify};
+use crate::{api, deadlines, indexer, maintenance, notify};
 
 /// A built, bound, not yet running service.
 pub struct Application {
@@ -125,6 +125,7 @@ impl Application {
             None => None,
         };
         if state.settings.background_tasks {
+            indexer::spawn(state.db.clone());
             maintenance::spawn(state.db.clone());
             deadlines::spawn(state.db.clone());
             crate::digest::spawn(state.db.clone(), state.settings.clone());
@@ -181,6 +182,7 @@ pub fn prepare_database(db: &Db) -> Result<usize, AppError> {
     if counted > 0 {
         tracing::info!(counted, "counted the topics of earlier cases");
     }
+    indexer::drain(db)?;
     let letters = db.write_blocking(|conn| Ok(db::letters::backfill(conn)?))?;
     if letters > 0 {
         tracing::info!(letters, "masked the published copies of letters published earlier");

@@ -42,7 +42,8 @@ pub struct Settings {
     /// `text` (default) or `json` log lines.
     pub log_format: String,
     /// Whether this instance runs background work (deadline events,
-    /// housekeeping). Several instances may all run it safely.
+    /// housekeeping, the mail sender, the text indexer). Several instances
+    /// may all run it safely; at least one must.
     pub background_tasks: bool,
     /// Which ratings count as satisfied, and the composite weights: the
     /// definition printed with every report.

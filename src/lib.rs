@@ -16,6 +16,7 @@ pub mod digest;
 pub mod domain;
 pub mod error;
 pub mod files;
+pub mod indexer;
 pub mod maintenance;
 pub mod metrics;
 pub mod notify;

@@ -45,6 +45,8 @@ pub(super) async fn start(url: &str, pool_size: u32) -> Result<Service, String> 
     let base = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     let db = app.state().db.clone();
+    // The text indexer is part of intake's cost: it runs as in service.
+    crate::indexer::spawn(db.clone());
     actix_web::rt::spawn(app.run_until_stopped());
     let client = client();
     let mut response = client

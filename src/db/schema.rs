@@ -362,6 +362,12 @@ diesel::table! {
 }
 
 diesel::table! {
+    text_queue (case_id) {
+        case_id -> BigInt,
+    }
+}
+
+diesel::table! {
     text_index_backfill (id) {
         id -> Integer,
         upto -> BigInt,
@@ -415,6 +421,7 @@ diesel::table! {
 diesel::allow_tables_to_appear_in_same_query!(
     case_terms,
     text_index_backfill,
+    text_queue,
     topic_rollups,
     topic_rollups_monthly,
     topic_rollups_state,

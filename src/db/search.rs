@@ -1,8 +1,16 @@
 //! The letters' text index (`case_terms`, issue 24): which cases hold each
 //! term of `domain::text` — a bigram of a searchable field, or a key of the
-//! citizen's contact details. The service adds a case's terms in the same
-//! transaction that stores the case (`index_case`), so the index can never
-//! miss a committed case nor hold a rolled-back one, on either backend.
+//! citizen's contact details.
+//!
+//! A case registered on its own is queued (`text_queue`, one row in the
+//! case's own transaction) and indexed later with others by the service's
+//! indexer ([`index_queued`]): a letter's hundred terms have keys all over
+//! the index, and written one case per transaction they cost intake two
+//! thirds of its speed. Every read here adds the queued cases, checked
+//! against their stored text, so a committed case is never missing from a
+//! search, whether it is queued or indexed — the queue is read first, so a
+//! case the indexer moves meanwhile is seen twice (and listed once), never
+//! not at all. Imports and the backfill index their batches at once.
 //!
 //! A search reads the postings of its rarest bigram, newest case first, and
 //! checks each case's fields in batches against the whole normalised text
@@ -16,7 +24,7 @@ use diesel::sql_types::{BigInt, Text};
 
 use super::cases::CaseFilter;
 use super::models::Case;
-use super::schema::{case_terms, cases, text_index_backfill};
+use super::schema::{case_terms, cases, text_index_backfill, text_queue};
 use super::DbConnection;
 use crate::domain::ids::CaseId;
 use crate::domain::text::{IndexedFields, SearchText, Term};
@@ -35,32 +43,89 @@ pub fn fields(case: &Case) -> IndexedFields<'_> {
     }
 }
 
-/// Adds a new case's terms, in the caller's transaction. One statement
-/// whatever the number of terms (a letter has hundreds): an array on
-/// PostgreSQL, a JSON array on SQLite, each one prepared statement.
+/// Queues a case registered on its own for the indexer, in the caller's
+/// transaction (the case's own).
+pub fn queue_case(conn: &mut DbConnection, case_id: CaseId) -> QueryResult<()> {
+    diesel::insert_into(text_queue::table).values(text_queue::case_id.eq(case_id)).execute(conn).map(drop)
+}
+
+/// The queued cases, below `before` if given, newest first.
+pub fn queued(conn: &mut DbConnection, before: Option<CaseId>) -> QueryResult<Vec<CaseId>> {
+    let before = before.unwrap_or(CaseId(i64::MAX));
+    super::on_backend!(conn, |c| text_queue::table
+        .filter(text_queue::case_id.lt(before))
+        .order(text_queue::case_id.desc())
+        .select(text_queue::case_id)
+        .load(c))
+}
+
+/// Whether a case is still queued. On PostgreSQL its queue row stays locked
+/// until the caller's transaction ends: an indexer counting the case's
+/// topics waits for the caller's change, or the caller waits for the
+/// indexer and then finds the case counted (`topics::apply`).
+pub fn is_queued(conn: &mut DbConnection, case_id: CaseId) -> QueryResult<bool> {
+    let query = text_queue::table.filter(text_queue::case_id.eq(case_id)).select(text_queue::case_id);
+    let row: Option<CaseId> = match conn {
+        DbConnection::Pg(c) => query.for_update().first(c).optional()?,
+        DbConnection::Sqlite(c) => query.first(c).optional()?,
+    };
+    Ok(row.is_some())
+}
+
+/// Indexes up to `limit` queued cases, oldest first, counts their topics and
+/// takes them off the queue, in the caller's transaction; returns how many
+/// (0: the queue is empty). On PostgreSQL the queue rows another instance's
+/// indexer or a change of the case holds are left for the next batch.
+pub fn index_queued(conn: &mut DbConnection, limit: i64) -> QueryResult<usize> {
+    let oldest = text_queue::table.order(text_queue::case_id).limit(limit).select(text_queue::case_id);
+    let ids: Vec<CaseId> = match conn {
+        DbConnection::Pg(c) => oldest.for_update().skip_locked().load(c)?,
+        DbConnection::Sqlite(c) => oldest.load(c)?,
+    };
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let batch = cases_by_ids(conn, &ids)?;
+    index_cases(conn, &batch)?;
+    super::topics::add_cases(conn, &batch.iter().collect::<Vec<_>>())?;
+    diesel::delete(text_queue::table.filter(text_queue::case_id.eq_any(&ids))).execute(conn)?;
+    Ok(ids.len())
+}
+
+/// How many cases are queued.
+pub fn queue_length(conn: &mut DbConnection) -> QueryResult<i64> {
+    text_queue::table.count().get_result(conn)
+}
+
+/// Adds a case's terms, in the caller's transaction; terms it already has
+/// are kept (the backfill of a bulk load and the queue may both reach a case).
 pub fn index_case(conn: &mut DbConnection, case: &Case) -> QueryResult<()> {
     add_terms(conn, case.id, &fields(case).terms())
 }
 
+/// One statement whatever the number of terms (a letter has hundreds): an
+/// array on PostgreSQL, a JSON array on SQLite, each one prepared statement.
 fn add_terms(conn: &mut DbConnection, case_id: CaseId, terms: &BTreeSet<Term>) -> QueryResult<()> {
     if terms.is_empty() {
         return Ok(());
     }
     match conn {
-        DbConnection::Pg(c) => {
-            diesel::sql_query("INSERT INTO case_terms (term, case_id) SELECT unnest($1::bigint[]), $2")
-                .bind::<diesel::sql_types::Array<BigInt>, _>(terms.iter().copied().collect::<Vec<_>>())
-                .bind::<BigInt, _>(case_id.0)
-                .execute(c)
-                .map(drop)
-        }
+        DbConnection::Pg(c) => diesel::sql_query(
+            "INSERT INTO case_terms (term, case_id) SELECT unnest($1::bigint[]), $2 ON CONFLICT DO NOTHING",
+        )
+        .bind::<diesel::sql_types::Array<BigInt>, _>(terms.iter().copied().collect::<Vec<_>>())
+        .bind::<BigInt, _>(case_id.0)
+        .execute(c)
+        .map(drop),
         DbConnection::Sqlite(c) => {
             let list = terms.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-            diesel::sql_query("INSERT INTO case_terms (term, case_id) SELECT value, ? FROM json_each(?)")
-                .bind::<BigInt, _>(case_id.0)
-                .bind::<Text, _>(format!("[{list}]"))
-                .execute(c)
-                .map(drop)
+            diesel::sql_query(
+                "INSERT OR IGNORE INTO case_terms (term, case_id) SELECT value, ? FROM json_each(?)",
+            )
+            .bind::<BigInt, _>(case_id.0)
+            .bind::<Text, _>(format!("[{list}]"))
+            .execute(c)
+            .map(drop)
         }
     }
 }
@@ -93,7 +158,7 @@ const RARITY_CAP: i64 = 1_000;
 
 /// A search's bigram with the fewest cases (counted up to [`RARITY_CAP`],
 /// and up to [`COMMON_CAP`] when every one reaches it), or `None` when one
-/// of them has no case at all, so nothing can match.
+/// of them has no case at all, so no indexed case can match.
 fn rarest(conn: &mut DbConnection, terms: &[Term]) -> QueryResult<Option<Term>> {
     let mut best: Option<(usize, Term)> = None;
     for &term in terms {
@@ -153,34 +218,49 @@ pub fn matching(
             return Ok(super::cases::searchable(conn, &within)?.into_iter().map(|row| row.id).collect());
         }
     }
-    let Some(driver) = rarest(conn, &search.terms)? else {
-        return Ok(Vec::new());
-    };
-    let mut found = Vec::new();
-    let mut before = filter.before_id;
-    // Small first, as most searches are done in one batch; doubling, so a
-    // filter that keeps few of a common word's cases takes few rounds.
-    let mut batch = 256;
-    loop {
-        let ids = postings(conn, driver, before, batch)?;
-        let Some(&last) = ids.last() else { break };
-        let exhausted = (ids.len() as i64) < batch;
-        before = Some(last);
-        let within = CaseFilter { text: None, only_ids: Some(ids), ..filter.clone() };
-        let mut hits: Vec<CaseId> = super::cases::searchable(conn, &within)?
-            .into_iter()
-            .filter(|row| row.fields().contains(&search.normalized))
-            .map(|row| row.id)
-            .collect();
-        hits.sort_unstable_by(|a, b| b.cmp(a));
-        found.extend(hits);
-        if found.len() >= need || exhausted {
-            break;
+    // The queue before the index (see the module's comment).
+    let queued = queued(conn, filter.before_id)?;
+    let mut found = if queued.is_empty() { Vec::new() } else { holding(conn, search, filter, queued)? };
+    if let Some(driver) = rarest(conn, &search.terms)? {
+        let mut indexed = 0;
+        let mut before = filter.before_id;
+        // Small first, as most searches are done in one batch; doubling, so a
+        // filter that keeps few of a common word's cases takes few rounds.
+        let mut batch = 256;
+        loop {
+            let ids = postings(conn, driver, before, batch)?;
+            let Some(&last) = ids.last() else { break };
+            let exhausted = (ids.len() as i64) < batch;
+            before = Some(last);
+            let hits = holding(conn, search, filter, ids)?;
+            indexed += hits.len();
+            found.extend(hits);
+            if indexed >= need || exhausted {
+                break;
+            }
+            batch = (batch * 2).min(8_192);
         }
-        batch = (batch * 2).min(8_192);
     }
+    found.sort_unstable_by(|a, b| b.cmp(a));
+    found.dedup();
     found.truncate(need);
     Ok(found)
+}
+
+/// Those of `ids` that `filter` lets through and whose searchable fields
+/// hold `search`.
+fn holding(
+    conn: &mut DbConnection,
+    search: &SearchText,
+    filter: &CaseFilter,
+    ids: Vec<CaseId>,
+) -> QueryResult<Vec<CaseId>> {
+    let within = CaseFilter { text: None, only_ids: Some(ids), ..filter.clone() };
+    Ok(super::cases::searchable(conn, &within)?
+        .into_iter()
+        .filter(|row| row.fields().contains(&search.normalized))
+        .map(|row| row.id)
+        .collect())
 }
 
 /// Whole cases by id, in no particular order (the candidates of a comparison).

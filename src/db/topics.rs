@@ -1,9 +1,11 @@
 //! The 热点 counts (issue 24): cases per (day of receipt, channel,
 //! department, topic) and per month, moved in the case's own transaction
-//! whenever what a case contributes changes — at intake, when it changes
-//! department, when it becomes invalid or merged or comes back — exactly
-//! where the figures' rollups move (`db::rollups::apply`). The topics of a
-//! case are `domain::topics::of_case`.
+//! whenever what a case contributes changes — when it changes department,
+//! when it becomes invalid or merged or comes back — exactly where the
+//! figures' rollups move (`db::rollups::apply`). A case registered on its own
+//! is first counted by the text indexer with its batch (`db::search`); until
+//! then [`counts`] adds it from the queue. The topics of a case are
+//! `domain::topics::of_case`.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -14,7 +16,8 @@ use diesel::sql_types::{BigInt, Date, Text};
 
 use super::models::Case;
 use super::schema::{
-    cases, topic_rollups, topic_rollups_monthly, topic_rollups_state, topic_totals, topic_totals_monthly,
+    cases, text_queue, topic_rollups, topic_rollups_monthly, topic_rollups_state, topic_totals,
+    topic_totals_monthly,
 };
 use super::{placeholders, DbConnection};
 use crate::domain::figures::{contribution, RollupKey, Scope};
@@ -47,6 +50,12 @@ fn may_differ(before: &Case, after: &Case) -> bool {
 pub fn apply(conn: &mut DbConnection, before: Option<&Case>, after: Option<&Case>) -> QueryResult<()> {
     if let (Some(b), Some(a)) = (before, after) {
         if !may_differ(b, a) {
+            return Ok(());
+        }
+    }
+    // A queued case is not counted yet: the indexer counts it as it is then.
+    if let Some(case) = before.or(after) {
+        if super::search::is_queued(conn, case.id)? {
             return Ok(());
         }
     }
@@ -204,6 +213,8 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<usize> {
         let batch: Vec<TopicSource> = super::on_backend!(conn, |c| cases::table
             .filter(cases::id.gt(after))
             .filter(cases::state.ne_all([CaseState::Invalid, CaseState::Merged]))
+            // Queued cases are counted as the indexer takes them.
+            .filter(diesel::dsl::not(cases::id.eq_any(text_queue::table.select(text_queue::case_id))))
             .order(cases::id)
             .limit(REBUILD_BATCH)
             .select((
@@ -285,8 +296,37 @@ pub fn counts(
             *totals.entry(row.term).or_default() += row.cases;
         }
     }
+    for term in queued_topics(conn, scope, from, to)? {
+        *totals.entry(term).or_default() += 1;
+    }
     totals.retain(|_, n| *n > 0);
     Ok(totals)
+}
+
+/// The topics of the queued cases received in [from, to) within `scope`,
+/// once per case and topic: cases the indexer has not counted yet.
+fn queued_topics(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<String>> {
+    let queued = super::search::queued(conn, None)?;
+    if queued.is_empty() {
+        return Ok(Vec::new());
+    }
+    let within = |key: &RollupKey| {
+        key.day >= from
+            && key.day < to
+            && scope.channel.as_ref().is_none_or(|c| *c == key.channel)
+            && scope.department.is_none_or(|d| d == key.department)
+    };
+    Ok(super::search::cases_by_ids(conn, &queued)?
+        .iter()
+        .filter_map(entry)
+        .filter(|(key, _)| within(key))
+        .flat_map(|(_, terms)| terms)
+        .collect())
 }
 
 fn counts_in(

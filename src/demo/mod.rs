@@ -226,6 +226,8 @@ pub fn load(db: &Db, now: NaiveDateTime) -> Result<DemoSummary, AppError> {
         handle_case(conn, (calendar, channel), case, &departments, clerk)
     })?;
     let recent = living::load(db, now, &departments, living::Office { clerk, leader })?;
+    // Registered as intake registers, the letters were queued for the text index.
+    crate::indexer::drain(db)?;
     // What happened before `now` happened: nobody is to be mailed about it.
     db.write_blocking(|conn| Ok(db::outbox::clear(conn)?))?;
     Ok(DemoSummary { logins, cases: total + recent, recent })

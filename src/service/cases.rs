@@ -1008,8 +1008,10 @@ pub fn register_in(
             details: Some(json!({ "source": source, "channel": case.channel }).to_string()),
         },
     )?;
+    // Queued before the rollups move: its text index and 热点 counts are
+    // the indexer's, with other cases' (see `db::search`).
+    db::search::queue_case(conn, case.id)?;
     db::rollups::apply(conn, None, Some(&case))?;
-    db::search::index_case(conn, &case)?;
     if !matches!(registrar, Registrar::Citizen { mail_receipt: false }) {
         notify::enqueue(conn, Notice::Receipt, &case, json!({ "query_code": query_code }), now)?;
     }

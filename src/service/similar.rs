@@ -203,7 +203,7 @@ fn same_contact(case: &Case, other: &Case, reason: Reason) -> bool {
 }
 
 /// The cases sharing most of `topic`'s informative bigrams, at most
-/// [`TEXT_CANDIDATES`].
+/// [`TEXT_CANDIDATES`], and the cases queued for the index.
 fn text_candidates(conn: &mut DbConnection, topic: &BTreeSet<Term>) -> Result<Vec<CaseId>, AppError> {
     let mut lists = Vec::with_capacity(topic.len());
     for term in topic {
@@ -219,7 +219,11 @@ fn text_candidates(conn: &mut DbConnection, topic: &BTreeSet<Term>) -> Result<Ve
     }
     let mut ranked: Vec<(usize, CaseId)> = hits.into_iter().map(|(id, n)| (n, id)).collect();
     ranked.sort_unstable_by(|a, b| b.cmp(a));
-    Ok(ranked.into_iter().take(TEXT_CANDIDATES).map(|(_, id)| id).collect())
+    let mut candidates: Vec<CaseId> = ranked.into_iter().take(TEXT_CANDIDATES).map(|(_, id)| id).collect();
+    // Cases not yet indexed are all compared: there are few (`db::search`).
+    let listed: BTreeSet<CaseId> = candidates.iter().copied().collect();
+    candidates.extend(db::search::queued(conn, None)?.into_iter().filter(|id| !listed.contains(id)));
+    Ok(candidates)
 }
 
 /// Up to [`ROUTING_LIMIT`] departments for case `id`, from the most similar

@@ -609,7 +609,8 @@ fn insert_new(
         .into_iter()
         .map(|c| (c.tracking_no.clone(), c))
         .collect();
-    // The text index in the batch's transaction, as intake keeps it.
+    // The text index in the batch's transaction: a batch is what the
+    // indexer would make of the queue (`db::search`).
     stored.values().try_for_each(|case| db::search::index_case(conn, case))?;
     let mut events = Vec::new();
     let mut sums: HashMap<RollupKey, Counts> = HashMap::new();

@@ -174,6 +174,19 @@ impl TestApp {
         web::block(move || work(&mut pool.get().expect("connection"))).await.expect("blocking task")
     }
 
+    /// How many cases wait in the text index's queue.
+    pub async fn queued_for_index(&self) -> i64 {
+        self.with_conn(|conn| casedesk::db::search::queue_length(conn).expect("queue length")).await
+    }
+
+    /// Runs the text indexer over the whole queue, as the service's
+    /// background task would (tests run without it); returns the cases it
+    /// indexed.
+    pub async fn index_queued(&self) -> usize {
+        let db = self.state.db.clone();
+        web::block(move || casedesk::indexer::drain(&db)).await.expect("blocking task").expect("indexing")
+    }
+
     /// The stored rollups and a recount from the cases, over all time, both
     /// as text per group of `grouping` (all-zero groups left out), to compare.
     pub async fn rollups_and_recount(

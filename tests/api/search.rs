@@ -36,14 +36,27 @@ async fn finds_words_names_numbers_and_references(app: &TestApp) {
         .await["id"]
         .as_i64()
         .unwrap();
-    let clerk = office.clerk.token.as_str();
+    // Registered one by one, the letters wait in the index's queue; the
+    // answers are the same from the queue and, once the indexer has run,
+    // from the index.
+    assert_eq!(app.queued_for_index().await, 3);
+    for indexed in [false, true] {
+        if indexed {
+            assert_eq!(app.index_queued().await, 3);
+            assert_eq!(app.queued_for_index().await, 0);
+        }
+        finds_each_field(app, &office, [lamp, school, imported]).await;
+    }
+}
 
+async fn finds_each_field(app: &TestApp, office: &Office, [lamp, school, imported]: [i64; 3]) {
+    let clerk = office.clerk.token.as_str();
     assert_eq!(ids(&search(app, clerk, "出行不便").await), vec![lamp], "a word of the letter");
     assert_eq!(ids(&search(app, clerk, "欧阳娜娜").await), vec![lamp], "the citizen's name");
     assert_eq!(ids(&search(app, clerk, "幼儿园").await), vec![school], "a word of the title");
     assert_eq!(ids(&search(app, clerk, "wx-2026-0042").await), vec![imported], "an external reference");
     assert_eq!(ids(&search(app, clerk, "ＷＸ２０２６").await), vec![imported], "full-width forms fold");
-    let tracking = app.case(&office, school).await["tracking_no"].as_str().unwrap().to_owned();
+    let tracking = app.case(office, school).await["tracking_no"].as_str().unwrap().to_owned();
     assert_eq!(ids(&search(app, clerk, &tracking.to_lowercase()).await), vec![school], "a tracking number");
     // Every bigram is in the lamp letter (路灯, 灯坏), but not the phrase.
     assert_eq!(ids(&search(app, clerk, "路灯坏灯").await), Vec::<i64>::new(), "bigrams only narrow");
@@ -64,6 +77,8 @@ async fn a_handler_finds_only_their_departments_cases(app: &TestApp) {
     let theirs = letter(app, &office, "道路破损严重", "人民路路面坑洼。", "王伟").await;
     app.act(&office.clerk.token, mine, "assign", json!({"department_id": office.dept_a})).await.expect(200);
     app.act(&office.clerk.token, theirs, "assign", json!({"department_id": office.dept_b})).await.expect(200);
+    // These two from the index, the three below from the queue: one search over both.
+    app.index_queued().await;
     assert_eq!(ids(&search(app, &office.clerk.token, "坑洼").await), vec![theirs, mine]);
     assert_eq!(ids(&search(app, &office.handler.token, "坑洼").await), vec![mine]);
     assert_eq!(ids(&search(app, &office.other_handler.token, "王伟").await), vec![theirs]);
@@ -88,6 +103,7 @@ async fn a_handler_finds_only_their_departments_cases(app: &TestApp) {
             None => break,
         }
     }
+    assert_eq!(app.queued_for_index().await, 3);
     assert_eq!(seen.len(), 5);
     assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first, no repeats: {seen:?}");
     // The console's search box is the same search.
@@ -129,7 +145,30 @@ async fn bad_searches_are_refused_with_a_stable_code(app: &TestApp) {
     assert_eq!(app.case(&office, id).await, before, "nothing changed");
 }
 
+async fn the_services_indexer_empties_the_queue(app: &TestApp) {
+    let office = app.office().await;
+    let id = letter(app, &office, "井盖缺失", "建设路口的井盖丢了，很危险。", "刘洋").await;
+    assert_eq!(app.queued_for_index().await, 1);
+    // The background task the service starts (the tests' services run none).
+    casedesk::indexer::spawn(app.state.db.clone());
+    let started = std::time::Instant::now();
+    while app.queued_for_index().await > 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "the queue was not indexed");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let terms: i64 = app
+        .with_conn(move |conn| {
+            use casedesk::db::schema::case_terms;
+            use diesel::prelude::*;
+            case_terms::table.filter(case_terms::case_id.eq(id)).count().get_result(conn).expect("count")
+        })
+        .await;
+    assert!(terms > 20, "the letter's bigrams are indexed: {terms}");
+    assert_eq!(ids(&search(app, &office.clerk.token, "井盖").await), vec![id]);
+}
+
 backend_tests!(
+    the_services_indexer_empties_the_queue,
     finds_words_names_numbers_and_references,
     a_handler_finds_only_their_departments_cases,
     bad_searches_are_refused_with_a_stable_code,

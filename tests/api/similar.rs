@@ -62,6 +62,18 @@ async fn finds_the_same_writer_and_a_reworded_letter(app: &TestApp) {
     )
     .await;
 
+    // The same answers from the index's queue and, once indexed, from the index.
+    assert_eq!(app.queued_for_index().await, 6);
+    for indexed in [false, true] {
+        if indexed {
+            assert_eq!(app.index_queued().await, 6);
+        }
+        finds_each_likeness(app, &office, [phone, email, home, reworded, boilerplate_only, the_case]).await;
+    }
+}
+
+async fn finds_each_likeness(app: &TestApp, office: &Office, cases: [i64; 6]) {
+    let [phone, email, home, reworded, boilerplate_only, the_case] = cases;
     let found = similar(app, &office.clerk.token, the_case).await;
     assert_eq!(reasons_of(&found, phone), Some(vec!["same_phone".to_owned()]));
     assert_eq!(reasons_of(&found, email), Some(vec!["same_email".to_owned()]));
@@ -143,13 +155,21 @@ async fn routing_follows_similar_closed_cases(app: &TestApp) {
     app.act(&office.clerk.token, open, "assign", json!({"department_id": a})).await.expect(200);
 
     let new_lamp = case_with(app, &office, letter("人民路路灯不亮", LAMP, json!({}))).await;
-    let resp =
-        app.get(&format!("/api/v1/cases/{new_lamp}/routing"), Some(&office.clerk.token)).await.expect(200);
-    let items = resp.body["items"].as_array().unwrap();
-    assert_eq!(items.len(), 1, "{items:?}");
-    assert_eq!(items[0]["department_id"], b);
-    assert_eq!(items[0]["because"], json!([lamp_1]));
-    assert_eq!(items[0]["score"], 1.0);
+    // From the index's queue, then from the index: the same suggestion.
+    for indexed in [false, true] {
+        if indexed {
+            assert!(app.index_queued().await >= 5);
+        }
+        let resp = app
+            .get(&format!("/api/v1/cases/{new_lamp}/routing"), Some(&office.clerk.token))
+            .await
+            .expect(200);
+        let items = resp.body["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0]["department_id"], b);
+        assert_eq!(items[0]["because"], json!([lamp_1]));
+        assert_eq!(items[0]["score"], 1.0);
+    }
 
     let new_school = case_with(
         app,

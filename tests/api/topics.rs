@@ -91,6 +91,12 @@ async fn counts_words_categories_change_and_rising(app: &TestApp) {
     let other = format!("/api/v1/stats/topics?{PERIOD}&department_id={}", office.dept_a);
     app.get(&other, Some(&office.other_handler.token)).await.expect(403);
 
+    // Counted from the index's queue above (registered one by one, and
+    // made invalid or assigned while queued); the indexer counts them as
+    // they are now, once.
+    assert!(app.queued_for_index().await > 0);
+    app.index_queued().await;
+    assert_eq!(topics(app, &office.leader.token, PERIOD).await, all, "indexing changes nothing");
     // Kept in step: the counts equal a rebuild from the cases.
     app.with_conn(|conn| casedesk::db::topics::rebuild(conn).expect("rebuild")).await;
     assert_eq!(topics(app, &office.leader.token, PERIOD).await, all, "a rebuild changes nothing");
@@ -100,6 +106,8 @@ async fn merging_and_unmerging_moves_the_topics_back_and_forth(app: &TestApp) {
     let office = app.office().await;
     let parent = letter(app, &office, "自来水停水", "供水", "2026-10-10T09:00:00+08:00").await;
     let child = letter(app, &office, "自来水停水", "供水", "2026-10-11T09:00:00+08:00").await;
+    // Counted by the indexer: the merge moves the stored counts.
+    app.index_queued().await;
     let before = topics(app, &office.clerk.token, PERIOD).await;
     assert_eq!(find(&before["terms"], "自来水").unwrap()["cases"], 2);
     app.act(&office.clerk.token, child, "merge", json!({"into": parent})).await.expect(200);
@@ -107,6 +115,41 @@ async fn merging_and_unmerging_moves_the_topics_back_and_forth(app: &TestApp) {
     assert_eq!(find(&merged["terms"], "自来水").unwrap()["cases"], 1, "a merged case is not received");
     app.act(&office.clerk.token, child, "unmerge", json!({"reason": "并非同一诉求"})).await.expect(200);
     assert_eq!(topics(app, &office.clerk.token, PERIOD).await, before);
+}
+
+async fn the_counts_stay_exact_while_the_indexer_races_changes_of_queued_cases(app: &TestApp) {
+    let office = app.office().await;
+    let mut ids = Vec::new();
+    for _ in 0..24 {
+        ids.push(letter(app, &office, "自来水停水", "供水", "2026-10-10T09:00:00+08:00").await);
+    }
+    // Small batches from a thread of its own, while the clerk invalidates and
+    // assigns the cases in the queue's order, so that on PostgreSQL a change
+    // and the batch that takes its case meet.
+    let db = app.state.db.clone();
+    let indexer = std::thread::spawn(move || {
+        let mut indexed = 0;
+        while indexed < 24 {
+            indexed +=
+                db.write_blocking(|conn| Ok(casedesk::db::search::index_queued(conn, 2)?)).expect("a batch");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        indexed
+    });
+    for (n, &id) in ids.iter().enumerate() {
+        let (action, body) = match n % 3 {
+            0 => ("invalidate", json!({"reason": "重复录入"})),
+            _ => ("assign", json!({"department_id": office.dept_a})),
+        };
+        app.act(&office.clerk.token, id, action, body).await.expect(200);
+    }
+    assert_eq!(indexer.join().expect("indexer"), 24);
+    let counted = topics(app, &office.leader.token, PERIOD).await;
+    assert_eq!(find(&counted["terms"], "自来水").unwrap()["cases"], 16, "{counted}");
+    let dept = topics(app, &office.leader.token, &format!("{PERIOD}&department_id={}", office.dept_a)).await;
+    assert_eq!(find(&dept["terms"], "自来水").unwrap()["cases"], 16);
+    app.with_conn(|conn| casedesk::db::topics::rebuild(conn).expect("rebuild")).await;
+    assert_eq!(topics(app, &office.leader.token, PERIOD).await, counted, "equal to a rebuild");
 }
 
 async fn bad_queries_are_refused(app: &TestApp) {
@@ -130,5 +173,6 @@ async fn bad_queries_are_refused(app: &TestApp) {
 backend_tests!(
     counts_words_categories_change_and_rising,
     merging_and_unmerging_moves_the_topics_back_and_forth,
+    the_counts_stay_exact_while_the_indexer_races_changes_of_queued_cases,
     bad_queries_are_refused,
 );
