@@ -287,6 +287,18 @@ impl Db {
         .await?
     }
 
+    /// [`Db::read`] in one snapshot: every statement of `work` sees the
+    /// database as its first did — for reads that add up two tables a
+    /// writer moves rows between (the 热点 counts and the text queue, which
+    /// read one after the other could count a case twice or not at all).
+    pub async fn read_snapshot<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.read(move |conn| read_only_snapshot(conn, work)).await
+    }
+
     /// Runs work in one transaction, off the async executor: everything it
     /// writes commits together or not at all.
     pub async fn write<T, F>(&self, work: F) -> Result<T, AppError>
@@ -331,6 +343,33 @@ impl Db {
             DbConnection::Pg(_) => conn.transaction(|c| work(c)),
         }
     }
+}
+
+/// A read-only transaction whose reads share one snapshot: PostgreSQL's
+/// `REPEATABLE READ` (its default, `READ COMMITTED`, takes a snapshot per
+/// statement); on SQLite a deferred transaction, whose first read fixes the
+/// snapshot in WAL mode.
+fn read_only_snapshot<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    match conn {
+        DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        )?,
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN DEFERRED")?,
+    }
+    let outcome = work(conn);
+    let ended = match conn {
+        DbConnection::Pg(c) => AnsiTransactionManager::rollback_transaction(c),
+        DbConnection::Sqlite(c) => AnsiTransactionManager::rollback_transaction(c),
+    };
+    // The work's own error first: a broken connection fails both.
+    let value = outcome?;
+    ended?;
+    Ok(value)
 }
 
 /// A SQLite transaction begun with `BEGIN IMMEDIATE`. A deferred transaction

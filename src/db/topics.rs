@@ -271,7 +271,9 @@ struct TermCount {
 
 /// Cases per topic received in [from, to) within `scope`'s channel and
 /// department (its own period is not used). Whole months are read from the
-/// monthly rows, the days around them from the daily ones.
+/// monthly rows, the days around them from the daily ones, and the queued
+/// cases are added: read it in one snapshot (`Db::read_snapshot`), or a case
+/// the indexer moves meanwhile may be counted twice or not at all.
 pub fn counts(
     conn: &mut DbConnection,
     scope: &Scope,

@@ -96,6 +96,8 @@ pub fn similar_in(
     now: NaiveDateTime,
 ) -> Result<Vec<SimilarCase>, AppError> {
     let since = now - Duration::days(SIMILAR_DAYS);
+    // The queue before the index, as a search reads them (`db::search`).
+    let queued = db::search::queued(conn, None)?;
     let fields = db::search::fields(case);
     let contacts: HashMap<Term, Reason> = fields.contact_terms().into_iter().map(|(r, t)| (t, r)).collect();
     let mut ids: BTreeSet<CaseId> = BTreeSet::new();
@@ -103,7 +105,7 @@ pub fn similar_in(
         ids.extend(db::search::postings(conn, *term, None, CONTACT_POSTINGS)?);
     }
     let topic = fields.topic();
-    ids.extend(text_candidates(conn, &topic)?);
+    ids.extend(text_candidates(conn, &topic, queued)?);
     ids.remove(&case.id);
     let candidates = db::search::cases_by_ids(conn, &ids.into_iter().collect::<Vec<_>>())?;
     let found: Vec<SimilarCase> = candidates
@@ -203,8 +205,13 @@ fn same_contact(case: &Case, other: &Case, reason: Reason) -> bool {
 }
 
 /// The cases sharing most of `topic`'s informative bigrams, at most
-/// [`TEXT_CANDIDATES`], and the cases queued for the index.
-fn text_candidates(conn: &mut DbConnection, topic: &BTreeSet<Term>) -> Result<Vec<CaseId>, AppError> {
+/// [`TEXT_CANDIDATES`], and the cases `queued` for the index (read before
+/// the index, so that a case the indexer moves meanwhile is in one or both).
+fn text_candidates(
+    conn: &mut DbConnection,
+    topic: &BTreeSet<Term>,
+    queued: Vec<CaseId>,
+) -> Result<Vec<CaseId>, AppError> {
     let mut lists = Vec::with_capacity(topic.len());
     for term in topic {
         lists.push(db::search::postings(conn, *term, None, TEXT_POSTINGS)?);
@@ -222,7 +229,7 @@ fn text_candidates(conn: &mut DbConnection, topic: &BTreeSet<Term>) -> Result<Ve
     let mut candidates: Vec<CaseId> = ranked.into_iter().take(TEXT_CANDIDATES).map(|(_, id)| id).collect();
     // Cases not yet indexed are all compared: there are few (`db::search`).
     let listed: BTreeSet<CaseId> = candidates.iter().copied().collect();
-    candidates.extend(db::search::queued(conn, None)?.into_iter().filter(|id| !listed.contains(id)));
+    candidates.extend(queued.into_iter().filter(|id| !listed.contains(id)));
     Ok(candidates)
 }
 
@@ -251,8 +258,9 @@ pub fn routing_in(
     now: NaiveDateTime,
 ) -> Result<Vec<RoutingSuggestion>, AppError> {
     let since = now - Duration::days(ROUTING_DAYS);
+    let queued = db::search::queued(conn, None)?;
     let topic = db::search::fields(case).topic();
-    let mut ids = text_candidates(conn, &topic)?;
+    let mut ids = text_candidates(conn, &topic, queued)?;
     ids.retain(|id| *id != case.id);
     let mut voters: Vec<(i64, DepartmentId, f64)> = db::search::cases_by_ids(conn, &ids)?
         .iter()

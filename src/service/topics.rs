@@ -104,7 +104,8 @@ pub struct Topics {
 /// `/stats/topics` for `user` (a handler: their own department's).
 pub async fn topics(state: &AppState, user: &AuthUser, query: TopicsQuery) -> Result<Topics, AppError> {
     let req = StatsQuery::from(query).parse(user, false)?;
-    state.db.read(move |conn| topics_in(conn, &req)).await
+    // One snapshot: the stored counts and the queued cases are added up.
+    state.db.read_snapshot(move |conn| topics_in(conn, &req)).await
 }
 
 /// The topics of `req`'s period and scope.

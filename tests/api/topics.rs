@@ -152,6 +152,30 @@ async fn the_counts_stay_exact_while_the_indexer_races_changes_of_queued_cases(a
     assert_eq!(topics(app, &office.leader.token, PERIOD).await, counted, "equal to a rebuild");
 }
 
+async fn a_read_while_the_indexer_moves_cases_counts_each_once(app: &TestApp) {
+    let office = app.office().await;
+    for _ in 0..40 {
+        letter(app, &office, "自来水停水", "供水", "2026-10-10T09:00:00+08:00").await;
+    }
+    let db = app.state.db.clone();
+    let indexer = std::thread::spawn(move || {
+        let mut indexed = 0;
+        while indexed < 40 {
+            indexed +=
+                db.write_blocking(|conn| Ok(casedesk::db::search::index_queued(conn, 1)?)).expect("a batch");
+        }
+    });
+    // Each read adds the stored counts and the queue in one snapshot.
+    let mut reads = 0;
+    while !indexer.is_finished() || reads == 0 {
+        let counted = topics(app, &office.leader.token, PERIOD).await;
+        assert_eq!(find(&counted["terms"], "自来水").unwrap()["cases"], 40, "read {reads}: {counted}");
+        reads += 1;
+    }
+    indexer.join().expect("indexer");
+    assert_eq!(app.queued_for_index().await, 0);
+}
+
 async fn bad_queries_are_refused(app: &TestApp) {
     let office = app.office().await;
     let leader = office.leader.token.as_str();
@@ -174,5 +198,6 @@ backend_tests!(
     counts_words_categories_change_and_rising,
     merging_and_unmerging_moves_the_topics_back_and_forth,
     the_counts_stay_exact_while_the_indexer_races_changes_of_queued_cases,
+    a_read_while_the_indexer_moves_cases_counts_each_once,
     bad_queries_are_refused,
 );
