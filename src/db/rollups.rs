@@ -112,7 +112,13 @@ pub fn apply(conn: &mut DbConnection, before: Option<&Case>, after: Option<&Case
     super::topics::apply(conn, before, after)
 }
 
-fn apply_figures(conn: &mut DbConnection, before: Option<&Case>, after: Option<&Case>) -> QueryResult<()> {
+/// [`apply`] without the 热点 counts: for a case just queued for the text
+/// indexer, which counts its topics.
+pub fn apply_figures(
+    conn: &mut DbConnection,
+    before: Option<&Case>,
+    after: Option<&Case>,
+) -> QueryResult<()> {
     let old = before.and_then(|case| contribution(&case.facts()));
     let new = after.and_then(|case| contribution(&case.facts()));
     match (old, new) {

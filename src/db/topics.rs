@@ -271,14 +271,15 @@ struct TermCount {
 
 /// Cases per topic received in [from, to) within `scope`'s channel and
 /// department (its own period is not used). Whole months are read from the
-/// monthly rows, the days around them from the daily ones, and the queued
-/// cases are added: read it in one snapshot (`Db::read_snapshot`), or a case
-/// the indexer moves meanwhile may be counted twice or not at all.
+/// monthly rows, the days around them from the daily ones, and the `queued`
+/// cases are added: read both in one snapshot (`Db::read_snapshot`), or a
+/// case the indexer moves meanwhile may be counted twice or not at all.
 pub fn counts(
     conn: &mut DbConnection,
     scope: &Scope,
     from: NaiveDate,
     to: NaiveDate,
+    queued: &QueuedTopics,
 ) -> QueryResult<HashMap<String, i64>> {
     let mut totals: HashMap<String, i64> = HashMap::new();
     if from >= to {
@@ -298,37 +299,45 @@ pub fn counts(
             *totals.entry(row.term).or_default() += row.cases;
         }
     }
-    for term in queued_topics(conn, scope, from, to)? {
-        *totals.entry(term).or_default() += 1;
+    for term in queued.within(scope, from, to) {
+        *totals.entry(term.clone()).or_default() += 1;
     }
     totals.retain(|_, n| *n > 0);
     Ok(totals)
 }
 
-/// The topics of the queued cases received in [from, to) within `scope`,
-/// once per case and topic: cases the indexer has not counted yet.
-fn queued_topics(
-    conn: &mut DbConnection,
-    scope: &Scope,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> QueryResult<Vec<String>> {
-    let queued = super::search::queued(conn, None)?;
-    if queued.is_empty() {
-        return Ok(Vec::new());
+/// The topics of the cases the indexer has not counted yet, read once for
+/// every period [`counts`] adds them to.
+pub struct QueuedTopics(Vec<(RollupKey, BTreeSet<String>)>);
+
+impl QueuedTopics {
+    /// The queued cases' topics, of those that count as received.
+    pub fn read(conn: &mut DbConnection) -> QueryResult<QueuedTopics> {
+        let queued = super::search::queued(conn, None)?;
+        if queued.is_empty() {
+            return Ok(QueuedTopics(Vec::new()));
+        }
+        Ok(QueuedTopics(super::search::cases_by_ids(conn, &queued)?.iter().filter_map(entry).collect()))
     }
-    let within = |key: &RollupKey| {
-        key.day >= from
-            && key.day < to
-            && scope.channel.as_ref().is_none_or(|c| *c == key.channel)
-            && scope.department.is_none_or(|d| d == key.department)
-    };
-    Ok(super::search::cases_by_ids(conn, &queued)?
-        .iter()
-        .filter_map(entry)
-        .filter(|(key, _)| within(key))
-        .flat_map(|(_, terms)| terms)
-        .collect())
+
+    /// The topics of the queued cases received in [from, to) within
+    /// `scope`, once per case and topic.
+    fn within<'a>(
+        &'a self,
+        scope: &'a Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> impl Iterator<Item = &'a String> {
+        self.0
+            .iter()
+            .filter(move |(key, _)| {
+                key.day >= from
+                    && key.day < to
+                    && scope.channel.as_ref().is_none_or(|c| *c == key.channel)
+                    && scope.department.is_none_or(|d| d == key.department)
+            })
+            .flat_map(|(_, terms)| terms)
+    }
 }
 
 fn counts_in(

@@ -1008,10 +1008,10 @@ pub fn register_in(
             details: Some(json!({ "source": source, "channel": case.channel }).to_string()),
         },
     )?;
-    // Queued before the rollups move: its text index and 热点 counts are
-    // the indexer's, with other cases' (see `db::search`).
+    // Its text index and 热点 counts are the indexer's, with other cases'
+    // (see `db::search`): the figures alone move here.
+    db::rollups::apply_figures(conn, None, Some(&case))?;
     db::search::queue_case(conn, case.id)?;
-    db::rollups::apply(conn, None, Some(&case))?;
     if !matches!(registrar, Registrar::Citizen { mail_receipt: false }) {
         notify::enqueue(conn, Notice::Receipt, &case, json!({ "query_code": query_code }), now)?;
     }

@@ -113,7 +113,8 @@ pub fn topics_in(conn: &mut DbConnection, req: &StatsRequest) -> Result<Topics, 
     let scope = &req.scope;
     let (previous_from, previous_to) = topics::previous_period(scope.from, scope.to);
     let ((week_from, week_to), (before_from, before_to)) = topics::weeks(scope.to);
-    let count = |conn: &mut DbConnection, from, to| db::topics::counts(conn, scope, from, to);
+    let queued = db::topics::QueuedTopics::read(conn)?;
+    let count = |conn: &mut DbConnection, from, to| db::topics::counts(conn, scope, from, to, &queued);
     let current = count(conn, scope.from, scope.to)?;
     let previous = count(conn, previous_from, previous_to)?;
     let week = count(conn, week_from, week_to)?;

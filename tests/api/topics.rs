@@ -4,6 +4,9 @@
 //! a case made invalid, merged or moved to another department moves its
 //! topics, equal to a rebuild from the cases; bad input is 4xx.
 
+use std::thread::JoinHandle;
+use std::time::Duration;
+
 use serde_json::{json, Value};
 
 use crate::backend_tests;
@@ -117,6 +120,24 @@ async fn merging_and_unmerging_moves_the_topics_back_and_forth(app: &TestApp) {
     assert_eq!(topics(app, &office.clerk.token, PERIOD).await, before);
 }
 
+/// Indexes `cases` queued cases from a thread of its own, `batch` at a time
+/// with `pause` between batches; returns how many it indexed.
+fn index_in_background(app: &TestApp, cases: usize, batch: i64, pause: Duration) -> JoinHandle<usize> {
+    let db = app.state.db.clone();
+    std::thread::spawn(move || {
+        let mut indexed = 0;
+        while indexed < cases {
+            indexed += db
+                .write_blocking(|conn| Ok(casedesk::db::search::index_queued(conn, batch)?))
+                .expect("a batch");
+            if !pause.is_zero() {
+                std::thread::sleep(pause);
+            }
+        }
+        indexed
+    })
+}
+
 async fn the_counts_stay_exact_while_the_indexer_races_changes_of_queued_cases(app: &TestApp) {
     let office = app.office().await;
     let mut ids = Vec::new();
@@ -126,16 +147,7 @@ async fn the_counts_stay_exact_while_the_indexer_races_changes_of_queued_cases(a
     // Small batches from a thread of its own, while the clerk invalidates and
     // assigns the cases in the queue's order, so that on PostgreSQL a change
     // and the batch that takes its case meet.
-    let db = app.state.db.clone();
-    let indexer = std::thread::spawn(move || {
-        let mut indexed = 0;
-        while indexed < 24 {
-            indexed +=
-                db.write_blocking(|conn| Ok(casedesk::db::search::index_queued(conn, 2)?)).expect("a batch");
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-        indexed
-    });
+    let indexer = index_in_background(app, 24, 2, Duration::from_millis(5));
     for (n, &id) in ids.iter().enumerate() {
         let (action, body) = match n % 3 {
             0 => ("invalidate", json!({"reason": "重复录入"})),
@@ -157,14 +169,7 @@ async fn a_read_while_the_indexer_moves_cases_counts_each_once(app: &TestApp) {
     for _ in 0..40 {
         letter(app, &office, "自来水停水", "供水", "2026-10-10T09:00:00+08:00").await;
     }
-    let db = app.state.db.clone();
-    let indexer = std::thread::spawn(move || {
-        let mut indexed = 0;
-        while indexed < 40 {
-            indexed +=
-                db.write_blocking(|conn| Ok(casedesk::db::search::index_queued(conn, 1)?)).expect("a batch");
-        }
-    });
+    let indexer = index_in_background(app, 40, 1, Duration::ZERO);
     // Each read adds the stored counts and the queue in one snapshot.
     let mut reads = 0;
     while !indexer.is_finished() || reads == 0 {
